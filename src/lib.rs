@@ -1,0 +1,1 @@
+//! Programs IPVS (the Linux Virtual Server) over generic netlink.
