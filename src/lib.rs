@@ -1,1 +1,9 @@
-//! Programs IPVS (the Linux Virtual Server) over generic netlink.
+//! Programs IPVS (the Linux Virtual Server) over generic netlink, and implements the
+//! `ipvsadm` command line on top of it.
+//!
+//! The library never prints to the terminal or exits: the `ipvsadm` binary owns that.
+
+pub mod ipvs;
+pub mod names;
+pub mod output;
+mod sys;

@@ -1,0 +1,460 @@
+//! The typed IPVS model: virtual services, real servers (destinations), counters, daemons.
+//!
+//! These are plain values, independent of the wire format. A service is keyed either by
+//! protocol, address and port, or by firewall mark and address family, never both
+//! ([`ServiceKey`]). The codec modules beside this one turn them into netlink attributes and
+//! back; the command-line front end builds them; the formatters print them.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::consts;
+
+/// Address family of a service or destination (`AF_INET` or `AF_INET6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    /// IPv4 (`AF_INET`, 2).
+    Inet,
+    /// IPv6 (`AF_INET6`, 10).
+    Inet6,
+}
+
+impl Family {
+    /// The kernel's numeric value.
+    pub fn raw(self) -> u16 {
+        match self {
+            Family::Inet => consts::AF_INET,
+            Family::Inet6 => consts::AF_INET6,
+        }
+    }
+    /// From the kernel's numeric value.
+    pub fn from_raw(v: u16) -> Option<Family> {
+        match v {
+            consts::AF_INET => Some(Family::Inet),
+            consts::AF_INET6 => Some(Family::Inet6),
+            _ => None,
+        }
+    }
+    /// The family of an address.
+    pub fn of(addr: &IpAddr) -> Family {
+        match addr {
+            IpAddr::V4(_) => Family::Inet,
+            IpAddr::V6(_) => Family::Inet6,
+        }
+    }
+    /// The unspecified address of this family.
+    pub fn unspecified(self) -> IpAddr {
+        match self {
+            Family::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }
+    }
+}
+
+/// Transport protocol of a non-fwmark service (`IPPROTO_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// TCP (6).
+    Tcp,
+    /// UDP (17).
+    Udp,
+    /// SCTP (132).
+    Sctp,
+    /// Any other protocol number the kernel reports.
+    Other(u16),
+}
+
+impl Protocol {
+    /// The kernel's numeric value.
+    pub fn raw(self) -> u16 {
+        match self {
+            Protocol::Tcp => consts::IPPROTO_TCP,
+            Protocol::Udp => consts::IPPROTO_UDP,
+            Protocol::Sctp => consts::IPPROTO_SCTP,
+            Protocol::Other(v) => v,
+        }
+    }
+    /// From the kernel's numeric value.
+    pub fn from_raw(v: u16) -> Protocol {
+        match v {
+            consts::IPPROTO_TCP => Protocol::Tcp,
+            consts::IPPROTO_UDP => Protocol::Udp,
+            consts::IPPROTO_SCTP => Protocol::Sctp,
+            other => Protocol::Other(other),
+        }
+    }
+    /// The name NSS uses for service-name lookups (`tcp`, `udp`, `sctp`).
+    pub fn nss_name(self) -> Option<&'static str> {
+        match self {
+            Protocol::Tcp => Some("tcp"),
+            Protocol::Udp => Some("udp"),
+            Protocol::Sctp => Some("sctp"),
+            Protocol::Other(_) => None,
+        }
+    }
+}
+
+/// What identifies a virtual service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceKey {
+    /// A protocol, address and port (`-t`, `-u`, `--sctp-service`). Port 0 means any port.
+    Addr {
+        /// Transport protocol.
+        protocol: Protocol,
+        /// Virtual address; its family is the service's family.
+        addr: IpAddr,
+        /// Virtual port (host order here; network order on the wire).
+        port: u16,
+    },
+    /// A firewall mark (`-f`) within one address family.
+    Fwmark {
+        /// Address family of the marked packets.
+        family: Family,
+        /// The mark, 1..=u32::MAX.
+        mark: u32,
+    },
+}
+
+impl ServiceKey {
+    /// The service's address family.
+    pub fn family(&self) -> Family {
+        match self {
+            ServiceKey::Addr { addr, .. } => Family::of(addr),
+            ServiceKey::Fwmark { family, .. } => *family,
+        }
+    }
+    /// The virtual port (0 for fwmark services).
+    pub fn port(&self) -> u16 {
+        match self {
+            ServiceKey::Addr { port, .. } => *port,
+            ServiceKey::Fwmark { .. } => 0,
+        }
+    }
+    /// The protocol, if this is not a fwmark service.
+    pub fn protocol(&self) -> Option<Protocol> {
+        match self {
+            ServiceKey::Addr { protocol, .. } => Some(*protocol),
+            ServiceKey::Fwmark { .. } => None,
+        }
+    }
+    /// The fwmark, if this is a fwmark service.
+    pub fn fwmark(&self) -> Option<u32> {
+        match self {
+            ServiceKey::Fwmark { mark, .. } => Some(*mark),
+            ServiceKey::Addr { .. } => None,
+        }
+    }
+}
+
+/// Packet and byte counters and rates, as the kernel reports them (`IPVS_STATS_ATTR_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Connections scheduled.
+    pub conns: u64,
+    /// Incoming packets.
+    pub inpkts: u64,
+    /// Outgoing packets.
+    pub outpkts: u64,
+    /// Incoming bytes.
+    pub inbytes: u64,
+    /// Outgoing bytes.
+    pub outbytes: u64,
+    /// Connections per second.
+    pub cps: u64,
+    /// Incoming packets per second.
+    pub inpps: u64,
+    /// Outgoing packets per second.
+    pub outpps: u64,
+    /// Incoming bytes per second.
+    pub inbps: u64,
+    /// Outgoing bytes per second.
+    pub outbps: u64,
+}
+
+/// An attribute the codec did not recognise, kept as it came (type without flag bits, payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownAttr {
+    /// Attribute type, with `NLA_F_NESTED`/`NLA_F_NET_BYTEORDER` masked off.
+    pub kind: u16,
+    /// Raw payload.
+    pub payload: Vec<u8>,
+}
+
+/// A virtual service and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// What identifies it.
+    pub key: ServiceKey,
+    /// Scheduler name (`rr`, `wlc`, ...), at most 15 bytes on the wire.
+    pub scheduler: String,
+    /// Persistence engine name (`sip`), if any.
+    pub pe_name: Option<String>,
+    /// Flags (`IP_VS_SVC_F_*`); already masked by the kernel's flag mask on decode.
+    pub flags: u32,
+    /// Persistence timeout in seconds (meaningful with [`consts::IP_VS_SVC_F_PERSISTENT`]).
+    pub timeout: u32,
+    /// Persistence netmask as the kernel's u32: for IPv4 the four mask bytes in network
+    /// order (read natively), for IPv6 the prefix length.
+    pub netmask: u32,
+    /// Counters (64-bit when the kernel offers them), replies only.
+    pub stats: Option<Stats>,
+    /// Attributes this version does not know.
+    pub unknown: Vec<UnknownAttr>,
+}
+
+impl Service {
+    /// A service with ipvsadm's defaults: `wlc`, no persistence, the family's full netmask.
+    pub fn new(key: ServiceKey) -> Service {
+        Service {
+            key,
+            scheduler: "wlc".to_string(),
+            pe_name: None,
+            flags: 0,
+            timeout: 0,
+            netmask: full_netmask(key.family()),
+            stats: None,
+            unknown: Vec::new(),
+        }
+    }
+    /// Whether the persistent flag is set.
+    pub fn is_persistent(&self) -> bool {
+        self.flags & consts::IP_VS_SVC_F_PERSISTENT != 0
+    }
+    /// The IPv4 persistence mask as an address (meaningful for IPv4 services).
+    pub fn netmask_v4(&self) -> Ipv4Addr {
+        Ipv4Addr::from(self.netmask.to_ne_bytes())
+    }
+}
+
+/// The netmask a service of this family has by default (/32 or /128).
+pub fn full_netmask(family: Family) -> u32 {
+    match family {
+        Family::Inet => u32::from_ne_bytes([255; 4]),
+        Family::Inet6 => 128,
+    }
+}
+
+/// How IPVS forwards packets to a real server (`IP_VS_CONN_F_FWD_MASK` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Forward {
+    /// NAT (`-m`), 0.
+    Masq,
+    /// Local node, 1 (no longer reported by current kernels).
+    Local,
+    /// IP tunnelling (`-i`), 2.
+    Tunnel,
+    /// Direct routing (`-g`), 3: ipvsadm's default.
+    Route,
+    /// A value this version does not know.
+    Other(u32),
+}
+
+impl Forward {
+    /// The kernel's numeric value.
+    pub fn raw(self) -> u32 {
+        match self {
+            Forward::Masq => 0,
+            Forward::Local => 1,
+            Forward::Tunnel => 2,
+            Forward::Route => 3,
+            Forward::Other(v) => v,
+        }
+    }
+    /// From the kernel's numeric value (already masked with `IP_VS_CONN_F_FWD_MASK`).
+    pub fn from_raw(v: u32) -> Forward {
+        match v {
+            0 => Forward::Masq,
+            1 => Forward::Local,
+            2 => Forward::Tunnel,
+            3 => Forward::Route,
+            o => Forward::Other(o),
+        }
+    }
+}
+
+/// Tunnel encapsulation of a tunnelling real server (`IP_VS_CONN_F_TUNNEL_TYPE_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TunnelType {
+    /// IP-in-IP, 0 (the default).
+    Ipip,
+    /// Generic UDP encapsulation, 1.
+    Gue,
+    /// GRE, 2.
+    Gre,
+    /// A value this version does not know.
+    Other(u8),
+}
+
+impl TunnelType {
+    /// The kernel's numeric value.
+    pub fn raw(self) -> u8 {
+        match self {
+            TunnelType::Ipip => 0,
+            TunnelType::Gue => 1,
+            TunnelType::Gre => 2,
+            TunnelType::Other(v) => v,
+        }
+    }
+    /// From the kernel's numeric value.
+    pub fn from_raw(v: u8) -> TunnelType {
+        match v {
+            0 => TunnelType::Ipip,
+            1 => TunnelType::Gue,
+            2 => TunnelType::Gre,
+            o => TunnelType::Other(o),
+        }
+    }
+}
+
+/// A real server (destination) of a virtual service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dest {
+    /// Address; its family may differ from the service's only for tunnelling.
+    pub addr: IpAddr,
+    /// Port (host order).
+    pub port: u16,
+    /// Forwarding method.
+    pub forward: Forward,
+    /// Scheduling weight (the kernel keeps it as a signed int).
+    pub weight: i32,
+    /// Upper connection threshold (0 = none).
+    pub u_threshold: u32,
+    /// Lower connection threshold (0 = none).
+    pub l_threshold: u32,
+    /// Tunnel type (sent always; reported by kernels that know it).
+    pub tun_type: TunnelType,
+    /// Tunnel port (GUE), host order.
+    pub tun_port: u16,
+    /// Tunnel flags (`IP_VS_TUNNEL_ENCAP_FLAG_*`).
+    pub tun_flags: u16,
+    /// Active connections, replies only.
+    pub active_conns: u32,
+    /// Inactive connections, replies only.
+    pub inact_conns: u32,
+    /// Persistent connections (templates), replies only.
+    pub persist_conns: u32,
+    /// Counters, replies only.
+    pub stats: Option<Stats>,
+    /// Attributes this version does not know.
+    pub unknown: Vec<UnknownAttr>,
+}
+
+impl Dest {
+    /// A real server with ipvsadm's defaults: direct routing, weight 1, no thresholds, ipip.
+    pub fn new(addr: IpAddr, port: u16) -> Dest {
+        Dest {
+            addr,
+            port,
+            forward: Forward::Route,
+            weight: 1,
+            u_threshold: 0,
+            l_threshold: 0,
+            tun_type: TunnelType::Ipip,
+            tun_port: 0,
+            tun_flags: 0,
+            active_conns: 0,
+            inact_conns: 0,
+            persist_conns: 0,
+            stats: None,
+            unknown: Vec::new(),
+        }
+    }
+    /// The destination's address family.
+    pub fn family(&self) -> Family {
+        Family::of(&self.addr)
+    }
+}
+
+/// Global IPVS information (`IPVS_CMD_GET_INFO`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Info {
+    /// Version as `0x00MMmmpp`.
+    pub version: u32,
+    /// Connection hash table size.
+    pub conn_tab_size: u32,
+}
+
+impl Info {
+    /// The version as `major.minor.patch`.
+    pub fn version_string(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            (self.version >> 16) & 0xff,
+            (self.version >> 8) & 0xff,
+            self.version & 0xff
+        )
+    }
+}
+
+/// Protocol timeouts in seconds (`--set`, `-L --timeout`). 0 on set keeps the current value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Established TCP sessions.
+    pub tcp: u32,
+    /// TCP sessions after a FIN.
+    pub tcp_fin: u32,
+    /// UDP.
+    pub udp: u32,
+}
+
+/// Role of a connection-synchronisation daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonState {
+    /// Sends connection updates (1).
+    Master,
+    /// Receives them (2).
+    Backup,
+}
+
+impl DaemonState {
+    /// The kernel's numeric value.
+    pub fn raw(self) -> u32 {
+        match self {
+            DaemonState::Master => consts::IP_VS_STATE_MASTER,
+            DaemonState::Backup => consts::IP_VS_STATE_BACKUP,
+        }
+    }
+    /// The word ipvsadm uses (`master`, `backup`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DaemonState::Master => "master",
+            DaemonState::Backup => "backup",
+        }
+    }
+}
+
+/// A connection-synchronisation daemon's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Daemon {
+    /// Master or backup.
+    pub state: DaemonState,
+    /// Interface for the multicast traffic.
+    pub mcast_ifn: String,
+    /// Sync id.
+    pub syncid: u32,
+    /// Maximum sync message length, if set.
+    pub sync_maxlen: Option<u16>,
+    /// Multicast group, if set.
+    pub mcast_group: Option<IpAddr>,
+    /// Multicast port, if set.
+    pub mcast_port: Option<u16>,
+    /// Multicast TTL, if set.
+    pub mcast_ttl: Option<u8>,
+    /// Attributes this version does not know.
+    pub unknown: Vec<UnknownAttr>,
+}
+
+impl Daemon {
+    /// A daemon with only the mandatory settings.
+    pub fn new(state: DaemonState, mcast_ifn: &str, syncid: u32) -> Daemon {
+        Daemon {
+            state,
+            mcast_ifn: mcast_ifn.to_string(),
+            syncid,
+            sync_maxlen: None,
+            mcast_group: None,
+            mcast_port: None,
+            mcast_ttl: None,
+            unknown: Vec::new(),
+        }
+    }
+}
