@@ -5,5 +5,8 @@
 
 pub mod ipvs;
 pub mod names;
+pub mod netlink;
+pub mod cli;
+pub mod exec;
 pub mod output;
 mod sys;

@@ -1,0 +1,391 @@
+//! Runs an ipvsadm command line: parse it, open the kernel connection only when the command
+//! needs one, carry out the action, and turn every outcome into the reference's text and exit
+//! status. Output goes to the writers it is given; nothing here exits the process.
+//!
+//! Restore (`-R`) reads its lines, parses each, and sends consecutive changes to the kernel in
+//! batches, mapping each ACK back to its line so messages and statuses are those of
+//! one-request-per-line, in the same order.
+
+pub mod errors;
+
+use std::io::{BufRead, Write};
+
+use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
+use crate::ipvs::{Change, Client, ServiceKey};
+use crate::names::SystemNames;
+use crate::netlink;
+use crate::output::{self, Snapshot};
+use errors::Op;
+
+/// Where `-L -c` reads the connection table.
+pub const PROC_CONN: &str = "/proc/net/ip_vs_conn";
+
+/// What an action asks of the caller afterwards.
+enum Flow {
+    /// Carry on (in restore: with the next line); the status of this step.
+    Next(i32),
+    /// Stop now with this status (restore stops too).
+    Stop(i32),
+}
+
+/// The process's output streams.
+pub struct Streams<'a> {
+    /// Standard output.
+    pub out: &'a mut dyn Write,
+    /// Standard error.
+    pub err: &'a mut dyn Write,
+}
+
+impl Streams<'_> {
+    fn error_line(&mut self, msg: &str) {
+        let _ = self.err.write_all(msg.as_bytes());
+        let _ = self.err.write_all(b"\n");
+    }
+}
+
+/// Runs one invocation and returns its exit status.
+pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+    let mut session = Session {
+        client: None,
+        names: SystemNames,
+        prog: argv.first().cloned().unwrap_or_else(|| "ipvsadm".into()),
+    };
+    // No arguments at all means a plain listing.
+    let default_list;
+    let argv = if argv.len() <= 1 {
+        default_list = vec![session.prog.clone(), "-L".to_string()];
+        &default_list[..]
+    } else {
+        argv
+    };
+    let action = match cli::parse(argv, &session.names) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = io.err.write_all(e.message.as_bytes());
+            return e.status();
+        }
+    };
+    match action {
+        Action::Restore => session.restore(stdin, io),
+        other => match session.execute(other, io) {
+            Flow::Next(s) | Flow::Stop(s) => s,
+        },
+    }
+}
+
+struct Session {
+    client: Option<Client>,
+    names: SystemNames,
+    prog: String,
+}
+
+/// A change waiting in a restore batch, with the command it came from.
+struct Pending {
+    changes: Vec<Change>,
+    ops: Vec<Op>,
+}
+
+impl Session {
+    /// The kernel connection, opened on first use. On failure, prints the reference's
+    /// two-line message and returns the exit status.
+    fn client(&mut self, io: &mut Streams<'_>) -> Result<&mut Client, i32> {
+        if self.client.is_none() {
+            match open_client() {
+                Ok(c) => self.client = Some(c),
+                Err(e) => {
+                    io.error_line(&format!(
+                        "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
+                        errors::for_error(Op::Other, &e)
+                    ));
+                    return Err(2);
+                }
+            }
+        }
+        Ok(self.client.as_mut().expect("client was just opened"))
+    }
+
+    fn execute(&mut self, action: Action, io: &mut Streams<'_>) -> Flow {
+        let (change, op) = match action {
+            Action::Help(text) | Action::Version(text) => {
+                let _ = io.out.write_all(text.as_bytes());
+                return Flow::Stop(0);
+            }
+            Action::Restore => {
+                // Only reachable inside a restore: a nested -R is a usage error there.
+                io.error_line(&try_line(&self.prog));
+                return Flow::Stop(255);
+            }
+            Action::List(req) => return self.list(&req, io),
+            Action::Save { numeric } => return self.save(numeric, io),
+            Action::AddService(s) => (Change::AddService(s), Op::AddService),
+            Action::EditService(s) => (Change::EditService(s), Op::EditService),
+            Action::DeleteService(s) => (Change::DeleteService(s), Op::DeleteService),
+            Action::Flush => (Change::Flush, Op::Other),
+            Action::AddDest(s, d) => (Change::AddDest(s, d), Op::AddDest),
+            Action::EditDest(s, d) => (Change::EditDest(s, d), Op::EditDest),
+            Action::DeleteDest(s, d) => (Change::DeleteDest(s, d), Op::DeleteDest),
+            Action::Zero(s) => (Change::Zero(s.filter(|s| !is_zero_key(&s.key))), Op::Zero),
+            Action::SetTimeouts(t) => (Change::SetTimeouts(t), Op::Other),
+            Action::StartDaemon(d) => (Change::StartDaemon(d), Op::StartDaemon),
+            Action::StopDaemon(d) => (Change::StopDaemon(d), Op::StopDaemon),
+        };
+        let client = match self.client(io) {
+            Ok(c) => c,
+            Err(status) => return Flow::Stop(status),
+        };
+        match client.apply(&change) {
+            Ok(()) => Flow::Next(0),
+            Err(e) => {
+                io.error_line(&errors::for_error(op, &e));
+                Flow::Next(255)
+            }
+        }
+    }
+
+    fn list(&mut self, req: &ListRequest, io: &mut Streams<'_>) -> Flow {
+        let mut buf = Vec::with_capacity(4096);
+        if let ListWhat::Connections = req.what {
+            // The kernel is still opened first, as the reference does at start-up.
+            if let Err(s) = self.client(io) {
+                return Flow::Stop(s);
+            }
+            let text = match std::fs::read_to_string(PROC_CONN) {
+                Ok(t) => t,
+                Err(_) => {
+                    io.error_line(&format!("cannot open file {PROC_CONN}"));
+                    return Flow::Stop(1);
+                }
+            };
+            if output::write_connections(&mut buf, &text, &req.format, &self.names).is_err() {
+                io.error_line(&format!("unexpected input from {PROC_CONN}"));
+                return Flow::Stop(1);
+            }
+            return write_out(io, &buf);
+        }
+        let names = self.names;
+        let client = match self.client(io) {
+            Ok(c) => c,
+            Err(s) => return Flow::Stop(s),
+        };
+        let result: Result<(), netlink::Error> = (|| {
+            match &req.what {
+                ListWhat::All => {
+                    let info = client.info()?;
+                    let services = client.snapshot()?;
+                    let snap = Snapshot { info, services };
+                    output::write_list(&mut buf, &snap, &req.format, &names);
+                }
+                ListWhat::Service(key) => {
+                    let svc = client.service(key)?;
+                    let dests = client.dests(&svc.key)?;
+                    output::write_service(&mut buf, &svc, &dests, &req.format, &names);
+                }
+                ListWhat::Timeouts => {
+                    let t = client.timeouts()?;
+                    output::write_timeouts(&mut buf, &t);
+                }
+                ListWhat::Daemons => {
+                    let d = client.daemons()?;
+                    output::write_daemons(&mut buf, &d);
+                }
+                ListWhat::Connections => unreachable!("handled above"),
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => write_out(io, &buf),
+            Err(e) => {
+                if !matches!(req.what, ListWhat::Timeouts) {
+                    io.error_line(&errors::for_error(Op::List, &e));
+                }
+                Flow::Stop(1)
+            }
+        }
+    }
+
+    fn save(&mut self, numeric: bool, io: &mut Streams<'_>) -> Flow {
+        let names = self.names;
+        let client = match self.client(io) {
+            Ok(c) => c,
+            Err(s) => return Flow::Stop(s),
+        };
+        let fetched = client
+            .info()
+            .and_then(|info| Ok(Snapshot { info, services: client.snapshot()? }));
+        match fetched {
+            Ok(snap) => {
+                let mut buf = Vec::with_capacity(4096);
+                output::write_save(&mut buf, &snap, numeric, &names);
+                write_out(io, &buf)
+            }
+            Err(e) => {
+                io.error_line(&errors::for_error(Op::List, &e));
+                Flow::Stop(1)
+            }
+        }
+    }
+
+    /// `-R`: one command per line of standard input.
+    fn restore(&mut self, stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+        if let Err(s) = self.client(io) {
+            return s;
+        }
+        let mut pending = Pending {
+            changes: Vec::new(),
+            ops: Vec::new(),
+        };
+        // D4: 0 only when every line succeeded, else the status of the first failure.
+        let mut status = 0;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stdin.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line);
+            let words = cli::restore_words(&text);
+            if words.is_empty() || words[0].starts_with('#') {
+                continue;
+            }
+            let mut argv = Vec::with_capacity(words.len() + 1);
+            argv.push(self.prog.clone());
+            argv.extend(words);
+            let action = match cli::parse(&argv, &self.names) {
+                Ok(a) => a,
+                Err(e) => {
+                    let flushed = self.flush(&mut pending, io);
+                    first_failure(&mut status, flushed);
+                    let _ = io.err.write_all(e.message.as_bytes());
+                    match e.kind {
+                        ErrorKind::Popt => {
+                            first_failure(&mut status, e.status());
+                            continue;
+                        }
+                        ErrorKind::Usage | ErrorKind::Invalid => {
+                            first_failure(&mut status, e.status());
+                            return status;
+                        }
+                    }
+                }
+            };
+            if let Some((change, op)) = as_change(&action) {
+                pending.changes.push(change);
+                pending.ops.push(op);
+                continue;
+            }
+            let flushed = self.flush(&mut pending, io);
+            first_failure(&mut status, flushed);
+            match self.execute(action, io) {
+                Flow::Next(s) => first_failure(&mut status, s),
+                Flow::Stop(s) => {
+                    first_failure(&mut status, s);
+                    return status;
+                }
+            }
+        }
+        let flushed = self.flush(&mut pending, io);
+        first_failure(&mut status, flushed);
+        status
+    }
+
+    /// Sends the pending changes as batches; prints each failure's message in line order and
+    /// returns the status of the first failure (0 if none).
+    fn flush(&mut self, pending: &mut Pending, io: &mut Streams<'_>) -> i32 {
+        if pending.changes.is_empty() {
+            return 0;
+        }
+        let changes = std::mem::take(&mut pending.changes);
+        let ops = std::mem::take(&mut pending.ops);
+        let client = match self.client(io) {
+            Ok(c) => c,
+            Err(s) => return s,
+        };
+        let mut status = 0;
+        match client.apply_batch(&changes) {
+            Ok(results) => {
+                for (r, op) in results.iter().zip(ops) {
+                    if let Err(e) = r {
+                        io.error_line(&errors::for_error(op, e));
+                        first_failure(&mut status, 255);
+                    }
+                }
+            }
+            Err(e) => {
+                io.error_line(&errors::for_error(Op::Other, &e));
+                status = 255;
+            }
+        }
+        status
+    }
+}
+
+fn first_failure(status: &mut i32, s: i32) {
+    if *status == 0 {
+        *status = s;
+    }
+}
+
+/// The change an action makes, if it is one that can wait in a restore batch.
+fn as_change(action: &Action) -> Option<(Change, Op)> {
+    Some(match action {
+        Action::AddService(s) => (Change::AddService(s.clone()), Op::AddService),
+        Action::EditService(s) => (Change::EditService(s.clone()), Op::EditService),
+        Action::DeleteService(s) => (Change::DeleteService(s.clone()), Op::DeleteService),
+        Action::Flush => (Change::Flush, Op::Other),
+        Action::AddDest(s, d) => (Change::AddDest(s.clone(), d.clone()), Op::AddDest),
+        Action::EditDest(s, d) => (Change::EditDest(s.clone(), d.clone()), Op::EditDest),
+        Action::DeleteDest(s, d) => (Change::DeleteDest(s.clone(), d.clone()), Op::DeleteDest),
+        Action::Zero(s) => (
+            Change::Zero(s.clone().filter(|s| !is_zero_key(&s.key))),
+            Op::Zero,
+        ),
+        Action::SetTimeouts(t) => (Change::SetTimeouts(*t), Op::Other),
+        Action::StartDaemon(d) => (Change::StartDaemon(d.clone()), Op::StartDaemon),
+        Action::StopDaemon(d) => (Change::StopDaemon(d.clone()), Op::StopDaemon),
+        _ => return None,
+    })
+}
+
+/// `-Z` with a service whose mark, address and port are all zero zeroes everything.
+fn is_zero_key(key: &ServiceKey) -> bool {
+    match key {
+        ServiceKey::Addr { addr, port, .. } => addr.is_unspecified() && *port == 0,
+        ServiceKey::Fwmark { mark, .. } => *mark == 0,
+    }
+}
+
+fn write_out(io: &mut Streams<'_>, buf: &[u8]) -> Flow {
+    match io.out.write_all(buf).and_then(|_| io.out.flush()) {
+        Ok(()) => Flow::Next(0),
+        // A closed pipe (`ipvsadm -L | head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Flow::Next(0),
+        Err(_) => Flow::Stop(1),
+    }
+}
+
+/// The usage hint the reference prints when the first option is not a command.
+pub fn try_line(prog: &str) -> String {
+    format!("Try `{prog} -h' or '{prog} --help' for more information.")
+}
+
+/// Opens the kernel connection; when IPVS is missing, asks modprobe for it once and retries.
+fn open_client() -> Result<Client, netlink::Error> {
+    fn attempt() -> Result<Client, netlink::Error> {
+        let mut c = Client::open()?;
+        c.info()?;
+        Ok(c)
+    }
+    match attempt() {
+        Ok(c) => Ok(c),
+        Err(first) => {
+            let loaded = std::process::Command::new("/sbin/modprobe")
+                .args(["--", "ip_vs"])
+                .stdin(std::process::Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if loaded { attempt() } else { Err(first) }
+        }
+    }
+}

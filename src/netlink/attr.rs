@@ -1,0 +1,224 @@
+//! Netlink attributes (TLVs): writing them, nested ones included, and walking them.
+//!
+//! Layout: a 4-byte header (`nla_len` u16 counting header and payload, `nla_type` u16 whose
+//! top two bits are the nested and byte-order flags), then the payload, then padding to a
+//! multiple of four bytes. Integers are in host order unless the attribute says otherwise.
+
+use super::Error;
+
+/// `NLA_F_NESTED`: the payload is itself a list of attributes.
+pub const NLA_F_NESTED: u16 = 0x8000;
+/// `NLA_F_NET_BYTEORDER`: the payload is in network byte order.
+pub const NLA_F_NET_BYTEORDER: u16 = 0x4000;
+const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+const NLA_HDRLEN: usize = 4;
+
+/// Rounds a length up to netlink's 4-byte alignment.
+pub const fn align(len: usize) -> usize {
+    (len + 3) & !3
+}
+
+/// Appends attributes to a message buffer.
+#[derive(Debug)]
+pub struct AttrWriter<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+/// Where a nested attribute started, to be closed with [`AttrWriter::end_nested`].
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct Nest(usize);
+
+impl<'a> AttrWriter<'a> {
+    /// Writes attributes at the end of `buf`.
+    pub fn new(buf: &'a mut Vec<u8>) -> Self {
+        AttrWriter { buf }
+    }
+
+    /// An attribute with a raw payload.
+    pub fn bytes(&mut self, kind: u16, payload: &[u8]) -> &mut Self {
+        let len = NLA_HDRLEN + payload.len();
+        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        self.buf.extend_from_slice(payload);
+        self.pad();
+        self
+    }
+    /// A u8 attribute.
+    pub fn u8(&mut self, kind: u16, v: u8) -> &mut Self {
+        self.bytes(kind, &[v])
+    }
+    /// A host-order u16 attribute.
+    pub fn u16(&mut self, kind: u16, v: u16) -> &mut Self {
+        self.bytes(kind, &v.to_ne_bytes())
+    }
+    /// A network-order u16 attribute (ports).
+    pub fn be16(&mut self, kind: u16, v: u16) -> &mut Self {
+        self.bytes(kind, &v.to_be_bytes())
+    }
+    /// A host-order u32 attribute.
+    pub fn u32(&mut self, kind: u16, v: u32) -> &mut Self {
+        self.bytes(kind, &v.to_ne_bytes())
+    }
+    /// A host-order u64 attribute.
+    pub fn u64(&mut self, kind: u16, v: u64) -> &mut Self {
+        self.bytes(kind, &v.to_ne_bytes())
+    }
+    /// A NUL-terminated string attribute.
+    pub fn str(&mut self, kind: u16, s: &str) -> &mut Self {
+        let len = NLA_HDRLEN + s.len() + 1;
+        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.push(0);
+        self.pad();
+        self
+    }
+    /// Opens a nested attribute (flagged `NLA_F_NESTED`, as libnl does).
+    pub fn begin_nested(&mut self, kind: u16) -> Nest {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&[0, 0]);
+        self.buf.extend_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+        Nest(at)
+    }
+    /// Opens a nested attribute without the `NLA_F_NESTED` flag, as the kernel writes them.
+    pub fn begin_plain_nest(&mut self, kind: u16) -> Nest {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&[0, 0]);
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        Nest(at)
+    }
+    /// Closes a nested attribute, fixing its length.
+    pub fn end_nested(&mut self, nest: Nest) -> &mut Self {
+        let len = (self.buf.len() - nest.0) as u16;
+        self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
+        self
+    }
+    fn pad(&mut self) {
+        let padded = align(self.buf.len());
+        self.buf.resize(padded, 0);
+    }
+}
+
+/// One attribute read from a buffer: its type (flag bits removed) and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr<'a> {
+    /// Type with `NLA_F_NESTED` and `NLA_F_NET_BYTEORDER` masked off.
+    pub kind: u16,
+    /// Payload without header or padding.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Attr<'a> {
+    /// The payload as a u8.
+    pub fn u8(&self) -> Result<u8, Error> {
+        self.fixed::<1>().map(|b| b[0])
+    }
+    /// The payload as a host-order u16.
+    pub fn u16(&self) -> Result<u16, Error> {
+        self.fixed::<2>().map(u16::from_ne_bytes)
+    }
+    /// The payload as a network-order u16.
+    pub fn be16(&self) -> Result<u16, Error> {
+        self.fixed::<2>().map(u16::from_be_bytes)
+    }
+    /// The payload as a host-order u32.
+    pub fn u32(&self) -> Result<u32, Error> {
+        self.fixed::<4>().map(u32::from_ne_bytes)
+    }
+    /// The payload as a host-order u64.
+    pub fn u64(&self) -> Result<u64, Error> {
+        self.fixed::<8>().map(u64::from_ne_bytes)
+    }
+    /// The payload as a string, up to its first NUL.
+    pub fn string(&self) -> Result<String, Error> {
+        let end = self
+            .payload
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.payload.len());
+        Ok(String::from_utf8_lossy(&self.payload[..end]).into_owned())
+    }
+    /// The nested attributes inside this one.
+    pub fn nested(&self) -> Attrs<'a> {
+        Attrs::new(self.payload)
+    }
+    fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
+        self.payload
+            .get(..N)
+            .and_then(|s| s.try_into().ok())
+            .ok_or(Error::Malformed("attribute payload too short"))
+    }
+}
+
+/// Iterates over the attributes in a buffer; a truncated attribute ends it with an error.
+#[derive(Debug, Clone)]
+pub struct Attrs<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Attrs<'a> {
+    /// Attributes laid out back to back in `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Attrs { rest: buf }
+    }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Result<Attr<'a>, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.len() < NLA_HDRLEN {
+            return None;
+        }
+        let len = u16::from_ne_bytes([self.rest[0], self.rest[1]]) as usize;
+        let kind = u16::from_ne_bytes([self.rest[2], self.rest[3]]) & NLA_TYPE_MASK;
+        if len < NLA_HDRLEN || len > self.rest.len() {
+            self.rest = &[];
+            return Some(Err(Error::Malformed("attribute length out of bounds")));
+        }
+        let payload = &self.rest[NLA_HDRLEN..len];
+        self.rest = &self.rest[align(len).min(self.rest.len())..];
+        Some(Ok(Attr { kind, payload }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_reads_back_with_padding_and_nesting() {
+        let mut buf = Vec::new();
+        let mut w = AttrWriter::new(&mut buf);
+        w.u16(1, 2);
+        let n = w.begin_nested(3);
+        w.str(6, "rr").be16(4, 80);
+        w.end_nested(n);
+        assert_eq!(
+            buf,
+            [
+                6, 0, 1, 0, 2, 0, 0, 0, // u16 padded
+                20, 0, 3, 0x80, // nested header with NLA_F_NESTED
+                7, 0, 6, 0, b'r', b'r', 0, 0, // string with NUL, padded
+                6, 0, 4, 0, 0, 80, 0, 0, // port in network order
+            ]
+        );
+        let attrs: Vec<_> = Attrs::new(&buf).collect::<Result<_, _>>().unwrap();
+        assert_eq!(attrs.len(), 2);
+        assert_eq!(attrs[0].u16().unwrap(), 2);
+        assert_eq!(attrs[1].kind, 3);
+        let inner: Vec<_> = attrs[1].nested().collect::<Result<_, _>>().unwrap();
+        assert_eq!(inner[0].string().unwrap(), "rr");
+        assert_eq!(inner[1].be16().unwrap(), 80);
+    }
+
+    #[test]
+    fn truncated_attribute_is_an_error_not_a_panic() {
+        let buf = [8u8, 0, 1, 0, 1, 2];
+        let mut it = Attrs::new(&buf);
+        assert!(matches!(it.next(), Some(Err(Error::Malformed(_)))));
+        assert!(it.next().is_none());
+        let short = Attr { kind: 1, payload: &[1] };
+        assert!(short.u32().is_err());
+    }
+}

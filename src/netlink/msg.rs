@@ -1,0 +1,243 @@
+//! Netlink messages: the 16-byte `nlmsghdr`, the 4-byte generic-netlink header, building
+//! requests into a shared buffer (so several can go out in one `send`), and splitting a
+//! received buffer into messages, ACKs and errors (with the kernel's extended-ACK text).
+
+use super::Error;
+use super::attr::{AttrWriter, Attrs, align};
+
+/// `NLM_F_REQUEST`.
+pub const NLM_F_REQUEST: u16 = 0x01;
+/// `NLM_F_MULTI`: part of a multipart reply.
+pub const NLM_F_MULTI: u16 = 0x02;
+/// `NLM_F_ACK`: the kernel must acknowledge.
+pub const NLM_F_ACK: u16 = 0x04;
+/// `NLM_F_DUMP_INTR`: the dump was interrupted by a change; its results are inconsistent.
+pub const NLM_F_DUMP_INTR: u16 = 0x10;
+/// `NLM_F_DUMP` (`NLM_F_ROOT | NLM_F_MATCH`).
+pub const NLM_F_DUMP: u16 = 0x300;
+/// In an error message: the original request's payload was left out.
+pub const NLM_F_CAPPED: u16 = 0x100;
+/// In an error message: extended-ACK attributes follow.
+pub const NLM_F_ACK_TLVS: u16 = 0x200;
+
+/// `NLMSG_NOOP`.
+pub const NLMSG_NOOP: u16 = 1;
+/// `NLMSG_ERROR` (also carries ACKs, with error 0).
+pub const NLMSG_ERROR: u16 = 2;
+/// `NLMSG_DONE`: end of a dump.
+pub const NLMSG_DONE: u16 = 3;
+
+/// `NLMSGERR_ATTR_MSG`: extended-ACK error text.
+const NLMSGERR_ATTR_MSG: u16 = 1;
+const NLMSG_HDRLEN: usize = 16;
+const GENL_HDRLEN: usize = 4;
+
+/// Appends one generic-netlink request to `buf` and returns its length. `attrs` writes the
+/// attributes after the headers.
+pub fn push_genl_request(
+    buf: &mut Vec<u8>,
+    family: u16,
+    flags: u16,
+    seq: u32,
+    cmd: u8,
+    version: u8,
+    attrs: impl FnOnce(&mut AttrWriter<'_>),
+) -> usize {
+    let start = buf.len();
+    buf.extend_from_slice(&[0; 4]); // length, fixed below
+    buf.extend_from_slice(&family.to_ne_bytes());
+    buf.extend_from_slice(&flags.to_ne_bytes());
+    buf.extend_from_slice(&seq.to_ne_bytes());
+    buf.extend_from_slice(&0u32.to_ne_bytes()); // port id: the kernel fills it in
+    buf.extend_from_slice(&[cmd, version, 0, 0]);
+    attrs(&mut AttrWriter::new(buf));
+    let len = buf.len() - start;
+    buf[start..start + 4].copy_from_slice(&(len as u32).to_ne_bytes());
+    len
+}
+
+/// A received netlink message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// `nlmsg_type`: a family id, or `NLMSG_ERROR`/`NLMSG_DONE`.
+    pub kind: u16,
+    /// `nlmsg_flags`.
+    pub flags: u16,
+    /// `nlmsg_seq`.
+    pub seq: u32,
+    /// Everything after the 16-byte header.
+    pub payload: &'a [u8],
+}
+
+/// What a received message means to the request that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply<'a> {
+    /// A generic-netlink data message: its command and attributes.
+    Data {
+        /// Generic-netlink command.
+        cmd: u8,
+        /// The attribute bytes.
+        attrs: &'a [u8],
+        /// The message carried `NLM_F_DUMP_INTR`.
+        interrupted: bool,
+    },
+    /// `NLMSG_ERROR` with error 0.
+    Ack,
+    /// `NLMSG_ERROR` with a negative errno, and the extended-ACK text if any.
+    Error {
+        /// Positive errno.
+        errno: i32,
+        /// Kernel's explanation, when it gave one.
+        ext_ack: Option<String>,
+    },
+    /// `NLMSG_DONE`.
+    Done {
+        /// The dump was interrupted.
+        interrupted: bool,
+    },
+    /// Anything else (`NLMSG_NOOP`, ...), ignored.
+    Other,
+}
+
+impl<'a> Message<'a> {
+    /// Interprets the message.
+    pub fn reply(&self) -> Result<Reply<'a>, Error> {
+        match self.kind {
+            NLMSG_ERROR => {
+                let code = self
+                    .payload
+                    .get(..4)
+                    .map(|b| i32::from_ne_bytes(b.try_into().unwrap_or([0; 4])))
+                    .ok_or(Error::Malformed("short error message"))?;
+                if code == 0 {
+                    return Ok(Reply::Ack);
+                }
+                Ok(Reply::Error {
+                    errno: -code,
+                    ext_ack: self.ext_ack_text(),
+                })
+            }
+            NLMSG_DONE => Ok(Reply::Done {
+                interrupted: self.flags & NLM_F_DUMP_INTR != 0,
+            }),
+            NLMSG_NOOP => Ok(Reply::Other),
+            k if k < 0x10 => Ok(Reply::Other),
+            _ => {
+                if self.payload.len() < GENL_HDRLEN {
+                    return Err(Error::Malformed("short generic netlink message"));
+                }
+                Ok(Reply::Data {
+                    cmd: self.payload[0],
+                    attrs: &self.payload[GENL_HDRLEN..],
+                    interrupted: self.flags & NLM_F_DUMP_INTR != 0,
+                })
+            }
+        }
+    }
+
+    fn ext_ack_text(&self) -> Option<String> {
+        if self.flags & NLM_F_ACK_TLVS == 0 {
+            return None;
+        }
+        // errno, then the original header, then (unless capped) the original payload.
+        let orig = self.payload.get(4..4 + NLMSG_HDRLEN)?;
+        let orig_len = u32::from_ne_bytes(orig[..4].try_into().ok()?) as usize;
+        let skip = if self.flags & NLM_F_CAPPED != 0 {
+            4 + NLMSG_HDRLEN
+        } else {
+            4 + align(orig_len)
+        };
+        let tlvs = self.payload.get(skip..)?;
+        Attrs::new(tlvs)
+            .filter_map(Result::ok)
+            .find(|a| a.kind == NLMSGERR_ATTR_MSG)
+            .and_then(|a| a.string().ok())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// Splits a received buffer into messages.
+#[derive(Debug, Clone)]
+pub struct Messages<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Messages<'a> {
+    /// Messages laid out back to back in `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Messages { rest: buf }
+    }
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = Result<Message<'a>, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.len() < NLMSG_HDRLEN {
+            return None;
+        }
+        let r = self.rest;
+        let len = u32::from_ne_bytes([r[0], r[1], r[2], r[3]]) as usize;
+        if len < NLMSG_HDRLEN || len > r.len() {
+            self.rest = &[];
+            return Some(Err(Error::Malformed("message length out of bounds")));
+        }
+        let msg = Message {
+            kind: u16::from_ne_bytes([r[4], r[5]]),
+            flags: u16::from_ne_bytes([r[6], r[7]]),
+            seq: u32::from_ne_bytes([r[8], r[9], r[10], r[11]]),
+            payload: &r[NLMSG_HDRLEN..len],
+        };
+        self.rest = &r[align(len).min(r.len())..];
+        Some(Ok(msg))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_header_layout() {
+        let mut buf = vec![0xAA]; // something already in the batch
+        let len = push_genl_request(&mut buf, 0x20, NLM_F_REQUEST | NLM_F_ACK, 7, 17, 1, |_| {});
+        assert_eq!(len, 20);
+        assert_eq!(
+            &buf[1..],
+            &[20, 0, 0, 0, 0x20, 0, 5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 17, 1, 0, 0]
+        );
+    }
+
+    #[test]
+    fn error_with_extended_ack_text() {
+        // NLMSG_ERROR, flags CAPPED|ACK_TLVS, errno -22, original header, then MSG attr.
+        let mut m = Vec::new();
+        let mut payload = Vec::new();
+        payload.extend_from_slice(&(-22i32).to_ne_bytes());
+        payload.extend_from_slice(&[36, 0, 0, 0, 0x20, 0, 5, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+        AttrWriter::new(&mut payload).str(1, "bad thing");
+        let len = 16 + payload.len();
+        m.extend_from_slice(&(len as u32).to_ne_bytes());
+        m.extend_from_slice(&NLMSG_ERROR.to_ne_bytes());
+        m.extend_from_slice(&(NLM_F_CAPPED | NLM_F_ACK_TLVS).to_ne_bytes());
+        m.extend_from_slice(&9u32.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes());
+        m.extend_from_slice(&payload);
+        let msgs: Vec<_> = Messages::new(&m).collect::<Result<_, _>>().unwrap();
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].seq, 9);
+        assert_eq!(
+            msgs[0].reply().unwrap(),
+            Reply::Error {
+                errno: 22,
+                ext_ack: Some("bad thing".into())
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_buffer_is_malformed() {
+        let buf = [40u8, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut it = Messages::new(&buf);
+        assert!(matches!(it.next(), Some(Err(Error::Malformed(_)))));
+    }
+}
