@@ -4,6 +4,22 @@
 
 use crate::ipvs::{Dest, Info, Service};
 
+mod conn;
+mod list;
+mod misc;
+mod save;
+mod sort;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use conn::{ConnError, write_connections};
+pub use list::{write_list, write_service};
+pub use misc::{write_daemons, write_timeouts};
+pub use save::write_save;
+pub use sort::sort_snapshot;
+
 /// Which columns a service listing shows (`--stats`, `--rate`, ...). When several are given
 /// the first in this order wins: stats, rate, thresholds, persistent-conn, tun-info.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
