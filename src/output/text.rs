@@ -99,10 +99,7 @@ pub(crate) fn ntop6(out: &mut Vec<u8>, a: &Ipv6Addr) {
         if i != 0 {
             out.push(b':');
         }
-        if i == 6
-            && best_base == 0
-            && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))
-        {
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
             let o = a.octets();
             w!(out, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
             return;
@@ -250,12 +247,30 @@ mod tests {
             services: vec![(80, "tcp".into(), "http".into())],
         };
         assert_eq!(ep("10.0.0.1", 80, Some("tcp"), true, &names), "10.0.0.1:80");
-        assert_eq!(ep("10.0.0.1", 80, Some("tcp"), false, &names), "vip1.example.com:http");
-        assert_eq!(ep("10.0.0.1", 80, Some("udp"), false, &names), "vip1.example.com:80");
-        assert_eq!(ep("10.0.0.1", 80, None, false, &names), "vip1.example.com:80");
-        assert_eq!(ep("2001:db8::2", 80, Some("tcp"), false, &names), "[rs6.example.com]:http");
-        assert_eq!(ep("2001:db8::4", 80, Some("tcp"), false, &names), "[2001:db8::4]:http");
-        assert_eq!(ep("2001:db8::4", 0, Some("tcp"), true, &names), "[2001:db8::4]:0");
+        assert_eq!(
+            ep("10.0.0.1", 80, Some("tcp"), false, &names),
+            "vip1.example.com:http"
+        );
+        assert_eq!(
+            ep("10.0.0.1", 80, Some("udp"), false, &names),
+            "vip1.example.com:80"
+        );
+        assert_eq!(
+            ep("10.0.0.1", 80, None, false, &names),
+            "vip1.example.com:80"
+        );
+        assert_eq!(
+            ep("2001:db8::2", 80, Some("tcp"), false, &names),
+            "[rs6.example.com]:http"
+        );
+        assert_eq!(
+            ep("2001:db8::4", 80, Some("tcp"), false, &names),
+            "[2001:db8::4]:http"
+        );
+        assert_eq!(
+            ep("2001:db8::4", 0, Some("tcp"), true, &names),
+            "[2001:db8::4]:0"
+        );
         assert_eq!(
             ep("192.168.2.3", 80, Some("tcp"), false, &names),
             "averyveryveryverylonghostname-number-three.example.com:http"
