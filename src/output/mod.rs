@@ -1,8 +1,40 @@
 //! Pure formatters: from a fetched snapshot of the kernel's tables to the exact text the
 //! classic ipvsadm prints (listings, save format, connections, timeouts, daemons).
 //! Nothing here talks to the kernel; name lookups go through [`crate::names::Names`].
+//!
+//! Output is appended to a `Vec<u8>` (the bytes the reference would write to stdout).
+//! Decisions where the spec leaves room, or where the reference is undefined:
+//! - Order (D2): [`sort_snapshot`] sorts in place; [`write_list`], [`write_service`] and
+//!   [`write_save`] take the snapshot by reference and sort index vectors instead.
+//! - Real-server counters: conns, packets and all five rates show their low 32 bits (the
+//!   reference reads them with a 32-bit accessor); byte counters are whole. Service
+//!   counters are whole.
+//! - `--persistent-conn` prints the weight unsigned, as the reference does (only there);
+//!   the kernel never holds a negative weight, so this is never visible.
+//! - Tunnel flags the reference cannot create (3 and up, it would index past its table):
+//!   remote checksum wins over checksum over none, in listings and in save.
+//! - Save (D5): `-x`/`-y` when non-zero; a scheduler flag with no name for the scheduler is
+//!   saved as `flag-N` (e.g. `sh` with 0x10|0x20 saves `-b sh-port,flag-3`).
+//! - Connections: see [`write_connections`] (pieces cut like `fgets` with a 256-byte
+//!   buffer; malformed or blank pieces skipped).
 
 use crate::ipvs::{Dest, Info, Service};
+
+mod conn;
+mod list;
+mod misc;
+mod save;
+mod sort;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use conn::{ConnError, write_connections};
+pub use list::{write_list, write_service};
+pub use misc::{write_daemons, write_timeouts};
+pub use save::write_save;
+pub use sort::sort_snapshot;
 
 /// Which columns a service listing shows (`--stats`, `--rate`, ...). When several are given
 /// the first in this order wins: stats, rate, thresholds, persistent-conn, tun-info.

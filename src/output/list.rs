@@ -1,0 +1,361 @@
+//! Service listings (`-L`, `-L -t ...`): the version line, the title lines of each display
+//! mode, service lines and real-server lines (spec 10.1-10.8).
+//!
+//! Everything is appended to one output buffer; endpoints are rendered into a scratch buffer
+//! reused across lines, so a listing allocates only for name lookups and the sort indices.
+
+use super::sort::{dest_order, service_order};
+use super::text::{endpoint, largenum, pad, pad_right, w};
+use super::{ListFormat, ListMode, Snapshot};
+use crate::ipvs::consts::{
+    IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
+    IP_VS_SVC_F_SCHED3, IP_VS_TUNNEL_ENCAP_FLAG_CSUM, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+};
+use crate::ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, Stats, TunnelType};
+use crate::names::Names;
+
+/// All three scheduler flag bits.
+pub(crate) const SCHED_FLAGS: u32 = IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
+
+/// Longest service name of an IPv4 service in listings.
+const SVC_NAME_MAX: usize = 33;
+/// Longest IPv4 real-server endpoint in listings.
+const DEST_NAME_MAX: usize = 28;
+
+/// Protocol column of listings (`TCP`, `UDP`, `SCTP`, anything else `?`).
+pub(crate) fn protocol_label(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Sctp => "SCTP",
+        Protocol::Other(_) => "?",
+    }
+}
+
+/// Appends the comma-separated names of the scheduler flags set in `flags`, as the listing
+/// shows them: `sh-fallback`/`sh-port` for `sh`, `mh-fallback`/`mh-port` for `mh`,
+/// `flag-1`..`flag-3` for other schedulers. With `complete` (used by save, contract D5) a
+/// bit that has no name for this scheduler is written as its generic `flag-N` name instead
+/// of being dropped, so the list always restores to the same bits.
+pub(crate) fn sched_flag_names(out: &mut Vec<u8>, sched: &str, flags: u32, complete: bool) {
+    let named: [Option<&str>; 3] = match sched {
+        "sh" => [Some("sh-fallback"), Some("sh-port"), None],
+        "mh" => [Some("mh-fallback"), Some("mh-port"), None],
+        _ => [Some("flag-1"), Some("flag-2"), Some("flag-3")],
+    };
+    const GENERIC: [&str; 3] = ["flag-1", "flag-2", "flag-3"];
+    const BITS: [u32; 3] = [IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3];
+    let mut first = true;
+    for i in 0..3 {
+        if flags & BITS[i] == 0 {
+            continue;
+        }
+        let name = match (named[i], complete) {
+            (Some(n), _) => n,
+            (None, true) => GENERIC[i],
+            (None, false) => continue,
+        };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(name.as_bytes());
+    }
+}
+
+/// The forwarding-method column (`Masq`, `Local`, `Tunnel`, `Route`; unknown prints as
+/// glibc prints a null string).
+pub(crate) fn forward_label(f: Forward) -> &'static str {
+    match f {
+        Forward::Masq => "Masq",
+        Forward::Local => "Local",
+        Forward::Tunnel => "Tunnel",
+        Forward::Route => "Route",
+        Forward::Other(_) => "(null)",
+    }
+}
+
+/// Index of the checksum mode of tunnel flags: 0 none, 1 checksum, 2 remote checksum.
+/// The reference indexes a 3-entry table with the raw value; for values it cannot create
+/// (3 and up) we pick remote checksum over checksum over none instead of reading past it.
+pub(crate) fn tun_csum_index(flags: u16) -> usize {
+    if flags & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM != 0 {
+        2
+    } else if flags & IP_VS_TUNNEL_ENCAP_FLAG_CSUM != 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Appends the service's name as listings show it: `TCP  host:port` (IPv4 services cut to
+/// 33 bytes), `FWM  <mark>` or `FWM  <mark> IPv6`.
+fn service_name(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
+    match svc.key {
+        ServiceKey::Fwmark { family, mark } => {
+            w!(out, "FWM  {mark}");
+            if family == Family::Inet6 {
+                out.extend_from_slice(b" IPv6");
+            }
+        }
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => {
+            let start = out.len();
+            pad_right(out, protocol_label(protocol).as_bytes(), 4);
+            out.push(b' ');
+            endpoint(out, &addr, port, protocol.nss_name(), numeric, names);
+            if !addr.is_ipv6() && out.len() - start > SVC_NAME_MAX {
+                out.truncate(start + SVC_NAME_MAX);
+            }
+        }
+    }
+}
+
+/// Appends the title lines of a display mode.
+pub(crate) fn write_title(out: &mut Vec<u8>, mode: ListMode) {
+    let t: &[u8] = match mode {
+        ListMode::Stats => {
+            b"Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n  -> RemoteAddress:Port\n"
+        }
+        ListMode::Rate => {
+            b"Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n  -> RemoteAddress:Port\n"
+        }
+        ListMode::Thresholds => {
+            b"Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn \n  -> RemoteAddress:Port\n"
+        }
+        ListMode::PersistentConn => {
+            b"Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn \n  -> RemoteAddress:Port\n"
+        }
+        ListMode::TunInfo => {
+            b"Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n"
+        }
+        ListMode::Default => {
+            b"Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+        }
+    };
+    out.extend_from_slice(t);
+}
+
+/// Appends the version line of full listings.
+fn write_version(out: &mut Vec<u8>, snap: &Snapshot) {
+    let v = snap.info.version;
+    w!(
+        out,
+        "IP Virtual Server version {}.{}.{} (size={})\n",
+        (v >> 16) & 0xff,
+        (v >> 8) & 0xff,
+        v & 0xff,
+        snap.info.conn_tab_size as i32
+    );
+}
+
+/// Appends the service line (no newline).
+fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names: &dyn Names) {
+    let start = out.len();
+    service_name(out, svc, fmt.numeric, names);
+    let s = svc.stats.unwrap_or_default();
+    match fmt.mode {
+        ListMode::Stats | ListMode::Rate => {
+            pad(out, out.len() - start, SVC_NAME_MAX);
+            let v = if fmt.mode == ListMode::Stats {
+                [s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes]
+            } else {
+                [s.cps, s.inpps, s.outpps, s.inbps, s.outbps]
+            };
+            for x in v {
+                largenum(out, x, fmt.exact);
+            }
+        }
+        _ => {
+            out.push(b' ');
+            out.extend_from_slice(svc.scheduler.as_bytes());
+            if svc.flags & SCHED_FLAGS != 0 {
+                out.extend_from_slice(b" (");
+                sched_flag_names(out, &svc.scheduler, svc.flags, false);
+                out.push(b')');
+            }
+            if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
+                w!(out, " persistent {}", svc.timeout);
+                match svc.key.family() {
+                    Family::Inet => {
+                        if svc.netmask != u32::MAX {
+                            w!(out, " mask {}", svc.netmask_v4());
+                        }
+                    }
+                    Family::Inet6 => {
+                        if svc.netmask != 128 {
+                            w!(out, " mask {}", svc.netmask as i32);
+                        }
+                    }
+                }
+                if let Some(pe) = svc.pe_name.as_deref().filter(|p| !p.is_empty()) {
+                    w!(out, " pe {pe}");
+                }
+            }
+            if svc.flags & IP_VS_SVC_F_ONEPACKET != 0 {
+                out.extend_from_slice(b" ops");
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
+/// A real server's counters as the reference shows them: it reads the kernel's 64-bit
+/// connection, packet and rate counters of real servers with a 32-bit accessor, so only
+/// their low 32 bits survive; the byte counters are read whole (spec 10.6, 12.5).
+fn dest_stats(d: &Dest) -> Stats {
+    let s = d.stats.unwrap_or_default();
+    let lo = |v: u64| v & 0xffff_ffff;
+    Stats {
+        conns: lo(s.conns),
+        inpkts: lo(s.inpkts),
+        outpkts: lo(s.outpkts),
+        inbytes: s.inbytes,
+        outbytes: s.outbytes,
+        cps: lo(s.cps),
+        inpps: lo(s.inpps),
+        outpps: lo(s.outpps),
+        inbps: lo(s.inbps),
+        outbps: lo(s.outbps),
+    }
+}
+
+/// Appends the tunnel-info column text (`n/a`, `ipip`, `gue:<port>:<f>`, `gre:<f>`) and
+/// returns its length.
+fn tun_info(out: &mut Vec<u8>, d: &Dest) -> usize {
+    const FLAGS: [&str; 3] = ["-c", "+c", "r+c"];
+    let start = out.len();
+    if d.forward != Forward::Tunnel {
+        out.extend_from_slice(b"n/a");
+    } else {
+        match d.tun_type {
+            TunnelType::Ipip => out.extend_from_slice(b"ipip"),
+            TunnelType::Gue => w!(
+                out,
+                "gue:{}:{}",
+                d.tun_port,
+                FLAGS[tun_csum_index(d.tun_flags)]
+            ),
+            TunnelType::Gre => w!(out, "gre:{}", FLAGS[tun_csum_index(d.tun_flags)]),
+            TunnelType::Other(_) => out.extend_from_slice(b"n/a"),
+        }
+    }
+    out.len() - start
+}
+
+/// Appends one real-server line.
+fn write_dest_line(
+    out: &mut Vec<u8>,
+    d: &Dest,
+    proto: Option<&str>,
+    fmt: &ListFormat,
+    names: &dyn Names,
+) {
+    out.extend_from_slice(b"  -> ");
+    let start = out.len();
+    endpoint(out, &d.addr, d.port, proto, fmt.numeric, names);
+    if !d.addr.is_ipv6() && out.len() - start > DEST_NAME_MAX {
+        out.truncate(start + DEST_NAME_MAX);
+    }
+    pad(out, out.len() - start, DEST_NAME_MAX);
+    match fmt.mode {
+        ListMode::Stats => {
+            let s = dest_stats(d);
+            for x in [s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes] {
+                largenum(out, x, fmt.exact);
+            }
+        }
+        ListMode::Rate => {
+            let s = dest_stats(d);
+            w!(out, " {:>8} {:>8} {:>8}", s.cps, s.inpps, s.outpps);
+            largenum(out, s.inbps, fmt.exact);
+            largenum(out, s.outbps, fmt.exact);
+        }
+        ListMode::Thresholds => w!(
+            out,
+            " {:<10} {:<10} {:<10} {:<10}",
+            d.u_threshold,
+            d.l_threshold,
+            d.active_conns,
+            d.inact_conns
+        ),
+        // The reference prints the weight unsigned in this mode only.
+        ListMode::PersistentConn => w!(
+            out,
+            " {:<9} {:<11} {:<10} {:<10}",
+            d.weight as u32,
+            d.persist_conns,
+            d.active_conns,
+            d.inact_conns
+        ),
+        ListMode::TunInfo => {
+            w!(out, " {:<7} ", forward_label(d.forward));
+            let n = tun_info(out, d);
+            pad(out, n, 13);
+            w!(
+                out,
+                " {:<6} {:<10} {:<10}",
+                d.weight,
+                d.active_conns,
+                d.inact_conns
+            );
+        }
+        ListMode::Default => w!(
+            out,
+            " {:<7} {:<6} {:<10} {:<10}",
+            forward_label(d.forward),
+            d.weight,
+            d.active_conns,
+            d.inact_conns
+        ),
+    }
+    out.push(b'\n');
+}
+
+/// Appends a service line and its real-server lines, servers in `order`.
+fn write_entry(
+    out: &mut Vec<u8>,
+    svc: &Service,
+    dests: &[Dest],
+    order: &[usize],
+    fmt: &ListFormat,
+    names: &dyn Names,
+) {
+    write_service_line(out, svc, fmt, names);
+    let proto = svc.key.protocol().and_then(Protocol::nss_name);
+    for &i in order {
+        write_dest_line(out, &dests[i], proto, fmt, names);
+    }
+}
+
+/// The full listing (`-L`): version line, title lines, then every service with its real
+/// servers. Sorted (D2) unless `fmt.nosort`; the snapshot itself is left untouched (the
+/// order is computed on indices).
+pub fn write_list(out: &mut Vec<u8>, snap: &Snapshot, fmt: &ListFormat, names: &dyn Names) {
+    write_version(out, snap);
+    write_title(out, fmt.mode);
+    let mut order = Vec::new();
+    for i in service_order(&snap.services, fmt.nosort) {
+        let (svc, dests) = &snap.services[i];
+        dest_order(dests, fmt.nosort, &mut order);
+        write_entry(out, svc, dests, &order, fmt, names);
+    }
+}
+
+/// A single-service listing (`-L -t ...`): title lines, the service and its real servers
+/// (sorted unless `fmt.nosort`); no version line.
+pub fn write_service(
+    out: &mut Vec<u8>,
+    svc: &Service,
+    dests: &[Dest],
+    fmt: &ListFormat,
+    names: &dyn Names,
+) {
+    write_title(out, fmt.mode);
+    let mut order = Vec::new();
+    dest_order(dests, fmt.nosort, &mut order);
+    write_entry(out, svc, dests, &order, fmt, names);
+}

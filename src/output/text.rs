@@ -1,0 +1,282 @@
+//! Low-level text helpers shared by every formatter: appending to a byte buffer without
+//! per-field allocation, C-style padding (`%-Ns`, counted in bytes), the K/M/G/T number
+//! rendering of `--stats`/`--rate` (spec 10.6), glibc-compatible `inet_ntop` for IPv6, and
+//! endpoint (`host:port`) rendering with optional name lookups and the 59-byte limit (10.7).
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use crate::names::Names;
+
+/// `write!` into a `Vec<u8>`, which cannot fail.
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = ::std::io::Write::write_fmt($out, format_args!($($arg)*));
+    }};
+}
+pub(crate) use w;
+
+/// Longest endpoint string the reference builds (`snprintf` into a 60-byte buffer).
+pub(crate) const ENDPOINT_MAX: usize = 59;
+
+/// Appends `s` then spaces up to `width` bytes (C `%-{width}s`; never truncates).
+pub(crate) fn pad_right(out: &mut Vec<u8>, s: &[u8], width: usize) {
+    out.extend_from_slice(s);
+    pad(out, s.len(), width);
+}
+
+/// Appends spaces so that a field of `len` bytes fills `width`.
+pub(crate) fn pad(out: &mut Vec<u8>, len: usize, width: usize) {
+    if len < width {
+        out.resize(out.len() + (width - len), b' ');
+    }
+}
+
+/// N(v) of spec 10.6: a counter in a 9-column field, scaled with K/M/G/T above 99,999,999
+/// unless `exact`, in which case long numbers get one leading space and all their digits.
+pub(crate) fn largenum(out: &mut Vec<u8>, v: u64, exact: bool) {
+    if exact || v < 100_000_000 {
+        // Up to 8 digits: `{:>9}`; longer (exact only): a space then the digits, which is
+        // exactly what `{:>9}` gives for 9 digits and what ` {}` gives beyond.
+        if v < 100_000_000 {
+            w!(out, "{v:>9}");
+        } else {
+            w!(out, " {v}");
+        }
+        return;
+    }
+    if v < 1_000_000_000 {
+        w!(out, "{:>8}K", v / 1_000);
+    } else if v < 100_000_000_000 {
+        w!(out, "{:>8}M", v / 1_000_000);
+    } else if v < 100_000_000_000_000 {
+        w!(out, "{:>8}G", v / 1_000_000_000);
+    } else {
+        w!(out, "{:>8}T", v / 1_000_000_000_000);
+    }
+}
+
+/// Writes an IPv6 address the way glibc's `inet_ntop` does: lower-case hex, the first
+/// longest run of two or more zero groups as `::`, and the embedded-IPv4 forms
+/// `::a.b.c.d` (exactly six leading zero groups) and `::ffff:a.b.c.d` (mapped). Checked
+/// against glibc 2.36.
+pub(crate) fn ntop6(out: &mut Vec<u8>, a: &Ipv6Addr) {
+    let words = a.segments();
+    // Find the first longest run of zero words (length >= 2).
+    let (mut best_base, mut best_len) = (usize::MAX, 0usize);
+    let (mut cur_base, mut cur_len) = (usize::MAX, 0usize);
+    for (i, &wd) in words.iter().enumerate() {
+        if wd == 0 {
+            if cur_base == usize::MAX {
+                cur_base = i;
+                cur_len = 1;
+            } else {
+                cur_len += 1;
+            }
+        } else if cur_base != usize::MAX {
+            if best_base == usize::MAX || cur_len > best_len {
+                best_base = cur_base;
+                best_len = cur_len;
+            }
+            cur_base = usize::MAX;
+        }
+    }
+    if cur_base != usize::MAX && (best_base == usize::MAX || cur_len > best_len) {
+        best_base = cur_base;
+        best_len = cur_len;
+    }
+    if best_base != usize::MAX && best_len < 2 {
+        best_base = usize::MAX;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if best_base != usize::MAX && i >= best_base && i < best_base + best_len {
+            if i == best_base {
+                out.push(b':');
+            }
+            i += 1;
+            continue;
+        }
+        if i != 0 {
+            out.push(b':');
+        }
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
+            let o = a.octets();
+            w!(out, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+            return;
+        }
+        w!(out, "{:x}", words[i]);
+        i += 1;
+    }
+    if best_base != usize::MAX && best_base + best_len == 8 {
+        out.push(b':');
+    }
+}
+
+/// Writes an address numerically (IPv4 dotted quad, IPv6 as glibc prints it), no brackets.
+pub(crate) fn ntop(out: &mut Vec<u8>, a: &IpAddr) {
+    match a {
+        IpAddr::V4(v4) => w!(out, "{v4}"),
+        IpAddr::V6(v6) => ntop6(out, v6),
+    }
+}
+
+/// Appends an endpoint as the reference's `addrport_to_anyname` renders it: `host:port`,
+/// IPv6 hosts in brackets; without `numeric` the host is the reverse-lookup name when there
+/// is one and the port the service name for `proto` (`tcp`/`udp`/`sctp`; `None` = always a
+/// number). The endpoint alone is cut to 59 bytes. Returns the endpoint's length.
+pub(crate) fn endpoint(
+    out: &mut Vec<u8>,
+    addr: &IpAddr,
+    port: u16,
+    proto: Option<&str>,
+    numeric: bool,
+    names: &dyn Names,
+) -> usize {
+    let start = out.len();
+    let v6 = addr.is_ipv6();
+    if v6 {
+        out.push(b'[');
+    }
+    let host = if numeric { None } else { names.host_name(addr) };
+    match host {
+        Some(h) => out.extend_from_slice(h.as_bytes()),
+        None => ntop(out, addr),
+    }
+    if v6 {
+        out.push(b']');
+    }
+    out.push(b':');
+    let service = match (numeric, proto) {
+        (false, Some(p)) => names.service_name(port, p),
+        _ => None,
+    };
+    match service {
+        Some(s) => out.extend_from_slice(s.as_bytes()),
+        None => w!(out, "{port}"),
+    }
+    out.truncate(start + ENDPOINT_MAX.min(out.len() - start));
+    out.len() - start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::StaticNames;
+
+    fn n(v: u64, exact: bool) -> String {
+        let mut o = Vec::new();
+        largenum(&mut o, v, exact);
+        String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn largenum_boundaries() {
+        assert_eq!(n(0, false), "        0");
+        assert_eq!(n(25_284_797, false), " 25284797");
+        assert_eq!(n(99_999_999, false), " 99999999");
+        assert_eq!(n(100_000_000, false), "  100000K");
+        assert_eq!(n(150_152_525, false), "  150152K");
+        assert_eq!(n(999_999_999, false), "  999999K");
+        assert_eq!(n(1_000_000_000, false), "    1000M");
+        assert_eq!(n(1_118_918_891, false), "    1118M");
+        assert_eq!(n(99_999_999_999, false), "   99999M");
+        assert_eq!(n(100_000_000_000, false), "     100G");
+        assert_eq!(n(99_999_999_999_999, false), "   99999G");
+        assert_eq!(n(100_000_000_000_000, false), "     100T");
+        assert_eq!(n(u64::MAX, false), "18446744T");
+    }
+
+    #[test]
+    fn largenum_exact() {
+        assert_eq!(n(0, true), "        0");
+        assert_eq!(n(99_999_999, true), " 99999999");
+        assert_eq!(n(150_152_525, true), " 150152525");
+        assert_eq!(n(1_118_918_891, true), " 1118918891");
+        assert_eq!(n(u64::MAX, true), " 18446744073709551615");
+    }
+
+    fn s6(a: &str) -> String {
+        let mut o = Vec::new();
+        ntop6(&mut o, &a.parse().unwrap());
+        String::from_utf8(o).unwrap()
+    }
+
+    #[test]
+    fn ipv6_like_glibc() {
+        assert_eq!(s6("::"), "::");
+        assert_eq!(s6("::1"), "::1");
+        assert_eq!(s6("::2"), "::2");
+        assert_eq!(s6("::ffff"), "::ffff");
+        assert_eq!(s6("::ffff:0:0"), "::ffff:0.0.0.0");
+        assert_eq!(s6("::1:0:0"), "::1:0:0");
+        assert_eq!(s6("::1.2.3.4"), "::1.2.3.4");
+        assert_eq!(s6("::ffff:10.0.0.5"), "::ffff:10.0.0.5");
+        assert_eq!(s6("2001:db8::2"), "2001:db8::2");
+        assert_eq!(s6("2001:db8:1::1"), "2001:db8:1::1");
+        assert_eq!(s6("2001:db8:0:1:0:0:0:1"), "2001:db8:0:1::1");
+        assert_eq!(s6("2001:0:0:1:0:0:1:1"), "2001::1:0:0:1:1");
+        assert_eq!(s6("2001:db8:1:2:3:4:5:0"), "2001:db8:1:2:3:4:5:0");
+        assert_eq!(s6("2001:db8::"), "2001:db8::");
+        assert_eq!(s6("fe80::"), "fe80::");
+        assert_eq!(
+            s6("2001:db8:ffff:ffff:ffff:ffff:ffff:fffe"),
+            "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe"
+        );
+        assert_eq!(s6("ff02::1234"), "ff02::1234");
+    }
+
+    fn ep(a: &str, port: u16, proto: Option<&str>, numeric: bool, names: &StaticNames) -> String {
+        let mut o = b"x".to_vec();
+        let len = endpoint(&mut o, &a.parse().unwrap(), port, proto, numeric, names);
+        assert_eq!(len, o.len() - 1);
+        String::from_utf8(o[1..].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn endpoints() {
+        let names = StaticNames {
+            hosts: vec![
+                ("10.0.0.1".parse().unwrap(), "vip1.example.com".into()),
+                ("2001:db8::2".parse().unwrap(), "rs6.example.com".into()),
+                (
+                    "192.168.2.3".parse().unwrap(),
+                    "averyveryveryverylonghostname-number-three.example.com".into(),
+                ),
+                ("10.9.9.9".parse().unwrap(), "x".repeat(70)),
+            ],
+            services: vec![(80, "tcp".into(), "http".into())],
+        };
+        assert_eq!(ep("10.0.0.1", 80, Some("tcp"), true, &names), "10.0.0.1:80");
+        assert_eq!(
+            ep("10.0.0.1", 80, Some("tcp"), false, &names),
+            "vip1.example.com:http"
+        );
+        assert_eq!(
+            ep("10.0.0.1", 80, Some("udp"), false, &names),
+            "vip1.example.com:80"
+        );
+        assert_eq!(
+            ep("10.0.0.1", 80, None, false, &names),
+            "vip1.example.com:80"
+        );
+        assert_eq!(
+            ep("2001:db8::2", 80, Some("tcp"), false, &names),
+            "[rs6.example.com]:http"
+        );
+        assert_eq!(
+            ep("2001:db8::4", 80, Some("tcp"), false, &names),
+            "[2001:db8::4]:http"
+        );
+        assert_eq!(
+            ep("2001:db8::4", 0, Some("tcp"), true, &names),
+            "[2001:db8::4]:0"
+        );
+        assert_eq!(
+            ep("192.168.2.3", 80, Some("tcp"), false, &names),
+            "averyveryveryverylonghostname-number-three.example.com:http"
+        );
+        // 59-byte limit.
+        let long = ep("10.9.9.9", 80, Some("tcp"), false, &names);
+        assert_eq!(long, "x".repeat(59));
+    }
+}
