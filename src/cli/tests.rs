@@ -1,0 +1,1 @@
+//! Tests of the whole parser: argv in, action or exact error out.
