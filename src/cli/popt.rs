@@ -285,18 +285,15 @@ pub fn tokenize(args: &[String]) -> Tokens {
                     }
                     None
                 }
-                kind => {
-                    let v = if !rest.is_empty() {
-                        pos = cluster.len();
-                        Some(rest.strip_prefix('=').unwrap_or(rest).to_string())
-                    } else {
-                        match take_next(args, &mut next, kind) {
-                            Ok(v) => v,
-                            Err(()) => return t.fail(PoptError::NoArg, word),
-                        }
-                    };
-                    v
+                _ if !rest.is_empty() => {
+                    // The rest of the cluster is the value.
+                    pos = cluster.len();
+                    Some(rest.strip_prefix('=').unwrap_or(rest).to_string())
                 }
+                kind => match take_next(args, &mut next, kind) {
+                    Ok(v) => v,
+                    Err(()) => return t.fail(PoptError::NoArg, word),
+                },
             };
             t.events.push(Event::Opt {
                 opt: spec.opt,
