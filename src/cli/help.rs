@@ -36,7 +36,8 @@ pub fn help_text(prog: &str) -> String {
     s
 }
 
-const BODY: &str = "\
+const BODY: &str = "
+\
 Commands (give exactly one, as the first option):
   --add-service     -A        add a virtual service with its settings
   --edit-service    -E        replace the settings of a virtual service
@@ -119,5 +120,9 @@ mod tests {
         assert!(h.contains("\n  /usr/sbin/ipvsadm -C\n"));
         assert!(h.ends_with("(1..255)\n"));
         assert!(!h.ends_with("\n\n"));
+        assert!(h.contains("  /usr/sbin/ipvsadm -h\n\nCommands"));
+        assert!(h.contains("\n\nvirtual-service"));
+        assert!(h.contains("\n\nOptions:\n"));
+        assert!(h.contains("flags\nDaemon Options:\n"));
     }
 }

@@ -8,6 +8,18 @@
 //! option up wherever it is on the line. The second stage builds the service, real server or
 //! daemon in a fixed order from the collected values, after the legality checks
 //! ([`matrix`]) and the per-command checks.
+//!
+//! Decisions where the reference's behaviour is order-dependent or unspecified:
+//! - `-6` is accepted when a `-f` appears anywhere after the command (D6); `-6 used before -f`
+//!   is reported, where `-6` stands, only when there is no `-f` at all.
+//! - `-M` is read with the family the service ends up with (its `-t`/`-u`/`--sctp-service`
+//!   address, or `-f` plus `-6`), and its error is still reported where `-M` stands. A service
+//!   address that does not parse counts as IPv4 for that purpose.
+//! - `-r` uses the service's protocol for service names and, without a port, the virtual
+//!   port, wherever the service is given; fwmark services look names up as TCP.
+//! - A positional word before the command is a popt leftover (`ipvsadm foo -L` reports
+//!   `unexpected argument foo`); popt's `!#:+` argument expansion and the `POSIXLY_CORRECT`
+//!   environment switch are not emulated.
 
 mod help;
 mod matrix;
