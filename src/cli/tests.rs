@@ -1226,3 +1226,55 @@ fn restore_lines_parse() {
         r => panic!("{r:?}"),
     }
 }
+
+#[test]
+fn never_panics_on_word_combinations() {
+    // Contract D7: whatever the input, an action or an error, never a crash.
+    let words = [
+        "-A",
+        "-a",
+        "-e",
+        "-d",
+        "-L",
+        "-Z",
+        "-C",
+        "-R",
+        "-S",
+        "--set",
+        "--start-daemon",
+        "--stop-daemon",
+        "master",
+        "-t",
+        "-f",
+        "-6",
+        "-r",
+        "-M",
+        "-p",
+        "-b",
+        ",",
+        "-s",
+        "sh",
+        "-i",
+        "--tun-type",
+        "gue",
+        "--",
+        "",
+        "-",
+        "192.0.2.1:80",
+        "[2001:db8::1]:80",
+        "1",
+        "-c",
+        "--stats",
+        "é",
+        "-é",
+    ];
+    let n = names();
+    for a in words {
+        for b in words {
+            for c in words {
+                let _ = parse(&argv(&["-a", a, b, c]), &n);
+                let _ = parse(&argv(&[a, b, c]), &n);
+            }
+        }
+    }
+}
