@@ -159,6 +159,15 @@ impl CliError {
     }
 }
 
+impl std::fmt::Display for CliError {
+    /// The stderr text, trailing newline(s) included.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
 /// Parses a command line; `argv[0]` is the program name as invoked.
 pub fn parse(argv: &[String], names: &dyn Names) -> Result<Action, CliError> {
     let prog = argv.first().map(String::as_str).unwrap_or("ipvsadm");

@@ -1211,6 +1211,7 @@ fn error_kinds_and_status() {
     assert_eq!((e.kind, e.status()), (ErrorKind::Invalid, 2));
     let e = run("-x").unwrap_err();
     assert_eq!((e.kind, e.status()), (ErrorKind::Usage, 255));
+    assert_eq!(e.to_string(), e.message);
     assert_eq!(
         CliError::usage("p").message,
         "Try `p -h' or 'p --help' for more information.\n"
