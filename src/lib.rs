@@ -3,6 +3,7 @@
 //!
 //! The library never prints to the terminal or exits: the `ipvsadm` binary owns that.
 
+pub mod cli;
 pub mod ipvs;
 pub mod names;
 pub mod netlink;

@@ -1,0 +1,303 @@
+//! The legality tables as data: which options each command requires, allows, forbids or
+//! allows only one of (spec section 5), and the same for the tunnel types (spec 8.1). One
+//! checker walks a table in option-index order, so the first violation found is the one
+//! the reference reports.
+
+/// Option slots, in the order of the option-name table (index = error precedence).
+pub const OPT_NAMES: [&str; 34] = [
+    "numeric",
+    "connection",
+    "service-address",
+    "scheduler",
+    "persistent",
+    "netmask",
+    "real-server",
+    "forwarding-method",
+    "weight",
+    "u-threshold",
+    "l-threshold",
+    "mcast-interface",
+    "timeout",
+    "daemon",
+    "stats",
+    "rate",
+    "thresholds",
+    "persistent-conn",
+    "nosort",
+    "syncid",
+    "exact",
+    "ops",
+    "pe",
+    "sched-flags",
+    "mcast-group",
+    "mcast-port",
+    "mcast-ttl",
+    "sync-maxlen",
+    "tun-info",
+    "tun-type",
+    "tun-port",
+    "tun-nocsum",
+    "tun-csum",
+    "tun-remcsum",
+];
+
+/// Index of each option slot in [`OPT_NAMES`].
+#[allow(missing_docs)]
+pub mod slot {
+    pub const NUMERIC: usize = 0;
+    pub const CONNECTION: usize = 1;
+    pub const SERVICE: usize = 2;
+    pub const SCHEDULER: usize = 3;
+    pub const PERSISTENT: usize = 4;
+    pub const NETMASK: usize = 5;
+    pub const REAL_SERVER: usize = 6;
+    pub const FORWARD: usize = 7;
+    pub const WEIGHT: usize = 8;
+    pub const U_THRESHOLD: usize = 9;
+    pub const L_THRESHOLD: usize = 10;
+    pub const MCAST_IFN: usize = 11;
+    pub const TIMEOUT: usize = 12;
+    pub const DAEMON: usize = 13;
+    pub const STATS: usize = 14;
+    pub const RATE: usize = 15;
+    pub const THRESHOLDS: usize = 16;
+    pub const PERSISTENT_CONN: usize = 17;
+    pub const NOSORT: usize = 18;
+    pub const SYNCID: usize = 19;
+    pub const EXACT: usize = 20;
+    pub const OPS: usize = 21;
+    pub const PE: usize = 22;
+    pub const SCHED_FLAGS: usize = 23;
+    pub const MCAST_GROUP: usize = 24;
+    pub const MCAST_PORT: usize = 25;
+    pub const MCAST_TTL: usize = 26;
+    pub const SYNC_MAXLEN: usize = 27;
+    pub const TUN_INFO: usize = 28;
+    pub const TUN_TYPE: usize = 29;
+    pub const TUN_PORT: usize = 30;
+    pub const TUN_NOCSUM: usize = 31;
+    pub const TUN_CSUM: usize = 32;
+    pub const TUN_REMCSUM: usize = 33;
+}
+
+/// Commands, in the column order of [`COMMAND_MATRIX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    AddService,
+    EditService,
+    DeleteService,
+    Flush,
+    List,
+    AddServer,
+    DeleteServer,
+    EditServer,
+    Set,
+    StartDaemon,
+    StopDaemon,
+    Restore,
+    Save,
+    Zero,
+}
+
+impl Command {
+    /// The column of this command in the matrix.
+    fn column(self) -> usize {
+        self as usize
+    }
+    /// The name used in messages.
+    pub fn name(self) -> &'static str {
+        COMMAND_NAMES[self.column()]
+    }
+}
+
+/// Command names used in messages, in column order.
+pub const COMMAND_NAMES: [&str; 14] = [
+    "add-service",
+    "edit-service",
+    "delete-service",
+    "flush",
+    "list",
+    "add-server",
+    "delete-server",
+    "edit-server",
+    "set",
+    "start-daemon",
+    "stop-daemon",
+    "restore",
+    "save",
+    "zero",
+];
+
+/// Command × option legality. One row per option slot; one character per command, columns
+/// `-A -E -D -C -L -a -d -e --set --start --stop -R -S -Z`.
+/// `+` required, `.` optional, `1` at most one of the `1` options, `x` illegal.
+pub const COMMAND_MATRIX: [&str; 34] = [
+    //A E D C L a d e T S P R V Z
+    "xxxx.xxxxxxx.x", // numeric
+    "xxxx1xxxxxxxxx", // connection
+    "+++x1+++xxxxx.", // service-address
+    "..xxxxxxxxxxxx", // scheduler
+    "..xxxxxxxxxxxx", // persistent
+    "..xxxxxxxxxxxx", // netmask
+    "xxxxx+++xxxxxx", // real-server
+    "xxxxx.x.xxxxxx", // forwarding-method
+    "xxxxx.x.xxxxxx", // weight
+    "xxxxx.x.xxxxxx", // u-threshold
+    "xxxxx.x.xxxxxx", // l-threshold
+    "xxxxxxxxx.xxxx", // mcast-interface
+    "xxxx1xxxxxxxxx", // timeout
+    "xxxx1xxxxxxxxx", // daemon
+    "xxxx.xxxxxxxxx", // stats
+    "xxxx.xxxxxxxxx", // rate
+    "xxxx.xxxxxxxxx", // thresholds
+    "xxxx.xxxxxxxxx", // persistent-conn
+    "xxxx.xxxxxxxxx", // nosort
+    "xxxx.xxxx..xxx", // syncid
+    "xxxx.xxxxxxxxx", // exact
+    "..xxxxxxxxxxxx", // ops
+    "..xxxxxxxxxxxx", // pe
+    "..xxxxxxxxxxxx", // sched-flags
+    "xxxxxxxxx.xxxx", // mcast-group
+    "xxxxxxxxx.xxxx", // mcast-port
+    "xxxxxxxxx.xxxx", // mcast-ttl
+    "xxxxxxxxx.xxxx", // sync-maxlen
+    "xxxx.xxxxxxxxx", // tun-info
+    "xxxxx.x.xxxxxx", // tun-type
+    "xxxxx.x.xxxxxx", // tun-port
+    "xxxxx.x.xxxxxx", // tun-nocsum
+    "xxxxx.x.xxxxxx", // tun-csum
+    "xxxxx.x.xxxxxx", // tun-remcsum
+];
+
+/// Tunnel type names used in messages, in column order of [`TUNNEL_MATRIX`].
+pub const TUNNEL_NAMES: [&str; 3] = ["ipip", "gue", "gre"];
+
+/// Tunnel type × tunnel option legality: rows `(slot, columns ipip gue gre)`.
+pub const TUNNEL_MATRIX: [(usize, &str); 4] = [
+    (slot::TUN_PORT, "x+x"),
+    (slot::TUN_NOCSUM, "x11"),
+    (slot::TUN_CSUM, "x11"),
+    (slot::TUN_REMCSUM, "x1x"),
+];
+
+/// Checks a set of given option slots against one column of a table. `rows` yields
+/// `(slot, row)` pairs in precedence order; `what` completes the messages (`'add-service'
+/// command`, `'gue' tunnel type`).
+fn check<'a>(
+    rows: impl Iterator<Item = (usize, &'a str)>,
+    column: usize,
+    given: u64,
+    what: &str,
+) -> Result<(), String> {
+    let mut first_exclusive: Option<usize> = None;
+    for (slot, row) in rows {
+        let rule = row.as_bytes()[column];
+        let name = OPT_NAMES[slot];
+        if given & (1 << slot) == 0 {
+            if rule == b'+' {
+                return Err(format!(
+                    "You need to supply the '{name}' option for the {what}"
+                ));
+            }
+            continue;
+        }
+        match rule {
+            b'x' => return Err(format!("Illegal '{name}' option with the {what}")),
+            b'1' => match first_exclusive {
+                None => first_exclusive = Some(slot),
+                Some(first) => {
+                    return Err(format!(
+                        "The option '{name}' conflicts with the '{}' option in the {what}",
+                        OPT_NAMES[first]
+                    ));
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks the given option slots (a bit per slot) against a command's column.
+pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
+    check(
+        COMMAND_MATRIX.iter().copied().enumerate(),
+        cmd.column(),
+        given,
+        &format!("'{}' command", cmd.name()),
+    )
+}
+
+/// Checks the given tunnel option slots against a tunnel type's column (0 ipip, 1 gue, 2 gre).
+pub fn check_tunnel(tun_type: usize, given: u64) -> Result<(), String> {
+    check(
+        TUNNEL_MATRIX.iter().copied(),
+        tun_type,
+        given,
+        &format!("'{}' tunnel type", TUNNEL_NAMES[tun_type]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(slots: &[usize]) -> u64 {
+        slots.iter().fold(0, |b, s| b | (1 << s))
+    }
+
+    #[test]
+    fn table_shape() {
+        for row in COMMAND_MATRIX {
+            assert_eq!(row.len(), COMMAND_NAMES.len());
+            assert!(row.bytes().all(|b| b"+.1x".contains(&b)));
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        assert_eq!(
+            check_command(Command::AddServer, bits(&[slot::REAL_SERVER])),
+            Err(
+                "You need to supply the 'service-address' option for the 'add-server' command"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check_command(Command::Flush, bits(&[slot::NUMERIC, slot::SERVICE])),
+            Err("Illegal 'numeric' option with the 'flush' command".into())
+        );
+        assert_eq!(
+            check_command(Command::List, bits(&[slot::CONNECTION, slot::SERVICE])),
+            Err(
+                "The option 'service-address' conflicts with the 'connection' option in the 'list' command"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check_command(Command::List, bits(&[slot::TIMEOUT, slot::DAEMON])),
+            Err(
+                "The option 'daemon' conflicts with the 'timeout' option in the 'list' command"
+                    .into()
+            )
+        );
+        assert_eq!(check_command(Command::Zero, 0), Ok(()));
+        assert_eq!(check_tunnel(0, 0), Ok(()));
+        assert_eq!(
+            check_tunnel(1, 0),
+            Err("You need to supply the 'tun-port' option for the 'gue' tunnel type".into())
+        );
+        assert_eq!(
+            check_tunnel(1, bits(&[slot::TUN_PORT, slot::TUN_NOCSUM, slot::TUN_CSUM])),
+            Err("The option 'tun-csum' conflicts with the 'tun-nocsum' option in the 'gue' tunnel type".into())
+        );
+        assert_eq!(
+            check_tunnel(2, bits(&[slot::TUN_CSUM, slot::TUN_REMCSUM])),
+            Err("Illegal 'tun-remcsum' option with the 'gre' tunnel type".into())
+        );
+        assert_eq!(
+            check_tunnel(0, bits(&[slot::TUN_PORT])),
+            Err("Illegal 'tun-port' option with the 'ipip' tunnel type".into())
+        );
+    }
+}

@@ -1,0 +1,482 @@
+//! A small tokenizer with the semantics of the popt library as ipvsadm uses it: short
+//! option clusters, attached and `=` values, long options with `=` or a separate value,
+//! one optional-value option (`-p`), `--` ending option processing, and positional words
+//! collected aside. It only splits the command line; it does not validate values.
+//!
+//! The option catalogue ([`OPTIONS`]) lives here too, so that short letters, long names and
+//! argument kinds are one table.
+
+/// What an option is, independently of how it was spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opt {
+    // Commands (and the two informational options).
+    AddService,
+    EditService,
+    DeleteService,
+    Clear,
+    Restore,
+    Save,
+    AddServer,
+    EditServer,
+    DeleteServer,
+    List,
+    Zero,
+    Set,
+    StartDaemon,
+    StopDaemon,
+    Help,
+    Version,
+    // Options.
+    TcpService,
+    UdpService,
+    SctpService,
+    FwmarkService,
+    Ipv6,
+    Scheduler,
+    Persistent,
+    Netmask,
+    Pe,
+    SchedFlags,
+    Ops,
+    RealServer,
+    Gatewaying,
+    Ipip,
+    Masquerading,
+    Weight,
+    UThreshold,
+    LThreshold,
+    TunType,
+    TunPort,
+    TunNocsum,
+    TunCsum,
+    TunRemcsum,
+    Numeric,
+    Connection,
+    Timeout,
+    Daemon,
+    Stats,
+    Rate,
+    Thresholds,
+    PersistentConn,
+    TunInfo,
+    Exact,
+    Nosort,
+    Sort,
+    McastInterface,
+    Syncid,
+    SyncMaxlen,
+    McastGroup,
+    McastPort,
+    McastTtl,
+}
+
+/// Whether an option takes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// A flag.
+    None,
+    /// A mandatory value (taken even when it starts with `-`).
+    Required,
+    /// An optional value (taken from the next word only if it does not start with `-`).
+    Optional,
+}
+
+/// One row of the option catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct OptSpec {
+    /// Which option.
+    pub opt: Opt,
+    /// Short letter, if any.
+    pub short: Option<char>,
+    /// Long name without the dashes.
+    pub long: &'static str,
+    /// Value kind.
+    pub arg: ArgKind,
+}
+
+const fn o(opt: Opt, short: Option<char>, long: &'static str, arg: ArgKind) -> OptSpec {
+    OptSpec {
+        opt,
+        short,
+        long,
+        arg,
+    }
+}
+
+use ArgKind::{None as N, Optional as P, Required as R};
+
+/// The catalogue of every option ipvsadm knows.
+pub const OPTIONS: &[OptSpec] = &[
+    o(Opt::AddService, Some('A'), "add-service", N),
+    o(Opt::EditService, Some('E'), "edit-service", N),
+    o(Opt::DeleteService, Some('D'), "delete-service", N),
+    o(Opt::Clear, Some('C'), "clear", N),
+    o(Opt::Restore, Some('R'), "restore", N),
+    o(Opt::Save, Some('S'), "save", N),
+    o(Opt::AddServer, Some('a'), "add-server", N),
+    o(Opt::EditServer, Some('e'), "edit-server", N),
+    o(Opt::DeleteServer, Some('d'), "delete-server", N),
+    o(Opt::List, Some('L'), "list", N),
+    o(Opt::List, Some('l'), "list", N),
+    o(Opt::Zero, Some('Z'), "zero", N),
+    o(Opt::Set, None, "set", N),
+    o(Opt::StartDaemon, None, "start-daemon", R),
+    o(Opt::StopDaemon, None, "stop-daemon", R),
+    o(Opt::Help, Some('h'), "help", N),
+    o(Opt::Version, Some('v'), "version", N),
+    o(Opt::TcpService, Some('t'), "tcp-service", R),
+    o(Opt::UdpService, Some('u'), "udp-service", R),
+    o(Opt::SctpService, None, "sctp-service", R),
+    o(Opt::FwmarkService, Some('f'), "fwmark-service", R),
+    o(Opt::Ipv6, Some('6'), "ipv6", N),
+    o(Opt::Scheduler, Some('s'), "scheduler", R),
+    o(Opt::Persistent, Some('p'), "persistent", P),
+    o(Opt::Netmask, Some('M'), "netmask", R),
+    o(Opt::Pe, None, "pe", R),
+    o(Opt::SchedFlags, Some('b'), "sched-flags", R),
+    o(Opt::Ops, Some('o'), "ops", N),
+    o(Opt::RealServer, Some('r'), "real-server", R),
+    o(Opt::Gatewaying, Some('g'), "gatewaying", N),
+    o(Opt::Ipip, Some('i'), "ipip", N),
+    o(Opt::Masquerading, Some('m'), "masquerading", N),
+    o(Opt::Weight, Some('w'), "weight", R),
+    o(Opt::UThreshold, Some('x'), "u-threshold", R),
+    o(Opt::LThreshold, Some('y'), "l-threshold", R),
+    o(Opt::TunType, None, "tun-type", R),
+    o(Opt::TunPort, None, "tun-port", R),
+    o(Opt::TunNocsum, None, "tun-nocsum", N),
+    o(Opt::TunCsum, None, "tun-csum", N),
+    o(Opt::TunRemcsum, None, "tun-remcsum", N),
+    o(Opt::Numeric, Some('n'), "numeric", N),
+    o(Opt::Connection, Some('c'), "connection", N),
+    o(Opt::Timeout, None, "timeout", N),
+    o(Opt::Daemon, None, "daemon", N),
+    o(Opt::Stats, None, "stats", N),
+    o(Opt::Rate, None, "rate", N),
+    o(Opt::Thresholds, None, "thresholds", N),
+    o(Opt::PersistentConn, None, "persistent-conn", N),
+    o(Opt::TunInfo, None, "tun-info", N),
+    o(Opt::Exact, Some('X'), "exact", N),
+    o(Opt::Nosort, None, "nosort", N),
+    o(Opt::Sort, None, "sort", N),
+    o(Opt::McastInterface, None, "mcast-interface", R),
+    o(Opt::Syncid, None, "syncid", R),
+    o(Opt::SyncMaxlen, None, "sync-maxlen", R),
+    o(Opt::McastGroup, None, "mcast-group", R),
+    o(Opt::McastPort, None, "mcast-port", R),
+    o(Opt::McastTtl, None, "mcast-ttl", R),
+];
+
+fn by_short(c: char) -> Option<&'static OptSpec> {
+    OPTIONS.iter().find(|s| s.short == Some(c))
+}
+
+fn by_long(name: &str) -> Option<&'static OptSpec> {
+    OPTIONS.iter().find(|s| s.long == name)
+}
+
+/// A popt-level error (printed as `TOKEN: TEXT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoptError {
+    /// `unknown option`
+    BadOption,
+    /// `missing argument`
+    NoArg,
+    /// `option does not take an argument`
+    UnwantedArg,
+}
+
+impl PoptError {
+    /// popt's text for the error.
+    pub fn text(self) -> &'static str {
+        match self {
+            PoptError::BadOption => "unknown option",
+            PoptError::NoArg => "missing argument",
+            PoptError::UnwantedArg => "option does not take an argument",
+        }
+    }
+}
+
+/// One thing the tokenizer found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// An option with its value (if it takes one and got one).
+    Opt {
+        /// Which option.
+        opt: Opt,
+        /// Its value.
+        value: Option<String>,
+        /// The last command-line word consumed (what popt reports as the bad option).
+        token: String,
+    },
+    /// A popt error; option processing stops here.
+    Error {
+        /// What went wrong.
+        error: PoptError,
+        /// The last command-line word consumed.
+        token: String,
+    },
+}
+
+/// The result of tokenizing a command line: the option events in order (ending at the
+/// first error, if any) and the positional words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    /// Options in command-line order; an [`Event::Error`] can only be last.
+    pub events: Vec<Event>,
+    /// Positional words in order.
+    pub positionals: Vec<String>,
+}
+
+/// Splits `argv` (without the program name) the way popt would.
+pub fn tokenize(args: &[String]) -> Tokens {
+    let mut t = Tokens::default();
+    let mut next = 0usize;
+    let mut rest_positional = false;
+    while next < args.len() {
+        let word = &args[next];
+        next += 1;
+        if rest_positional || !word.starts_with('-') || word == "-" {
+            t.positionals.push(word.clone());
+            continue;
+        }
+        if word == "--" {
+            rest_positional = true;
+            continue;
+        }
+        if let Some(long) = word.strip_prefix("--") {
+            let (name, attached) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            let Some(spec) = by_long(name) else {
+                return t.fail(PoptError::BadOption, word);
+            };
+            let value = match (spec.arg, attached) {
+                (ArgKind::None, Some(_)) => return t.fail(PoptError::UnwantedArg, word),
+                (ArgKind::None, None) => None,
+                (_, Some(v)) => Some(v),
+                (kind, None) => match take_next(args, &mut next, kind) {
+                    Ok(v) => v,
+                    Err(()) => return t.fail(PoptError::NoArg, word),
+                },
+            };
+            t.events.push(Event::Opt {
+                opt: spec.opt,
+                value,
+                token: args[next - 1].clone(),
+            });
+            continue;
+        }
+        // A cluster of short options.
+        let cluster = &word[1..];
+        let mut pos = 0usize;
+        while pos < cluster.len() {
+            let c = cluster[pos..].chars().next().expect("non-empty rest");
+            pos += c.len_utf8();
+            let Some(spec) = by_short(c) else {
+                return t.fail(PoptError::BadOption, word);
+            };
+            let rest = &cluster[pos..];
+            let value = match spec.arg {
+                ArgKind::None => {
+                    if rest.starts_with('=') {
+                        return t.fail(PoptError::UnwantedArg, word);
+                    }
+                    None
+                }
+                _ if !rest.is_empty() => {
+                    // The rest of the cluster is the value.
+                    pos = cluster.len();
+                    Some(rest.strip_prefix('=').unwrap_or(rest).to_string())
+                }
+                kind => match take_next(args, &mut next, kind) {
+                    Ok(v) => v,
+                    Err(()) => return t.fail(PoptError::NoArg, word),
+                },
+            };
+            t.events.push(Event::Opt {
+                opt: spec.opt,
+                value,
+                token: args[next - 1].clone(),
+            });
+        }
+    }
+    t
+}
+
+/// Takes the value of an option from the next word. `Err` means a required value is missing.
+fn take_next(args: &[String], next: &mut usize, kind: ArgKind) -> Result<Option<String>, ()> {
+    match args.get(*next) {
+        None if kind == ArgKind::Optional => Ok(None),
+        None => Err(()),
+        Some(w) if kind == ArgKind::Optional && w.starts_with('-') => Ok(None),
+        Some(w) => {
+            *next += 1;
+            Ok(Some(w.clone()))
+        }
+    }
+}
+
+impl Tokens {
+    fn fail(mut self, error: PoptError, token: &str) -> Tokens {
+        self.events.push(Event::Error {
+            error,
+            token: token.to_string(),
+        });
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(args: &[&str]) -> Tokens {
+        let v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        tokenize(&v)
+    }
+
+    fn ev(opt: Opt, value: Option<&str>, token: &str) -> Event {
+        Event::Opt {
+            opt,
+            value: value.map(str::to_string),
+            token: token.to_string(),
+        }
+    }
+
+    #[test]
+    fn clusters() {
+        let t = toks(&["-Lnc"]);
+        assert_eq!(
+            t.events,
+            vec![
+                ev(Opt::List, None, "-Lnc"),
+                ev(Opt::Numeric, None, "-Lnc"),
+                ev(Opt::Connection, None, "-Lnc")
+            ]
+        );
+        let t = toks(&["-At1.2.3.4:80"]);
+        assert_eq!(
+            t.events[1],
+            ev(Opt::TcpService, Some("1.2.3.4:80"), "-At1.2.3.4:80")
+        );
+        let t = toks(&["-At", "1.2.3.4:80"]);
+        assert_eq!(
+            t.events[1],
+            ev(Opt::TcpService, Some("1.2.3.4:80"), "1.2.3.4:80")
+        );
+        let t = toks(&["-Ats", "x", "rr"]);
+        assert_eq!(t.events[1], ev(Opt::TcpService, Some("s"), "-Ats"));
+        assert_eq!(t.positionals, vec!["x", "rr"]);
+        // `-list` is -l -i -s t.
+        let t = toks(&["-list"]);
+        assert_eq!(t.events[2], ev(Opt::Scheduler, Some("t"), "-list"));
+    }
+
+    #[test]
+    fn attached_and_equals() {
+        assert_eq!(
+            toks(&["-s=rr"]).events[0],
+            ev(Opt::Scheduler, Some("rr"), "-s=rr")
+        );
+        assert_eq!(
+            toks(&["-srr"]).events[0],
+            ev(Opt::Scheduler, Some("rr"), "-srr")
+        );
+        assert_eq!(
+            toks(&["--scheduler=rr"]).events[0],
+            ev(Opt::Scheduler, Some("rr"), "--scheduler=rr")
+        );
+        assert_eq!(
+            toks(&["--scheduler", "-x"]).events[0],
+            ev(Opt::Scheduler, Some("-x"), "-x")
+        );
+        assert_eq!(
+            toks(&["-p=50"]).events[0],
+            ev(Opt::Persistent, Some("50"), "-p=50")
+        );
+    }
+
+    #[test]
+    fn optional_value() {
+        assert_eq!(
+            toks(&["-p", "50"]).events[0],
+            ev(Opt::Persistent, Some("50"), "50")
+        );
+        assert_eq!(toks(&["-p"]).events[0], ev(Opt::Persistent, None, "-p"));
+        let t = toks(&["-p", "-1"]);
+        assert_eq!(t.events[0], ev(Opt::Persistent, None, "-p"));
+        assert_eq!(
+            t.events[1],
+            Event::Error {
+                error: PoptError::BadOption,
+                token: "-1".into()
+            }
+        );
+        assert_eq!(
+            toks(&["--persistent="]).events[0],
+            ev(Opt::Persistent, Some(""), "--persistent=")
+        );
+        assert_eq!(
+            toks(&["-p", ""]).events[0],
+            ev(Opt::Persistent, Some(""), "")
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let e = |a: &[&str]| toks(a).events.last().cloned().unwrap();
+        assert_eq!(
+            e(&["--tcp"]),
+            Event::Error {
+                error: PoptError::BadOption,
+                token: "--tcp".into()
+            }
+        );
+        assert_eq!(
+            e(&["-L", "-s"]),
+            Event::Error {
+                error: PoptError::NoArg,
+                token: "-s".into()
+            }
+        );
+        assert_eq!(
+            e(&["-Ls"]),
+            Event::Error {
+                error: PoptError::NoArg,
+                token: "-Ls".into()
+            }
+        );
+        assert_eq!(
+            e(&["--numeric=foo"]),
+            Event::Error {
+                error: PoptError::UnwantedArg,
+                token: "--numeric=foo".into()
+            }
+        );
+        assert_eq!(
+            e(&["-n=3"]),
+            Event::Error {
+                error: PoptError::UnwantedArg,
+                token: "-n=3".into()
+            }
+        );
+        // Processing stops at the first error.
+        let t = toks(&["-L", "-q", "-n"]);
+        assert_eq!(t.events.len(), 2);
+    }
+
+    #[test]
+    fn double_dash_and_positionals() {
+        let t = toks(&["-C", "--", "-x", "y"]);
+        assert_eq!(t.events.len(), 1);
+        assert_eq!(t.positionals, vec!["-x", "y"]);
+        let t = toks(&["-", "", "-L"]);
+        assert_eq!(t.positionals, vec!["-", ""]);
+        assert_eq!(t.events, vec![ev(Opt::List, None, "-L")]);
+        // A required value takes `--` verbatim.
+        let t = toks(&["-s", "--"]);
+        assert_eq!(t.events, vec![ev(Opt::Scheduler, Some("--"), "--")]);
+    }
+}

@@ -1,0 +1,511 @@
+//! Parsers for option values, with the leniencies of the C library functions ipvsadm relies
+//! on: `strtol`-style integers, `inet_aton` addresses, `atoi` prefixes, service addresses
+//! with optional IPv6 brackets and service-name ports, and scheduler-flag lists.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::ipvs::consts;
+use crate::ipvs::{Family, Protocol};
+use crate::names::Names;
+
+/// C `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// The integer rule: C `strtol` base 10 with leading blanks and a sign, at least one
+/// digit, nothing after the digits, and the value within a C `long`.
+pub fn parse_long(s: &str) -> Option<i64> {
+    let t = s.trim_start_matches(is_c_space);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for b in digits.bytes() {
+        v = v * 10 + i128::from(b - b'0');
+        if v > i128::from(i64::MAX) + 1 {
+            return None;
+        }
+    }
+    let v = if neg { -v } else { v };
+    i64::try_from(v).ok()
+}
+
+/// The integer rule with a range check.
+pub fn parse_range(s: &str, min: i64, max: i64) -> Option<i64> {
+    parse_long(s).filter(|v| (min..=max).contains(v))
+}
+
+/// C `atoi`: leading blanks, a sign, then as many digits as there are (0 without any).
+/// Out-of-range values follow glibc (`strtol` saturates, then the conversion to `int` wraps).
+pub fn atoi(s: &str) -> i32 {
+    let t = s.trim_start_matches(is_c_space);
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    let mut v: i128 = 0;
+    for b in rest.bytes().take_while(u8::is_ascii_digit) {
+        v = (v * 10 + i128::from(b - b'0')).min(i128::from(i64::MAX) + 1);
+    }
+    let v = if neg { -v } else { v };
+    let long = v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    long as i32
+}
+
+/// C `strtoul` with base 0 on a string that starts with a digit: returns the value and the
+/// number of bytes used, or `None` on overflow of 32 bits.
+fn strtoul0(s: &[u8]) -> Option<(u64, usize)> {
+    let (radix, start) = if s.len() >= 2 && s[0] == b'0' && (s[1] == b'x' || s[1] == b'X') {
+        if s.len() > 2 && s[2].is_ascii_hexdigit() {
+            (16, 2)
+        } else {
+            // "0x" without hex digits: strtoul reads the "0" only.
+            return Some((0, 1));
+        }
+    } else if s[0] == b'0' {
+        (8, 0)
+    } else {
+        (10, 0)
+    };
+    let mut v: u64 = 0;
+    let mut i = start;
+    while i < s.len() {
+        let d = match (s[i] as char).to_digit(radix) {
+            Some(d) => d,
+            None => break,
+        };
+        v = v.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
+        if v > u64::from(u32::MAX) {
+            return None;
+        }
+        i += 1;
+    }
+    Some((v, i))
+}
+
+/// glibc `inet_aton`: one to four numbers (decimal, `0x` hex or `0` octal) separated by dots,
+/// the last one filling the remaining bytes; anything after a blank is ignored.
+pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let b = s.as_bytes();
+    let mut parts: Vec<u64> = Vec::new();
+    let mut i = 0usize;
+    let val;
+    loop {
+        if i >= b.len() || !b[i].is_ascii_digit() {
+            return None;
+        }
+        let (v, used) = strtoul0(&b[i..])?;
+        i += used;
+        if i < b.len() && b[i] == b'.' {
+            if parts.len() >= 3 || v > 0xff {
+                return None;
+            }
+            parts.push(v);
+            i += 1;
+        } else {
+            val = v;
+            break;
+        }
+    }
+    if i < b.len() && !is_c_space(b[i] as char) {
+        return None;
+    }
+    let limit: u64 = match parts.len() {
+        0 => 0xffff_ffff,
+        1 => 0x00ff_ffff,
+        2 => 0xffff,
+        _ => 0xff,
+    };
+    if val > limit {
+        return None;
+    }
+    let mut addr = val;
+    for (k, p) in parts.iter().enumerate() {
+        addr |= p << (24 - 8 * k);
+    }
+    Some(Ipv4Addr::from(addr as u32))
+}
+
+/// An IPv4 host: `inet_aton`, else a name lookup.
+pub fn host_v4(s: &str, names: &dyn Names) -> Option<Ipv4Addr> {
+    inet_aton(s).or_else(|| names.host_v4(s))
+}
+
+/// A parsed service or real-server address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The address (its family is the endpoint's family).
+    pub addr: IpAddr,
+    /// The port, if one was given (and not lost to the bracketed-IPv4 quirk).
+    pub port: Option<u16>,
+}
+
+/// Parses `host[:port]`, `[v6]:port`, or a bare IPv6 address (spec 7.1). `proto` is the
+/// protocol used for service-name ports; without one, names do not resolve.
+pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
+    if s.is_empty() || s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (host, bracket_port) = if let Some(inner) = s.strip_prefix('[') {
+        let close = inner.find(']')?;
+        let after = &inner[close + 1..];
+        let port = after.strip_prefix(':')?;
+        (&inner[..close], Some(port))
+    } else {
+        (s, None)
+    };
+    let (addr, port_text) = if let Ok(v6) = host.parse::<Ipv6Addr>() {
+        (IpAddr::V6(v6), bracket_port)
+    } else {
+        // The IPv4 path: the port (if any) follows the last colon of the host text; a port
+        // after brackets is ignored.
+        let (h, p) = match host.rfind(':') {
+            Some(i) => (&host[..i], Some(&host[i + 1..])),
+            None => (host, None),
+        };
+        (IpAddr::V4(host_v4(h, names)?), p)
+    };
+    let port = match port_text {
+        None => None,
+        Some(p) => Some(parse_port(p, proto, names)?),
+    };
+    Some(Endpoint { addr, port })
+}
+
+/// A port number, else a service name for the protocol.
+fn parse_port(p: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<u16> {
+    if let Some(v) = parse_range(p, 0, 65535) {
+        return Some(v as u16);
+    }
+    names.port(p, proto?.nss_name()?)
+}
+
+/// A fwmark: the integer rule, 1..=4294967295.
+pub fn parse_fwmark(s: &str) -> Option<u32> {
+    parse_range(s, 1, u32::MAX.into()).map(|v| v as u32)
+}
+
+/// An IPv4 persistence mask (anything `inet_aton` accepts or an IPv4 host name), as the
+/// kernel's u32 (the four bytes read natively).
+pub fn parse_netmask_v4(s: &str, names: &dyn Names) -> Option<u32> {
+    host_v4(s, names).map(|a| u32::from_ne_bytes(a.octets()))
+}
+
+/// An IPv6 persistence prefix length: `atoi`, 1..=128.
+pub fn parse_netmask_v6(s: &str) -> Option<u32> {
+    let v = atoi(s);
+    (1..=128).contains(&v).then_some(v as u32)
+}
+
+/// A netmask for a family.
+pub fn parse_netmask(s: &str, family: Family, names: &dyn Names) -> Result<u32, &'static str> {
+    match family {
+        Family::Inet => {
+            parse_netmask_v4(s, names).ok_or("illegal virtual server persistent mask specified")
+        }
+        Family::Inet6 => parse_netmask_v6(s).ok_or("illegal ipv6 netmask specified"),
+    }
+}
+
+/// A multicast group: IPv6 if the text has a colon, else a strict dotted quad.
+pub fn parse_mcast_group(s: &str) -> Result<IpAddr, String> {
+    if s.contains(':') {
+        match s.parse::<Ipv6Addr>() {
+            Ok(a) if a.is_multicast() => Ok(IpAddr::V6(a)),
+            _ => Err(format!("invalid IPv6 mcast-group `{s}'")),
+        }
+    } else {
+        match s.parse::<Ipv4Addr>() {
+            Ok(a) if a.is_multicast() => Ok(IpAddr::V4(a)),
+            _ => Err(format!("invalid IPv4 mcast-group `{s}'")),
+        }
+    }
+}
+
+/// Parses the `-b` list for a scheduler; returns the flag bits (within 0x08|0x10|0x20).
+/// An empty list means no flags. A list of only commas is diagnosed (the reference crashes).
+pub fn parse_sched_flags(list: &str, scheduler: &str) -> Result<u32, String> {
+    if list.is_empty() {
+        return Ok(0);
+    }
+    if list.bytes().all(|b| b == b',') {
+        return Err(format!("invalid scheduler flag `{list}'"));
+    }
+    let mut bits = 0u32;
+    for word in list.split(',').filter(|w| !w.is_empty()) {
+        let (bit, only) = match word {
+            "flag-1" => (consts::IP_VS_SVC_F_SCHED1, None),
+            "flag-2" => (consts::IP_VS_SVC_F_SCHED2, None),
+            "flag-3" => (consts::IP_VS_SVC_F_SCHED3, None),
+            "sh-fallback" => (consts::IP_VS_SVC_F_SCHED_SH_FALLBACK, Some("sh")),
+            "sh-port" => (consts::IP_VS_SVC_F_SCHED_SH_PORT, Some("sh")),
+            "mh-fallback" => (consts::IP_VS_SVC_F_SCHED_MH_FALLBACK, Some("mh")),
+            "mh-port" => (consts::IP_VS_SVC_F_SCHED_MH_PORT, Some("mh")),
+            _ => return Err(format!("invalid scheduler flag `{word}'")),
+        };
+        if let Some(s) = only
+            && s != scheduler
+        {
+            return Err(format!("incompatible scheduler flag `{word}'"));
+        }
+        bits |= bit;
+    }
+    Ok(bits)
+}
+
+/// Truncates a string to at most `max` bytes (at a character boundary).
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::StaticNames;
+
+    fn names() -> StaticNames {
+        StaticNames {
+            hosts: vec![
+                (
+                    IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
+                    "vip.example.com".into(),
+                ),
+                (IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1)), "localhost".into()),
+            ],
+            services: vec![
+                (80, "tcp".into(), "http".into()),
+                (80, "udp".into(), "http".into()),
+                (53, "udp".into(), "domain".into()),
+                (5060, "sctp".into(), "sip".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn integer_rule() {
+        assert_eq!(parse_long(" 5"), Some(5));
+        assert_eq!(parse_long("\t+7"), Some(7));
+        assert_eq!(parse_long("010"), Some(10));
+        assert_eq!(parse_long("-3"), Some(-3));
+        assert_eq!(parse_long("5 "), None);
+        assert_eq!(parse_long(""), None);
+        assert_eq!(parse_long("+"), None);
+        assert_eq!(parse_long("0x10"), None);
+        assert_eq!(parse_long("abc"), None);
+        assert_eq!(parse_long("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_long("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_long("9223372036854775808"), None);
+        assert_eq!(parse_long("99999999999999999999999"), None);
+        assert_eq!(parse_range("65536", 0, 65535), None);
+        assert_eq!(parse_range("65535", 0, 65535), Some(65535));
+    }
+
+    #[test]
+    fn atoi_rule() {
+        assert_eq!(atoi("48abc"), 48);
+        assert_eq!(atoi("255.255.255.0"), 255);
+        assert_eq!(atoi(" -5"), -5);
+        assert_eq!(atoi("x"), 0);
+        assert_eq!(atoi("99999999999999999999"), -1);
+    }
+
+    #[test]
+    fn inet_aton_forms() {
+        let a = |s| inet_aton(s);
+        assert_eq!(a("192.0.2.1"), Some(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(a("10.0.0"), Some(Ipv4Addr::new(10, 0, 0, 0)));
+        assert_eq!(a("10.1"), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(a("0x0a000002"), Some(Ipv4Addr::new(10, 0, 0, 2)));
+        assert_eq!(a("167772162"), Some(Ipv4Addr::new(10, 0, 0, 2)));
+        assert_eq!(a("010.0.0.1"), Some(Ipv4Addr::new(8, 0, 0, 1)));
+        assert_eq!(a("10.0.0.1 junk"), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(a("24"), Some(Ipv4Addr::new(0, 0, 0, 24)));
+        assert_eq!(a("0xffffff00"), Some(Ipv4Addr::new(255, 255, 255, 0)));
+        assert_eq!(a("256.0.0.1"), None);
+        assert_eq!(a("1.2.3.4.5"), None);
+        assert_eq!(a("1.2.3.256"), None);
+        assert_eq!(a("1.2.65536"), None);
+        assert_eq!(a("08"), None);
+        assert_eq!(a("0x"), None);
+        assert_eq!(a("4294967296"), None);
+        assert_eq!(a("1..2"), None);
+        assert_eq!(a(""), None);
+        assert_eq!(a("a.b"), None);
+        assert_eq!(a("1.2.3.4x"), None);
+    }
+
+    #[test]
+    fn endpoints() {
+        let n = names();
+        let tcp = Some(Protocol::Tcp);
+        let p = |s: &str| parse_endpoint(s, tcp, &n);
+        let v4 = |a, b, c, d| IpAddr::V4(Ipv4Addr::new(a, b, c, d));
+        assert_eq!(
+            p("192.0.2.1:80"),
+            Some(Endpoint {
+                addr: v4(192, 0, 2, 1),
+                port: Some(80)
+            })
+        );
+        assert_eq!(p("192.0.2.1").unwrap().port, None);
+        assert_eq!(p("vip.example.com:http").unwrap().addr, v4(192, 0, 2, 10));
+        assert_eq!(p("VIP.example.com:http").unwrap().port, Some(80));
+        assert_eq!(p("192.0.2.1: 93").unwrap().port, Some(93));
+        assert_eq!(p("192.0.2.1:+101").unwrap().port, Some(101));
+        for bad in [
+            "80",
+            "167772162",
+            "",
+            "192.0.2.1:",
+            "192.0.2.1:-1",
+            "192.0.2.1:65536",
+            "192.0.2.1:0x66",
+            "192.0.2.1:nosuchsvc",
+            "[::1]",
+            "[::1]x80",
+            "[2001:db8::1",
+            "nosuchhost:80",
+            ":80",
+        ] {
+            assert_eq!(p(bad), None, "{bad:?}");
+        }
+        // Service names depend on the protocol.
+        assert_eq!(parse_endpoint("192.0.2.1:domain", tcp, &n), None);
+        assert_eq!(
+            parse_endpoint("192.0.2.1:domain", Some(Protocol::Udp), &n)
+                .unwrap()
+                .port,
+            Some(53)
+        );
+        assert_eq!(parse_endpoint("192.0.2.1:http", None, &n), None);
+        // IPv6.
+        let e = p("[2001:db8::1]:80").unwrap();
+        assert_eq!(e.addr, "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(e.port, Some(80));
+        let e = p("2001:db8:1::1:81").unwrap();
+        assert_eq!(e.addr, "2001:db8:1::1:81".parse::<IpAddr>().unwrap());
+        assert_eq!(e.port, None);
+        assert_eq!(p("[::ffff:192.0.2.5]:80").unwrap().port, Some(80));
+        assert!(p("[::]:0").is_some());
+        // Bracketed IPv4 loses its port.
+        assert_eq!(
+            p("[192.0.2.2]:105"),
+            Some(Endpoint {
+                addr: v4(192, 0, 2, 2),
+                port: None
+            })
+        );
+        // inet_aton leniency.
+        assert_eq!(p("10.0.0:80").unwrap().addr, v4(10, 0, 0, 0));
+        assert_eq!(p("0x0a000002").unwrap().addr, v4(10, 0, 0, 2));
+        assert_eq!(p("167772162:103").unwrap().port, Some(103));
+        assert_eq!(p("10.0.0.1 junk").unwrap().addr, v4(10, 0, 0, 1));
+        assert_eq!(p("0.0.0.0").unwrap().addr, v4(0, 0, 0, 0));
+    }
+
+    #[test]
+    fn netmasks() {
+        let n = names();
+        let m = |s| parse_netmask(s, Family::Inet, &n);
+        assert_eq!(
+            m("255.255.255.0"),
+            Ok(u32::from_ne_bytes([255, 255, 255, 0]))
+        );
+        assert_eq!(m("24"), Ok(u32::from_ne_bytes([0, 0, 0, 24])));
+        assert_eq!(m("localhost"), Ok(u32::from_ne_bytes([127, 0, 0, 1])));
+        assert_eq!(
+            m("foo"),
+            Err("illegal virtual server persistent mask specified")
+        );
+        let m6 = |s| parse_netmask(s, Family::Inet6, &n);
+        assert_eq!(m6("64"), Ok(64));
+        assert_eq!(m6("48abc"), Ok(48));
+        assert_eq!(m6("255.255.255.0"), Err("illegal ipv6 netmask specified"));
+        assert_eq!(m6("0"), Err("illegal ipv6 netmask specified"));
+        assert_eq!(m6("128"), Ok(128));
+        assert_eq!(m6("129"), Err("illegal ipv6 netmask specified"));
+    }
+
+    #[test]
+    fn fwmarks() {
+        assert_eq!(parse_fwmark("1"), Some(1));
+        assert_eq!(parse_fwmark(" +5"), Some(5));
+        assert_eq!(parse_fwmark("4294967295"), Some(u32::MAX));
+        for bad in ["0", "-1", "-0", "0x10", "12abc", "4294967296", ""] {
+            assert_eq!(parse_fwmark(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sched_flags() {
+        assert_eq!(parse_sched_flags("", "wlc"), Ok(0));
+        assert_eq!(parse_sched_flags("flag-1,,flag-3", "rr"), Ok(0x28));
+        assert_eq!(parse_sched_flags("sh-fallback,sh-port", "sh"), Ok(0x18));
+        assert_eq!(parse_sched_flags("mh-port", "mh"), Ok(0x10));
+        assert_eq!(
+            parse_sched_flags("sh-port", "wlc"),
+            Err("incompatible scheduler flag `sh-port'".into())
+        );
+        assert_eq!(
+            parse_sched_flags("mh-fallback", "sh"),
+            Err("incompatible scheduler flag `mh-fallback'".into())
+        );
+        assert_eq!(
+            parse_sched_flags("flag-1,bogus", "wlc"),
+            Err("invalid scheduler flag `bogus'".into())
+        );
+        assert_eq!(
+            parse_sched_flags(",", "wlc"),
+            Err("invalid scheduler flag `,'".into())
+        );
+        assert_eq!(
+            parse_sched_flags(",,", "wlc"),
+            Err("invalid scheduler flag `,,'".into())
+        );
+    }
+
+    #[test]
+    fn mcast_groups() {
+        assert_eq!(
+            parse_mcast_group("239.1.1.1"),
+            Ok("239.1.1.1".parse().unwrap())
+        );
+        assert_eq!(
+            parse_mcast_group("ff02::1234"),
+            Ok("ff02::1234".parse().unwrap())
+        );
+        assert_eq!(
+            parse_mcast_group("192.0.2.1"),
+            Err("invalid IPv4 mcast-group `192.0.2.1'".into())
+        );
+        assert_eq!(
+            parse_mcast_group("239.1.1"),
+            Err("invalid IPv4 mcast-group `239.1.1'".into())
+        );
+        assert_eq!(
+            parse_mcast_group("2001:db8::1"),
+            Err("invalid IPv6 mcast-group `2001:db8::1'".into())
+        );
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("abcdef", 3), "abc");
+        assert_eq!(truncate("ab", 3), "ab");
+        assert_eq!(truncate("aé", 2), "a");
+    }
+}
