@@ -52,7 +52,10 @@ impl Names for StaticNames {
         })
     }
     fn host_name(&self, addr: &IpAddr) -> Option<String> {
-        self.hosts.iter().find(|(a, _)| a == addr).map(|(_, n)| n.clone())
+        self.hosts
+            .iter()
+            .find(|(a, _)| a == addr)
+            .map(|(_, n)| n.clone())
     }
     fn port(&self, name: &str, proto: &str) -> Option<u16> {
         self.services

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn specific_then_generic_then_strerror() {
-        assert_eq!(message(Op::AddService, libc::EEXIST), "Service already exists");
+        assert_eq!(
+            message(Op::AddService, libc::EEXIST),
+            "Service already exists"
+        );
         assert_eq!(message(Op::EditDest, libc::ESRCH), "Service not defined");
         assert_eq!(
             message(Op::DeleteService, libc::ENOENT),

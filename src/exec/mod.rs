@@ -209,9 +209,12 @@ impl Session {
             Ok(c) => c,
             Err(s) => return Flow::Stop(s),
         };
-        let fetched = client
-            .info()
-            .and_then(|info| Ok(Snapshot { info, services: client.snapshot()? }));
+        let fetched = client.info().and_then(|info| {
+            Ok(Snapshot {
+                info,
+                services: client.snapshot()?,
+            })
+        });
         match fetched {
             Ok(snap) => {
                 let mut buf = Vec::with_capacity(4096);

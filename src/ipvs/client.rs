@@ -236,22 +236,32 @@ impl Client {
 
     /// Version and connection table size (`IPVS_CMD_GET_INFO`).
     pub fn info(&mut self) -> Result<Info, Error> {
-        self.request(IPVS_CMD_GET_INFO, false, |_| {}, |a, out| {
-            out.push(config::decode_info(a)?);
-            Ok(())
-        })?
+        self.request(
+            IPVS_CMD_GET_INFO,
+            false,
+            |_| {},
+            |a, out| {
+                out.push(config::decode_info(a)?);
+                Ok(())
+            },
+        )?
         .pop()
         .ok_or(Error::Malformed("no info in reply"))
     }
 
     /// All virtual services, in the kernel's order.
     pub fn services(&mut self) -> Result<Vec<Service>, Error> {
-        self.request(IPVS_CMD_GET_SERVICE, true, |_| {}, |a, out| {
-            for_each_nest(a, IPVS_CMD_ATTR_SERVICE, |p| {
-                out.push(service::decode(p)?);
-                Ok(())
-            })
-        })
+        self.request(
+            IPVS_CMD_GET_SERVICE,
+            true,
+            |_| {},
+            |a, out| {
+                for_each_nest(a, IPVS_CMD_ATTR_SERVICE, |p| {
+                    out.push(service::decode(p)?);
+                    Ok(())
+                })
+            },
+        )
     }
 
     /// One virtual service, looked up by its key (`No such service` is `ESRCH`).
@@ -295,22 +305,32 @@ impl Client {
 
     /// The protocol timeouts.
     pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
-        self.request(IPVS_CMD_GET_CONFIG, false, |_| {}, |a, out| {
-            out.push(config::decode_timeouts(a)?);
-            Ok(())
-        })?
+        self.request(
+            IPVS_CMD_GET_CONFIG,
+            false,
+            |_| {},
+            |a, out| {
+                out.push(config::decode_timeouts(a)?);
+                Ok(())
+            },
+        )?
         .pop()
         .ok_or(Error::Malformed("no timeouts in reply"))
     }
 
     /// The running sync daemons (master first, as the kernel reports them).
     pub fn daemons(&mut self) -> Result<Vec<Daemon>, Error> {
-        self.request(IPVS_CMD_GET_DAEMON, true, |_| {}, |a, out| {
-            for_each_nest(a, IPVS_CMD_ATTR_DAEMON, |p| {
-                out.push(daemon::decode(p)?);
-                Ok(())
-            })
-        })
+        self.request(
+            IPVS_CMD_GET_DAEMON,
+            true,
+            |_| {},
+            |a, out| {
+                for_each_nest(a, IPVS_CMD_ATTR_DAEMON, |p| {
+                    out.push(daemon::decode(p)?);
+                    Ok(())
+                })
+            },
+        )
     }
 
     /// Every service with its real servers, in the kernel's order.

@@ -78,7 +78,8 @@ impl<'a> AttrWriter<'a> {
     pub fn begin_nested(&mut self, kind: u16) -> Nest {
         let at = self.buf.len();
         self.buf.extend_from_slice(&[0, 0]);
-        self.buf.extend_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+        self.buf
+            .extend_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
         Nest(at)
     }
     /// Opens a nested attribute without the `NLA_F_NESTED` flag, as the kernel writes them.
@@ -218,7 +219,10 @@ mod tests {
         let mut it = Attrs::new(&buf);
         assert!(matches!(it.next(), Some(Err(Error::Malformed(_)))));
         assert!(it.next().is_none());
-        let short = Attr { kind: 1, payload: &[1] };
+        let short = Attr {
+            kind: 1,
+            payload: &[1],
+        };
         assert!(short.u32().is_err());
     }
 }

@@ -26,7 +26,8 @@ impl std::fmt::Debug for Socket {
 impl Socket {
     /// Opens and binds the socket.
     pub fn open() -> Result<Socket, Error> {
-        let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
+        let sock =
+            NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
         // Older kernels lack extended ACKs; error texts are then simply absent.
         let _ = sock.enable_ext_ack(true);
         let _ = sock.set_recv_buffer_size(1 << 20);

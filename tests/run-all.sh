@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of the project, as root on a Debian machine with a Rust toolchain:
+#   1. installs what the VM suites need (tests/vm/vm.sh setup: apt packages, Debian's cloud
+#      kernel, the initramfs; cached under target/),
+#   2. formatting, lints and the host unit tests (parsers, formatters, netlink codec on
+#      golden bytes captured from the real kernel),
+#   3. packaging checks (man pages lint clean, completions, install layout, boot helper),
+#   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
+#      and through ours, byte for byte) with the runner's self-test, and the data-plane
+#      scenarios (real packets through IPVS between network namespaces).
+# Exits non-zero when anything fails. Timings are printed per stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage() { printf '\n==== %s (%s)\n' "$1" "$(date +%T)"; }
+failed=()
+
+stage "setup"
+tests/vm/vm.sh setup
+
+stage "format and lints"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+
+stage "unit tests"
+cargo test --quiet 2>&1 | tee target/unit-tests.log
+cargo build --release --quiet
+
+stage "packaging checks"
+tests/ship/check.sh || failed+=("packaging")
+
+stage "differential suite"
+tests/vm/difftest.sh || failed+=("differential")
+
+stage "data-plane scenarios"
+tests/dataplane/run.sh || failed+=("data-plane")
+
+stage "done"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED: ${failed[*]}"
+    exit 1
+fi
+echo "all test stages passed"
