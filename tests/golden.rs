@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use ipvsadm::ipvs::consts::*;
-use ipvsadm::ipvs::{Daemon, Dest, Family, Service, Style, config, daemon, dest, service};
+use ipvsadm::ipvs::{Change, Daemon, Dest, Family, Service, Style, config, daemon, dest, service};
 use ipvsadm::netlink::attr::{AttrWriter, Attrs};
 use ipvsadm::netlink::msg::{Messages, Reply};
 
@@ -158,4 +158,147 @@ fn every_capture_round_trips() {
         }
     }
     assert!(n >= 8, "expected the captures in tests/golden, found {n}");
+}
+
+/// The command line a capture was made with (its first comment line).
+fn command_of(name: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    let text = fs::read_to_string(path).expect("golden file");
+    let first = text.lines().next().expect("header");
+    let cmd = first
+        .strip_prefix("# Netlink traffic of: ")
+        .expect("header names the command");
+    cmd.split_whitespace().map(str::to_string).collect()
+}
+
+/// The change our parser makes of a command line.
+fn change_of(argv: &[String]) -> Option<Change> {
+    use ipvsadm::cli::Action;
+    let names = ipvsadm::names::StaticNames::default();
+    Some(match ipvsadm::cli::parse(argv, &names).expect("parses") {
+        Action::AddService(s) => Change::AddService(s),
+        Action::EditService(s) => Change::EditService(s),
+        Action::DeleteService(s) => Change::DeleteService(s),
+        Action::AddDest(s, d) => Change::AddDest(s, d),
+        Action::EditDest(s, d) => Change::EditDest(s, d),
+        Action::DeleteDest(s, d) => Change::DeleteDest(s, d),
+        Action::Zero(s) => Change::Zero(s),
+        Action::Flush => Change::Flush,
+        Action::SetTimeouts(t) => Change::SetTimeouts(t),
+        Action::StartDaemon(d) => Change::StartDaemon(d),
+        Action::StopDaemon(d) => Change::StopDaemon(d),
+        _ => return None,
+    })
+}
+
+/// Our parser, given the captured command line, must build the very request bytes the
+/// reference sent (attributes after the generic-netlink header).
+#[test]
+fn our_requests_equal_the_reference_requests() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut compared = 0;
+    for e in fs::read_dir(&dir).expect("tests/golden") {
+        let p = e.expect("entry").path();
+        let name = p
+            .file_name()
+            .and_then(|f| f.to_str())
+            .expect("name")
+            .to_string();
+        if !name.ends_with(".txt") {
+            continue;
+        }
+        let Some(change) = change_of(&command_of(&name)) else {
+            continue;
+        };
+        // The last request that is neither the family lookup nor GET_INFO.
+        let caps = load(&name);
+        let sent = caps
+            .iter()
+            .filter(|c| c.to_kernel)
+            .flat_map(|c| {
+                Messages::new(&c.bytes)
+                    .map(|m| m.expect("message"))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|m| m.kind != 0x10)
+            .filter_map(|m| match m.reply().expect("reply") {
+                Reply::Data { cmd, attrs, .. } if cmd != IPVS_CMD_GET_INFO => Some(attrs.to_vec()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap_or_else(|| panic!("{name}: no request"));
+        let mut ours = Vec::new();
+        change.encode(&mut AttrWriter::new(&mut ours));
+        assert_eq!(hexs(&ours), hexs(&sent), "{name}: our request differs");
+        compared += 1;
+    }
+    eprintln!("compared {compared} requests");
+    assert!(compared >= 12, "only {compared} change captures");
+}
+
+#[test]
+fn decoded_values_of_kernel_replies() {
+    // Start-up: GET_INFO answers version 1.2.1 and a 4096-entry table.
+    let caps = load("startup-list-empty.txt");
+    let info = caps
+        .iter()
+        .filter(|c| !c.to_kernel)
+        .flat_map(|c| {
+            Messages::new(&c.bytes)
+                .map(|m| m.expect("msg"))
+                .collect::<Vec<_>>()
+        })
+        .find_map(|m| match m.reply().expect("reply") {
+            Reply::Data {
+                cmd: IPVS_CMD_SET_INFO,
+                attrs,
+                ..
+            } => Some(config::decode_info(attrs).expect("info")),
+            _ => None,
+        })
+        .expect("info reply");
+    assert_eq!(info.version, 0x0001_0201);
+    assert_eq!(info.conn_tab_size, 4096);
+
+    // A missing service is ESRCH.
+    assert_eq!(
+        check("delete-service-missing.txt").errno,
+        Some(libc_esrch())
+    );
+
+    // The daemon listing reports the master started on lo with sync id 5.
+    let d = check("list-daemon.txt");
+    let master = d
+        .daemons
+        .iter()
+        .find(|d| d.state == ipvsadm::ipvs::DaemonState::Master)
+        .expect("master");
+    assert_eq!(master.mcast_ifn, "lo");
+    assert_eq!(master.syncid, 5);
+
+    // The full listing decodes the tcp service with its persistence and the tunnel server.
+    let l = check("list-numeric.txt");
+    let svc = l
+        .services
+        .iter()
+        .find(|s| {
+            matches!(s.key, ipvsadm::ipvs::ServiceKey::Addr { port: 80, .. })
+                && !s.scheduler.is_empty()
+        })
+        .expect("tcp service in listing");
+    assert!(svc.stats.is_some(), "kernel replies carry counters");
+    let gue = l
+        .dests
+        .iter()
+        .find(|d| d.tun_type == ipvsadm::ipvs::TunnelType::Gue);
+    if let Some(g) = gue {
+        assert_eq!(g.tun_port, 6080);
+        assert_eq!(g.addr, "198.51.100.3".parse::<IpAddr>().unwrap());
+    }
+}
+
+fn libc_esrch() -> i32 {
+    3
 }
