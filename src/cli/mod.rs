@@ -10,8 +10,9 @@
 //! ([`matrix`]) and the per-command checks.
 //!
 //! Decisions where the reference's behaviour is order-dependent or unspecified:
-//! - `-6` is accepted when a `-f` appears anywhere after the command (D6); `-6 used before -f`
-//!   is reported, where `-6` stands, only when there is no `-f` at all.
+//! - `-6` must follow `-f`, as in the reference (`-6 used before -f` otherwise): the contract's
+//!   D6 covers options whose meaning silently changed with their order, and this one is an
+//!   explicit error in the reference, which we keep.
 //! - `-M` is read with the family the service ends up with (its `-t`/`-u`/`--sctp-service`
 //!   address, or `-f` plus `-6`), and its error is still reported where `-M` stands. A service
 //!   address that does not parse counts as IPv4 for that purpose.
@@ -469,9 +470,8 @@ impl Collected {
         match opt {
             Opt::Sort => return Ok(()),
             Opt::Ipv6 => {
-                let fwmark_given = matches!(self.svc, Some(SvcSpec::Fwmark(_)))
-                    || later.opts().any(|(o, _)| o == Opt::FwmarkService);
-                if !fwmark_given {
+                // As the reference: `-6` is only meaningful once `-f` has been seen.
+                if !matches!(self.svc, Some(SvcSpec::Fwmark(_))) {
                     return Err(CliError::invalid("-6 used before -f\n"));
                 }
                 self.ipv6 = true;

@@ -708,8 +708,8 @@ fn ipv6_flag() {
         (2, "-6 used before -f\n\n".into())
     );
     assert_eq!(err("-L -6"), (2, "-6 used before -f\n\n".into()));
-    // Contract D6: -6 before -f means the same as after it.
-    assert_eq!(add_service("-A -6 -f 5").key, s.key);
+    // As the reference: -6 before -f is an error, even when -f follows.
+    assert_eq!(err("-A -6 -f 5"), (2, "-6 used before -f\n\n".into()));
 }
 
 #[test]
