@@ -249,7 +249,8 @@ run() {
 	timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nic none \
 		-nographic -no-reboot -kernel "$VM_DIR/kernel/boot/vmlinuz-$KVER" -initrd "$initrd" \
 		-append "console=ttyS0 quiet panic=-1" ${VM_QEMU_EXTRA:-} </dev/null 2>&1 |
-		tr -d '\r' | while IFS= read -r line; do
+		while IFS= read -r line || [ -n "$line" ]; do
+			line=${line%$'\r'}
 			case $line in
 			*"@@VM-PAYLOAD-BEGIN"*) echo "$(now)" >"$stage/boot-done" ;;
 			esac
