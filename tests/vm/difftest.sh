@@ -2,7 +2,7 @@
 # tests/vm/difftest.sh: differential test of our ipvsadm against the reference, in the VM.
 #
 #   tests/vm/difftest.sh [--ours PATH] [--ref PATH] [--selftest | --selftest-only]
-#                        [--timeout SECONDS] [CASE-FILE...]
+#                        [--show] [--timeout SECONDS] [CASE-FILE...]
 #
 #   --ours PATH      binary under test (default: target/release/ipvsadm; not built here)
 #   --ref PATH       reference binary (default: /usr/sbin/ipvsadm, Debian's ipvsadm 1.31)
@@ -10,6 +10,7 @@
 #                    deliberately wrong binary (tests/vm/wrong-ipvsadm.sh, cases in
 #                    tests/vm/selftest/; see selftest-check.sh)
 #   --selftest-only  only that proof (no --ours needed); tests/vm/selftest.sh uses it
+#   --show           also print the reference's transcript of every case
 #   CASE-FILE...     default: tests/cases/*.case (format: tests/cases/README.md)
 #
 # Builds a payload (both binaries with their libraries, the cases, diff-runner.sh) and boots
@@ -24,13 +25,14 @@ die() { echo "difftest.sh: error: $*" >&2; exit 2; }
 
 ours=$repo/target/release/ipvsadm
 ref=/usr/sbin/ipvsadm
-selftest=0 suite=1 timeout=1800
+selftest=0 suite=1 timeout=1800 show=""
 cases=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) [ $# -ge 2 ] || die "--ours needs a path"; ours=$2; shift 2 ;;
 	--ref) [ $# -ge 2 ] || die "--ref needs a path"; ref=$2; shift 2 ;;
 	--selftest) selftest=1; shift ;;
+	--show) show=--show; shift ;;
 	--selftest-only) selftest=1; suite=0; shift ;;
 	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; timeout=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d'; exit 0 ;;
@@ -65,10 +67,11 @@ if [ $suite = 1 ]; then
 		[ ! -e "$payload/cases/$(basename "$c")" ] || die "two case files named $(basename "$c")"
 		cp "$c" "$payload/cases/"
 	done
+	echo "show=$show" >>"$payload/run.sh"
 	cat >>"$payload/run.sh" <<'EOF2'
 echo "== differential run: $(ls cases | wc -l) cases, reference vs ours"
 t0=$(cut -d' ' -f1 /proc/uptime)
-sh ./diff-runner.sh --ref /payload/ref/ipvsadm --ours /payload/ours/ipvsadm cases/*.case || status=1
+sh ./diff-runner.sh $show --ref /payload/ref/ipvsadm --ours /payload/ours/ipvsadm cases/*.case || status=1
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "== differential run took $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", b - a }') s"
 EOF2
