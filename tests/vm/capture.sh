@@ -104,7 +104,7 @@ done <commands
 exit $status
 EOF2
 chmod 755 "$payload/run.sh"
-"$here/vm.sh" run "$payload" 600 >/dev/null
+export VM_LOG=$repo/target/vm/capture-console.log
+"$here/vm.sh" run "$payload" 600 >/dev/null || die "the capture run failed (console log: $VM_LOG)"
 mkdir -p "$out"
-python3 "$here/pcap2golden.py" --kernel "$(cat "$repo/target/vm/kernel/.package")" \
-	"$repo/target/vm/last-run.log" "$out"
+python3 "$here/pcap2golden.py" --kernel "$(cat "$repo/target/vm/kernel/.package")" "$VM_LOG" "$out"

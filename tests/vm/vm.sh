@@ -35,8 +35,9 @@
 #       Copy BINARY to PAYLOAD-DIR/DEST (default: bin/<basename>) and its shared libraries
 #       (ldd) to PAYLOAD-DIR/_root/<their absolute path>, so the binary runs in the VM.
 #
-# Environment: VM_DIR (default target/vm) for the caches and logs; VM_QEMU_EXTRA for extra
-# qemu arguments.
+# Environment: VM_DIR (default target/vm) for the caches; VM_LOG (default
+# $VM_DIR/last-run.log) for the console log of `run`; VM_QEMU_EXTRA for extra qemu
+# arguments.  Setup holds a lock ($VM_DIR/.lock), so parallel runs share the caches safely.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -217,8 +218,11 @@ build_base() {
 setup() {
 	ensure_packages
 	mkdir -p "$VM_DIR"
+	exec 9>"$VM_DIR/.lock"
+	flock 9
 	KVER=$(ensure_kernel)
 	build_base "$KVER"
+	exec 9>&-
 }
 
 now() { date +%s.%N; }
@@ -237,11 +241,11 @@ run() {
 		cp -a "$stage/root/payload/_root/." "$stage/root/"
 		rm -rf "$stage/root/payload/_root"
 	fi
-	initrd=$VM_DIR/initrd.img
+	initrd=$stage/initrd.img
 	(cd "$stage/root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$stage/payload.cpio.gz"
 	cat "$VM_DIR/base.cpio.gz" "$stage/payload.cpio.gz" >"$initrd"
-	logf=$VM_DIR/last-run.log
+	logf=${VM_LOG:-$VM_DIR/last-run.log}
 	: >"$logf"
 	t0=$(now)
 	set +e
