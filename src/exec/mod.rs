@@ -20,6 +20,10 @@ use errors::Op;
 /// Where `-L -c` reads the connection table.
 pub const PROC_CONN: &str = "/proc/net/ip_vs_conn";
 
+/// Restore keeps at most this many parsed changes before sending them, so memory stays
+/// flat however long the input is.
+const RESTORE_CHUNK: usize = 2048;
+
 /// What an action asks of the caller afterwards.
 enum Flow {
     /// Carry on (in restore: with the next line); the status of this step.
@@ -105,29 +109,19 @@ impl Session {
     }
 
     fn execute(&mut self, action: Action, io: &mut Streams<'_>) -> Flow {
-        let (change, op) = match action {
-            Action::Help(text) | Action::Version(text) => {
+        let (change, op) = match into_change(action) {
+            Ok(c) => c,
+            Err(Action::Help(text) | Action::Version(text)) => {
                 let _ = io.out.write_all(text.as_bytes());
                 return Flow::Stop(0);
             }
-            Action::Restore => {
-                // Only reachable inside a restore: a nested -R is a usage error there.
+            Err(Action::List(req)) => return self.list(&req, io),
+            Err(Action::Save { numeric }) => return self.save(numeric, io),
+            Err(_) => {
+                // Only a nested -R gets here (inside a restore): a usage error there.
                 io.error_line(&try_line(&self.prog));
                 return Flow::Stop(255);
             }
-            Action::List(req) => return self.list(&req, io),
-            Action::Save { numeric } => return self.save(numeric, io),
-            Action::AddService(s) => (Change::AddService(s), Op::AddService),
-            Action::EditService(s) => (Change::EditService(s), Op::EditService),
-            Action::DeleteService(s) => (Change::DeleteService(s), Op::DeleteService),
-            Action::Flush => (Change::Flush, Op::Other),
-            Action::AddDest(s, d) => (Change::AddDest(s, d), Op::AddDest),
-            Action::EditDest(s, d) => (Change::EditDest(s, d), Op::EditDest),
-            Action::DeleteDest(s, d) => (Change::DeleteDest(s, d), Op::DeleteDest),
-            Action::Zero(s) => (Change::Zero(s.filter(|s| !is_zero_key(&s.key))), Op::Zero),
-            Action::SetTimeouts(t) => (Change::SetTimeouts(t), Op::Other),
-            Action::StartDaemon(d) => (Change::StartDaemon(d), Op::StartDaemon),
-            Action::StopDaemon(d) => (Change::StopDaemon(d), Op::StopDaemon),
         };
         let client = match self.client(io) {
             Ok(c) => c,
@@ -272,11 +266,18 @@ impl Session {
                     }
                 }
             };
-            if let Some((change, op)) = as_change(&action) {
-                pending.changes.push(change);
-                pending.ops.push(op);
-                continue;
-            }
+            let action = match into_change(action) {
+                Err(other) => other,
+                Ok((change, op)) => {
+                    pending.changes.push(change);
+                    pending.ops.push(op);
+                    if pending.changes.len() >= RESTORE_CHUNK {
+                        let flushed = self.flush(&mut pending, io);
+                        first_failure(&mut status, flushed);
+                    }
+                    continue;
+                }
+            };
             let flushed = self.flush(&mut pending, io);
             first_failure(&mut status, flushed);
             match self.execute(action, io) {
@@ -329,24 +330,22 @@ fn first_failure(status: &mut i32, s: i32) {
     }
 }
 
-/// The change an action makes, if it is one that can wait in a restore batch.
-fn as_change(action: &Action) -> Option<(Change, Op)> {
-    Some(match action {
-        Action::AddService(s) => (Change::AddService(s.clone()), Op::AddService),
-        Action::EditService(s) => (Change::EditService(s.clone()), Op::EditService),
-        Action::DeleteService(s) => (Change::DeleteService(s.clone()), Op::DeleteService),
+/// The change an action makes, if it is one that can wait in a restore batch; other
+/// actions come back unchanged.
+fn into_change(action: Action) -> Result<(Change, Op), Action> {
+    Ok(match action {
+        Action::AddService(s) => (Change::AddService(s), Op::AddService),
+        Action::EditService(s) => (Change::EditService(s), Op::EditService),
+        Action::DeleteService(s) => (Change::DeleteService(s), Op::DeleteService),
         Action::Flush => (Change::Flush, Op::Other),
-        Action::AddDest(s, d) => (Change::AddDest(s.clone(), d.clone()), Op::AddDest),
-        Action::EditDest(s, d) => (Change::EditDest(s.clone(), d.clone()), Op::EditDest),
-        Action::DeleteDest(s, d) => (Change::DeleteDest(s.clone(), d.clone()), Op::DeleteDest),
-        Action::Zero(s) => (
-            Change::Zero(s.clone().filter(|s| !is_zero_key(&s.key))),
-            Op::Zero,
-        ),
-        Action::SetTimeouts(t) => (Change::SetTimeouts(*t), Op::Other),
-        Action::StartDaemon(d) => (Change::StartDaemon(d.clone()), Op::StartDaemon),
-        Action::StopDaemon(d) => (Change::StopDaemon(d.clone()), Op::StopDaemon),
-        _ => return None,
+        Action::AddDest(s, d) => (Change::AddDest(s, d), Op::AddDest),
+        Action::EditDest(s, d) => (Change::EditDest(s, d), Op::EditDest),
+        Action::DeleteDest(s, d) => (Change::DeleteDest(s, d), Op::DeleteDest),
+        Action::Zero(s) => (Change::Zero(s.filter(|s| !is_zero_key(&s.key))), Op::Zero),
+        Action::SetTimeouts(t) => (Change::SetTimeouts(t), Op::Other),
+        Action::StartDaemon(d) => (Change::StartDaemon(d), Op::StartDaemon),
+        Action::StopDaemon(d) => (Change::StopDaemon(d), Op::StopDaemon),
+        other => return Err(other),
     })
 }
 
