@@ -110,14 +110,14 @@ impl Session {
 
     fn execute(&mut self, action: Action, io: &mut Streams<'_>) -> Flow {
         let (change, op) = match into_change(action) {
-            Ok(c) => c,
-            Err(Action::Help(text) | Action::Version(text)) => {
+            Step::Change(c) => c,
+            Step::Other(Action::Help(text) | Action::Version(text)) => {
                 let _ = io.out.write_all(text.as_bytes());
                 return Flow::Stop(0);
             }
-            Err(Action::List(req)) => return self.list(&req, io),
-            Err(Action::Save { numeric }) => return self.save(numeric, io),
-            Err(_) => {
+            Step::Other(Action::List(req)) => return self.list(&req, io),
+            Step::Other(Action::Save { numeric }) => return self.save(numeric, io),
+            Step::Other(_) => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
                 io.error_line(&try_line(&self.prog));
                 return Flow::Stop(255);
@@ -267,8 +267,8 @@ impl Session {
                 }
             };
             let action = match into_change(action) {
-                Err(other) => other,
-                Ok((change, op)) => {
+                Step::Other(other) => other,
+                Step::Change((change, op)) => {
                     pending.changes.push(change);
                     pending.ops.push(op);
                     if pending.changes.len() >= RESTORE_CHUNK {
@@ -332,8 +332,8 @@ fn first_failure(status: &mut i32, s: i32) {
 
 /// The change an action makes, if it is one that can wait in a restore batch; other
 /// actions come back unchanged.
-fn into_change(action: Action) -> Result<(Change, Op), Action> {
-    Ok(match action {
+fn into_change(action: Action) -> Step {
+    Step::Change(match action {
         Action::AddService(s) => (Change::AddService(s), Op::AddService),
         Action::EditService(s) => (Change::EditService(s), Op::EditService),
         Action::DeleteService(s) => (Change::DeleteService(s), Op::DeleteService),
@@ -345,8 +345,16 @@ fn into_change(action: Action) -> Result<(Change, Op), Action> {
         Action::SetTimeouts(t) => (Change::SetTimeouts(t), Op::Other),
         Action::StartDaemon(d) => (Change::StartDaemon(d), Op::StartDaemon),
         Action::StopDaemon(d) => (Change::StopDaemon(d), Op::StopDaemon),
-        other => return Err(other),
+        other => return Step::Other(other),
     })
+}
+
+/// An action sorted by what it needs: a change to the kernel, or anything else.
+enum Step {
+    /// A change (and the command it came from, for error messages).
+    Change((Change, Op)),
+    /// A listing, save, help, version or nested restore.
+    Other(Action),
 }
 
 /// `-Z` with a service whose mark, address and port are all zero zeroes everything.
