@@ -14,6 +14,7 @@ use ipvsadm::ipvs::{Change, Client};
 use ipvsadm::names::SystemNames;
 
 fn main() -> anyhow::Result<()> {
+    let parse_start = Instant::now();
     let mut changes = Vec::new();
     for line in stdin().lock().lines() {
         let line = line?;
@@ -36,6 +37,11 @@ fn main() -> anyhow::Result<()> {
             };
         changes.push(change);
     }
+    eprintln!(
+        "parse-seconds {:.3} for {} lines",
+        parse_start.elapsed().as_secs_f64(),
+        changes.len()
+    );
     let mut client = Client::open()?;
     let start = Instant::now();
     let results = client.apply_batch(&changes)?;

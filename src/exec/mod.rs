@@ -11,7 +11,7 @@ pub mod errors;
 use std::io::{BufRead, Write};
 
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
-use crate::ipvs::{Change, Client, ServiceKey};
+use crate::ipvs::{Change, Client, Info, ServiceKey};
 use crate::names::SystemNames;
 use crate::netlink;
 use crate::output::{self, Snapshot};
@@ -51,6 +51,7 @@ impl Streams<'_> {
 pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
     let mut session = Session {
         client: None,
+        info: None,
         names: SystemNames,
         prog: argv.first().cloned().unwrap_or_else(|| "ipvsadm".into()),
     };
@@ -79,6 +80,8 @@ pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i3
 
 struct Session {
     client: Option<Client>,
+    /// What `GET_INFO` said when the connection was opened.
+    info: Option<Info>,
     names: SystemNames,
     prog: String,
 }
@@ -95,7 +98,10 @@ impl Session {
     fn client(&mut self, io: &mut Streams<'_>) -> Result<&mut Client, i32> {
         if self.client.is_none() {
             match open_client() {
-                Ok(c) => self.client = Some(c),
+                Ok((c, info)) => {
+                    self.client = Some(c);
+                    self.info = Some(info);
+                }
                 Err(e) => {
                     io.error_line(&format!(
                         "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
@@ -157,14 +163,14 @@ impl Session {
             return write_out(io, &buf);
         }
         let names = self.names;
-        let client = match self.client(io) {
-            Ok(c) => c,
-            Err(s) => return Flow::Stop(s),
-        };
+        if let Err(s) = self.client(io) {
+            return Flow::Stop(s);
+        }
+        let info = self.info.expect("set when the client opened");
+        let client = self.client.as_mut().expect("opened above");
         let result: Result<(), netlink::Error> = (|| {
             match &req.what {
                 ListWhat::All => {
-                    let info = client.info()?;
                     let services = client.snapshot()?;
                     let snap = Snapshot { info, services };
                     output::write_list(&mut buf, &snap, &req.format, &names);
@@ -199,16 +205,14 @@ impl Session {
 
     fn save(&mut self, numeric: bool, io: &mut Streams<'_>) -> Flow {
         let names = self.names;
-        let client = match self.client(io) {
-            Ok(c) => c,
-            Err(s) => return Flow::Stop(s),
-        };
-        let fetched = client.info().and_then(|info| {
-            Ok(Snapshot {
-                info,
-                services: client.snapshot()?,
-            })
-        });
+        if let Err(s) = self.client(io) {
+            return Flow::Stop(s);
+        }
+        let info = self.info.expect("set when the client opened");
+        let client = self.client.as_mut().expect("opened above");
+        let fetched = client
+            .snapshot()
+            .map(|services| Snapshot { info, services });
         match fetched {
             Ok(snap) => {
                 let mut buf = Vec::with_capacity(4096);
@@ -380,11 +384,11 @@ pub fn try_line(prog: &str) -> String {
 }
 
 /// Opens the kernel connection; when IPVS is missing, asks modprobe for it once and retries.
-fn open_client() -> Result<Client, netlink::Error> {
-    fn attempt() -> Result<Client, netlink::Error> {
+fn open_client() -> Result<(Client, Info), netlink::Error> {
+    fn attempt() -> Result<(Client, Info), netlink::Error> {
         let mut c = Client::open()?;
-        c.info()?;
-        Ok(c)
+        let info = c.info()?;
+        Ok((c, info))
     }
     match attempt() {
         Ok(c) => Ok(c),

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh: benchmark our ipvsadm against the reference, in one VM boot.
+#
+#   tests/bench/run.sh [--ours PATH] [--sizes "1000 10000"] [--small-runs 100]
+#
+# Measures, in the same boot and each in a fresh network namespace, the reference
+# (/usr/sbin/ipvsadm, Debian's 1.31) and ours on:
+#   restore  `ipvsadm -R` of N services with 4 real servers each (5N lines)
+#   list     `ipvsadm -Ln` of that table
+#   save     `ipvsadm -Sn` of that table
+#   clear    `ipvsadm -C`
+#   startup  R runs of `ipvsadm -Ln` on a small table (5 services x 2 servers)
+# plus the floor: the same changes parsed in advance and sent in batches by
+# examples/floor.rs, i.e. the kernel's own cost. Times and peak memory (max RSS) come from
+# GNU time; the listings and saves of both are compared byte for byte. Prints a table with
+# the ratios (reference time / our time). Figures under software emulation are noisy
+# (about +-20% run to run): compare within one boot only. No test asserts a time.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ours=$repo/target/release/ipvsadm
+floor=$repo/target/release/examples/floor
+sizes="1000 10000"
+small_runs=100
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ours) ours=$2; shift 2 ;;
+	--sizes) sizes=$2; shift 2 ;;
+	--small-runs) small_runs=$2; shift 2 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+"$repo/tests/vm/vm.sh" setup
+if ! [ -x /usr/bin/time ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >&2
+fi
+if [ "$ours" = "$repo/target/release/ipvsadm" ]; then
+	(cd "$repo" && cargo build --release --quiet && cargo build --release --quiet --example floor)
+fi
+
+payload=$(mktemp -d)
+trap 'rm -rf "$payload"' EXIT
+vm=$repo/tests/vm/vm.sh
+"$vm" add-binary /usr/sbin/ipvsadm "$payload" ref/ipvsadm
+"$vm" add-binary "$ours" "$payload" ours/ipvsadm
+"$vm" add-binary "$floor" "$payload" bin/floor
+"$vm" add-binary /usr/bin/time "$payload" bin/time
+
+# Rule sets: VIPs from 198.18.0.0/15, real servers from 203.0.113.0/24 (documentation ranges).
+mkdir -p "$payload/data"
+for n in $sizes; do
+	awk -v n="$n" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			vip = sprintf("198.%d.%d.%d:80", 18 + int(i / 65536), int(i / 256) % 256, i % 256)
+			printf "-A -t %s -s wlc\n", vip
+			for (k = 1; k <= 4; k++)
+				printf "-a -t %s -r 203.0.113.%d:8080 -m -w %d\n", vip, k, k
+		}
+	}' >"$payload/data/rules-$n"
+done
+awk 'BEGIN { for (i = 1; i <= 5; i++) { printf "-A -t 192.0.2.%d:80 -s rr\n", i;
+	for (k = 1; k <= 2; k++) printf "-a -t 192.0.2.%d:80 -r 198.51.100.%d:80 -m\n", i, k } }' \
+	>"$payload/data/small"
+
+cat >"$payload/run.sh" <<EOF
+#!/bin/sh
+sizes="$sizes"
+small_runs=$small_runs
+EOF
+cat >>"$payload/run.sh" <<'EOF'
+IP=/usr/sbin/ip
+T=/payload/bin/time
+ns=0
+fresh() { ns=$((ns + 1)); $IP netns add b$ns; $IP -n b$ns link set lo up; }
+gone() { $IP netns del b$ns; }
+# measure LABEL IMPL STDIN CMD...: prints "RESULT label impl seconds maxrss_kb status"
+measure() {
+	label=$1 impl=$2 input=$3; shift 3
+	$T -f "%e %M" -o /tmp/t $IP netns exec b$ns "$@" <"$input" >/tmp/out-$label-$impl 2>/tmp/err-$label-$impl
+	st=$?
+	echo "RESULT $label $impl $(cat /tmp/t) $st"
+}
+status=0
+for n in $sizes; do
+	for impl in ref ours; do
+		fresh
+		measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
+		measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
+		measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
+		measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
+		gone
+	done
+	for what in list save; do
+		if cmp -s /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours; then
+			echo "SAME $what-$n $(wc -l </tmp/out-$what-$n-ref) lines"
+		else
+			echo "DIFFER $what-$n"; status=1
+			diff /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours | head -5
+		fi
+	done
+	fresh
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
+	echo "FLOOR $n $out"
+	gone
+done
+for impl in ref ours; do
+	fresh
+	$IP netns exec b$ns /payload/$impl/ipvsadm -R </payload/data/small
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	$IP netns exec b$ns sh -c "i=0; while [ \$i -lt $small_runs ]; do /payload/$impl/ipvsadm -Ln >/dev/null; i=\$((i + 1)); done"
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "RESULT startup $impl $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }') 0 0"
+	gone
+done
+exit $status
+EOF
+chmod +x "$payload/run.sh"
+
+log=$(mktemp)
+status=0
+"$vm" run "$payload" 1800 | tee "$log" | grep -E '^(RESULT|FLOOR|SAME|DIFFER)' || status=$?
+grep -q '^DIFFER' "$log" && status=1
+
+echo
+echo "== benchmark: reference vs ours, same boot ($(date -u +%F), $(nproc) cpu host, QEMU TCG)"
+awk '
+/^RESULT/ { t[$2, $3] = $4; m[$2, $3] = $5; s[$2, $3] = $6; if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 } }
+/^FLOOR/ { floor[$2] = $4 }
+END {
+	printf "%-14s %10s %10s %8s %12s %12s\n", "operation", "ref s", "ours s", "ratio", "ref maxKiB", "ours maxKiB"
+	for (i = 1; i <= k; i++) {
+		o = order[i]
+		r = t[o, "ref"]; u = t[o, "ours"]
+		printf "%-14s %10.2f %10.2f %7.1fx %12s %12s\n", o, r, u, (u > 0 ? r / u : 0), m[o, "ref"], m[o, "ours"]
+		if (s[o, "ref"] != 0 || s[o, "ours"] != 0) printf "   (exit statuses: ref %s, ours %s)\n", s[o, "ref"], s[o, "ours"]
+	}
+	for (n in floor) {
+		u = t["restore-" n, "ours"]
+		printf "floor (kernel only) restore-%s: %.2f s; ours is %.1fx the floor\n", n, floor[n], (floor[n] > 0 ? u / floor[n] : 0)
+	}
+}' "$log"
+rm -f "$log"
+exit $status
