@@ -208,6 +208,21 @@ if command -v zsh >/dev/null; then
     expect "zsh -n completions/_ipvsadm" zsh -n completions/_ipvsadm
     expect "zsh completion names ipvsadm, ipvsadm-save and ipvsadm-restore" \
         grep -qx '#compdef ipvsadm ipvsadm-save ipvsadm-restore' completions/_ipvsadm
+    mkdir -p "$work/zsh"
+    cp completions/_ipvsadm "$work/zsh/"
+    zsh_cases=('ipvsadm -A -t x -s sh -b ' 'ipvsadm -A -t x -s ' 'ipvsadm -a --tun-type ' 'ipvsadm -A -t x --p')
+    timeout 60 zsh -f tests/ship/zsh-complete.zsh "$work/zsh" "${zsh_cases[@]}" >"$work/zsh/out" 2>&1
+    zsh_offers() { # zsh_offers DESC "WANT" LINE
+        local got w bad=''
+        got=$(awk -v h="== $3" '$0 == h { on = 1; next } /^== / { on = 0 } on' "$work/zsh/out")
+        for w in $2; do grep -qE -- "(^|[[:space:]])$w([[:space:]]|$)" <<<"$got" || bad+=" missing:$w"; done
+        if [ -z "$bad" ]; then ok "zsh: $1"; else not_ok "zsh: $1" "$bad
+offered: $got"; fi
+    }
+    zsh_offers "sh flags after -s sh -b" "flag-1 flag-2 flag-3 sh-fallback sh-port" "${zsh_cases[0]}"
+    zsh_offers "schedulers after -s" "$schedulers" "${zsh_cases[1]}"
+    zsh_offers "tunnel types after --tun-type" "ipip gue gre" "${zsh_cases[2]}"
+    zsh_offers "option names after -A" "--pe --persistent" "${zsh_cases[3]}"
 else
     note "zsh not available: zsh completion not parsed"
 fi
