@@ -1,0 +1,121 @@
+# Install ipvsadm, its save/restore commands, man pages, shell completions
+# and boot integration. Build first with "cargo build --release".
+# SPDX-License-Identifier: MIT OR Apache-2.0
+#
+#   make install [DESTDIR=/tmp/stage] [PREFIX=/usr] [SYSCONFDIR=/etc] ...
+#   make uninstall (same variables)
+#   make check     (tests/ship/check.sh)
+#
+# See INSTALL.md for every variable.
+
+PREFIX         ?= /usr/local
+EXEC_PREFIX    ?= $(PREFIX)
+SBINDIR        ?= $(EXEC_PREFIX)/sbin
+LIBEXECDIR     ?= $(EXEC_PREFIX)/libexec
+DATAROOTDIR    ?= $(PREFIX)/share
+MANDIR         ?= $(DATAROOTDIR)/man
+DOCDIR         ?= $(DATAROOTDIR)/doc/ipvsadm
+BASHCOMPDIR    ?= $(DATAROOTDIR)/bash-completion/completions
+ZSHCOMPDIR     ?= $(DATAROOTDIR)/zsh/site-functions
+FISHCOMPDIR    ?= $(DATAROOTDIR)/fish/vendor_completions.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+SYSCONFDIR     ?= /etc
+INITDIR        ?= $(SYSCONFDIR)/init.d
+# Where the built binaries are taken from.
+RELEASEDIR     ?= target/release
+# Set to "no" to leave out the systemd unit or the SysV init script.
+WITH_SYSTEMD   ?= yes
+WITH_SYSV      ?= yes
+
+INSTALL ?= install
+CARGO   ?= cargo
+
+BINARIES   = ipvsadm ipvsadm-save ipvsadm-restore
+MANPAGES   = man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8
+BOOTHELPER = $(LIBEXECDIR)/ipvsadm/ipvsadm-boot
+
+# Paths compiled into the boot files.
+SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
+	    -e 's|^default_ipvsadm=.*|default_ipvsadm=$(SBINDIR)/ipvsadm|' \
+	    -e 's|/usr/libexec/ipvsadm/ipvsadm-boot|$(BOOTHELPER)|g'
+
+.PHONY: all build check install uninstall install-bin install-man \
+	install-completions install-boot install-systemd install-sysv \
+	install-examples
+
+all: build
+
+build:
+	$(CARGO) build --release --locked
+
+check:
+	bash tests/ship/check.sh
+
+install: install-bin install-man install-completions install-boot install-examples
+ifeq ($(WITH_SYSTEMD),yes)
+install: install-systemd
+endif
+ifeq ($(WITH_SYSV),yes)
+install: install-sysv
+endif
+
+install-bin:
+	@for b in $(BINARIES); do \
+	  if [ ! -f "$(RELEASEDIR)/$$b" ]; then \
+	    echo "missing $(RELEASEDIR)/$$b: run 'cargo build --release' first" >&2; exit 1; \
+	  fi; \
+	done
+	$(INSTALL) -d "$(DESTDIR)$(SBINDIR)"
+	for b in $(BINARIES); do \
+	  $(INSTALL) -m 0755 "$(RELEASEDIR)/$$b" "$(DESTDIR)$(SBINDIR)/$$b" || exit 1; \
+	done
+
+install-man:
+	$(INSTALL) -d "$(DESTDIR)$(MANDIR)/man8"
+	$(INSTALL) -m 0644 $(MANPAGES) "$(DESTDIR)$(MANDIR)/man8/"
+
+install-completions:
+	$(INSTALL) -d "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)"
+	$(INSTALL) -m 0644 completions/ipvsadm.bash "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm"
+	ln -sf ipvsadm "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-save"
+	ln -sf ipvsadm "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-restore"
+	$(INSTALL) -m 0644 completions/_ipvsadm "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm"
+	$(INSTALL) -m 0644 completions/ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm.fish"
+	ln -sf ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-save.fish"
+	ln -sf ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish"
+
+install-boot:
+	$(INSTALL) -d "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(MODULESLOADDIR)"
+	$(SUBST) packaging/ipvsadm-boot > "$(DESTDIR)$(BOOTHELPER).tmp"
+	$(INSTALL) -m 0755 "$(DESTDIR)$(BOOTHELPER).tmp" "$(DESTDIR)$(BOOTHELPER)"
+	rm -f "$(DESTDIR)$(BOOTHELPER).tmp"
+	$(INSTALL) -m 0644 packaging/ipvsadm.conf "$(DESTDIR)$(MODULESLOADDIR)/ipvsadm.conf"
+
+install-systemd:
+	$(INSTALL) -d "$(DESTDIR)$(SYSTEMDUNITDIR)"
+	$(SUBST) packaging/ipvsadm.service > "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service.tmp"
+	$(INSTALL) -m 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service.tmp" "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service"
+	rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service.tmp"
+
+install-sysv:
+	$(INSTALL) -d "$(DESTDIR)$(INITDIR)"
+	$(SUBST) packaging/ipvsadm.init > "$(DESTDIR)$(INITDIR)/ipvsadm.tmp"
+	$(INSTALL) -m 0755 "$(DESTDIR)$(INITDIR)/ipvsadm.tmp" "$(DESTDIR)$(INITDIR)/ipvsadm"
+	rm -f "$(DESTDIR)$(INITDIR)/ipvsadm.tmp"
+
+install-examples:
+	$(INSTALL) -d "$(DESTDIR)$(DOCDIR)/examples"
+	$(INSTALL) -m 0644 packaging/ipvsadm.default packaging/ipvsadm-config "$(DESTDIR)$(DOCDIR)/examples/"
+
+uninstall:
+	for b in $(BINARIES); do rm -f "$(DESTDIR)$(SBINDIR)/$$b"; done
+	for m in $(notdir $(MANPAGES)); do rm -f "$(DESTDIR)$(MANDIR)/man8/$$m"; done
+	rm -f "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm" "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-save" \
+	      "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-restore" "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm" \
+	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm.fish" "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-save.fish" \
+	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish"
+	rm -f "$(DESTDIR)$(BOOTHELPER)" "$(DESTDIR)$(MODULESLOADDIR)/ipvsadm.conf" \
+	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service" "$(DESTDIR)$(INITDIR)/ipvsadm"
+	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config"
+	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

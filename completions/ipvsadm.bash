@@ -1,0 +1,193 @@
+# bash completion for ipvsadm, ipvsadm-save and ipvsadm-restore
+# SPDX-License-Identifier: MIT OR Apache-2.0
+# Works on its own (no bash-completion package needed) and with it.
+
+_ipvsadm_commands='-A --add-service -E --edit-service -D --delete-service
+-C --clear -R --restore -S --save -a --add-server -e --edit-server
+-d --delete-server -L -l --list -Z --zero --set --start-daemon --stop-daemon
+-h --help -v --version'
+
+_ipvsadm_schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
+
+# Options that each command accepts (besides --sort, accepted everywhere).
+_ipvsadm_options_for() {
+    local svc='-t --tcp-service -u --udp-service --sctp-service
+        -f --fwmark-service -6 --ipv6'
+    case $1 in
+    A | E) echo "$svc -s --scheduler -p --persistent -M --netmask --pe
+        -b --sched-flags -o --ops --sort" ;;
+    D | Z) echo "$svc --sort" ;;
+    a | e) echo "$svc -r --real-server -g --gatewaying -i --ipip
+        -m --masquerading -w --weight -x --u-threshold -y --l-threshold
+        --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --sort" ;;
+    d) echo "$svc -r --real-server --sort" ;;
+    L) echo "$svc -n --numeric -c --connection --timeout --daemon --stats
+        --rate --thresholds --persistent-conn --tun-info -X --exact
+        --nosort --sort --syncid" ;;
+    S) echo "-n --numeric --sort" ;;
+    C | R | set) echo "--sort" ;;
+    start-daemon) echo "--mcast-interface --syncid --sync-maxlen
+        --mcast-group --mcast-port --mcast-ttl --sort" ;;
+    stop-daemon) echo "--syncid --sort" ;;
+    esac
+}
+
+# The command letter (A, E, L, ...) or long name of the first word.
+_ipvsadm_command_of() {
+    case $1 in
+    --add-service) echo A ;; --edit-service) echo E ;;
+    --delete-service) echo D ;; --clear) echo C ;; --restore) echo R ;;
+    --save) echo S ;; --add-server) echo a ;; --edit-server) echo e ;;
+    --delete-server) echo d ;; --list) echo L ;; --zero) echo Z ;;
+    --set | --set=*) echo set ;;
+    --start-daemon | --start-daemon=*) echo start-daemon ;;
+    --stop-daemon | --stop-daemon=*) echo stop-daemon ;;
+    --*) ;;
+    -?*)
+        local c=${1:1:1}
+        [[ $c == l ]] && c=L
+        [[ $c == [AEDCRSaedLZ] ]] && echo "$c"
+        ;;
+    esac
+}
+
+# The scheduler named on the line (wlc when none is).
+_ipvsadm_scheduler_of() {
+    local i w sched=wlc
+    for ((i = 1; i < ${#_ipvsadm_words[@]} - 1; i++)); do
+        w=${_ipvsadm_words[i]}
+        case $w in
+        -s | --scheduler) sched=${_ipvsadm_words[i + 1]} ;;
+        --scheduler=*) sched=${w#*=} ;;
+        -s?*) sched=${w#-s}; sched=${sched#=} ;;
+        esac
+    done
+    echo "${sched:-wlc}"
+}
+
+# The live virtual services of one kind, from "ipvsadm -Sn" (root only).
+_ipvsadm_services() {
+    [[ ${EUID:-$(id -u)} -eq 0 ]] || return 0
+    ipvsadm -Sn 2>/dev/null | while read -r cmd kind addr _; do
+        [[ $cmd == -A && $kind == "$1" ]] && printf '%s\n' "$addr"
+    done
+}
+
+_ipvsadm() {
+    local cword=${COMP_CWORD:-0} i w
+    # Put back together the words that bash split at ':' and '=' (for
+    # addresses, ports and --option=value); the word under the cursor is
+    # the last one kept.
+    _ipvsadm_words=()
+    local glue=0
+    for ((i = 0; i <= cword && i < ${#COMP_WORDS[@]}; i++)); do
+        w=${COMP_WORDS[i]}
+        if [[ $w =~ ^[:=]+$ && ${#_ipvsadm_words[@]} -gt 1 ]]; then
+            _ipvsadm_words[${#_ipvsadm_words[@]} - 1]+=$w
+            glue=1
+        elif ((glue)); then
+            _ipvsadm_words[${#_ipvsadm_words[@]} - 1]+=$w
+            glue=0
+        else
+            _ipvsadm_words+=("$w")
+        fi
+    done
+    ((cword >= ${#COMP_WORDS[@]})) && ((glue == 0)) && _ipvsadm_words+=("")
+    local n=${#_ipvsadm_words[@]}
+    local cur=${_ipvsadm_words[n - 1]} prev=''
+    ((n > 1)) && prev=${_ipvsadm_words[n - 2]}
+
+    local prefix='' words=''
+    if [[ $cur == --*=* ]]; then
+        prev=${cur%%=*}
+        prefix=$prev=
+        cur=${cur#*=}
+    fi
+
+    local cmd=''
+    ((n > 2)) && cmd=$(_ipvsadm_command_of "${_ipvsadm_words[1]}")
+
+    COMPREPLY=()
+    if ((n == 2)); then
+        words=$_ipvsadm_commands
+    else
+        case $prev in
+        -s | --scheduler) words=$_ipvsadm_schedulers ;;
+        -b | --sched-flags)
+            words='flag-1 flag-2 flag-3'
+            case $(_ipvsadm_scheduler_of) in
+            sh) words+=' sh-fallback sh-port' ;;
+            mh) words+=' mh-fallback mh-port' ;;
+            esac
+            # Complete the last item of a comma separated list.
+            if [[ $cur == *,* ]]; then
+                prefix+=${cur%,*},
+                cur=${cur##*,}
+                local f given=",${prefix#*=}" rest=''
+                for f in $words; do
+                    [[ $given == *",$f,"* ]] || rest+=" $f"
+                done
+                words=$rest
+            fi
+            ;;
+        --tun-type) words='ipip gue gre' ;;
+        --pe) words='sip' ;;
+        --start-daemon | --stop-daemon) words='master backup' ;;
+        -t | --tcp-service) words=$(_ipvsadm_services -t) ;;
+        -u | --udp-service) words=$(_ipvsadm_services -u) ;;
+        --sctp-service) words=$(_ipvsadm_services --sctp-service) ;;
+        -f | --fwmark-service) words=$(_ipvsadm_services -f) ;;
+        -r | --real-server)
+            mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
+            ;;
+        --mcast-interface)
+            words=$(command ls /sys/class/net 2>/dev/null)
+            ;;
+        -M | --netmask | -w | --weight | -x | --u-threshold | -y | \
+            --l-threshold | --tun-port | --syncid | --sync-maxlen | \
+            --mcast-group | --mcast-port | --mcast-ttl)
+            return 0
+            ;;
+        *)
+            if [[ $cmd == set ]]; then
+                return 0
+            elif [[ -n $cmd && ( -z $cur || $cur == -* ) ]]; then
+                words=$(_ipvsadm_options_for "$cmd")
+            fi
+            ;;
+        esac
+    fi
+
+    if [[ -n $words ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+    fi
+    # Give back whole words, less what bash treats as already written
+    # (the text up to its last word break ':' or '=').
+    local whole=$prefix$cur breaks=${COMP_WORDBREAKS-:=} keep=''
+    for ((i = 0; i < ${#whole}; i++)); do
+        [[ ${whole:i:1} == [:=] && $breaks == *"${whole:i:1}"* ]] && keep=${whole:0:i+1}
+    done
+    for i in "${!COMPREPLY[@]}"; do
+        w=$prefix${COMPREPLY[i]}
+        COMPREPLY[i]=${w#"$keep"}
+    done
+    return 0
+}
+
+_ipvsadm_save() {
+    COMPREPLY=()
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    [[ -z $cur || $cur == -* ]] &&
+        mapfile -t COMPREPLY < <(compgen -W '-n' -- "$cur")
+    return 0
+}
+
+_ipvsadm_restore() {
+    # ipvsadm-restore reads standard input and takes no arguments.
+    COMPREPLY=()
+    return 0
+}
+
+complete -F _ipvsadm ipvsadm
+complete -F _ipvsadm_save ipvsadm-save
+complete -F _ipvsadm_restore ipvsadm-restore
