@@ -183,8 +183,11 @@ _ipvsadm_save() {
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads standard input and takes no arguments.
+    # ipvsadm-restore reads the rules from standard input; its options:
+    local cur=${COMP_WORDS[COMP_CWORD]}
     COMPREPLY=()
+    [[ -z $cur || $cur == -* ]] &&
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --help --version' -- "$cur")
     return 0
 }
 

@@ -186,3 +186,7 @@ complete -c ipvsadm -n $daemon -l mcast-ttl -x -d 'Sync multicast TTL'
 complete -c ipvsadm-save -f
 complete -c ipvsadm-save -s n -d 'Print addresses and ports as numbers'
 complete -c ipvsadm-restore -f
+complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of replacing it'
+complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'
+complete -c ipvsadm-restore -s h -l help -d 'Print help'
+complete -c ipvsadm-restore -s V -l version -d 'Print the version'

@@ -798,3 +798,19 @@ fn zeroes_everything(key: &ServiceKey) -> bool {
         ServiceKey::Fwmark { .. } => false,
     }
 }
+
+/// Every option spelling the parser accepts (`-A`, `--add-service`, ...), in catalogue
+/// order: what completions and the manual must offer.
+pub fn option_spellings() -> Vec<String> {
+    let mut out = Vec::new();
+    for spec in popt::OPTIONS {
+        if let Some(c) = spec.short {
+            out.push(format!("-{c}"));
+        }
+        let long = format!("--{}", spec.long);
+        if !out.contains(&long) {
+            out.push(long);
+        }
+    }
+    out
+}

@@ -49,12 +49,7 @@ impl Streams<'_> {
 
 /// Runs one invocation and returns its exit status.
 pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
-    let mut session = Session {
-        client: None,
-        info: None,
-        names: SystemNames,
-        prog: argv.first().cloned().unwrap_or_else(|| "ipvsadm".into()),
-    };
+    let mut session = Session::new(argv.first().map(String::as_str).unwrap_or("ipvsadm"));
     // No arguments at all means a plain listing.
     let default_list;
     let argv = if argv.len() <= 1 {
@@ -78,6 +73,53 @@ pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i3
     }
 }
 
+/// `ipvsadm-restore`: clears the table (unless `noflush`) and restores standard input, as
+/// `ipvsadm -R` does. `prog` names the program in messages.
+pub fn restore(prog: &str, stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflush: bool) -> i32 {
+    Session::new(prog).restore_from(stdin, io, !noflush)
+}
+
+/// `ipvsadm-restore --test`: parses every line as restore would, touches nothing, and
+/// writes one `line N: message` for each line that would fail before reaching the kernel.
+/// Returns 0 when every line is valid, else 2.
+pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -> i32 {
+    let names = SystemNames;
+    let mut bad = 0usize;
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        match stdin.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => number += 1,
+        }
+        let text = String::from_utf8_lossy(&line);
+        let words = cli::restore_words(&text);
+        if words.is_empty() || words[0].starts_with('#') {
+            continue;
+        }
+        let mut argv = Vec::with_capacity(words.len() + 1);
+        argv.push(prog.to_string());
+        argv.extend(words);
+        let problem = match cli::parse(&argv, &names) {
+            Ok(Action::Restore) => Some(try_line(prog)),
+            Ok(_) => None,
+            Err(e) => Some(e.message.trim_end().to_string()),
+        };
+        if let Some(p) = problem {
+            bad += 1;
+            for (i, l) in p.lines().enumerate() {
+                let _ = if i == 0 {
+                    writeln!(err, "line {number}: {l}")
+                } else {
+                    writeln!(err, "line {number}:   {l}")
+                };
+            }
+        }
+    }
+    if bad == 0 { 0 } else { 2 }
+}
+
 struct Session {
     client: Option<Client>,
     /// What `GET_INFO` said when the connection was opened.
@@ -93,6 +135,15 @@ struct Pending {
 }
 
 impl Session {
+    fn new(prog: &str) -> Session {
+        Session {
+            client: None,
+            info: None,
+            names: SystemNames,
+            prog: prog.to_string(),
+        }
+    }
+
     /// The kernel connection, opened on first use. On failure, prints the reference's
     /// two-line message and returns the exit status.
     fn client(&mut self, io: &mut Streams<'_>) -> Result<&mut Client, i32> {
@@ -228,6 +279,16 @@ impl Session {
 
     /// `-R`: one command per line of standard input.
     fn restore(&mut self, stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+        self.restore_from(stdin, io, false)
+    }
+
+    /// Restore; with `flush_first`, the table is cleared first (in the same batch).
+    fn restore_from(
+        &mut self,
+        stdin: &mut dyn BufRead,
+        io: &mut Streams<'_>,
+        flush_first: bool,
+    ) -> i32 {
         if let Err(s) = self.client(io) {
             return s;
         }
@@ -235,6 +296,10 @@ impl Session {
             changes: Vec::new(),
             ops: Vec::new(),
         };
+        if flush_first {
+            pending.changes.push(Change::Flush);
+            pending.ops.push(Op::Other);
+        }
         // D4: 0 only when every line succeeded, else the status of the first failure.
         let mut status = 0;
         let mut line = Vec::new();

@@ -193,7 +193,7 @@ bash_exactly "daemon options after --start-daemon master" "--mcast-interface --s
 bash_exactly "numeric after -S" "-n --numeric --sort" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
 bash_exactly "ipvsadm-save offers -n" "-n" ipvsadm-save ''
-bash_exactly "ipvsadm-restore takes no arguments" "" ipvsadm-restore ''
+bash_exactly "ipvsadm-restore offers its options" "--help --noflush --test --version" ipvsadm-restore ''
 if [ "$(id -u)" -eq 0 ]; then
     bash_exactly "live TCP services after -t" "192.0.2.10:80 [2001:db8::10]:443" ipvsadm -a -t ''
     bash_exactly "live UDP services after -u" "192.0.2.53:53" ipvsadm -D -u ''
