@@ -65,7 +65,7 @@ out=$(mktemp)
 trap 'rm -rf "$payload" "$out"' EXIT
 "$vm" add-binary "$ipvsadm" "$payload" bin/ipvsadm
 command -v nft >/dev/null 2>&1 && "$vm" add-binary "$(command -v nft)" "$payload" bin/nft
-cp "$here/lib.sh" "$here/tun.sh" "$here/vm-run.sh" "$payload/"
+cp "$here"/lib.sh "$here"/tun.sh "$here"/front.sh "$here/vm-run.sh" "$payload/"
 mkdir -p "$payload/scenarios"
 for s in "${scen[@]}"; do cp "$here/scenarios/$s.sh" "$payload/scenarios/"; done
 vflag=""
