@@ -19,7 +19,7 @@ IP=/usr/sbin/ip
 say() { echo "    $*"; }
 trace() {
 	echo "$*" >>"$DP_TRACE"
-	[ "$DP_VERBOSE" = 1 ] && echo "  $*"
+	[ "$DP_VERBOSE" = 1 ] && echo "  $*" >&2
 	return 0
 }
 fail() {
@@ -63,7 +63,7 @@ ipvs() {
 	out=$($IP netns exec "$ns" "$IPVSADM" "$@" 2>&1)
 	rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" >>"$DP_TRACE"
-	[ "$DP_VERBOSE" = 1 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
+	[ "$DP_VERBOSE" = 1 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /' >&2
 	[ $rc = 0 ] || fail "ipvsadm $* (in $ns) exited with $rc: $out"
 }
 # ipvs_out NS ARGS...: the listing printed by the ipvsadm under test (traced).
