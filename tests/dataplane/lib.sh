@@ -176,11 +176,14 @@ fetch() {
 	trace "$1# wget -q -O - $2   -> $body"
 	echo "$body"
 }
-# fetch_n NS URL N: N fetches; prints the bodies on one line, space-separated.
+# fetch_n NS URL N: N fetches; prints the bodies on one line, space-separated.  Stops at
+# the first request without an answer (each costs a 5 s timeout; one is enough to fail).
 fetch_n() {
 	i=0 all=""
 	while [ $i -lt "$3" ]; do
-		all="$all $(fetch "$1" "$2")"
+		b=$(fetch "$1" "$2")
+		all="$all $b"
+		[ "$b" = "<no answer>" ] && break
 		i=$((i + 1))
 	done
 	echo "${all# }"

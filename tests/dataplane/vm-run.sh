@@ -69,6 +69,8 @@ for s in "$@"; do
 	fi
 done
 echo
+left=$(/usr/sbin/ip netns list 2>/dev/null)
+[ -z "$left" ] || echo "warning: namespaces left behind: $(echo $left)"
 [ $failed = 0 ] || echo "failed:$failed_names"
 echo "in the VM: $passed passed, $failed failed"
 [ $failed = 0 ]
