@@ -4,7 +4,8 @@
 #      kernel, the initramfs; cached under target/),
 #   2. formatting, lints and the host unit tests (parsers, formatters, netlink codec on
 #      golden bytes captured from the real kernel),
-#   3. packaging checks (man pages lint clean, completions, install layout, boot helper),
+#   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
+#      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
 #      and through ours, byte for byte) with the runner's self-test, and the data-plane
 #      scenarios (real packets through IPVS between network namespaces).
@@ -23,14 +24,15 @@ cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 
 stage "unit tests"
-cargo test --quiet 2>&1 | tee target/unit-tests.log
+cargo test --quiet
 cargo build --release --quiet
 
 stage "packaging checks"
 tests/ship/check.sh || failed+=("packaging")
+tests/ship/vm-check.sh || failed+=("shipped commands in the VM")
 
 stage "differential suite"
-tests/vm/difftest.sh || failed+=("differential")
+tests/vm/difftest.sh --selftest || failed+=("differential")
 
 stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
