@@ -34,6 +34,9 @@ tests/ship/vm-check.sh || failed+=("shipped commands in the VM")
 stage "differential suite"
 tests/vm/difftest.sh --selftest || failed+=("differential")
 
+stage "deliberate deviations (expectation cases, ours only)"
+tests/vm/expecttest.sh || failed+=("deviations")
+
 stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
 

@@ -54,6 +54,7 @@ Commands (give exactly one, as the first option):
   --start-daemon              start the connection synchronisation daemon
   --stop-daemon               stop the connection synchronisation daemon
   --help            -h        show this text
+  --version         -v        show the version
 
 virtual-service is one of:
   --tcp-service|-t  address   TCP service at host[:port]
@@ -92,7 +93,7 @@ Options:
   --nosort                            list in the kernel's order
   --sort                              accepted for compatibility; sorting is the default
   --numeric      -n                   show addresses and ports as numbers
-  --exact                             show counters without K/M/G/T scaling
+  --exact        -X                   show counters without K/M/G/T scaling
   --ops          -o                   one-packet scheduling (UDP services)
   --sched-flags  -b flags             comma-separated scheduler flags
 Daemon Options:

@@ -1,0 +1,78 @@
+//! The binary on this host, whose kernel normally has no IPVS: the contract's D1 (parse
+//! before touching the kernel: help, version and usage errors work without IPVS and without
+//! root) and the D7/D8 texts. When IPVS is missing, a command that needs the kernel fails
+//! with the reference's two-line message and status 2.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipvsadm"))
+        .args(args)
+        .output()
+        .expect("run ipvsadm")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn help_and_version_need_no_kernel() {
+    let v = run(&["-v"]);
+    assert_eq!(v.status.code(), Some(0));
+    assert_eq!(
+        text(&v.stdout),
+        "ipvsadm v1.31 2019/12/24 (ipvsadm-rs 0.1.0, generic netlink)\n"
+    );
+    let h = run(&["--help", "-n"]);
+    assert_eq!(h.status.code(), Some(0));
+    let help = text(&h.stdout);
+    assert!(help.starts_with("ipvsadm v1.31"));
+    for opt in ipvsadm::cli::option_spellings() {
+        assert!(help.contains(&opt), "help does not mention {opt}");
+    }
+    assert!(h.stderr.is_empty());
+}
+
+#[test]
+fn usage_errors_need_no_kernel() {
+    let o = run(&["-A"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "You need to supply the 'service-address' option for the 'add-service' command\n"
+    );
+    let o = run(&["-n"]);
+    assert_eq!(o.status.code(), Some(255));
+    let prog = env!("CARGO_BIN_EXE_ipvsadm");
+    assert_eq!(
+        text(&o.stderr),
+        format!("Try `{prog} -h' or '{prog} --help' for more information.\n")
+    );
+    // D7: the reference dies with SIGSEGV here.
+    let o = run(&["-A", "-t", "192.0.2.1:80", "-b", ","]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr), "invalid scheduler flag `,'\n");
+}
+
+#[test]
+fn without_ipvs_the_kernel_commands_fail_like_the_reference() {
+    if Path::new("/proc/net/ip_vs").exists() {
+        eprintln!("this kernel has IPVS; nothing to check here");
+        return;
+    }
+    let o = run(&["-L", "-n"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    // modprobe may add its own complaint first; ours are the last two lines.
+    assert!(
+        err.ends_with(
+            "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n"
+        ) || err.ends_with(
+            "Can't initialize ipvs: Permission denied (you must be root)\nAre you sure that IP Virtual Server is built in the kernel or as module?\n"
+        ),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}

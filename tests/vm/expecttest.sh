@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# tests/vm/expecttest.sh: run the expectation cases (tests/deviations/*.case) with our
+# ipvsadm in the VM, one boot. These cover the contract's deliberate deviations D1-D9,
+# where the reference is not the oracle.
+#
+#   tests/vm/expecttest.sh [--ours PATH] [CASE-FILE...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ours=$repo/target/release/ipvsadm
+[ "${1:-}" = --ours ] && { ours=$2; shift 2; }
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=("$repo"/tests/deviations/*.case)
+[ -x "$ours" ] || { echo "expecttest.sh: $ours missing (cargo build --release)" >&2; exit 2; }
+payload=$(mktemp -d)
+trap 'rm -rf "$payload"' EXIT
+"$here/vm.sh" add-binary "$ours" "$payload" ours/ipvsadm
+mkdir "$payload/cases"
+cp "${cases[@]}" "$payload/cases/"
+cp "$here/expect-runner.sh" "$payload/"
+cat >"$payload/run.sh" <<'EOF'
+#!/bin/sh
+sh ./expect-runner.sh --ours /payload/ours/ipvsadm cases/*.case
+EOF
+chmod +x "$payload/run.sh"
+"$here/vm.sh" run "$payload" 600
