@@ -228,8 +228,17 @@ pub struct Tokens {
     pub positionals: Vec<String>,
 }
 
-/// Splits `argv` (without the program name) the way popt would.
+/// Splits `argv` (without the program name) the way popt would. Like popt, it honours
+/// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` in the environment (set at all, even empty).
 pub fn tokenize(args: &[String]) -> Tokens {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
+        || std::env::var_os("POSIX_ME_HARDER").is_some();
+    tokenize_with(args, posix)
+}
+
+/// [`tokenize`] with popt's POSIXMEHARDER mode given explicitly: when `posix` is true,
+/// every word after the first positional word is positional too.
+pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
     let mut t = Tokens::default();
     let mut next = 0usize;
     let mut rest_positional = false;
@@ -244,6 +253,7 @@ pub fn tokenize(args: &[String]) -> Tokens {
         next += 1;
         if rest_positional || !word.starts_with('-') || word == "-" {
             t.positionals.push(word.clone());
+            rest_positional |= posix;
             continue;
         }
         if word == "--" {
@@ -373,7 +383,7 @@ mod tests {
 
     fn toks(args: &[&str]) -> Tokens {
         let v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        tokenize(&v)
+        tokenize_with(&v, false)
     }
 
     fn ev(opt: Opt, value: Option<&str>, token: &str) -> Event {
@@ -504,6 +514,20 @@ mod tests {
         // Processing stops at the first error.
         let t = toks(&["-L", "-q", "-n"]);
         assert_eq!(t.events.len(), 2);
+    }
+
+    #[test]
+    fn posix_me_harder() {
+        let v: Vec<String> = ["-L", "extra", "--foo", "-n"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = tokenize_with(&v, true);
+        assert_eq!(t.events, vec![ev(Opt::List, None, "-L")]);
+        assert_eq!(t.positionals, vec!["extra", "--foo", "-n"]);
+        let t = tokenize_with(&v, false);
+        assert_eq!(t.positionals, vec!["extra"]);
+        assert!(matches!(t.events.last(), Some(Event::Error { .. })));
     }
 
     #[test]
