@@ -228,16 +228,32 @@ pub struct Tokens {
     pub positionals: Vec<String>,
 }
 
-/// Splits `argv` (without the program name) the way popt would.
+/// Splits `argv` (without the program name) the way popt would. Like popt, it honours
+/// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` in the environment (set at all, even empty).
 pub fn tokenize(args: &[String]) -> Tokens {
+    let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
+        || std::env::var_os("POSIX_ME_HARDER").is_some();
+    tokenize_with(args, posix)
+}
+
+/// [`tokenize`] with popt's POSIXMEHARDER mode given explicitly: when `posix` is true,
+/// every word after the first positional word is positional too.
+pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
     let mut t = Tokens::default();
     let mut next = 0usize;
     let mut rest_positional = false;
+    // Words consumed by a `!#:+` expansion (see [`expand_next_arg`]); the scan skips them.
+    let mut deleted = vec![false; args.len()];
     while next < args.len() {
+        if deleted[next] {
+            next += 1;
+            continue;
+        }
         let word = &args[next];
         next += 1;
         if rest_positional || !word.starts_with('-') || word == "-" {
             t.positionals.push(word.clone());
+            rest_positional |= posix;
             continue;
         }
         if word == "--" {
@@ -255,9 +271,9 @@ pub fn tokenize(args: &[String]) -> Tokens {
             let value = match (spec.arg, attached) {
                 (ArgKind::None, Some(_)) => return t.fail(PoptError::UnwantedArg, word),
                 (ArgKind::None, None) => None,
-                (_, Some(v)) => Some(v),
+                (_, Some(v)) => Some(expand_next_arg(&v, args, next, &mut deleted)),
                 (kind, None) => match take_next(args, &mut next, kind) {
-                    Ok(v) => v,
+                    Ok(v) => v.map(|v| expand_next_arg(&v, args, next, &mut deleted)),
                     Err(()) => return t.fail(PoptError::NoArg, word),
                 },
             };
@@ -288,10 +304,11 @@ pub fn tokenize(args: &[String]) -> Tokens {
                 _ if !rest.is_empty() => {
                     // The rest of the cluster is the value.
                     pos = cluster.len();
-                    Some(rest.strip_prefix('=').unwrap_or(rest).to_string())
+                    let v = rest.strip_prefix('=').unwrap_or(rest);
+                    Some(expand_next_arg(v, args, next, &mut deleted))
                 }
                 kind => match take_next(args, &mut next, kind) {
-                    Ok(v) => v,
+                    Ok(v) => v.map(|v| expand_next_arg(&v, args, next, &mut deleted)),
                     Err(()) => return t.fail(PoptError::NoArg, word),
                 },
             };
@@ -303,6 +320,38 @@ pub fn tokenize(args: &[String]) -> Tokens {
         }
     }
     t
+}
+
+/// popt's `expandNextArg`: every `!#:+` in an option value is replaced by the next word
+/// (from `next` on) that does not start with `-` and was not taken by an earlier expansion;
+/// that word is then skipped by the scan (but a value taken from the next word still takes
+/// it). Several `!#:+` in one value all get the same word. Without such a word the text
+/// stays as it is. (The reference loops forever when words remain but none qualifies, e.g.
+/// `-s '!#:+' -n`; we keep the text instead.)
+fn expand_next_arg(value: &str, args: &[String], next: usize, deleted: &mut [bool]) -> String {
+    const MARK: &str = "!#:+";
+    if !value.contains(MARK) {
+        return value.to_string();
+    }
+    let mut found: Option<usize> = None;
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        if found.is_none() {
+            found = (next..args.len()).find(|&i| !deleted[i] && !args[i].starts_with('-'));
+            if let Some(i) = found {
+                deleted[i] = true;
+            }
+        }
+        match found {
+            Some(i) => out.push_str(&args[i]),
+            None => out.push_str(MARK),
+        }
+        rest = &rest[at + MARK.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Takes the value of an option from the next word. `Err` means a required value is missing.
@@ -334,7 +383,7 @@ mod tests {
 
     fn toks(args: &[&str]) -> Tokens {
         let v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        tokenize(&v)
+        tokenize_with(&v, false)
     }
 
     fn ev(opt: Opt, value: Option<&str>, token: &str) -> Event {
@@ -465,6 +514,44 @@ mod tests {
         // Processing stops at the first error.
         let t = toks(&["-L", "-q", "-n"]);
         assert_eq!(t.events.len(), 2);
+    }
+
+    #[test]
+    fn posix_me_harder() {
+        let v: Vec<String> = ["-L", "extra", "--foo", "-n"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = tokenize_with(&v, true);
+        assert_eq!(t.events, vec![ev(Opt::List, None, "-L")]);
+        assert_eq!(t.positionals, vec!["extra", "--foo", "-n"]);
+        let t = tokenize_with(&v, false);
+        assert_eq!(t.positionals, vec!["extra"]);
+        assert!(matches!(t.events.last(), Some(Event::Error { .. })));
+    }
+
+    #[test]
+    fn next_arg_expansion() {
+        let t = toks(&["-A", "-s", "!#:+", "rr"]);
+        assert_eq!(t.events[1], ev(Opt::Scheduler, Some("rr"), "!#:+"));
+        assert!(t.positionals.is_empty());
+        let t = toks(&["-A", "--scheduler=!#:+x!#:+", "r", "y"]);
+        assert_eq!(
+            t.events[1],
+            ev(Opt::Scheduler, Some("rxr"), "--scheduler=!#:+x!#:+")
+        );
+        assert_eq!(t.positionals, vec!["y"]);
+        // Option words are passed over; a word after `--` can be taken.
+        let t = toks(&["-A", "-s!#:+", "--", "wrr"]);
+        assert_eq!(t.events[1], ev(Opt::Scheduler, Some("wrr"), "-s!#:+"));
+        assert!(t.positionals.is_empty());
+        // The consumed word can still be taken as the next option's value.
+        let t = toks(&["-A", "-s", "!#:+", "-p", "30"]);
+        assert_eq!(t.events[1], ev(Opt::Scheduler, Some("30"), "!#:+"));
+        assert_eq!(t.events[2], ev(Opt::Persistent, Some("30"), "30"));
+        // Nothing left: the text stays.
+        let t = toks(&["-A", "-s", "!#:+"]);
+        assert_eq!(t.events[1], ev(Opt::Scheduler, Some("!#:+"), "!#:+"));
     }
 
     #[test]
