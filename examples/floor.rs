@@ -22,7 +22,7 @@ fn main() -> anyhow::Result<()> {
         if words.is_empty() {
             continue;
         }
-        let mut argv = vec!["ipvsadm".to_string()];
+        let mut argv = vec!["ipvsadm"];
         argv.extend(words);
         let change =
             match cli::parse(&argv, &SystemNames).map_err(|e| anyhow::anyhow!(e.message))? {

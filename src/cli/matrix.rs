@@ -187,8 +187,10 @@ fn check<'a>(
     rows: impl Iterator<Item = (usize, &'a str)>,
     column: usize,
     given: u64,
-    what: &str,
+    what: (&str, &str),
 ) -> Result<(), String> {
+    // `what` is (name, kind): formatted only when there is something to report.
+    let what = Lazy(what);
     let mut first_exclusive: Option<usize> = None;
     for (slot, row) in rows {
         let rule = row.as_bytes()[column];
@@ -218,13 +220,23 @@ fn check<'a>(
     Ok(())
 }
 
+/// Displays as `'NAME' KIND` (`'add-service' command`) without building a string first:
+/// the checks run for every restore line, and the text is only needed for an error.
+struct Lazy<'a>((&'a str, &'a str));
+
+impl std::fmt::Display for Lazy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "'{}' {}", self.0.0, self.0.1)
+    }
+}
+
 /// Checks the given option slots (a bit per slot) against a command's column.
 pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
     check(
         COMMAND_MATRIX.iter().copied().enumerate(),
         cmd.column(),
         given,
-        &format!("'{}' command", cmd.name()),
+        (cmd.name(), "command"),
     )
 }
 
@@ -234,7 +246,7 @@ pub fn check_tunnel(tun_type: usize, given: u64) -> Result<(), String> {
         TUNNEL_MATRIX.iter().copied(),
         tun_type,
         given,
-        &format!("'{}' tunnel type", TUNNEL_NAMES[tun_type]),
+        (TUNNEL_NAMES[tun_type], "tunnel type"),
     )
 }
 

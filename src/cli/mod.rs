@@ -170,8 +170,13 @@ impl std::fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 /// Parses a command line; `argv[0]` is the program name as invoked.
-pub fn parse(argv: &[String], names: &dyn Names) -> Result<Action, CliError> {
-    let prog = argv.first().map(String::as_str).unwrap_or("ipvsadm");
+pub fn parse<S: AsRef<str>>(argv: &[S], names: &dyn Names) -> Result<Action, CliError> {
+    let words: Vec<&str> = argv.iter().map(AsRef::as_ref).collect();
+    parse_words(&words, names)
+}
+
+fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
+    let prog = argv.first().copied().unwrap_or("ipvsadm");
     if argv.len() <= 1 {
         return Ok(Action::List(ListRequest {
             what: ListWhat::All,
@@ -252,9 +257,9 @@ pub fn parse(argv: &[String], names: &dyn Names) -> Result<Action, CliError> {
                 .ok_or_else(|| CliError::invalid(format!("invalid timeout value `{s}' specified")))
         };
         timeouts = Timeouts {
-            tcp: t(&a)?,
-            tcp_fin: t(&b)?,
-            udp: t(&u)?,
+            tcp: t(a)?,
+            tcp_fin: t(b)?,
+            udp: t(u)?,
         };
     }
     if let Some(extra) = positionals.next() {
@@ -272,7 +277,7 @@ pub fn parse(argv: &[String], names: &dyn Names) -> Result<Action, CliError> {
 /// The options after the one being processed, for values whose meaning depends on an
 /// option that may come later (contract D6).
 struct Later<'a> {
-    events: &'a [&'a Event],
+    events: &'a [&'a Event<'a>],
 }
 
 impl Later<'_> {

@@ -6,6 +6,8 @@
 //! The option catalogue ([`OPTIONS`]) lives here too, so that short letters, long names and
 //! argument kinds are one table.
 
+use std::borrow::Cow;
+
 /// What an option is, independently of how it was spelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opt {
@@ -197,49 +199,57 @@ impl PoptError {
     }
 }
 
-/// One thing the tokenizer found.
+/// One thing the tokenizer found. Words are borrowed from the command line; a value is
+/// only owned when a `!#:+` expansion rewrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum Event<'a> {
     /// An option with its value (if it takes one and got one).
     Opt {
         /// Which option.
         opt: Opt,
         /// Its value.
-        value: Option<String>,
+        value: Option<Cow<'a, str>>,
         /// The last command-line word consumed (what popt reports as the bad option).
-        token: String,
+        token: &'a str,
     },
     /// A popt error; option processing stops here.
     Error {
         /// What went wrong.
         error: PoptError,
         /// The last command-line word consumed.
-        token: String,
+        token: &'a str,
     },
 }
 
 /// The result of tokenizing a command line: the option events in order (ending at the
 /// first error, if any) and the positional words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tokens {
+pub struct Tokens<'a> {
     /// Options in command-line order; an [`Event::Error`] can only be last.
-    pub events: Vec<Event>,
+    pub events: Vec<Event<'a>>,
     /// Positional words in order.
-    pub positionals: Vec<String>,
+    pub positionals: Vec<&'a str>,
 }
 
 /// Splits `argv` (without the program name) the way popt would. Like popt, it honours
 /// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` in the environment (set at all, even empty).
-pub fn tokenize(args: &[String]) -> Tokens {
-    let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
-        || std::env::var_os("POSIX_ME_HARDER").is_some();
+pub fn tokenize<'a>(args: &[&'a str]) -> Tokens<'a> {
+    // Read once per process: restore tokenizes every line.
+    static POSIX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let posix = *POSIX.get_or_init(|| {
+        std::env::var_os("POSIXLY_CORRECT").is_some()
+            || std::env::var_os("POSIX_ME_HARDER").is_some()
+    });
     tokenize_with(args, posix)
 }
 
 /// [`tokenize`] with popt's POSIXMEHARDER mode given explicitly: when `posix` is true,
 /// every word after the first positional word is positional too.
-pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
-    let mut t = Tokens::default();
+pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
+    let mut t = Tokens {
+        events: Vec::with_capacity(args.len()),
+        positionals: Vec::new(),
+    };
     let mut next = 0usize;
     let mut rest_positional = false;
     // Words consumed by a `!#:+` expansion (see [`expand_next_arg`]); the scan skips them.
@@ -249,10 +259,10 @@ pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
             next += 1;
             continue;
         }
-        let word = &args[next];
+        let word = args[next];
         next += 1;
         if rest_positional || !word.starts_with('-') || word == "-" {
-            t.positionals.push(word.clone());
+            t.positionals.push(word);
             rest_positional |= posix;
             continue;
         }
@@ -262,7 +272,7 @@ pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
         }
         if let Some(long) = word.strip_prefix("--") {
             let (name, attached) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
+                Some((n, v)) => (n, Some(v)),
                 None => (long, None),
             };
             let Some(spec) = by_long(name) else {
@@ -271,16 +281,16 @@ pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
             let value = match (spec.arg, attached) {
                 (ArgKind::None, Some(_)) => return t.fail(PoptError::UnwantedArg, word),
                 (ArgKind::None, None) => None,
-                (_, Some(v)) => Some(expand_next_arg(&v, args, next, &mut deleted)),
+                (_, Some(v)) => Some(expand_next_arg(v, args, next, &mut deleted)),
                 (kind, None) => match take_next(args, &mut next, kind) {
-                    Ok(v) => v.map(|v| expand_next_arg(&v, args, next, &mut deleted)),
+                    Ok(v) => v.map(|v| expand_next_arg(v, args, next, &mut deleted)),
                     Err(()) => return t.fail(PoptError::NoArg, word),
                 },
             };
             t.events.push(Event::Opt {
                 opt: spec.opt,
                 value,
-                token: args[next - 1].clone(),
+                token: args[next - 1],
             });
             continue;
         }
@@ -308,14 +318,14 @@ pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
                     Some(expand_next_arg(v, args, next, &mut deleted))
                 }
                 kind => match take_next(args, &mut next, kind) {
-                    Ok(v) => v.map(|v| expand_next_arg(&v, args, next, &mut deleted)),
+                    Ok(v) => v.map(|v| expand_next_arg(v, args, next, &mut deleted)),
                     Err(()) => return t.fail(PoptError::NoArg, word),
                 },
             };
             t.events.push(Event::Opt {
                 opt: spec.opt,
                 value,
-                token: args[next - 1].clone(),
+                token: args[next - 1],
             });
         }
     }
@@ -328,10 +338,15 @@ pub fn tokenize_with(args: &[String], posix: bool) -> Tokens {
 /// it). Several `!#:+` in one value all get the same word. Without such a word the text
 /// stays as it is. (The reference loops forever when words remain but none qualifies, e.g.
 /// `-s '!#:+' -n`; we keep the text instead.)
-fn expand_next_arg(value: &str, args: &[String], next: usize, deleted: &mut [bool]) -> String {
+fn expand_next_arg<'a>(
+    value: &'a str,
+    args: &[&'a str],
+    next: usize,
+    deleted: &mut [bool],
+) -> Cow<'a, str> {
     const MARK: &str = "!#:+";
     if !value.contains(MARK) {
-        return value.to_string();
+        return Cow::Borrowed(value);
     }
     let mut found: Option<usize> = None;
     let mut out = String::with_capacity(value.len());
@@ -345,34 +360,31 @@ fn expand_next_arg(value: &str, args: &[String], next: usize, deleted: &mut [boo
             }
         }
         match found {
-            Some(i) => out.push_str(&args[i]),
+            Some(i) => out.push_str(args[i]),
             None => out.push_str(MARK),
         }
         rest = &rest[at + MARK.len()..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// Takes the value of an option from the next word. `Err` means a required value is missing.
-fn take_next(args: &[String], next: &mut usize, kind: ArgKind) -> Result<Option<String>, ()> {
+fn take_next<'a>(args: &[&'a str], next: &mut usize, kind: ArgKind) -> Result<Option<&'a str>, ()> {
     match args.get(*next) {
         None if kind == ArgKind::Optional => Ok(None),
         None => Err(()),
         Some(w) if kind == ArgKind::Optional && w.starts_with('-') => Ok(None),
         Some(w) => {
             *next += 1;
-            Ok(Some(w.clone()))
+            Ok(Some(*w))
         }
     }
 }
 
-impl Tokens {
-    fn fail(mut self, error: PoptError, token: &str) -> Tokens {
-        self.events.push(Event::Error {
-            error,
-            token: token.to_string(),
-        });
+impl<'a> Tokens<'a> {
+    fn fail(mut self, error: PoptError, token: &'a str) -> Tokens<'a> {
+        self.events.push(Event::Error { error, token });
         self
     }
 }
@@ -381,16 +393,15 @@ impl Tokens {
 mod tests {
     use super::*;
 
-    fn toks(args: &[&str]) -> Tokens {
-        let v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        tokenize_with(&v, false)
+    fn toks<'a>(args: &[&'a str]) -> Tokens<'a> {
+        tokenize_with(args, false)
     }
 
-    fn ev(opt: Opt, value: Option<&str>, token: &str) -> Event {
+    fn ev<'a>(opt: Opt, value: Option<&'a str>, token: &'a str) -> Event<'a> {
         Event::Opt {
             opt,
-            value: value.map(str::to_string),
-            token: token.to_string(),
+            value: value.map(Cow::Borrowed),
+            token,
         }
     }
 
@@ -460,7 +471,7 @@ mod tests {
             t.events[1],
             Event::Error {
                 error: PoptError::BadOption,
-                token: "-1".into()
+                token: "-1"
             }
         );
         assert_eq!(
@@ -475,40 +486,42 @@ mod tests {
 
     #[test]
     fn errors() {
-        let e = |a: &[&str]| toks(a).events.last().cloned().unwrap();
+        fn e<'a>(a: &[&'a str]) -> Event<'a> {
+            toks(a).events.last().cloned().unwrap()
+        }
         assert_eq!(
             e(&["--tcp"]),
             Event::Error {
                 error: PoptError::BadOption,
-                token: "--tcp".into()
+                token: "--tcp"
             }
         );
         assert_eq!(
             e(&["-L", "-s"]),
             Event::Error {
                 error: PoptError::NoArg,
-                token: "-s".into()
+                token: "-s"
             }
         );
         assert_eq!(
             e(&["-Ls"]),
             Event::Error {
                 error: PoptError::NoArg,
-                token: "-Ls".into()
+                token: "-Ls"
             }
         );
         assert_eq!(
             e(&["--numeric=foo"]),
             Event::Error {
                 error: PoptError::UnwantedArg,
-                token: "--numeric=foo".into()
+                token: "--numeric=foo"
             }
         );
         assert_eq!(
             e(&["-n=3"]),
             Event::Error {
                 error: PoptError::UnwantedArg,
-                token: "-n=3".into()
+                token: "-n=3"
             }
         );
         // Processing stops at the first error.
@@ -518,10 +531,7 @@ mod tests {
 
     #[test]
     fn posix_me_harder() {
-        let v: Vec<String> = ["-L", "extra", "--foo", "-n"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let v = ["-L", "extra", "--foo", "-n"];
         let t = tokenize_with(&v, true);
         assert_eq!(t.events, vec![ev(Opt::List, None, "-L")]);
         assert_eq!(t.positionals, vec!["extra", "--foo", "-n"]);

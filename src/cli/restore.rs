@@ -8,7 +8,7 @@ const MAX_TOKEN: usize = 4096;
 /// longer than 4096 bytes are split into pieces of 4096 bytes (at a character boundary, so
 /// a piece can be a little shorter when a multi-byte character straddles the cut); every
 /// piece equal to `ipvsadm` is dropped. `#` has no special meaning here.
-pub fn restore_words(line: &str) -> Vec<String> {
+pub fn restore_words(line: &str) -> Vec<&str> {
     let mut words = Vec::new();
     for token in line
         .split([' ', '\t', '\r', '\n'])
@@ -22,7 +22,7 @@ pub fn restore_words(line: &str) -> Vec<String> {
             }
             let (piece, tail) = rest.split_at(end);
             if piece != "ipvsadm" {
-                words.push(piece.to_string());
+                words.push(piece);
             }
             rest = tail;
         }
@@ -66,7 +66,8 @@ mod tests {
     #[test]
     fn long_tokens_are_cut() {
         let long = "a".repeat(4096 * 2 + 5);
-        let w = restore_words(&format!("-s {long} -n"));
+        let line = format!("-s {long} -n");
+        let w = restore_words(&line);
         assert_eq!(w.len(), 5);
         assert_eq!(w[1].len(), 4096);
         assert_eq!(w[2].len(), 4096);

@@ -1221,7 +1221,11 @@ fn error_kinds_and_status() {
 #[test]
 fn restore_lines_parse() {
     let mut words = vec!["ipvsadm".to_string()];
-    words.extend(restore_words("ipvsadm -A -t 192.0.2.1:80 -s rr\r\n"));
+    words.extend(
+        restore_words("ipvsadm -A -t 192.0.2.1:80 -s rr\r\n")
+            .into_iter()
+            .map(str::to_string),
+    );
     match parse(&words, &names()) {
         Ok(Action::AddService(s)) => assert_eq!(s.scheduler, "rr"),
         r => panic!("{r:?}"),

@@ -94,7 +94,8 @@ fn strtoul0(s: &[u8]) -> Option<(u64, usize)> {
 /// the last one filling the remaining bytes; anything after a blank is ignored.
 pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     let b = s.as_bytes();
-    let mut parts: Vec<u64> = Vec::new();
+    let mut parts = [0u64; 3];
+    let mut nparts = 0usize;
     let mut i = 0usize;
     let val;
     loop {
@@ -104,10 +105,11 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         let (v, used) = strtoul0(&b[i..])?;
         i += used;
         if i < b.len() && b[i] == b'.' {
-            if parts.len() >= 3 || v > 0xff {
+            if nparts >= 3 || v > 0xff {
                 return None;
             }
-            parts.push(v);
+            parts[nparts] = v;
+            nparts += 1;
             i += 1;
         } else {
             val = v;
@@ -117,7 +119,7 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     if i < b.len() && !is_c_space(b[i] as char) {
         return None;
     }
-    let limit: u64 = match parts.len() {
+    let limit: u64 = match nparts {
         0 => 0xffff_ffff,
         1 => 0x00ff_ffff,
         2 => 0xffff,
@@ -127,7 +129,7 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
         return None;
     }
     let mut addr = val;
-    for (k, p) in parts.iter().enumerate() {
+    for (k, p) in parts[..nparts].iter().enumerate() {
         addr |= p << (24 - 8 * k);
     }
     Some(Ipv4Addr::from(addr as u32))
@@ -161,17 +163,20 @@ pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Op
     } else {
         (s, None)
     };
-    let (addr, port_text) = if let Ok(v6) = host.parse::<Ipv6Addr>() {
-        (IpAddr::V6(v6), bracket_port)
-    } else {
-        // The IPv4 path: the port (if any) follows the last colon of the host text; a port
-        // after brackets is ignored.
-        let (h, p) = match host.rfind(':') {
-            Some(i) => (&host[..i], Some(&host[i + 1..])),
-            None => (host, None),
+    // An IPv6 address has at least two colons; skip the attempt for `a.b.c.d:port`.
+    let maybe_v6 = host.bytes().filter(|&b| b == b':').nth(1).is_some();
+    let (addr, port_text) =
+        if let Some(v6) = maybe_v6.then(|| host.parse::<Ipv6Addr>().ok()).flatten() {
+            (IpAddr::V6(v6), bracket_port)
+        } else {
+            // The IPv4 path: the port (if any) follows the last colon of the host text; a port
+            // after brackets is ignored.
+            let (h, p) = match host.rfind(':') {
+                Some(i) => (&host[..i], Some(&host[i + 1..])),
+                None => (host, None),
+            };
+            (IpAddr::V4(host_v4(h, names)?), p)
         };
-        (IpAddr::V4(host_v4(h, names)?), p)
-    };
     let port = match port_text {
         None => None,
         Some(p) => Some(parse_port(p, proto, names)?),

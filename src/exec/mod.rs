@@ -99,7 +99,7 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
             continue;
         }
         let mut argv = Vec::with_capacity(words.len() + 1);
-        argv.push(prog.to_string());
+        argv.push(prog);
         argv.extend(words);
         let problem = match cli::parse(&argv, &names) {
             Ok(Action::Restore) => Some(try_line(prog)),
@@ -315,7 +315,7 @@ impl Session {
                 continue;
             }
             let mut argv = Vec::with_capacity(words.len() + 1);
-            argv.push(self.prog.clone());
+            argv.push(self.prog.as_str());
             argv.extend(words);
             let action = match cli::parse(&argv, &self.names) {
                 Ok(a) => a,
