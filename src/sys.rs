@@ -11,6 +11,8 @@
 //! buffer of the stated length; every pointer libc returns is checked for NULL before it is
 //! read, and only read up to its NUL terminator or documented length.
 
+use nix::libc;
+
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::net::{IpAddr, Ipv4Addr};
 

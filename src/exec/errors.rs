@@ -1,6 +1,8 @@
 //! The messages ipvsadm prints for kernel errors: a few are specific to the command that
 //! failed, then come generic texts for common errno values, then the C library's own text.
 
+use nix::libc;
+
 use crate::netlink::Error;
 
 /// Which command a kernel error belongs to, for the command-specific messages.

@@ -2,6 +2,8 @@
 //! sequence numbers, an ACK for every change, batches of changes in one `send`, and dumps
 //! that stop at `NLMSG_DONE` and start over when the kernel marks them interrupted.
 
+use nix::libc;
+
 use super::consts::*;
 use super::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
 use super::{Style, config, daemon, dest, service};

@@ -1,6 +1,8 @@
 //! Generic netlink, knowing nothing of IPVS: attributes, message framing, ACKs and extended
 //! ACKs, the socket, and resolving a family name to its id.
 
+use nix::libc;
+
 pub mod attr;
 pub mod msg;
 pub mod socket;
