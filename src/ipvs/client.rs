@@ -83,16 +83,46 @@ impl Change {
     }
 }
 
+/// What the client sends requests through and reads replies from: the netlink socket,
+/// or a stand-in in tests.
+pub trait Transport {
+    /// Sends one datagram holding one or more complete messages.
+    fn send(&mut self, msgs: &[u8]) -> Result<(), Error>;
+    /// Receives one datagram.
+    fn recv(&mut self) -> Result<&[u8], Error>;
+}
+
+impl Transport for Socket {
+    fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+        Socket::send(self, msgs)
+    }
+    fn recv(&mut self) -> Result<&[u8], Error> {
+        Socket::recv(self)
+    }
+}
+
 /// A connection to the kernel's IPVS: owns one socket and the family id.
 #[derive(Debug)]
-pub struct Client {
-    sock: Socket,
+pub struct Client<T: Transport = Socket> {
+    sock: T,
     family: u16,
     seq: u32,
     tx: Vec<u8>,
 }
 
-impl Client {
+impl<T: Transport> Client<T> {
+    /// A client over an already set-up transport whose IPVS family id is known.
+    pub fn with_transport(sock: T, family: u16) -> Client<T> {
+        Client {
+            sock,
+            family,
+            seq: 1,
+            tx: Vec::with_capacity(BATCH_BYTES + 4096),
+        }
+    }
+}
+
+impl Client<Socket> {
     /// Opens the socket and resolves the `IPVS` generic-netlink family.
     pub fn open() -> Result<Client, Error> {
         let mut sock = Socket::open()?;
@@ -108,7 +138,9 @@ impl Client {
             tx: Vec::with_capacity(BATCH_BYTES + 4096),
         })
     }
+}
 
+impl<T: Transport> Client<T> {
     fn next_seq(&mut self) -> u32 {
         self.seq = self.seq.wrapping_add(1);
         self.seq
@@ -174,13 +206,13 @@ impl Client {
 
     /// Sends a request and collects the data messages of its reply: a dump (`dump`) ends at
     /// `NLMSG_DONE`, a plain request at its ACK. `each` sees each message's attributes.
-    fn request<T>(
+    fn request<R>(
         &mut self,
         cmd: u8,
         dump: bool,
         attrs: impl Fn(&mut AttrWriter<'_>),
-        mut each: impl FnMut(&[u8], &mut Vec<T>) -> Result<(), Error>,
-    ) -> Result<Vec<T>, Error> {
+        mut each: impl FnMut(&[u8], &mut Vec<R>) -> Result<(), Error>,
+    ) -> Result<Vec<R>, Error> {
         let mut out = Vec::new();
         for _ in 0..DUMP_RETRIES {
             out.clear();
@@ -359,4 +391,209 @@ fn for_each_nest(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The client against a scripted stand-in for the kernel: it answers each request it is
+    //! sent with messages built by the test, so sequence-number matching, batching and dump
+    //! restarts are checked without a kernel.
+
+    use super::*;
+    use crate::ipvs::{Protocol, Style};
+    use crate::netlink::msg::{NLM_F_DUMP_INTR, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR};
+
+    const FAMILY: u16 = 0x20;
+
+    /// Replies, per request received, from a script; records every request.
+    struct Scripted {
+        script: Box<dyn FnMut(&Req) -> Vec<Vec<u8>>>,
+        requests: Vec<Req>,
+        sent_datagrams: usize,
+        queue: std::collections::VecDeque<Vec<u8>>,
+        current: Vec<u8>,
+    }
+
+    #[derive(Debug, Clone)]
+    struct Req {
+        seq: u32,
+        cmd: u8,
+        flags: u16,
+    }
+
+    impl Transport for Scripted {
+        fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+            self.sent_datagrams += 1;
+            for m in Messages::new(msgs) {
+                let m = m?;
+                let req = Req {
+                    seq: m.seq,
+                    cmd: m.payload[0],
+                    flags: m.flags,
+                };
+                let replies = (self.script)(&req);
+                self.requests.push(req);
+                // One datagram per reply message, like the kernel's ACKs.
+                self.queue.extend(replies);
+            }
+            Ok(())
+        }
+        fn recv(&mut self) -> Result<&[u8], Error> {
+            self.current = self
+                .queue
+                .pop_front()
+                .expect("client waits for a reply that never comes");
+            Ok(&self.current)
+        }
+    }
+
+    fn msg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
+        m.extend_from_slice(&kind.to_ne_bytes());
+        m.extend_from_slice(&flags.to_ne_bytes());
+        m.extend_from_slice(&seq.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes());
+        m.extend_from_slice(payload);
+        m
+    }
+
+    fn ack(seq: u32, errno: i32) -> Vec<u8> {
+        let mut p = (-errno).to_ne_bytes().to_vec();
+        p.extend_from_slice(&[0; 16]);
+        msg(NLMSG_ERROR, 0, seq, &p)
+    }
+
+    fn service_msg(seq: u32, flags: u16, port: u16) -> Vec<u8> {
+        let svc = Service::new(ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: "192.0.2.1".parse().unwrap(),
+            port,
+        });
+        let mut p = vec![IPVS_CMD_NEW_SERVICE, 1, 0, 0];
+        service::encode(&mut AttrWriter::new(&mut p), &svc, Style::Reply);
+        msg(FAMILY, flags, seq, &p)
+    }
+
+    fn client(script: impl FnMut(&Req) -> Vec<Vec<u8>> + 'static) -> Client<Scripted> {
+        Client::with_transport(
+            Scripted {
+                script: Box::new(script),
+                requests: Vec::new(),
+                sent_datagrams: 0,
+                queue: Default::default(),
+                current: Vec::new(),
+            },
+            FAMILY,
+        )
+    }
+
+    fn add(port: u16) -> Change {
+        Change::AddService(Service::new(ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: "192.0.2.1".parse().unwrap(),
+            port,
+        }))
+    }
+
+    #[test]
+    fn a_batch_maps_each_ack_to_its_change_even_out_of_order() {
+        // The kernel fails the second change; ACKs arrive in reverse order.
+        let mut held: Vec<Vec<u8>> = Vec::new();
+        let mut c = client(move |r| {
+            held.push(ack(r.seq, if r.seq % 3 == 0 { libc_eexist() } else { 0 }));
+            if held.len() == 3 {
+                held.drain(..).rev().collect()
+            } else {
+                Vec::new()
+            }
+        });
+        let changes = [add(80), add(81), add(82)];
+        let results = c.apply_batch(&changes).unwrap();
+        let seqs: Vec<u32> = c.sock.requests.iter().map(|r| r.seq).collect();
+        assert_eq!(
+            c.sock.sent_datagrams, 1,
+            "three small changes go in one datagram"
+        );
+        for (i, r) in results.iter().enumerate() {
+            let failed = seqs[i] % 3 == 0;
+            assert_eq!(r.is_err(), failed, "change {i}");
+            if let Err(e) = r {
+                assert_eq!(e.errno(), libc_eexist());
+            }
+        }
+        assert!(c.sock.requests.iter().all(|r| r.flags & NLM_F_ACK != 0));
+    }
+
+    #[test]
+    fn large_batches_are_split_into_datagrams() {
+        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        let changes: Vec<Change> = (0..2000).map(add).collect();
+        let results = c.apply_batch(&changes).unwrap();
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(c.sock.requests.len(), 2000);
+        assert!(c.sock.sent_datagrams > 1, "2000 changes exceed one batch");
+        let first = c.sock.requests[0].seq;
+        for (i, r) in c.sock.requests.iter().enumerate() {
+            assert_eq!(
+                r.seq,
+                first.wrapping_add(i as u32),
+                "sequence numbers run on"
+            );
+        }
+    }
+
+    #[test]
+    fn an_interrupted_dump_starts_over() {
+        let mut round = 0;
+        let mut c = client(move |r| {
+            assert_eq!(r.cmd, IPVS_CMD_GET_SERVICE);
+            assert_eq!(r.flags & NLM_F_DUMP, NLM_F_DUMP);
+            round += 1;
+            if round == 1 {
+                // A change raced the dump: the kernel flags it.
+                vec![
+                    service_msg(r.seq, NLM_F_MULTI, 1),
+                    service_msg(r.seq, NLM_F_MULTI | NLM_F_DUMP_INTR, 2),
+                    msg(NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, r.seq, &[0; 4]),
+                ]
+            } else {
+                vec![
+                    service_msg(r.seq, NLM_F_MULTI, 10),
+                    service_msg(r.seq, NLM_F_MULTI, 11),
+                    service_msg(r.seq, NLM_F_MULTI, 12),
+                    msg(NLMSG_DONE, NLM_F_MULTI, r.seq, &[0; 4]),
+                ]
+            }
+        });
+        let ports: Vec<u16> = c.services().unwrap().iter().map(|s| s.key.port()).collect();
+        assert_eq!(
+            ports,
+            vec![10, 11, 12],
+            "only the consistent second dump counts"
+        );
+        assert_eq!(c.sock.requests.len(), 2);
+    }
+
+    #[test]
+    fn replies_to_other_requests_are_ignored_and_errors_surface() {
+        let mut c = client(|r| {
+            vec![
+                ack(r.seq.wrapping_sub(7), 0), // a stale ACK of something earlier
+                ack(r.seq, libc_esrch()),
+            ]
+        });
+        let err = c.dests(&ServiceKey::Fwmark {
+            family: crate::ipvs::Family::Inet,
+            mark: 9,
+        });
+        assert_eq!(err.unwrap_err().errno(), libc_esrch());
+    }
+
+    fn libc_eexist() -> i32 {
+        nix::libc::EEXIST
+    }
+    fn libc_esrch() -> i32 {
+        nix::libc::ESRCH
+    }
 }

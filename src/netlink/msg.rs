@@ -236,6 +236,61 @@ mod tests {
         );
     }
 
+    fn header(kind: u16, flags: u16, payload: &[u8]) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
+        m.extend_from_slice(&kind.to_ne_bytes());
+        m.extend_from_slice(&flags.to_ne_bytes());
+        m.extend_from_slice(&5u32.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes());
+        m.extend_from_slice(payload);
+        m
+    }
+
+    #[test]
+    fn interrupted_dumps_are_flagged() {
+        // A dump part and the DONE of a dump the kernel marked inconsistent.
+        let mut buf = header(0x20, NLM_F_MULTI | NLM_F_DUMP_INTR, &[1, 1, 0, 0]);
+        buf.extend(header(NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, &[0; 4]));
+        buf.extend(header(NLMSG_DONE, NLM_F_MULTI, &[0; 4]));
+        let replies: Vec<_> = Messages::new(&buf)
+            .map(|m| m.unwrap().reply().unwrap())
+            .collect();
+        assert_eq!(
+            replies,
+            vec![
+                Reply::Data {
+                    cmd: 1,
+                    attrs: &[],
+                    interrupted: true
+                },
+                Reply::Done { interrupted: true },
+                Reply::Done { interrupted: false },
+            ]
+        );
+    }
+
+    #[test]
+    fn acks_and_errors_without_extended_ack() {
+        let mut ack = 0i32.to_ne_bytes().to_vec();
+        ack.extend_from_slice(&[0; 16]);
+        let m = header(NLMSG_ERROR, NLM_F_CAPPED, &ack);
+        assert_eq!(
+            Messages::new(&m).next().unwrap().unwrap().reply().unwrap(),
+            Reply::Ack
+        );
+        let mut err = (-3i32).to_ne_bytes().to_vec();
+        err.extend_from_slice(&[0; 16]);
+        let m = header(NLMSG_ERROR, 0, &err);
+        assert_eq!(
+            Messages::new(&m).next().unwrap().unwrap().reply().unwrap(),
+            Reply::Error {
+                errno: 3,
+                ext_ack: None
+            }
+        );
+    }
+
     #[test]
     fn truncated_buffer_is_malformed() {
         let buf = [40u8, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
