@@ -405,9 +405,12 @@ mod tests {
 
     const FAMILY: u16 = 0x20;
 
+    /// The kernel's answer to one request: the reply datagrams.
+    type Script = Box<dyn FnMut(&Req) -> Vec<Vec<u8>>>;
+
     /// Replies, per request received, from a script; records every request.
     struct Scripted {
-        script: Box<dyn FnMut(&Req) -> Vec<Vec<u8>>>,
+        script: Script,
         requests: Vec<Req>,
         sent_datagrams: usize,
         queue: std::collections::VecDeque<Vec<u8>>,
