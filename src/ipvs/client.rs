@@ -11,7 +11,7 @@ use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, push_genl_request,
 };
-use crate::netlink::{self, Error, Socket};
+use crate::netlink::{self, Error, Expect, Socket};
 
 /// Upper bound on the bytes of requests sent in one datagram. The kernel handles the
 /// messages one by one and ACKs each; keeping batches moderate keeps the ACKs (and error
@@ -90,6 +90,17 @@ pub trait Transport {
     fn send(&mut self, msgs: &[u8]) -> Result<(), Error>;
     /// Receives one datagram.
     fn recv(&mut self) -> Result<&[u8], Error>;
+    /// Receives one or more datagrams, handing each to `each` in order; `expect` says what
+    /// kind of reply is coming, so the receive buffers can fit it.
+    fn recv_many(
+        &mut self,
+        expect: Expect,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let _ = expect;
+        let data = self.recv()?;
+        each(data)
+    }
 }
 
 impl Transport for Socket {
@@ -98,6 +109,13 @@ impl Transport for Socket {
     }
     fn recv(&mut self) -> Result<&[u8], Error> {
         Socket::recv(self)
+    }
+    fn recv_many(
+        &mut self,
+        expect: Expect,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        Socket::recv_many(self, expect, each)
     }
 }
 
@@ -180,21 +198,26 @@ impl<T: Transport> Client<T> {
             self.sock.send(&self.tx)?;
             let mut pending = end - start;
             while pending > 0 {
-                let data = self.sock.recv()?;
-                for m in Messages::new(data) {
-                    let m = m?;
-                    let idx = m.seq.wrapping_sub(first_seq) as usize;
-                    if idx >= end - start || results[start + idx].is_some() {
-                        continue;
+                let window = &mut results[start..end];
+                self.sock.recv_many(Expect::Acks, &mut |data| {
+                    for m in Messages::new(data) {
+                        let m = m?;
+                        let idx = m.seq.wrapping_sub(first_seq) as usize;
+                        if idx >= window.len() || window[idx].is_some() {
+                            continue;
+                        }
+                        let outcome = match m.reply()? {
+                            Reply::Ack => Ok(()),
+                            Reply::Error { errno, ext_ack } => {
+                                Err(Error::Kernel { errno, ext_ack })
+                            }
+                            _ => continue,
+                        };
+                        window[idx] = Some(outcome);
+                        pending -= 1;
                     }
-                    let outcome = match m.reply()? {
-                        Reply::Ack => Ok(()),
-                        Reply::Error { errno, ext_ack } => Err(Error::Kernel { errno, ext_ack }),
-                        _ => continue,
-                    };
-                    results[start + idx] = Some(outcome);
-                    pending -= 1;
-                }
+                    Ok(())
+                })?;
             }
             start = end;
         }
@@ -230,33 +253,36 @@ impl<T: Transport> Client<T> {
             );
             self.sock.send(&self.tx)?;
             let mut interrupted = false;
-            'recv: loop {
-                let data = self.sock.recv()?;
-                for m in Messages::new(data) {
-                    let m = m?;
-                    if m.seq != seq {
-                        continue;
+            let mut done = false;
+            while !done {
+                self.sock.recv_many(Expect::Dump, &mut |data| {
+                    for m in Messages::new(data) {
+                        let m = m?;
+                        if done || m.seq != seq {
+                            continue;
+                        }
+                        match m.reply()? {
+                            Reply::Data {
+                                attrs,
+                                interrupted: i,
+                                ..
+                            } => {
+                                interrupted |= i;
+                                each(attrs, &mut out)?;
+                            }
+                            Reply::Done { interrupted: i } => {
+                                interrupted |= i;
+                                done = true;
+                            }
+                            Reply::Ack => done = true,
+                            Reply::Error { errno, ext_ack } => {
+                                return Err(Error::Kernel { errno, ext_ack });
+                            }
+                            Reply::Other => {}
+                        }
                     }
-                    match m.reply()? {
-                        Reply::Data {
-                            attrs,
-                            interrupted: i,
-                            ..
-                        } => {
-                            interrupted |= i;
-                            each(attrs, &mut out)?;
-                        }
-                        Reply::Done { interrupted: i } => {
-                            interrupted |= i;
-                            break 'recv;
-                        }
-                        Reply::Ack => break 'recv,
-                        Reply::Error { errno, ext_ack } => {
-                            return Err(Error::Kernel { errno, ext_ack });
-                        }
-                        Reply::Other => {}
-                    }
-                }
+                    Ok(())
+                })?;
             }
             if !interrupted {
                 return Ok(out);

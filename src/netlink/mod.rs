@@ -10,7 +10,7 @@ pub mod socket;
 use attr::Attrs;
 use msg::{Messages, NLM_F_ACK, NLM_F_REQUEST, Reply, push_genl_request};
 
-pub use socket::Socket;
+pub use socket::{Expect, Socket};
 
 /// What can go wrong below the IPVS layer.
 #[derive(Debug, thiserror::Error)]

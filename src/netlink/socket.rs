@@ -1,9 +1,13 @@
 //! One generic-netlink socket: neli opens and configures it; we send whole buffers (several
 //! requests at once) and receive into one reused buffer.
 
+use std::io::IoSliceMut;
+use std::os::fd::AsRawFd;
+
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
 use neli::utils::Groups;
+use nix::sys::socket::{MsgFlags, MultiHeaders, NetlinkAddr, recvmmsg};
 
 use super::Error;
 
@@ -11,10 +15,39 @@ use super::Error;
 /// generic-netlink dumps (which are bounded by a page or 32 KiB).
 const RECV_BUF: usize = 64 * 1024;
 
+/// What a [`Socket::recv_many`] call expects, which sets how many datagrams one
+/// `recvmmsg` may return and the room for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// ACKs: the kernel sends each as a datagram of its own (36 bytes; an error echoes the
+    /// request, a few hundred), so a batch of changes is answered by many small datagrams.
+    Acks,
+    /// Dump parts: a few large datagrams, then `NLMSG_DONE`, which the kernel only makes
+    /// while we read; one call usually gets a small dump's data and its end together.
+    Dump,
+}
+
+impl Expect {
+    fn slots(self) -> (usize, usize) {
+        match self {
+            Expect::Acks => (64, 2048),
+            Expect::Dump => (4, RECV_BUF),
+        }
+    }
+}
+
 /// A connected `NETLINK_GENERIC` socket with extended ACKs enabled.
 pub struct Socket {
     sock: NlSocket,
     buf: Vec<u8>,
+    /// Receive slots for [`Socket::recv_many`], per kind, allocated on first use.
+    many: [Option<Many>; 2],
+}
+
+struct Many {
+    headers: MultiHeaders<NetlinkAddr>,
+    buf: Vec<u8>,
+    lens: Vec<usize>,
 }
 
 impl std::fmt::Debug for Socket {
@@ -34,6 +67,7 @@ impl Socket {
         Ok(Socket {
             sock,
             buf: vec![0; RECV_BUF],
+            many: [None, None],
         })
     }
 
@@ -42,6 +76,54 @@ impl Socket {
         let sent = self.sock.send(msgs, Msg::empty()).map_err(Error::Io)?;
         if sent != msgs.len() {
             return Err(Error::Malformed("short send"));
+        }
+        Ok(())
+    }
+
+    /// Receives at least one and up to a few dozen datagrams in one system call (`recvmmsg`) and
+    /// hands each to `each`, in order. For replies made of many small datagrams (ACKs); a
+    /// datagram larger than a slot is reported as malformed rather than cut silently.
+    pub fn recv_many(
+        &mut self,
+        expect: Expect,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let (count, slot_len) = expect.slots();
+        let many = self.many[expect as usize].get_or_insert_with(|| Many {
+            headers: MultiHeaders::preallocate(count, None),
+            buf: vec![0; count * slot_len],
+            lens: Vec::with_capacity(count),
+        });
+        many.lens.clear();
+        loop {
+            let mut slots: Vec<[IoSliceMut<'_>; 1]> = many
+                .buf
+                .chunks_mut(slot_len)
+                .map(|c| [IoSliceMut::new(c)])
+                .collect();
+            match recvmmsg(
+                self.sock.as_raw_fd(),
+                &mut many.headers,
+                slots.iter_mut(),
+                MsgFlags::MSG_WAITFORONE,
+                None,
+            ) {
+                Ok(results) => {
+                    for r in results {
+                        if r.flags.contains(MsgFlags::MSG_TRUNC) {
+                            return Err(Error::Malformed("reply larger than a receive slot"));
+                        }
+                        many.lens.push(r.bytes);
+                    }
+                    break;
+                }
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(Error::Io(std::io::Error::from(e))),
+            }
+        }
+        for (i, &n) in many.lens.iter().enumerate() {
+            let start = i * slot_len;
+            each(&many.buf[start..start + n])?;
         }
         Ok(())
     }
