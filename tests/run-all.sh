@@ -41,8 +41,10 @@ stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
 
 stage "done"
+total=6
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
+    echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
     exit 1
 fi
-echo "all test stages passed"
+echo "stages: $total passed, 0 failed"

@@ -1,9 +1,7 @@
 //! `ipvsadm-save [-n]`: writes the IPVS table to standard output in the form
 //! `ipvsadm-restore` reads, exactly as `ipvsadm -S` does. Like the classic wrapper script it
-//! replaces, any other argument starting with `-` gets a usage note and exit status 1, and
-//! other arguments are ignored.
-
-use std::io::{self, Write};
+//! replaces, any other argument starting with `-` gets a usage note (in our words) and exit
+//! status 1, and other arguments are ignored.
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -17,8 +15,11 @@ fn main() {
         if a == "-n" {
             numeric = true;
         } else if a.starts_with('-') {
-            eprintln!("{prog}: Script to save the IPVS table to stdout.");
-            eprintln!("   With the -n option, prints out the table in numeric format.");
+            eprintln!("usage: {prog} [-n]");
+            eprintln!(
+                "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;"
+            );
+            eprintln!("  -n writes addresses and ports as numbers.");
             std::process::exit(1);
         }
     }
@@ -26,19 +27,6 @@ fn main() {
     if numeric {
         argv.push("-n".to_string());
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
-    let status = ipvsadm::exec::run(
-        &argv,
-        &mut io::empty(),
-        &mut ipvsadm::exec::Streams {
-            out: &mut out,
-            err: &mut err,
-        },
-    );
-    let _ = out.flush();
-    drop(out);
+    let status = ipvsadm::exec::run_std(&argv);
     std::process::exit(status);
 }

@@ -47,6 +47,28 @@ impl Streams<'_> {
     }
 }
 
+/// Runs one invocation with the process's own standard streams (stdout buffered and
+/// flushed at the end) and returns its exit status: the whole of a command's `main`.
+pub fn run_std(argv: &[String]) -> i32 {
+    let stdin = std::io::stdin();
+    let mut stdin = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let status = run(
+        argv,
+        &mut stdin,
+        &mut Streams {
+            out: &mut out,
+            err: &mut err,
+        },
+    );
+    // A reader that went away (`ipvsadm -L | head`) is not a failure.
+    let _ = out.flush();
+    status
+}
+
 /// Runs one invocation and returns its exit status.
 pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
     let mut session = Session::new(argv.first().map(String::as_str).unwrap_or("ipvsadm"));

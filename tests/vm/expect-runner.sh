@@ -20,21 +20,7 @@ ours=""
 [ -x "$ours" ] || { echo "expect-runner: --ours must name our ipvsadm" >&2; exit 2; }
 export PATH="$(dirname "$ours"):$PATH"
 
-ns_create() {
-	$IP netns add "$1" || return 1
-	$IP -n "$1" -batch - <<EOF
-link set lo up
-link add d0 type dummy
-link set d0 up
-addr add 192.0.2.254/24 dev d0
-addr add 198.51.100.254/24 dev d0
-addr add 203.0.113.254/24 dev d0
-addr add 198.18.0.254/15 dev d0
-addr add 2001:db8:ffff::fe/48 dev d0 nodad
-route add default dev d0
-route add ::/0 dev d0
-EOF
-}
+. "$(dirname "$0")/case-netns.sh"
 
 pass=0 fail=0 n=0
 for case in "$@"; do

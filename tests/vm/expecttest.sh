@@ -17,7 +17,7 @@ trap 'rm -rf "$payload"' EXIT
 "$here/vm.sh" add-binary "$ours" "$payload" ours/ipvsadm
 mkdir "$payload/cases"
 cp "${cases[@]}" "$payload/cases/"
-cp "$here/expect-runner.sh" "$payload/"
+cp "$here/expect-runner.sh" "$here/case-netns.sh" "$payload/"
 cat >"$payload/run.sh" <<'EOF'
 #!/bin/sh
 sh ./expect-runner.sh --ours /payload/ours/ipvsadm cases/*.case
