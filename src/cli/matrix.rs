@@ -230,8 +230,45 @@ impl std::fmt::Display for Lazy<'_> {
     }
 }
 
+/// A command's column of the table as bit masks over option slots.
+#[derive(Clone, Copy)]
+struct Masks {
+    required: u64,
+    illegal: u64,
+    exclusive: u64,
+}
+
+/// The masks of a column, derived from the table (so the table stays the one source).
+fn masks(column: usize) -> Masks {
+    let mut m = Masks {
+        required: 0,
+        illegal: 0,
+        exclusive: 0,
+    };
+    for (slot, row) in COMMAND_MATRIX.iter().enumerate() {
+        let bit = 1u64 << slot;
+        match row.as_bytes()[column] {
+            b'+' => m.required |= bit,
+            b'x' => m.illegal |= bit,
+            b'1' => m.exclusive |= bit,
+            _ => {}
+        }
+    }
+    m
+}
+
 /// Checks the given option slots (a bit per slot) against a command's column.
 pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
+    // Most command lines are legal: answer those from the column's masks, and walk the table
+    // in precedence order only to name the first violation.
+    static MASKS: std::sync::OnceLock<Vec<Masks>> = std::sync::OnceLock::new();
+    let m = MASKS.get_or_init(|| (0..COMMAND_NAMES.len()).map(masks).collect())[cmd.column()];
+    if given & m.required == m.required
+        && given & m.illegal == 0
+        && (given & m.exclusive).count_ones() <= 1
+    {
+        return Ok(());
+    }
     check(
         COMMAND_MATRIX.iter().copied().enumerate(),
         cmd.column(),
@@ -256,6 +293,52 @@ mod tests {
 
     fn bits(slots: &[usize]) -> u64 {
         slots.iter().fold(0, |b, s| b | (1 << s))
+    }
+
+    const ALL: [Command; 14] = [
+        Command::AddService,
+        Command::EditService,
+        Command::DeleteService,
+        Command::Flush,
+        Command::List,
+        Command::AddServer,
+        Command::DeleteServer,
+        Command::EditServer,
+        Command::Set,
+        Command::StartDaemon,
+        Command::StopDaemon,
+        Command::Restore,
+        Command::Save,
+        Command::Zero,
+    ];
+
+    #[test]
+    fn mask_fast_path_agrees_with_the_table_walk() {
+        // A simple xorshift over many option sets, for every command.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let given = x & ((1u64 << COMMAND_MATRIX.len()) - 1);
+            // Sparse sets too: most real command lines give few options.
+            let given = if x & 1 == 0 {
+                given & (given >> 3) & (given >> 7)
+            } else {
+                given
+            };
+            for (col, name) in COMMAND_NAMES.iter().enumerate() {
+                let slow = check(
+                    COMMAND_MATRIX.iter().copied().enumerate(),
+                    col,
+                    given,
+                    (name, "command"),
+                );
+                let cmd = ALL[col];
+                assert_eq!(cmd.column(), col);
+                assert_eq!(check_command(cmd, given), slow, "{name} {given:#x}");
+            }
+        }
     }
 
     #[test]

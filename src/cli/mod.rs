@@ -224,7 +224,7 @@ fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
         _ => return Err(CliError::usage(prog)),
     };
 
-    let rest: Vec<&Event> = events.collect();
+    let rest: &[Event] = events.as_slice();
     let mut c = Collected::new(cmd);
     for (i, ev) in rest.iter().enumerate() {
         match ev {
@@ -277,7 +277,7 @@ fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
 /// The options after the one being processed, for values whose meaning depends on an
 /// option that may come later (contract D6).
 struct Later<'a> {
-    events: &'a [&'a Event<'a>],
+    events: &'a [Event<'a>],
 }
 
 impl Later<'_> {

@@ -253,9 +253,14 @@ pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
     let mut next = 0usize;
     let mut rest_positional = false;
     // Words consumed by a `!#:+` expansion (see [`expand_next_arg`]); the scan skips them.
-    let mut deleted = vec![false; args.len()];
+    // Allocated only when a `!#:+` occurs at all.
+    let mut deleted = if args.iter().any(|a| a.contains("!#:+")) {
+        vec![false; args.len()]
+    } else {
+        Vec::new()
+    };
     while next < args.len() {
-        if deleted[next] {
+        if deleted.get(next) == Some(&true) {
             next += 1;
             continue;
         }
