@@ -254,7 +254,7 @@ pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
     let mut rest_positional = false;
     // Words consumed by a `!#:+` expansion (see [`expand_next_arg`]); the scan skips them.
     // Allocated only when a `!#:+` occurs at all.
-    let mut deleted = if args.iter().any(|a| a.contains("!#:+")) {
+    let mut deleted = if args.iter().any(|a| has_mark(a)) {
         vec![false; args.len()]
     } else {
         Vec::new()
@@ -350,7 +350,7 @@ fn expand_next_arg<'a>(
     deleted: &mut [bool],
 ) -> Cow<'a, str> {
     const MARK: &str = "!#:+";
-    if !value.contains(MARK) {
+    if !has_mark(value) {
         return Cow::Borrowed(value);
     }
     let mut found: Option<usize> = None;
@@ -372,6 +372,11 @@ fn expand_next_arg<'a>(
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// Whether a word holds popt's `!#:+` (a cheap byte scan first: it rarely has a `!`).
+fn has_mark(s: &str) -> bool {
+    s.as_bytes().contains(&b'!') && s.contains("!#:+")
 }
 
 /// Takes the value of an option from the next word. `Err` means a required value is missing.

@@ -9,12 +9,19 @@ const MAX_TOKEN: usize = 4096;
 /// a piece can be a little shorter when a multi-byte character straddles the cut); every
 /// piece equal to `ipvsadm` is dropped. `#` has no special meaning here.
 pub fn restore_words(line: &str) -> Vec<&str> {
-    let mut words = Vec::new();
-    for token in line
-        .split([' ', '\t', '\r', '\n'])
-        .filter(|t| !t.is_empty())
-    {
-        let mut rest = token;
+    let mut words = Vec::with_capacity(16);
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        // The delimiters are ASCII, so `start..i` lies on character boundaries.
+        let mut rest = &line[start..i];
         while !rest.is_empty() {
             let mut end = rest.len().min(MAX_TOKEN);
             while !rest.is_char_boundary(end) {
