@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
         let mut argv = vec!["ipvsadm"];
         argv.extend(words);
         let change =
-            match cli::parse(&argv, &SystemNames).map_err(|e| anyhow::anyhow!(e.message))? {
+            match cli::parse_words(&argv, &SystemNames).map_err(|e| anyhow::anyhow!(e.message))? {
                 Action::AddService(s) => Change::AddService(s),
                 Action::AddDest(s, d) => Change::AddDest(s, d),
                 Action::EditService(s) => Change::EditService(s),

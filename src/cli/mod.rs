@@ -175,7 +175,8 @@ pub fn parse<S: AsRef<str>>(argv: &[S], names: &dyn Names) -> Result<Action, Cli
     parse_words(&words, names)
 }
 
-fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
+/// [`parse`] for words that are already string slices (restore lines), without a copy.
+pub fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
     let prog = argv.first().copied().unwrap_or("ipvsadm");
     if argv.len() <= 1 {
         return Ok(Action::List(ListRequest {

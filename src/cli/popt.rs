@@ -255,6 +255,7 @@ pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
     // Words consumed by a `!#:+` expansion (see [`expand_next_arg`]); the scan skips them.
     // Allocated only when a `!#:+` occurs at all.
     let mut deleted = if args.iter().any(|a| has_mark(a)) {
+        // Only then can a value hold the mark; `deleted` doubles as that flag below.
         vec![false; args.len()]
     } else {
         Vec::new()
@@ -350,7 +351,8 @@ fn expand_next_arg<'a>(
     deleted: &mut [bool],
 ) -> Cow<'a, str> {
     const MARK: &str = "!#:+";
-    if !has_mark(value) {
+    // No word held the mark (`deleted` is empty), or this value does not.
+    if deleted.is_empty() || !has_mark(value) {
         return Cow::Borrowed(value);
     }
     let mut found: Option<usize> = None;
@@ -376,7 +378,7 @@ fn expand_next_arg<'a>(
 
 /// Whether a word holds popt's `!#:+` (a cheap byte scan first: it rarely has a `!`).
 fn has_mark(s: &str) -> bool {
-    s.as_bytes().contains(&b'!') && s.contains("!#:+")
+    s.bytes().any(|b| b == b'!') && s.contains("!#:+")
 }
 
 /// Takes the value of an option from the next word. `Err` means a required value is missing.

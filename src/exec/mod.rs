@@ -123,7 +123,7 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
         let mut argv = Vec::with_capacity(words.len() + 1);
         argv.push(prog);
         argv.extend(words);
-        let problem = match cli::parse(&argv, &names) {
+        let problem = match cli::parse_words(&argv, &names) {
             Ok(Action::Restore) => Some(try_line(prog)),
             Ok(_) => None,
             Err(e) => Some(e.message.trim_end().to_string()),
@@ -339,7 +339,7 @@ impl Session {
             let mut argv = Vec::with_capacity(words.len() + 1);
             argv.push(self.prog.as_str());
             argv.extend(words);
-            let action = match cli::parse(&argv, &self.names) {
+            let action = match cli::parse_words(&argv, &self.names) {
                 Ok(a) => a,
                 Err(e) => {
                     let flushed = self.flush(&mut pending, io);
