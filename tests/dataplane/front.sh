@@ -12,7 +12,6 @@ C1=${FP}c1 C2=${FP}c2 C3=${FP}c3 C4=${FP}c4 D=${FP}d R1=${FP}r1 R2=${FP}r2
 ns_add $C1 $C2 $C3 $C4 $D $R1 $R2
 router $D
 bridge ${FP}f0
-bridge ${FP}b0
 for c in $C1 $C2 $C3 $C4; do port ${FP}f0 $c eth0; done
 port ${FP}f0 $D eth0
 addr $C1 eth0 192.0.2.10/24
@@ -24,15 +23,4 @@ route $C2 default via 192.0.2.1
 route $C3 default via 198.18.0.1
 route $C4 default via 198.18.0.1
 addr $D eth0 $VIP/24 198.18.0.1/24
-port ${FP}b0 $D eth1
-port ${FP}b0 $R1 eth0
-port ${FP}b0 $R2 eth0
-addr $D eth1 203.0.113.1/24
-addr $R1 eth0 $RS1/24
-addr $R2 eth0 $RS2/24
-route $R1 default via 203.0.113.1
-route $R2 default via 203.0.113.1
-web $R1 80 aaaa
-web $R2 80 bbbbb
-wait_http $D http://$RS1/
-wait_http $D http://$RS2/
+nat_servers ${FP}b0 $D $R1 $R2

@@ -193,6 +193,26 @@ fetch_size() {
 	$IP netns exec "$1" timeout 10 wget -q -O - "$2" 2>/dev/null | wc -c
 }
 # wait_http NS URL [TRIES]: wait until URL answers (servers started in the background).
+# nat_servers BRIDGE DIRECTOR RS1-NS RS2-NS: the NAT back end shared by several layouts.
+# The director's eth1 (203.0.113.1) and two real servers (203.0.113.11 answering aaaa,
+# 203.0.113.12 answering bbbbb) on BRIDGE (created here), routed back through the director;
+# returns once both answer.
+nat_servers() {
+	bridge "$1"
+	port "$1" "$2" eth1
+	port "$1" "$3" eth0
+	port "$1" "$4" eth0
+	addr "$2" eth1 203.0.113.1/24
+	addr "$3" eth0 203.0.113.11/24
+	addr "$4" eth0 203.0.113.12/24
+	route "$3" default via 203.0.113.1
+	route "$4" default via 203.0.113.1
+	web "$3" 80 aaaa
+	web "$4" 80 bbbbb
+	wait_http "$2" http://203.0.113.11/
+	wait_http "$2" http://203.0.113.12/
+}
+
 wait_http() {
 	t=${3:-50}
 	while [ "$t" -gt 0 ]; do

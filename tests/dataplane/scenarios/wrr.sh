@@ -11,19 +11,7 @@ router $D
 wire $C eth0 $D eth0
 addr $C eth0 192.0.2.10/24
 addr $D eth0 $VIP/24
-bridge wrb0
-port wrb0 $D eth1
-port wrb0 $R1 eth0
-port wrb0 $R2 eth0
-addr $D eth1 203.0.113.1/24
-addr $R1 eth0 $RS1/24
-addr $R2 eth0 $RS2/24
-route $R1 default via 203.0.113.1
-route $R2 default via 203.0.113.1
-web $R1 80 aaaa
-web $R2 80 bbbbb
-wait_http $D http://$RS1/
-wait_http $D http://$RS2/
+nat_servers wrb0 $D $R1 $R2
 
 ipvs $D -A -t $VIP:80 -s wrr
 ipvs $D -a -t $VIP:80 -r $RS1:80 -m -w 1
