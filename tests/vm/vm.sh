@@ -130,11 +130,11 @@ echo 1 >/proc/sys/kernel/printk
 /usr/sbin/ip link set lo up
 depmod -a
 modprobe ip_vs || echo "init: modprobe ip_vs failed"
-# Load every scheduler and persistence engine now. Loaded on demand, a scheduler module is
-# requested while the command holds IPVS's mutex, and its init waits for the network
-# namespace lock; a namespace being torn down (the previous test case's) holds that lock and
-# waits for IPVS's mutex, so the first use of a scheduler could stall until the command was
-# killed (seen once: `-E ... -s lblcr` in the differential suite hit the 60 s line limit).
+# Load every scheduler and persistence engine now, so no test depends on loading one on
+# demand: once, the first `-E ... -s lblcr` of the differential suite stalled until the 60 s
+# line limit killed it. Likely cause (not traced): the module is requested while the command
+# holds IPVS's mutex, and its init waits for the namespace lock that the teardown of the
+# previous case's namespace holds while it waits for IPVS's mutex.
 # (ip_vs_ftp is an application helper, not a scheduler: it stays unloaded.)
 for m in /lib/modules/*/kernel/net/netfilter/ipvs/ip_vs_*.ko*; do
 	m=${m##*/}
