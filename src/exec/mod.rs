@@ -72,14 +72,7 @@ pub fn run_std(argv: &[String]) -> i32 {
 /// Runs one invocation and returns its exit status.
 pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
     let mut session = Session::new(argv.first().map(String::as_str).unwrap_or("ipvsadm"));
-    // No arguments at all means a plain listing.
-    let default_list;
-    let argv = if argv.len() <= 1 {
-        default_list = vec![session.prog.clone(), "-L".to_string()];
-        &default_list[..]
-    } else {
-        argv
-    };
+    // No arguments at all is a plain listing: the parser answers that itself.
     let action = match cli::parse(argv, &session.names) {
         Ok(a) => a,
         Err(e) => {

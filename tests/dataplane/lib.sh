@@ -213,6 +213,21 @@ nat_servers() {
 	wait_http "$2" http://203.0.113.12/
 }
 
+# conns_to DIRECTOR CLIENT VIP RS...: shows the director's `-Lnc` and fails unless it has a
+# TCP connection CLIENT -> VIP:80 -> RS:80 for every RS. The addresses are grep patterns
+# (IPv6 ones bracketed and escaped: '\[2001:db8::1\]').
+conns_to() {
+	_d=$1 _c=$2 _v=$3
+	shift 3
+	lnc=$(ipvs_out "$_d" -Lnc)
+	say "$_d# ipvsadm -Lnc"
+	say_text "$lnc"
+	for _rs in "$@"; do
+		printf '%s\n' "$lnc" | grep -q "^TCP .* $_c:[0-9]* *$_v:80 *$_rs:80" ||
+			fail "-Lnc shows no connection to $_rs:80"
+	done
+}
+
 wait_http() {
 	t=${3:-50}
 	while [ "$t" -gt 0 ]; do

@@ -57,11 +57,5 @@ alternates aaaa bbbbb "$got" || fail "answers do not alternate aaaa/bbbbb"
 [ $((after1 - before1)) -gt 0 ] && [ $((after2 - before2)) -gt 0 ] ||
 	fail "the real servers' $dev received nothing: the traffic was not tunnelled"
 
-lnc=$(ipvs_out $D -Lnc)
-say "$D# ipvsadm -Lnc"
-say_text "$lnc"
-for rs in $RS1 $RS2; do
-	printf '%s\n' "$lnc" | grep -q "^TCP .* $CIP:[0-9]* *$VIP:80 *$rs:80" ||
-		fail "-Lnc shows no connection to $rs"
-done
+conns_to $D "$CIP" "$VIP" $RS1 $RS2
 exit 0

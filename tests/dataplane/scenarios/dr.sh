@@ -56,11 +56,5 @@ say "client received /big twice through the VIP: $s1 + $s2 bytes; director eth0 
 [ "$s1" = 65536 ] && [ "$s2" = 65536 ] || fail "the client did not receive the 64 KiB answers"
 [ $((rx1 - rx0)) -lt 20000 ] || fail "the director received the replies (it should not in LVS-DR)"
 
-lnc=$(ipvs_out $D -Lnc)
-say "$D# ipvsadm -Lnc"
-say_text "$lnc"
-for rs in $RS1 $RS2; do
-	printf '%s\n' "$lnc" | grep -q "^TCP .* $CIP:[0-9]* *$VIP:80 *$rs:80" ||
-		fail "-Lnc shows no connection to $rs"
-done
+conns_to $D "$CIP" "$VIP" $RS1 $RS2
 exit 0

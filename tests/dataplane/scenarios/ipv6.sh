@@ -35,11 +35,5 @@ show_listing $D -Ln
 got=$(fetch_n $C "http://[$VIP]/" 6)
 say "client received (6 requests): $got"
 alternates aaaa bbbbb "$got" || fail "answers do not alternate aaaa/bbbbb"
-lnc=$(ipvs_out $D -Lnc)
-say "$D# ipvsadm -Lnc"
-say_text "$lnc"
-for rs in $RS1 $RS2; do
-	printf '%s\n' "$lnc" | grep -q "^TCP .*\[2001:db8:1::10\]:[0-9]* *\[$VIP\]:80 *\[$rs\]:80" ||
-		fail "-Lnc shows no connection to [$rs]:80"
-done
+conns_to $D '\[2001:db8:1::10\]' "\\[$VIP\\]" "\\[$RS1\\]" "\\[$RS2\\]"
 exit 0
