@@ -1,5 +1,5 @@
 # Install ipvsadm, its save/restore commands, man pages, shell completions
-# and boot integration. Build first with "cargo build --release".
+# and boot integration. Build first with "cargo build --release" (or "make build").
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
 #   make install [DESTDIR=/tmp/stage] [PREFIX=/usr] [SYSCONFDIR=/etc] ...
@@ -22,8 +22,15 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 SYSCONFDIR     ?= /etc
 INITDIR        ?= $(SYSCONFDIR)/init.d
-# Where the built binaries are taken from.
-RELEASEDIR     ?= target/release
+# Where the built binaries are taken from: cargo builds for the host's target tuple
+# (.cargo/config.toml), so they are in target/<tuple>/release. Without rustc on PATH (a
+# root shell may lack it), the one target/*-linux-*/release holding ipvsadm is used.
+HOST_TUPLE     ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+ifneq ($(HOST_TUPLE),)
+RELEASEDIR     ?= target/$(HOST_TUPLE)/release
+else
+RELEASEDIR     ?= $(patsubst %/ipvsadm,%,$(firstword $(wildcard target/*-linux-*/release/ipvsadm)))
+endif
 # Set to "no" to leave out the systemd unit or the SysV init script.
 WITH_SYSTEMD   ?= yes
 WITH_SYSV      ?= yes

@@ -35,3 +35,7 @@ pub mod names;
 pub mod netlink;
 pub mod output;
 mod sys;
+
+// For `entry_point!`, which expands in the commands' crates.
+#[doc(hidden)]
+pub use sys::std_fds_open as __std_fds_open;

@@ -1,9 +1,13 @@
 //! The `ipvsadm` command: a thin shell over the library. It gathers argv, runs the command
-//! with the standard streams, and owns the process's exit status.
+//! with the standard streams, and owns the process's exit status. The process starts as a C
+//! program does (see [`ipvsadm::entry_point!`]).
+#![no_main]
 
-fn main() {
+ipvsadm::entry_point!(run);
+
+fn run() -> i32 {
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    std::process::exit(ipvsadm::exec::run_std(&argv));
+    ipvsadm::exec::run_std(&argv)
 }

@@ -1,4 +1,5 @@
-//! The one place with `unsafe`: the C library's name-service lookups.
+//! The one place with `unsafe`: the C library's name-service lookups, and the commands'
+//! C entry point ([`entry_point!`](crate::entry_point)).
 //!
 //! ipvsadm resolves host and service names through NSS (`/etc/hosts`, `/etc/services`, DNS,
 //! whatever `/etc/nsswitch.conf` says), with the classic `gethostbyname`, `gethostbyaddr`,
@@ -9,7 +10,9 @@
 //!
 //! Audit notes: every pointer handed to libc is a live, NUL-terminated `CString` or a local
 //! buffer of the stated length; every pointer libc returns is checked for NULL before it is
-//! read, and only read up to its NUL terminator or documented length.
+//! read, and only read up to its NUL terminator or documented length. The entry point is
+//! exported under the unmangled name `main`, which only a binary with `#![no_main]` may do:
+//! two definitions would fail to link, never run.
 
 use nix::libc;
 
@@ -92,5 +95,50 @@ pub fn service_by_port(port: u16, proto: &str) -> Option<String> {
             return None;
         }
         Some(CStr::from_ptr((*se).s_name).to_string_lossy().into_owned())
+    }
+}
+
+/// Defines the C `main` of a command: the process starts like a C program's, without
+/// Rust's runtime set-up, whose work (reading `/proc/self/maps`, an alternate signal stack,
+/// ignoring `SIGPIPE`) is most of a short command's start-up time under emulation and would
+/// change behaviour. `SIGPIPE` keeps its inherited disposition, as in the C ipvsadm: a reader
+/// that goes away ends the command the same way. Standard streams that were closed are
+/// reopened on `/dev/null` first ([`std_fds_open`]), as Rust's runtime would, so a netlink
+/// socket can never become standard output.
+///
+/// Use it in a binary crate marked `#![no_main]`, with a function returning the exit status:
+/// `ipvsadm::entry_point!(run);` where `fn run() -> i32`. Arguments come from
+/// [`std::env::args_os`], which glibc provides without Rust's runtime.
+#[macro_export]
+macro_rules! entry_point {
+    ($run:path) => {
+        /// The C entry point (see `ipvsadm::entry_point!`).
+        #[unsafe(no_mangle)]
+        extern "C" fn main() -> ::std::ffi::c_int {
+            $crate::__std_fds_open();
+            $run()
+        }
+    };
+}
+
+/// Opens `/dev/null` on each of the descriptors 0, 1 and 2 that is closed, lowest first, so
+/// the three standard streams always refer to something.
+pub fn std_fds_open() {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use std::os::fd::IntoRawFd;
+    for fd in 0..3 {
+        if fcntl(fd, FcntlArg::F_GETFD) == Err(nix::errno::Errno::EBADF) {
+            // The lowest free descriptor is `fd` itself; keep it open for the process's life.
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+            {
+                Ok(f) => {
+                    let _ = f.into_raw_fd();
+                }
+                Err(_) => return,
+            }
+        }
     }
 }

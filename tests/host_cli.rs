@@ -76,3 +76,28 @@ fn without_ipvs_the_kernel_commands_fail_like_the_reference() {
     );
     assert!(o.stdout.is_empty());
 }
+
+/// The process starts like a C program: a reader that went away ends `ipvsadm` with
+/// `SIGPIPE`, as it ends the C ipvsadm (whose stdio writes at exit), instead of the write
+/// error Rust's runtime would arrange by ignoring the signal.
+#[test]
+fn a_closed_pipe_ends_the_command_with_sigpipe() {
+    use std::os::unix::process::ExitStatusExt;
+    for bin in [
+        env!("CARGO_BIN_EXE_ipvsadm"),
+        env!("CARGO_BIN_EXE_ipvsadm-restore"),
+    ] {
+        let (reader, writer) = nix::unistd::pipe().expect("pipe");
+        drop(reader);
+        let status = Command::new(bin)
+            .arg(if bin.ends_with("restore") {
+                "--help"
+            } else {
+                "-h"
+            })
+            .stdout(writer)
+            .status()
+            .expect("run");
+        assert_eq!(status.signal(), Some(13), "{bin}: {status:?}");
+    }
+}

@@ -6,7 +6,7 @@
 #
 # Builds the binary (cargo build --release; skipped with --ipvsadm PATH).  If this machine's
 # kernel has IPVS (/proc/net/ip_vs exists, or `modprobe ip_vs` works), it just runs
-# `target/release/ipvsadm -Ln` here.  Otherwise (the usual case on the project's machines)
+# `target/<host tuple>/release/ipvsadm -Ln` here.  Otherwise (the usual case on the project's machines)
 # it boots the test VM (tests/vm/vm.sh, QEMU TCG, Debian's cloud kernel) and runs the
 # scenario from tests/dataplane/scenarios/ verbosely: every command as it runs, in which
 # namespace, and what the client received (for nat: aaaa and bbbbb alternating).
@@ -32,7 +32,7 @@ done
 if [ -z "$bin" ]; then
 	echo "+ cargo build --release"
 	(cd "$repo" && cargo build --release) || die "cargo build --release failed"
-	bin=$repo/target/release/ipvsadm
+	bin=$("$repo/tests/release-dir.sh")/ipvsadm
 fi
 [ -x "$bin" ] || die "no binary at $bin"
 

@@ -3,6 +3,7 @@
 //! restores line by line as `ipvsadm -R` does (`#` lines are comments). `--noflush` adds
 //! to the current table instead, and `--test` only checks the input: it changes nothing and
 //! reports every line that would fail, with its line number.
+#![no_main]
 
 use std::io::{self, Write};
 
@@ -20,13 +21,15 @@ struct Args {
     test: bool,
 }
 
-fn main() {
+ipvsadm::entry_point!(run);
+
+fn run() -> i32 {
     let args = Args::parse();
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let stderr = io::stderr();
     let mut err = stderr.lock();
-    let status = if args.test {
+    if args.test {
         ipvsadm::exec::check_restore("ipvsadm", &mut input, &mut err)
     } else {
         let stdout = io::stdout();
@@ -42,6 +45,5 @@ fn main() {
         );
         let _ = out.flush();
         s
-    };
-    std::process::exit(status);
+    }
 }

@@ -2,8 +2,11 @@
 //! `ipvsadm-restore` reads, exactly as `ipvsadm -S` does. Like the classic wrapper script it
 //! replaces, any other argument starting with `-` gets a usage note (in our words) and exit
 //! status 1, and other arguments are ignored.
+#![no_main]
 
-fn main() {
+ipvsadm::entry_point!(run);
+
+fn run() -> i32 {
     let args: Vec<String> = std::env::args().collect();
     let prog = args
         .first()
@@ -20,13 +23,12 @@ fn main() {
                 "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;"
             );
             eprintln!("  -n writes addresses and ports as numbers.");
-            std::process::exit(1);
+            return 1;
         }
     }
     let mut argv = vec!["ipvsadm".to_string(), "-S".to_string()];
     if numeric {
         argv.push("-n".to_string());
     }
-    let status = ipvsadm::exec::run_std(&argv);
-    std::process::exit(status);
+    ipvsadm::exec::run_std(&argv)
 }

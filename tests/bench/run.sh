@@ -19,8 +19,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-ours=$repo/target/release/ipvsadm
-floor=$repo/target/release/examples/floor
+ours=$("$repo/tests/release-dir.sh")/ipvsadm
+floor=$("$repo/tests/release-dir.sh")/examples/floor
 sizes="1000 10000"
 small_runs=100
 while [ $# -gt 0 ]; do
@@ -37,7 +37,7 @@ done
 if ! [ -x /usr/bin/time ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >&2
 fi
-if [ "$ours" = "$repo/target/release/ipvsadm" ]; then
+if [ "$ours" = "$("$repo/tests/release-dir.sh")/ipvsadm" ]; then
 	(cd "$repo" && cargo build --release --quiet && cargo build --release --quiet --example floor)
 fi
 

@@ -4,7 +4,7 @@
 #   tests/dataplane/run.sh [--ipvsadm PATH] [-v] [--list] [SCENARIO...]
 #
 #   --ipvsadm PATH  the ipvsadm under test, a file on this host (default: the repository's
-#                   target/release/ipvsadm).  /usr/sbin/ipvsadm is Debian's reference 1.31.
+#                   ipvsadm in tests/release-dir.sh).  /usr/sbin/ipvsadm is Debian's reference 1.31.
 #   -v              trace every command on the console as it runs
 #   --list          list the scenarios with their titles and exit
 #   SCENARIO...     names of tests/dataplane/scenarios/*.sh (default: all, in a fixed order)
@@ -24,7 +24,7 @@ die() { echo "dataplane/run.sh: error: $*" >&2; exit 2; }
 # The default order: cheap and fundamental first.
 ORDER="nat wrr dr tun-ipip tun-gue tun-gre sh persist fwmark ipv6 sync"
 
-ipvsadm=$repo/target/release/ipvsadm
+ipvsadm=$("$repo/tests/release-dir.sh")/ipvsadm
 verbose=0
 scen=()
 while [ $# -gt 0 ]; do

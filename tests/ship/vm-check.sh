@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/ship/vm-check.sh: the shipped commands against the real kernel, in one VM boot.
 #
-#   tests/ship/vm-check.sh [--bin-dir DIR]      (default DIR: target/release)
+#   tests/ship/vm-check.sh [--bin-dir DIR]      (default DIR: tests/release-dir.sh)
 #
 # In the VM, with our ipvsadm, ipvsadm-save and ipvsadm-restore:
 #   - ipvsadm-restore replaces the table (flush first), --noflush adds to it, --test
@@ -15,7 +15,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-bin=$repo/target/release
+bin=$("$repo/tests/release-dir.sh")
 [ "${1:-}" = --bin-dir ] && bin=$2
 for b in ipvsadm ipvsadm-save ipvsadm-restore; do
 	[ -x "$bin/$b" ] || { echo "vm-check.sh: $bin/$b missing (cargo build --release)" >&2; exit 2; }

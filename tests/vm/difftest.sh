@@ -4,7 +4,7 @@
 #   tests/vm/difftest.sh [--ours PATH] [--ref PATH] [--selftest | --selftest-only]
 #                        [--show] [--timeout SECONDS] [CASE-FILE...]
 #
-#   --ours PATH      binary under test (default: target/release/ipvsadm; not built here)
+#   --ours PATH      binary under test (default: ipvsadm in tests/release-dir.sh; not built here)
 #   --ref PATH       reference binary (default: /usr/sbin/ipvsadm, Debian's ipvsadm 1.31)
 #   --selftest       after the suite, in the same boot, prove that the runner fails a
 #                    deliberately wrong binary (tests/vm/wrong-ipvsadm.sh, cases in
@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 die() { echo "difftest.sh: error: $*" >&2; exit 2; }
 
-ours=$repo/target/release/ipvsadm
+ours=$("$repo/tests/release-dir.sh")/ipvsadm
 ref=/usr/sbin/ipvsadm
 selftest=0 suite=1 timeout=1800 show=""
 cases=()

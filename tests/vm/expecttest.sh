@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-ours=$repo/target/release/ipvsadm
+ours=$("$repo/tests/release-dir.sh")/ipvsadm
 [ "${1:-}" = --ours ] && { ours=$2; shift 2; }
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("$repo"/tests/deviations/*.case)
