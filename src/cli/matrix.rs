@@ -238,14 +238,17 @@ struct Masks {
     exclusive: u64,
 }
 
-/// The masks of a column, derived from the table (so the table stays the one source).
-fn masks(column: usize) -> Masks {
+/// The masks of a column of a table given as `(slot, row)` pairs, derived from the table
+/// (so the table stays the one source) when the program is compiled.
+const fn masks(rows: &[(usize, &str)], column: usize) -> Masks {
     let mut m = Masks {
         required: 0,
         illegal: 0,
         exclusive: 0,
     };
-    for (slot, row) in COMMAND_MATRIX.iter().enumerate() {
+    let mut i = 0;
+    while i < rows.len() {
+        let (slot, row) = rows[i];
         let bit = 1u64 << slot;
         match row.as_bytes()[column] {
             b'+' => m.required |= bit,
@@ -253,20 +256,58 @@ fn masks(column: usize) -> Masks {
             b'1' => m.exclusive |= bit,
             _ => {}
         }
+        i += 1;
     }
     m
 }
 
+/// [`COMMAND_MATRIX`] as `(slot, row)` pairs.
+const COMMAND_ROWS: [(usize, &str); 34] = {
+    let mut rows = [(0, ""); 34];
+    let mut slot = 0;
+    while slot < rows.len() {
+        rows[slot] = (slot, COMMAND_MATRIX[slot]);
+        slot += 1;
+    }
+    rows
+};
+
+/// The masks of every column of [`COMMAND_MATRIX`].
+const COMMAND_MASKS: [Masks; 14] = {
+    let none = Masks {
+        required: 0,
+        illegal: 0,
+        exclusive: 0,
+    };
+    let mut all = [none; 14];
+    let mut column = 0;
+    while column < all.len() {
+        all[column] = masks(&COMMAND_ROWS, column);
+        column += 1;
+    }
+    all
+};
+
+/// The masks of every column of [`TUNNEL_MATRIX`].
+const TUNNEL_MASKS: [Masks; 3] = [
+    masks(&TUNNEL_MATRIX, 0),
+    masks(&TUNNEL_MATRIX, 1),
+    masks(&TUNNEL_MATRIX, 2),
+];
+
+impl Masks {
+    /// Whether `given` satisfies the column: most command lines do, and then the table
+    /// walk that names the first violation is not needed.
+    fn allow(self, given: u64) -> bool {
+        given & self.required == self.required
+            && given & self.illegal == 0
+            && (given & self.exclusive).count_ones() <= 1
+    }
+}
+
 /// Checks the given option slots (a bit per slot) against a command's column.
 pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
-    // Most command lines are legal: answer those from the column's masks, and walk the table
-    // in precedence order only to name the first violation.
-    static MASKS: std::sync::OnceLock<Vec<Masks>> = std::sync::OnceLock::new();
-    let m = MASKS.get_or_init(|| (0..COMMAND_NAMES.len()).map(masks).collect())[cmd.column()];
-    if given & m.required == m.required
-        && given & m.illegal == 0
-        && (given & m.exclusive).count_ones() <= 1
-    {
+    if COMMAND_MASKS[cmd.column()].allow(given) {
         return Ok(());
     }
     check(
@@ -279,6 +320,10 @@ pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
 
 /// Checks the given tunnel option slots against a tunnel type's column (0 ipip, 1 gue, 2 gre).
 pub fn check_tunnel(tun_type: usize, given: u64) -> Result<(), String> {
+    // Only the tunnel slots count; the masks cover nothing else.
+    if TUNNEL_MASKS[tun_type].allow(given) {
+        return Ok(());
+    }
     check(
         TUNNEL_MATRIX.iter().copied(),
         tun_type,
@@ -337,6 +382,28 @@ mod tests {
                 let cmd = ALL[col];
                 assert_eq!(cmd.column(), col);
                 assert_eq!(check_command(cmd, given), slow, "{name} {given:#x}");
+            }
+            for (col, name) in TUNNEL_NAMES.iter().enumerate() {
+                let slow = check(
+                    TUNNEL_MATRIX.iter().copied(),
+                    col,
+                    given,
+                    (name, "tunnel type"),
+                );
+                assert_eq!(check_tunnel(col, given), slow, "{name} {given:#x}");
+            }
+        }
+        // Every subset of the tunnel slots (contiguous, from tun-type on), with and without
+        // other options.
+        assert_eq!(slot::TUN_REMCSUM, slot::TUN_TYPE + 4);
+        for sub in 0..32u64 {
+            let given = sub << slot::TUN_TYPE;
+            for extra in [0, bits(&[slot::WEIGHT, slot::REAL_SERVER])] {
+                for (col, name) in TUNNEL_NAMES.iter().enumerate() {
+                    let g = given | extra;
+                    let slow = check(TUNNEL_MATRIX.iter().copied(), col, g, (name, "tunnel type"));
+                    assert_eq!(check_tunnel(col, g), slow, "{name} {g:#x}");
+                }
             }
         }
     }

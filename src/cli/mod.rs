@@ -42,10 +42,10 @@ use crate::names::Names;
 use crate::output::{ListFormat, ListMode};
 
 pub use help::{VERSION_LINE, help_text};
-pub use restore::restore_words;
+pub use restore::{RestoreLines, restore_words};
 
 use matrix::{Command, slot};
-use popt::{Event, Opt};
+use popt::{Event, Opt, Tokens};
 use values::Endpoint;
 
 /// What the command line asks for.
@@ -177,14 +177,30 @@ pub fn parse<S: AsRef<str>>(argv: &[S], names: &dyn Names) -> Result<Action, Cli
 
 /// [`parse`] for words that are already string slices (restore lines), without a copy.
 pub fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
-    let prog = argv.first().copied().unwrap_or("ipvsadm");
+    parse_words_into(argv, names, &mut Vec::with_capacity(argv.len()))
+}
+
+/// [`parse_words`] with the tokenizer's events stored in `events` (emptied first), which
+/// is left there for the next line: restore parses many.
+fn parse_words_into<'a>(
+    argv: &[&'a str],
+    names: &dyn Names,
+    events: &mut Vec<Event<'a>>,
+) -> Result<Action, CliError> {
     if argv.len() <= 1 {
         return Ok(Action::List(ListRequest {
             what: ListWhat::All,
             format: ListFormat::default(),
         }));
     }
-    let tokens = popt::tokenize(&argv[1..]);
+    let tokens = popt::tokenize_into(&argv[1..], std::mem::take(events));
+    let result = parse_tokens(argv[0], &tokens, names);
+    *events = tokens.events;
+    result
+}
+
+/// The two stages after tokenizing; `prog` is the program name as invoked.
+fn parse_tokens(prog: &str, tokens: &Tokens, names: &dyn Names) -> Result<Action, CliError> {
     let mut events = tokens.events.iter();
     let Some(Event::Opt { opt, value, .. }) = events.next() else {
         return Err(CliError::usage(prog));
@@ -244,7 +260,7 @@ pub fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError>
         }
     }
 
-    let mut positionals = tokens.positionals.into_iter();
+    let mut positionals = tokens.positionals.iter().copied();
     let mut timeouts = Timeouts::default();
     if cmd == Command::Set {
         let (Some(a), Some(b), Some(u)) =
@@ -268,7 +284,7 @@ pub fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError>
     }
 
     let sched_bits =
-        values::parse_sched_flags(&c.sched_flags, &c.scheduler).map_err(CliError::invalid)?;
+        values::parse_sched_flags(c.sched_flags, c.scheduler).map_err(CliError::invalid)?;
 
     matrix::check_command(cmd, c.given).map_err(CliError::invalid)?;
 
@@ -355,17 +371,17 @@ const TUNNEL_SLOTS: u64 = (1 << slot::TUN_TYPE)
 
 /// The raw values collected by the first stage.
 #[derive(Debug)]
-struct Collected {
+struct Collected<'v> {
     cmd: Command,
     /// One bit per option slot given.
     given: u64,
     svc: Option<SvcSpec>,
     ipv6: bool,
-    scheduler: String,
+    scheduler: &'v str,
     persistent: Option<u32>,
     netmask: Option<u32>,
-    pe: String,
-    sched_flags: String,
+    pe: &'v str,
+    sched_flags: &'v str,
     ops: bool,
     real: Option<Endpoint>,
     forward: Option<Forward>,
@@ -375,7 +391,7 @@ struct Collected {
     tun_type: TunnelType,
     tun_port: u16,
     tun_flags: u16,
-    mcast_ifn: String,
+    mcast_ifn: &'v str,
     syncid: u32,
     sync_maxlen: Option<u16>,
     mcast_group: Option<IpAddr>,
@@ -383,18 +399,18 @@ struct Collected {
     mcast_ttl: Option<u8>,
 }
 
-impl Collected {
-    fn new(cmd: Command) -> Collected {
+impl<'v> Collected<'v> {
+    fn new(cmd: Command) -> Collected<'v> {
         Collected {
             cmd,
             given: 0,
             svc: None,
             ipv6: false,
-            scheduler: String::new(),
+            scheduler: "",
             persistent: None,
             netmask: None,
-            pe: String::new(),
-            sched_flags: String::new(),
+            pe: "",
+            sched_flags: "",
             ops: false,
             real: None,
             forward: None,
@@ -404,7 +420,7 @@ impl Collected {
             tun_type: TunnelType::Ipip,
             tun_port: 0,
             tun_flags: consts::IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
-            mcast_ifn: String::new(),
+            mcast_ifn: "",
             syncid: 0,
             sync_maxlen: None,
             mcast_group: None,
@@ -468,7 +484,7 @@ impl Collected {
     fn option(
         &mut self,
         opt: Opt,
-        value: Option<&str>,
+        value: Option<&'v str>,
         token: &str,
         later: &Later,
         names: &dyn Names,
@@ -612,15 +628,15 @@ impl Collected {
     fn service(&self, sched_bits: u32) -> Option<Service> {
         let key = self.key()?;
         let add_edit = matches!(self.cmd, Command::AddService | Command::EditService);
-        let mut s = Service::new(key);
-        s.scheduler = if !add_edit {
+        let scheduler = if !add_edit {
             String::new()
         } else if self.scheduler.is_empty() {
             "wlc".to_string()
         } else {
-            self.scheduler.clone()
+            self.scheduler.to_string()
         };
-        s.pe_name = (!self.pe.is_empty()).then(|| self.pe.clone());
+        let mut s = Service::with_scheduler(key, scheduler);
+        s.pe_name = (!self.pe.is_empty()).then(|| self.pe.to_string());
         s.netmask = self.netmask.unwrap_or(full_netmask(key.family()));
         if let Some(t) = self.persistent {
             s.flags |= consts::IP_VS_SVC_F_PERSISTENT;
@@ -779,7 +795,7 @@ impl Collected {
                 let ifn = if self.mcast_ifn.is_empty() {
                     "eth0"
                 } else {
-                    &self.mcast_ifn
+                    self.mcast_ifn
                 };
                 let mut d = Daemon::new(state, ifn, self.syncid);
                 d.sync_maxlen = self.sync_maxlen;

@@ -169,8 +169,31 @@ pub const OPTIONS: &[OptSpec] = &[
     o(Opt::McastTtl, None, "mcast-ttl", R),
 ];
 
+/// The row of [`OPTIONS`] for each ASCII short letter (the first row with that letter), or
+/// `NO_ROW`: the tokenizer looks up every short letter of every line.
+const SHORT_ROWS: [u8; 128] = {
+    let mut rows = [NO_ROW; 128];
+    let mut i = 0;
+    while i < OPTIONS.len() {
+        if let Some(c) = OPTIONS[i].short {
+            assert!(c.is_ascii() && i < NO_ROW as usize);
+            if rows[c as usize] == NO_ROW {
+                rows[c as usize] = i as u8;
+            }
+        }
+        i += 1;
+    }
+    rows
+};
+
+/// No row in [`SHORT_ROWS`].
+const NO_ROW: u8 = u8::MAX;
+
 fn by_short(c: char) -> Option<&'static OptSpec> {
-    OPTIONS.iter().find(|s| s.short == Some(c))
+    match SHORT_ROWS.get(c as usize) {
+        Some(&row) if row != NO_ROW => Some(&OPTIONS[usize::from(row)]),
+        _ => None,
+    }
 }
 
 fn by_long(name: &str) -> Option<&'static OptSpec> {
@@ -233,21 +256,30 @@ pub struct Tokens<'a> {
 
 /// Splits `argv` (without the program name) the way popt would. Like popt, it honours
 /// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` in the environment (set at all, even empty).
-pub fn tokenize<'a>(args: &[&'a str]) -> Tokens<'a> {
+/// The events are stored in `events` (emptied first), so that a caller tokenizing many
+/// lines can reuse one allocation.
+pub fn tokenize_into<'a>(args: &[&'a str], events: Vec<Event<'a>>) -> Tokens<'a> {
     // Read once per process: restore tokenizes every line.
     static POSIX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let posix = *POSIX.get_or_init(|| {
         std::env::var_os("POSIXLY_CORRECT").is_some()
             || std::env::var_os("POSIX_ME_HARDER").is_some()
     });
-    tokenize_with(args, posix)
+    tokenize_with_into(args, posix, events)
 }
 
-/// [`tokenize`] with popt's POSIXMEHARDER mode given explicitly: when `posix` is true,
-/// every word after the first positional word is positional too.
+/// [`tokenize_into`] with popt's POSIXMEHARDER mode given explicitly, in a new vector.
+#[cfg(test)]
 pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
+    tokenize_with_into(args, posix, Vec::new())
+}
+
+/// [`tokenize_into`] with popt's POSIXMEHARDER mode given explicitly: when `posix` is
+/// true, every word after the first positional word is positional too.
+fn tokenize_with_into<'a>(args: &[&'a str], posix: bool, mut events: Vec<Event<'a>>) -> Tokens<'a> {
+    events.clear();
     let mut t = Tokens {
-        events: Vec::with_capacity(args.len()),
+        events,
         positionals: Vec::new(),
     };
     let mut next = 0usize;
@@ -344,17 +376,28 @@ pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
 /// it). Several `!#:+` in one value all get the same word. Without such a word the text
 /// stays as it is. (The reference loops forever when words remain but none qualifies, e.g.
 /// `-s '!#:+' -n`; we keep the text instead.)
+#[inline]
 fn expand_next_arg<'a>(
     value: &'a str,
     args: &[&'a str],
     next: usize,
     deleted: &mut [bool],
 ) -> Cow<'a, str> {
-    const MARK: &str = "!#:+";
     // No word held the mark (`deleted` is empty), or this value does not.
     if deleted.is_empty() || !has_mark(value) {
         return Cow::Borrowed(value);
     }
+    expand_marks(value, args, next, deleted)
+}
+
+/// The expansion of [`expand_next_arg`], for a value that holds the mark.
+fn expand_marks<'a>(
+    value: &'a str,
+    args: &[&'a str],
+    next: usize,
+    deleted: &mut [bool],
+) -> Cow<'a, str> {
+    const MARK: &str = "!#:+";
     let mut found: Option<usize> = None;
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
@@ -404,6 +447,18 @@ impl<'a> Tokens<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_letter_table_agrees_with_the_catalogue() {
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            let linear = OPTIONS.iter().find(|s| s.short == Some(c));
+            assert_eq!(
+                by_short(c).map(|s| (s.opt, s.long)),
+                linear.map(|s| (s.opt, s.long)),
+                "{c:?}"
+            );
+        }
+    }
 
     fn toks<'a>(args: &[&'a str]) -> Tokens<'a> {
         tokenize_with(args, false)

@@ -1,5 +1,14 @@
 //! The `-R` line tokenizer (spec 9.1): one line of standard input becomes the words of one
 //! invocation. The caller prepends the program name and skips lines without words.
+//!
+//! [`RestoreLines`] does that for a restore loop and parses the line, keeping one argv
+//! allocation for all lines: restore reads tens of thousands of them.
+
+use std::borrow::Cow;
+
+use super::popt::Event;
+use super::{Action, CliError, parse_words_into};
+use crate::names::Names;
 
 /// The longest token the reference keeps in one piece; longer ones are cut.
 const MAX_TOKEN: usize = 4096;
@@ -10,18 +19,32 @@ const MAX_TOKEN: usize = 4096;
 /// piece equal to `ipvsadm` is dropped. `#` has no special meaning here.
 pub fn restore_words(line: &str) -> Vec<&str> {
     let mut words = Vec::with_capacity(16);
+    push_restore_words(line, &mut words);
+    words
+}
+
+/// [`restore_words`], appending to `words`.
+fn push_restore_words<'a>(line: &'a str, words: &mut Vec<&'a str>) {
     let bytes = line.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+    loop {
+        while i < bytes.len() && is_delimiter(bytes[i]) {
             i += 1;
+        }
+        if i == bytes.len() {
+            return;
         }
         let start = i;
-        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
-            i += 1;
-        }
+        i = word_end(bytes, i + 1);
         // The delimiters are ASCII, so `start..i` lies on character boundaries.
-        let mut rest = &line[start..i];
+        let word = &line[start..i];
+        if word.len() <= MAX_TOKEN {
+            if word != "ipvsadm" {
+                words.push(word);
+            }
+            continue;
+        }
+        let mut rest = word;
         while !rest.is_empty() {
             let mut end = rest.len().min(MAX_TOKEN);
             while !rest.is_char_boundary(end) {
@@ -34,7 +57,91 @@ pub fn restore_words(line: &str) -> Vec<&str> {
             rest = tail;
         }
     }
-    words
+}
+
+/// The word delimiters: space, TAB, CR and LF.
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The index of the first delimiter at or after `i`, or the length of `bytes`.
+fn word_end(bytes: &[u8], mut i: usize) -> usize {
+    // Eight bytes at a time. `low` flags the bytes below 0x21 (the delimiters are among
+    // them); borrows can flag a byte after the first one wrongly, never before it, so the
+    // lowest flag is exact. Such a byte that is no delimiter belongs to the word.
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let low = x.wrapping_sub(ONES * 0x21) & !x & (ONES * 0x80);
+        if low == 0 {
+            i += 8;
+            continue;
+        }
+        i += (low.trailing_zeros() / 8) as usize;
+        if is_delimiter(bytes[i]) {
+            return i;
+        }
+        i += 1;
+    }
+    while i < bytes.len() && !is_delimiter(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Parses restore lines one at a time, reusing one argv allocation for all of them.
+#[derive(Debug, Default)]
+pub struct RestoreLines {
+    /// The argv storage between lines (always empty there).
+    argv: Vec<&'static str>,
+    /// The tokenizer's event storage between lines (always empty there).
+    events: Vec<Event<'static>>,
+}
+
+impl RestoreLines {
+    /// A parser with no storage yet.
+    pub fn new() -> RestoreLines {
+        RestoreLines::default()
+    }
+
+    /// Parses one line of restore input (its bytes as read, newline included or not) as the
+    /// command line `prog` followed by the line's words. Invalid UTF-8 is replaced as by
+    /// [`String::from_utf8_lossy`]. Returns `None` for a line to skip: one without words, or
+    /// whose first word starts with `#`.
+    pub fn parse(
+        &mut self,
+        prog: &str,
+        line: &[u8],
+        names: &dyn Names,
+    ) -> Option<Result<Action, CliError>> {
+        // Valid UTF-8 is the rule; checking it is cheaper than the lossy scan.
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(line),
+        };
+        let mut argv = recycle(std::mem::take(&mut self.argv));
+        argv.push(prog);
+        push_restore_words(&text, &mut argv);
+        let result = match argv.get(1) {
+            None => None,
+            Some(first) if first.starts_with('#') => None,
+            Some(_) => {
+                let mut events = recycle(std::mem::take(&mut self.events));
+                let result = parse_words_into(&argv, names, &mut events);
+                self.events = recycle(events);
+                Some(result)
+            }
+        };
+        self.argv = recycle(argv);
+        result
+    }
+}
+
+/// Empties a vector and returns it as a vector of another element type. For element types
+/// of the same layout (here: the same type with other lifetimes) the standard library
+/// collects in place, so the allocation is kept; otherwise this merely allocates again.
+fn recycle<T, U>(v: Vec<T>) -> Vec<U> {
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 #[cfg(test)]
@@ -68,6 +175,100 @@ mod tests {
     fn hash_is_ordinary() {
         assert_eq!(restore_words("# comment"), vec!["#", "comment"]);
         assert_eq!(restore_words("-s rr#x"), vec!["-s", "rr#x"]);
+    }
+
+    /// The tokenizer as first written: one byte at a time.
+    fn words_bytewise(line: &str) -> Vec<&str> {
+        let is_delimiter = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let mut words = Vec::new();
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            while i < bytes.len() && is_delimiter(bytes[i]) {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && !is_delimiter(bytes[i]) {
+                i += 1;
+            }
+            let mut rest = &line[start..i];
+            while !rest.is_empty() {
+                let mut end = rest.len().min(MAX_TOKEN);
+                while !rest.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let (piece, tail) = rest.split_at(end);
+                if piece != "ipvsadm" {
+                    words.push(piece);
+                }
+                rest = tail;
+            }
+        }
+        words
+    }
+
+    #[test]
+    fn word_scan_agrees_with_the_bytewise_scan() {
+        let alphabet = [
+            "a", "-", "1", ".", ":", " ", "  ", "\t", "\r", "\n", "\0", "\x0b", "\x0c", "\x1f",
+            "!", "\x7f", "é", "€", "𝄞", "ipvsadm", "abcdefgh", "\u{a0}",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..30_000 {
+            let len = next() % 40;
+            let mut line: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if round % 100 == 0 {
+                // Long tokens, cut at 4096 bytes (and at character boundaries).
+                line.push_str(&"é".repeat(2049 + (next() % 4) as usize));
+                line.push_str(&"a".repeat((next() % 4100) as usize));
+            }
+            assert_eq!(restore_words(&line), words_bytewise(&line), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn restore_lines_parse_as_the_words_would() {
+        let names = crate::names::StaticNames::default();
+        let mut lines = RestoreLines::new();
+        let inputs: [&[u8]; 12] = [
+            b"-A -t 198.18.0.1:80 -s wlc\n",
+            b"-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1\n",
+            b"\n",
+            b"   \t\r\n",
+            b"",
+            b"# a comment\n",
+            b"#-C\n",
+            b"ipvsadm -A -t 10.0.0.1:80\n",
+            b"-A -t 198.18.0.1:80 -s \xffrr\n",
+            b"-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1 bogus\n",
+            b"-s rr -A -t 10.0.0.1:80\n",
+            b"-A -t 10.0.0.1:80 -s '!#:+' -p x\n",
+        ];
+        // Twice, so that the second round reuses the storage of the first.
+        for _ in 0..2 {
+            for input in inputs {
+                let text = String::from_utf8_lossy(input);
+                let words = restore_words(&text);
+                let expected = if words.is_empty() || words[0].starts_with('#') {
+                    None
+                } else {
+                    let mut argv = vec!["prog"];
+                    argv.extend(words);
+                    Some(super::super::parse_words(&argv, &names))
+                };
+                assert_eq!(lines.parse("prog", input, &names), expected, "{text:?}");
+            }
+        }
+        // The storage is kept between lines.
+        assert!(lines.argv.capacity() > 0 && lines.events.capacity() > 0);
     }
 
     #[test]

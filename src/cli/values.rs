@@ -16,6 +16,16 @@ fn is_c_space(c: char) -> bool {
 /// The integer rule: C `strtol` base 10 with leading blanks and a sign, at least one
 /// digit, nothing after the digits, and the value within a C `long`.
 pub fn parse_long(s: &str) -> Option<i64> {
+    // The common case: plain digits, too few to overflow.
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        return Some(b.iter().fold(0, |v, &d| v * 10 + i64::from(d - b'0')));
+    }
+    parse_long_general(s)
+}
+
+/// [`parse_long`] for any text.
+fn parse_long_general(s: &str) -> Option<i64> {
     let t = s.trim_start_matches(is_c_space);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'+') => (false, &t[1..]),
@@ -152,6 +162,72 @@ pub struct Endpoint {
 /// Parses `host[:port]`, `[v6]:port`, or a bare IPv6 address (spec 7.1). `proto` is the
 /// protocol used for service-name ports; without one, names do not resolve.
 pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
+    match plain_v4_endpoint(s.as_bytes()) {
+        Some(ep) => Some(ep),
+        None => parse_endpoint_general(s, proto, names),
+    }
+}
+
+/// The common case of [`parse_endpoint`], or `None` to take the general way: four decimal
+/// bytes without leading zeros (`inet_aton` reads those as octal), then nothing or a colon
+/// and a decimal port of one to five digits up to 65535. The general way gives the same
+/// result for such text, without a name lookup.
+fn plain_v4_endpoint(s: &[u8]) -> Option<Endpoint> {
+    let dot = |i: usize| (s.get(i) == Some(&b'.')).then_some(i + 1);
+    let (a, i) = plain_octet(s, 0)?;
+    let (b, i) = plain_octet(s, dot(i)?)?;
+    let (c, i) = plain_octet(s, dot(i)?)?;
+    let (d, i) = plain_octet(s, dot(i)?)?;
+    let port = match s.get(i) {
+        None => None,
+        Some(b':') => Some(plain_port(&s[i + 1..])?),
+        Some(_) => return None,
+    };
+    Some(Endpoint {
+        addr: IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+        port,
+    })
+}
+
+/// A decimal byte of one to three digits without a leading zero at `s[i..]`, and the
+/// index after it (the next byte is not checked).
+#[inline]
+fn plain_octet(s: &[u8], i: usize) -> Option<(u8, usize)> {
+    let digit = |i: usize| s.get(i).filter(|b| b.is_ascii_digit()).map(|b| b - b'0');
+    let d0 = digit(i)?;
+    let Some(d1) = digit(i + 1) else {
+        return Some((d0, i + 1));
+    };
+    if d0 == 0 {
+        return None;
+    }
+    let Some(d2) = digit(i + 2) else {
+        return Some((d0 * 10 + d1, i + 2));
+    };
+    let v = u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2);
+    Some((u8::try_from(v).ok()?, i + 3))
+}
+
+/// A decimal port of one to five digits (leading zeros allowed, as `strtol` reads them),
+/// up to 65535.
+#[inline]
+fn plain_port(p: &[u8]) -> Option<u16> {
+    if p.is_empty() || p.len() > 5 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &b in p {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    u16::try_from(v).ok()
+}
+
+/// [`parse_endpoint`] for any text.
+#[inline(never)]
+fn parse_endpoint_general(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
     if s.is_empty() || s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -266,15 +342,15 @@ pub fn parse_sched_flags(list: &str, scheduler: &str) -> Result<u32, String> {
 }
 
 /// Truncates a string to at most `max` bytes (at a character boundary).
-pub fn truncate(s: &str, max: usize) -> String {
+pub fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
-        return s.to_string();
+        return s;
     }
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s[..end].to_string()
+    &s[..end]
 }
 
 #[cfg(test)]
@@ -317,6 +393,63 @@ mod tests {
         assert_eq!(parse_long("99999999999999999999999"), None);
         assert_eq!(parse_range("65536", 0, 65535), None);
         assert_eq!(parse_range("65535", 0, 65535), Some(65535));
+    }
+
+    /// A small deterministic generator for the fast-path comparisons.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        /// A string of up to `max` characters drawn from `alphabet`.
+        fn text(&mut self, alphabet: &[&str], max: u64) -> String {
+            let len = self.next() % (max + 1);
+            (0..len)
+                .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
+                .collect()
+        }
+    }
+
+    #[test]
+    fn integer_fast_path_agrees_with_the_general_rule() {
+        let mut cases: Vec<String> = [
+            "",
+            "0",
+            "00",
+            "000000000000000000",
+            "1",
+            "65535",
+            "65536",
+            "0065535",
+            "99999999999999999",
+            "999999999999999999",
+            "9999999999999999999",
+            "123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "+5",
+            "-5",
+            " 5",
+            "5 ",
+            "5x",
+            "x5",
+            "٣",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+        let alphabet = ["0", "1", "5", "9", "+", "-", " ", "\t", "x", "é"];
+        cases.extend((0..20_000).map(|_| rng.text(&alphabet, 22)));
+        for s in &cases {
+            assert_eq!(parse_long(s), parse_long_general(s), "{s:?}");
+        }
     }
 
     #[test]
@@ -420,6 +553,150 @@ mod tests {
         assert_eq!(p("167772162:103").unwrap().port, Some(103));
         assert_eq!(p("10.0.0.1 junk").unwrap().addr, v4(10, 0, 0, 1));
         assert_eq!(p("0.0.0.0").unwrap().addr, v4(0, 0, 0, 0));
+    }
+
+    #[test]
+    fn endpoint_fast_path_agrees_with_the_general_path() {
+        // Names that a fast path must not shadow: a host and a service spelled like numbers.
+        let n = StaticNames {
+            hosts: vec![
+                (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), "1.2.3.4.5".into()),
+                (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11)), "01.2.3.4".into()),
+                (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 12)), "host".into()),
+            ],
+            services: vec![
+                (99, "tcp".into(), "65536".into()),
+                (98, "tcp".into(), "123456".into()),
+                (80, "tcp".into(), "http".into()),
+            ],
+        };
+        let mut cases: Vec<String> = [
+            "1.2.3.4",
+            "1.2.3.4:80",
+            "0.0.0.0",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "1.2.3.4:65536",
+            "1.2.3.4:123456",
+            "1.2.3.4:00080",
+            "1.2.3.4:000080",
+            "1.2.3.4:",
+            "1.2.3.4::80",
+            "1.2.3.4:8a",
+            "1.2.3.4:+80",
+            "1.2.3.4: 80",
+            "1.2.3.4:-1",
+            "1.2.3.4:http",
+            "1.2.3.4 junk",
+            "1.2.3.4x",
+            "1.2.3.4.",
+            "1.2.3.4.5",
+            "1.2.3.4.5:80",
+            "01.2.3.4",
+            "1.02.3.4",
+            "1.2.3.010:80",
+            "0x7f.0.0.1",
+            "0x7f.1",
+            "1.2.3",
+            "1.2.3:80",
+            "1.2",
+            "1",
+            "16909060",
+            "256.1.1.1",
+            "1.256.1.1",
+            "1.2.3.256",
+            "1.2.3.255",
+            "999.1.1.1",
+            "1000.1.1.1",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.4\n",
+            "[1.2.3.4]:80",
+            "[::1]:80",
+            "::1",
+            "1:2::3:80",
+            "host:80",
+            "host",
+            ":80",
+            "",
+            "٣.1.1.1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let alphabet = [
+            "0", "1", "2", "5", "9", "25", "255", "256", ".", ".", ".", ":", "x", "[", "]", " ",
+        ];
+        cases.extend((0..50_000).map(|_| rng.text(&alphabet, 16)));
+        // Dotted forms built from tricky parts: leading zeros, out-of-range bytes, ports
+        // around the limits, missing parts, trailing garbage (plain parts are repeated so
+        // that many cases are plain).
+        let octets = [
+            "0", "7", "10", "99", "100", "255", "0", "7", "10", "99", "100", "255", "00", "01",
+            "08", "256", "300", "999", "1000", "0x1", "", " 1",
+        ];
+        let ports = [
+            "", ":0", ":80", ":00080", ":65535", "", ":0", ":80", ":00080", ":65535", ":",
+            ":000080", ":65536", ":99999", ":123456", ":8a", ":http", ": 1", ":+1", "::1",
+        ];
+        let tails = ["", "", "", "", "", " ", "x", ".", "\n"];
+        let counts = [4, 4, 4, 4, 4, 1, 2, 3, 5];
+        for _ in 0..50_000 {
+            let parts = counts[(rng.next() % counts.len() as u64) as usize];
+            let mut pick = |list: &[&'static str]| list[(rng.next() % list.len() as u64) as usize];
+            let mut s = pick(&octets).to_string();
+            for _ in 1..parts {
+                s.push('.');
+                s.push_str(pick(&octets));
+            }
+            s.push_str(pick(&ports));
+            s.push_str(pick(&tails));
+            cases.push(s);
+        }
+        let mut fast_hits = 0;
+        for s in &cases {
+            for proto in [Some(Protocol::Tcp), None] {
+                let general = parse_endpoint_general(s, proto, &n);
+                if let Some(fast) = plain_v4_endpoint(s.as_bytes()) {
+                    assert_eq!(Some(fast), general, "{s:?}");
+                    fast_hits += 1;
+                }
+                assert_eq!(parse_endpoint(s, proto, &n), general, "{s:?}");
+            }
+        }
+        assert!(
+            fast_hits > 1000,
+            "the generated cases reach the fast path ({fast_hits})"
+        );
+        // The fast path takes the common forms itself.
+        for s in [
+            "198.18.0.1:80",
+            "203.0.113.1:8080",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+        ] {
+            assert!(plain_v4_endpoint(s.as_bytes()).is_some(), "{s}");
+        }
+        // And leaves the others, looked up or read as octal, to the general path.
+        assert_eq!(
+            parse_endpoint("1.2.3.4:65536", Some(Protocol::Tcp), &n)
+                .unwrap()
+                .port,
+            Some(99)
+        );
+        assert_eq!(
+            parse_endpoint("01.2.3.4", None, &n).unwrap().addr,
+            IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4))
+        );
+        assert_eq!(
+            parse_endpoint("1.2.3.010:80", None, &n).unwrap().addr,
+            IpAddr::V4(Ipv4Addr::new(1, 2, 3, 8))
+        );
+        assert_eq!(
+            parse_endpoint("1.2.3.4.5", None, &n).unwrap().addr,
+            IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))
+        );
     }
 
     #[test]

@@ -101,6 +101,7 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
     let names = SystemNames;
     let mut bad = 0usize;
     let mut line = Vec::new();
+    let mut lines = cli::RestoreLines::new();
     let mut number = 0usize;
     loop {
         line.clear();
@@ -108,18 +109,11 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
             Ok(0) | Err(_) => break,
             Ok(_) => number += 1,
         }
-        let text = String::from_utf8_lossy(&line);
-        let words = cli::restore_words(&text);
-        if words.is_empty() || words[0].starts_with('#') {
-            continue;
-        }
-        let mut argv = Vec::with_capacity(words.len() + 1);
-        argv.push(prog);
-        argv.extend(words);
-        let problem = match cli::parse_words(&argv, &names) {
-            Ok(Action::Restore) => Some(try_line(prog)),
-            Ok(_) => None,
-            Err(e) => Some(e.message.trim_end().to_string()),
+        let problem = match lines.parse(prog, &line, &names) {
+            None => continue,
+            Some(Ok(Action::Restore)) => Some(try_line(prog)),
+            Some(Ok(_)) => None,
+            Some(Err(e)) => Some(e.message.trim_end().to_string()),
         };
         if let Some(p) = problem {
             bad += 1;
@@ -318,23 +312,17 @@ impl Session {
         // D4: 0 only when every line succeeded, else the status of the first failure.
         let mut status = 0;
         let mut line = Vec::new();
+        let mut lines = cli::RestoreLines::new();
         loop {
             line.clear();
             match stdin.read_until(b'\n', &mut line) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            let text = String::from_utf8_lossy(&line);
-            let words = cli::restore_words(&text);
-            if words.is_empty() || words[0].starts_with('#') {
-                continue;
-            }
-            let mut argv = Vec::with_capacity(words.len() + 1);
-            argv.push(self.prog.as_str());
-            argv.extend(words);
-            let action = match cli::parse_words(&argv, &self.names) {
-                Ok(a) => a,
-                Err(e) => {
+            let action = match lines.parse(&self.prog, &line, &self.names) {
+                None => continue,
+                Some(Ok(a)) => a,
+                Some(Err(e)) => {
                     let flushed = self.flush(&mut pending, io);
                     first_failure(&mut status, flushed);
                     let _ = io.err.write_all(e.message.as_bytes());

@@ -204,9 +204,14 @@ pub struct Service {
 impl Service {
     /// A service with ipvsadm's defaults: `wlc`, no persistence, the family's full netmask.
     pub fn new(key: ServiceKey) -> Service {
+        Service::with_scheduler(key, "wlc".to_string())
+    }
+    /// [`Service::new`] with another scheduler (empty: none, as in requests that name
+    /// a service only by its key).
+    pub fn with_scheduler(key: ServiceKey, scheduler: String) -> Service {
         Service {
             key,
-            scheduler: "wlc".to_string(),
+            scheduler,
             pe_name: None,
             flags: 0,
             timeout: 0,
