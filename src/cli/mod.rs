@@ -2,12 +2,12 @@
 //! exit status of the reference tool.
 //!
 //! Parsing is pure (contract D1) and runs in two stages (contract D6). The first stage walks
-//! the options left to right with popt semantics ([`popt`]), checks duplicates and validates
+//! the options left to right with popt semantics (module `popt`), checks duplicates and validates
 //! each value in place, so errors come out in the reference's order. Values whose meaning
 //! depends on another option (the protocol for `-r host:http`, the family for `-M`) look that
 //! option up wherever it is on the line. The second stage builds the service, real server or
 //! daemon in a fixed order from the collected values, after the legality checks
-//! ([`matrix`]) and the per-command checks.
+//! (module `matrix`) and the per-command checks.
 //!
 //! Decisions where the reference's behaviour is order-dependent or unspecified:
 //! - `-6` must follow `-f`, as in the reference (`-6 used before -f` otherwise): the contract's
@@ -19,8 +19,8 @@
 //! - `-r` uses the service's protocol for service names and, without a port, the virtual
 //!   port, wherever the service is given; fwmark services look names up as TCP.
 //! - A positional word before the command is a popt leftover (`ipvsadm foo -L` reports
-//!   `unexpected argument foo`); popt's `!#:+` argument expansion and the `POSIXLY_CORRECT`
-//!   environment switch are not emulated.
+//!   `unexpected argument foo`). popt's `!#:+` argument expansion and the `POSIXLY_CORRECT`
+//!   environment switch are emulated (module `popt`).
 
 mod help;
 mod matrix;

@@ -28,10 +28,10 @@ pub fn encode(w: &mut AttrWriter<'_>, d: &Daemon, style: Style) {
     }
     match d.mcast_group {
         Some(IpAddr::V4(g)) => {
-            w.bytes(IPVS_DAEMON_ATTR_MCAST_GROUP, &g.octets());
+            w.fixed(IPVS_DAEMON_ATTR_MCAST_GROUP, g.octets());
         }
         Some(IpAddr::V6(g)) => {
-            w.bytes(IPVS_DAEMON_ATTR_MCAST_GROUP6, &g.octets());
+            w.fixed(IPVS_DAEMON_ATTR_MCAST_GROUP6, g.octets());
         }
         None => {}
     }

@@ -16,7 +16,7 @@ pub fn encode(w: &mut AttrWriter<'_>, d: &Dest, style: Style) {
     if style == Style::Request {
         w.u16(IPVS_DEST_ATTR_ADDR_FAMILY, d.family().raw());
     }
-    w.bytes(IPVS_DEST_ATTR_ADDR, &addr::encode(&d.addr));
+    w.fixed(IPVS_DEST_ATTR_ADDR, addr::encode(&d.addr));
     w.be16(IPVS_DEST_ATTR_PORT, d.port);
     w.u32(IPVS_DEST_ATTR_FWD_METHOD, d.forward.raw());
     w.u32(IPVS_DEST_ATTR_WEIGHT, d.weight as u32);

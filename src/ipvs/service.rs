@@ -22,7 +22,7 @@ pub fn encode(w: &mut AttrWriter<'_>, svc: &Service, style: Style) {
     let mut flags = [0u8; 8];
     flags[..4].copy_from_slice(&svc.flags.to_ne_bytes());
     flags[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
-    w.bytes(IPVS_SVC_ATTR_FLAGS, &flags);
+    w.fixed(IPVS_SVC_ATTR_FLAGS, flags);
     w.u32(IPVS_SVC_ATTR_TIMEOUT, svc.timeout);
     w.u32(IPVS_SVC_ATTR_NETMASK, svc.netmask);
     if let (Style::Reply, Some(s)) = (style, &svc.stats) {
@@ -54,7 +54,7 @@ fn encode_key(w: &mut AttrWriter<'_>, key: &ServiceKey) {
             port,
         } => {
             w.u16(IPVS_SVC_ATTR_PROTOCOL, protocol.raw());
-            w.bytes(IPVS_SVC_ATTR_ADDR, &addr::encode(a));
+            w.fixed(IPVS_SVC_ATTR_ADDR, addr::encode(a));
             w.be16(IPVS_SVC_ATTR_PORT, *port);
         }
     }

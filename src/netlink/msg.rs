@@ -44,12 +44,15 @@ pub fn push_genl_request(
     attrs: impl FnOnce(&mut AttrWriter<'_>),
 ) -> usize {
     let start = buf.len();
-    buf.extend_from_slice(&[0; 4]); // length, fixed below
-    buf.extend_from_slice(&family.to_ne_bytes());
-    buf.extend_from_slice(&flags.to_ne_bytes());
-    buf.extend_from_slice(&seq.to_ne_bytes());
-    buf.extend_from_slice(&0u32.to_ne_bytes()); // port id: the kernel fills it in
-    buf.extend_from_slice(&[cmd, version, 0, 0]);
+    let mut head = [0u8; NLMSG_HDRLEN + GENL_HDRLEN];
+    // Bytes 0..4 (the length) are fixed below; 12..16 (the port id) the kernel fills in.
+    head[4..6].copy_from_slice(&family.to_ne_bytes());
+    head[6..8].copy_from_slice(&flags.to_ne_bytes());
+    head[8..12].copy_from_slice(&seq.to_ne_bytes());
+    head[16..18].copy_from_slice(&[cmd, version]);
+    // Room for a typical IPVS request, so the attribute writes rarely grow the buffer.
+    buf.reserve(256);
+    buf.extend_from_slice(&head);
     attrs(&mut AttrWriter::new(buf));
     let len = buf.len() - start;
     buf[start..start + 4].copy_from_slice(&(len as u32).to_ne_bytes());

@@ -5,7 +5,7 @@
 //! reused across lines, so a listing allocates only for name lookups and the sort indices.
 
 use super::sort::{dest_order, service_order};
-use super::text::{endpoint, largenum, pad, pad_right, w};
+use super::text::{endpoint, largenum, num, num_left, pad, pad_right, w};
 use super::{ListFormat, ListMode, Snapshot};
 use crate::ipvs::consts::{
     IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
@@ -93,7 +93,8 @@ pub(crate) fn tun_csum_index(flags: u16) -> usize {
 fn service_name(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
     match svc.key {
         ServiceKey::Fwmark { family, mark } => {
-            w!(out, "FWM  {mark}");
+            out.extend_from_slice(b"FWM  ");
+            num(out, mark.into());
             if family == Family::Inet6 {
                 out.extend_from_slice(b" IPv6");
             }
@@ -178,7 +179,8 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
                 out.push(b')');
             }
             if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
-                w!(out, " persistent {}", svc.timeout);
+                out.extend_from_slice(b" persistent ");
+                num(out, svc.timeout.into());
                 match svc.key.family() {
                     Family::Inet => {
                         if svc.netmask != u32::MAX {
@@ -274,23 +276,23 @@ fn write_dest_line(
             largenum(out, s.inbps, fmt.exact);
             largenum(out, s.outbps, fmt.exact);
         }
-        ListMode::Thresholds => w!(
-            out,
-            " {:<10} {:<10} {:<10} {:<10}",
-            d.u_threshold,
-            d.l_threshold,
-            d.active_conns,
-            d.inact_conns
-        ),
+        ListMode::Thresholds => {
+            for v in [d.u_threshold, d.l_threshold, d.active_conns, d.inact_conns] {
+                out.push(b' ');
+                num_left(out, v.into(), 10);
+            }
+        }
         // The reference prints the weight unsigned in this mode only.
-        ListMode::PersistentConn => w!(
-            out,
-            " {:<9} {:<11} {:<10} {:<10}",
-            d.weight as u32,
-            d.persist_conns,
-            d.active_conns,
-            d.inact_conns
-        ),
+        ListMode::PersistentConn => {
+            out.push(b' ');
+            num_left(out, (d.weight as u32).into(), 9);
+            out.push(b' ');
+            num_left(out, d.persist_conns.into(), 11);
+            for v in [d.active_conns, d.inact_conns] {
+                out.push(b' ');
+                num_left(out, v.into(), 10);
+            }
+        }
         ListMode::TunInfo => {
             w!(out, " {:<7} ", forward_label(d.forward));
             let n = tun_info(out, d);
@@ -303,14 +305,16 @@ fn write_dest_line(
                 d.inact_conns
             );
         }
-        ListMode::Default => w!(
-            out,
-            " {:<7} {:<6} {:<10} {:<10}",
-            forward_label(d.forward),
-            d.weight,
-            d.active_conns,
-            d.inact_conns
-        ),
+        ListMode::Default => {
+            out.push(b' ');
+            pad_right(out, forward_label(d.forward).as_bytes(), 7);
+            out.push(b' ');
+            num_left(out, d.weight.into(), 6);
+            for v in [d.active_conns, d.inact_conns] {
+                out.push(b' ');
+                num_left(out, v.into(), 10);
+            }
+        }
     }
     out.push(b'\n');
 }

@@ -14,7 +14,7 @@
 use super::Snapshot;
 use super::list::{SCHED_FLAGS, sched_flag_names, tun_csum_index};
 use super::sort::{dest_order, service_order};
-use super::text::{endpoint, w};
+use super::text::{endpoint, inum, num, w};
 use crate::ipvs::consts::{IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT};
 use crate::ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, TunnelType};
 use crate::names::Names;
@@ -35,7 +35,8 @@ fn protocol_option(p: Protocol) -> &'static str {
 fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
     match svc.key {
         ServiceKey::Fwmark { family, mark } => {
-            w!(out, "-f {mark}");
+            out.extend_from_slice(b"-f ");
+            num(out, mark.into());
             if family == Family::Inet6 {
                 out.extend_from_slice(b" -6");
             }
@@ -56,9 +57,11 @@ fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) 
 fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
     out.extend_from_slice(b"-A ");
     out.extend_from_slice(sel);
-    w!(out, " -s {}", svc.scheduler);
+    out.extend_from_slice(b" -s ");
+    out.extend_from_slice(svc.scheduler.as_bytes());
     if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
-        w!(out, " -p {}", svc.timeout);
+        out.extend_from_slice(b" -p ");
+        num(out, svc.timeout.into());
         match svc.key.family() {
             Family::Inet => {
                 if svc.netmask != u32::MAX {
@@ -105,7 +108,10 @@ fn dest_line(
         Forward::Local | Forward::Route => "-g",
         Forward::Other(_) => "(null)",
     };
-    w!(out, " {switch} -w {}", d.weight);
+    out.push(b' ');
+    out.extend_from_slice(switch.as_bytes());
+    out.extend_from_slice(b" -w ");
+    inum(out, d.weight.into());
     if d.forward == Forward::Tunnel {
         match d.tun_type {
             TunnelType::Ipip => out.extend_from_slice(b" --tun-type ipip"),

@@ -24,6 +24,45 @@ pub(crate) fn pad_right(out: &mut Vec<u8>, s: &[u8], width: usize) {
     pad(out, s.len(), width);
 }
 
+/// Appends the decimal digits of `v`, as `{}` would: listings print tens of thousands of
+/// numbers, and the formatting machinery costs several times more per number.
+pub(crate) fn num(out: &mut Vec<u8>, v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends a signed number (`{}` of an `i64`).
+pub(crate) fn inum(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    num(out, v.unsigned_abs());
+}
+
+/// C `%-{width}d`: the number, then spaces up to `width` bytes.
+pub(crate) fn num_left(out: &mut Vec<u8>, v: i64, width: usize) {
+    let start = out.len();
+    inum(out, v);
+    pad(out, out.len() - start, width);
+}
+
+/// C `%{width}lu`: spaces, then the number, filling at least `width` bytes.
+pub(crate) fn num_right(out: &mut Vec<u8>, v: u64, width: usize) {
+    let len = v.checked_ilog10().unwrap_or(0) as usize + 1;
+    pad(out, len, width);
+    num(out, v);
+}
+
 /// Appends spaces so that a field of `len` bytes fills `width`.
 pub(crate) fn pad(out: &mut Vec<u8>, len: usize, width: usize) {
     if len < width {
@@ -38,7 +77,7 @@ pub(crate) fn largenum(out: &mut Vec<u8>, v: u64, exact: bool) {
         // Up to 8 digits: `{:>9}`; longer (exact only): a space then the digits, which is
         // exactly what `{:>9}` gives for 9 digits and what ` {}` gives beyond.
         if v < 100_000_000 {
-            w!(out, "{v:>9}");
+            num_right(out, v, 9);
         } else {
             w!(out, " {v}");
         }
@@ -115,7 +154,14 @@ pub(crate) fn ntop6(out: &mut Vec<u8>, a: &Ipv6Addr) {
 /// Writes an address numerically (IPv4 dotted quad, IPv6 as glibc prints it), no brackets.
 pub(crate) fn ntop(out: &mut Vec<u8>, a: &IpAddr) {
     match a {
-        IpAddr::V4(v4) => w!(out, "{v4}"),
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            num(out, a.into());
+            for o in [b, c, d] {
+                out.push(b'.');
+                num(out, o.into());
+            }
+        }
         IpAddr::V6(v6) => ntop6(out, v6),
     }
 }
@@ -152,7 +198,7 @@ pub(crate) fn endpoint(
     };
     match service {
         Some(s) => out.extend_from_slice(s.as_bytes()),
-        None => w!(out, "{port}"),
+        None => num(out, port.into()),
     }
     out.truncate(start + ENDPOINT_MAX.min(out.len() - start));
     out.len() - start
@@ -167,6 +213,58 @@ mod tests {
         let mut o = Vec::new();
         largenum(&mut o, v, exact);
         String::from_utf8(o).unwrap()
+    }
+
+    /// The hand-written number writers against the formatting machinery they replace.
+    #[test]
+    fn numbers_as_format_writes_them() {
+        let unsigned = [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            65_535,
+            99_999_999,
+            100_000_000,
+            u64::MAX,
+        ];
+        for v in unsigned {
+            let mut o = Vec::new();
+            num(&mut o, v);
+            assert_eq!(o, format!("{v}").into_bytes());
+            for width in [0, 1, 6, 9, 10, 25] {
+                let mut o = Vec::new();
+                num_right(&mut o, v, width);
+                assert_eq!(o, format!("{v:>width$}").into_bytes(), "{v} {width}");
+            }
+        }
+        let signed = [
+            0,
+            -1,
+            1,
+            -9,
+            10,
+            i64::from(i32::MIN),
+            i64::from(u32::MAX),
+            i64::MIN,
+        ];
+        for v in signed {
+            let mut o = Vec::new();
+            inum(&mut o, v);
+            assert_eq!(o, format!("{v}").into_bytes());
+            for width in [0, 1, 6, 10, 11, 25] {
+                let mut o = Vec::new();
+                num_left(&mut o, v, width);
+                assert_eq!(o, format!("{v:<width$}").into_bytes(), "{v} {width}");
+            }
+        }
+        for a in ["0.0.0.0", "255.255.255.255", "10.0.20.3", "192.0.2.100"] {
+            let mut o = Vec::new();
+            ntop(&mut o, &a.parse().unwrap());
+            assert_eq!(o, a.as_bytes());
+        }
     }
 
     #[test]
