@@ -199,6 +199,63 @@ fn parse_words_into<'a>(
     result
 }
 
+/// Restore's fast path, for the two line shapes `ipvsadm -S -n` writes for most rules:
+/// `-A -t|-u ADDR:PORT -s SCHED` and `-a -t|-u ADDR:PORT -r ADDR:PORT -m|-g -w WEIGHT`
+/// (`words` without the program name). It skips popt's tokenizer and the option dispatch,
+/// but reads every value with the same parsers and builds the action with the same second
+/// stage, so whatever it returns is what [`parse_words`] returns for the same words.
+/// Anything else gives `None` and is left to the general parser, which also words every
+/// error: another shape, a value popt could treat specially (one starting with `-`, or
+/// holding the `!#:+` of its argument expansion), a value that does not parse, or a line
+/// the second stage rejects.
+pub(crate) fn parse_canonical(words: &[&str], names: &dyn Names) -> Option<Action> {
+    let plain = |v: &str| !v.starts_with('-') && v.bytes().all(|b| b != b'!');
+    let (cmd, rest) = match words {
+        ["-A", svc, ep, "-s", sched] if plain(ep) && plain(sched) => {
+            (Command::AddService, (*svc, *ep, None, Some(*sched)))
+        }
+        ["-a", svc, ep, "-r", real, fwd, "-w", weight]
+            if plain(ep) && plain(real) && plain(weight) =>
+        {
+            let forward = match *fwd {
+                "-m" => Forward::Masq,
+                "-g" => Forward::Route,
+                _ => return None,
+            };
+            (
+                Command::AddServer,
+                (*svc, *ep, Some((*real, forward, *weight)), None),
+            )
+        }
+        _ => return None,
+    };
+    let (svc, ep, real, sched) = rest;
+    let proto = match svc {
+        "-t" => Protocol::Tcp,
+        "-u" => Protocol::Udp,
+        _ => return None,
+    };
+    let mut c = Collected::new(cmd);
+    c.given = 1 << slot::SERVICE;
+    c.svc = Some(SvcSpec::Addr(
+        proto,
+        values::parse_endpoint(ep, Some(proto), names)?,
+    ));
+    if let Some(sched) = sched {
+        c.given |= 1 << slot::SCHEDULER;
+        c.scheduler = values::truncate(sched, consts::IP_VS_SCHEDNAME_MAXLEN - 1);
+    }
+    if let Some((real, forward, weight)) = real {
+        c.given |= (1 << slot::REAL_SERVER) | (1 << slot::FORWARD) | (1 << slot::WEIGHT);
+        c.real = Some(values::parse_endpoint(real, Some(proto), names)?);
+        c.forward = Some(forward);
+        c.weight = values::parse_range(weight, 0, i32::MAX.into())? as i32;
+    }
+    let sched_bits = values::parse_sched_flags(c.sched_flags, c.scheduler).ok()?;
+    matrix::check_command(cmd, c.given).ok()?;
+    c.build(cmd, sched_bits, Timeouts::default(), None).ok()
+}
+
 /// The two stages after tokenizing; `prog` is the program name as invoked.
 fn parse_tokens(prog: &str, tokens: &Tokens, names: &dyn Names) -> Result<Action, CliError> {
     let mut events = tokens.events.iter();

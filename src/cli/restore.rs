@@ -126,6 +126,10 @@ impl RestoreLines {
             None => None,
             Some(first) if first.starts_with('#') => None,
             Some(_) => {
+                if let Some(action) = super::parse_canonical(&argv[1..], names) {
+                    self.argv = recycle(argv);
+                    return Some(Ok(action));
+                }
                 let mut events = recycle(std::mem::take(&mut self.events));
                 let result = parse_words_into(&argv, names, &mut events);
                 self.events = recycle(events);

@@ -1283,3 +1283,112 @@ fn never_panics_on_word_combinations() {
         }
     }
 }
+
+/// Restore's fast path against the general parser: on generated lines around the two
+/// shapes it handles (edge values, other shapes, values popt treats specially), every
+/// line it answers must get the very same action from the general parser.
+#[test]
+fn canonical_fast_path_agrees_with_the_parser() {
+    let names = names();
+    let cmds = ["-A", "-a", "-E", "-e", "-d"];
+    let svcs = ["-t", "-u", "-f", "--tcp-service", "-r"];
+    let eps = [
+        "198.18.0.1:80",
+        "192.0.2.10:http",
+        "vip.example.com:80",
+        "192.0.2.1:0",
+        "192.0.2.1:65535",
+        "192.0.2.1:65536",
+        "192.0.2.1",
+        "192.0.2.1:",
+        "010.0.0.1:80",
+        "0x7f.1:80",
+        "1.2.3:80",
+        "256.1.1.1:80",
+        "0.0.0.0:1",
+        "255.255.255.255:8080",
+        "[2001:db8::1]:80",
+        "192.0.2.1:080",
+        "192.0.2.1:-1",
+        "-192.0.2.1:80",
+        "x!#:+",
+        "192.0.2.1:80x",
+    ];
+    let scheds = [
+        "rr",
+        "wlc",
+        "sh",
+        "averyveryverylongschedulername",
+        "-m",
+        "a!#:+",
+        "é",
+    ];
+    let fwds = ["-m", "-g", "-i", "-x", "--masquerading"];
+    let weights = [
+        "0",
+        "1",
+        "-1",
+        "65535",
+        "2147483647",
+        "2147483648",
+        "0x10",
+        "010",
+        "+5",
+        "w",
+    ];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    // Half of the time one of the first `good` entries (the shapes' own values), else any.
+    let mut pick = |list: &[&'static str], good: usize| {
+        if next(2) == 0 {
+            list[next(good)]
+        } else {
+            list[next(list.len())]
+        }
+    };
+    let (mut answered, mut lines) = (0, 0);
+    for _ in 0..40_000 {
+        let mut w: Vec<&str> = vec![pick(&cmds, 2), pick(&svcs, 2), pick(&eps, 6)];
+        if pick(&["-s", "-r"], 2) == "-s" {
+            w.extend(["-s", pick(&scheds, 4)]);
+        } else {
+            w.extend(["-r", pick(&eps, 6), pick(&fwds, 2)]);
+            w.extend(["-w", pick(&weights, 5)]);
+        }
+        // Now and then a word more, one fewer, or two swapped.
+        match pick(&["", "", "", "", "", "", "", "", "-n", "pop", "swap"], 8) {
+            "-n" => w.push("-n"),
+            "pop" => {
+                w.pop();
+            }
+            "swap" => {
+                let n = w.len() as u64;
+                w.swap((lines as u64 % n) as usize, (lines as u64 / 7 % n) as usize);
+            }
+            _ => {}
+        }
+        lines += 1;
+        if let Some(fast) = parse_canonical(&w, &names) {
+            answered += 1;
+            let mut full = vec!["ipvsadm"];
+            full.extend(&w);
+            assert_eq!(parse_words(&full, &names), Ok(fast), "{w:?}");
+        }
+    }
+    // The fast path must actually be taken for a good share of lines, and for the
+    // benchmark's and the save format's lines.
+    assert!(answered * 20 > lines, "{answered} of {lines}");
+    for line in [
+        "-A -t 198.18.0.1:80 -s wlc",
+        "-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1",
+        "-a -u 192.0.2.10:53 -r 198.51.100.2:53 -g -w 0",
+    ] {
+        let w: Vec<&str> = line.split(' ').collect();
+        assert!(parse_canonical(&w, &names).is_some(), "{line}");
+    }
+}
