@@ -173,56 +173,52 @@ pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Op
 /// and a decimal port of one to five digits up to 65535. The general way gives the same
 /// result for such text, without a name lookup.
 fn plain_v4_endpoint(s: &[u8]) -> Option<Endpoint> {
-    let dot = |i: usize| (s.get(i) == Some(&b'.')).then_some(i + 1);
-    let (a, i) = plain_octet(s, 0)?;
-    let (b, i) = plain_octet(s, dot(i)?)?;
-    let (c, i) = plain_octet(s, dot(i)?)?;
-    let (d, i) = plain_octet(s, dot(i)?)?;
-    let port = match s.get(i) {
-        None => None,
-        Some(b':') => Some(plain_port(&s[i + 1..])?),
-        Some(_) => return None,
+    let mut octets = [0u8; 4];
+    let mut rest = s;
+    for (k, octet) in octets.iter_mut().enumerate() {
+        let (v, len) = leading_digits(rest, 3);
+        // One to three digits, no leading zero (octal for inet_aton), at most 255.
+        if len == 0 || (len > 1 && rest[0] == b'0') || v > 255 {
+            return None;
+        }
+        *octet = v as u8;
+        rest = &rest[len..];
+        if k < 3 {
+            rest = rest.strip_prefix(b".")?;
+        }
+    }
+    let port = match rest {
+        [] => None,
+        [b':', digits @ ..] => {
+            // One to five digits (leading zeros allowed, as strtol reads them), to 65535.
+            let (v, len) = leading_digits(digits, 5);
+            if len == 0 || len != digits.len() || v > 65535 {
+                return None;
+            }
+            Some(v as u16)
+        }
+        _ => return None,
     };
     Some(Endpoint {
-        addr: IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+        addr: IpAddr::V4(Ipv4Addr::from(octets)),
         port,
     })
 }
 
-/// A decimal byte of one to three digits without a leading zero at `s[i..]`, and the
-/// index after it (the next byte is not checked).
+/// The value of the decimal digits at the start of `s`, and how many there are, reading at
+/// most `max` of them (a further digit is left for the caller to reject).
 #[inline]
-fn plain_octet(s: &[u8], i: usize) -> Option<(u8, usize)> {
-    let digit = |i: usize| s.get(i).filter(|b| b.is_ascii_digit()).map(|b| b - b'0');
-    let d0 = digit(i)?;
-    let Some(d1) = digit(i + 1) else {
-        return Some((d0, i + 1));
-    };
-    if d0 == 0 {
-        return None;
-    }
-    let Some(d2) = digit(i + 2) else {
-        return Some((d0 * 10 + d1, i + 2));
-    };
-    let v = u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2);
-    Some((u8::try_from(v).ok()?, i + 3))
-}
-
-/// A decimal port of one to five digits (leading zeros allowed, as `strtol` reads them),
-/// up to 65535.
-#[inline]
-fn plain_port(p: &[u8]) -> Option<u16> {
-    if p.is_empty() || p.len() > 5 {
-        return None;
-    }
+fn leading_digits(s: &[u8], max: usize) -> (u32, usize) {
     let mut v = 0u32;
-    for &b in p {
+    let mut len = 0;
+    for &b in s.iter().take(max) {
         if !b.is_ascii_digit() {
-            return None;
+            break;
         }
         v = v * 10 + u32::from(b - b'0');
+        len += 1;
     }
-    u16::try_from(v).ok()
+    (v, len)
 }
 
 /// [`parse_endpoint`] for any text.
