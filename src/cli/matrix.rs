@@ -359,12 +359,10 @@ mod tests {
 
     #[test]
     fn mask_fast_path_agrees_with_the_table_walk() {
-        // A simple xorshift over many option sets, for every command.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        // Many generated option sets, for every command.
+        let mut rng = super::super::rng::XorShift::new(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let given = x & ((1u64 << COMMAND_MATRIX.len()) - 1);
             // Sparse sets too: most real command lines give few options.
             let given = if x & 1 == 0 {

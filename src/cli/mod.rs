@@ -29,6 +29,8 @@ mod restore;
 mod values;
 
 #[cfg(test)]
+mod rng;
+#[cfg(test)]
 mod tests;
 
 use std::net::IpAddr;

@@ -23,21 +23,41 @@ pub fn restore_words(line: &str) -> Vec<&str> {
     words
 }
 
-/// [`restore_words`], appending to `words`.
-fn push_restore_words<'a>(line: &'a str, words: &mut Vec<&'a str>) {
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    loop {
+/// The blank-separated words of a line, before any cutting or dropping.
+struct RawWords<'a> {
+    line: &'a str,
+    at: usize,
+}
+
+impl<'a> RawWords<'a> {
+    fn new(line: &'a str) -> RawWords<'a> {
+        RawWords { line, at: 0 }
+    }
+}
+
+impl<'a> Iterator for RawWords<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.line.as_bytes();
+        let mut i = self.at;
         while i < bytes.len() && is_delimiter(bytes[i]) {
             i += 1;
         }
         if i == bytes.len() {
-            return;
+            self.at = i;
+            return None;
         }
         let start = i;
-        i = word_end(bytes, i + 1);
-        // The delimiters are ASCII, so `start..i` lies on character boundaries.
-        let word = &line[start..i];
+        self.at = word_end(bytes, i + 1);
+        // The delimiters are ASCII, so `start..at` lies on character boundaries.
+        Some(&self.line[start..self.at])
+    }
+}
+
+/// [`restore_words`], appending to `words`.
+fn push_restore_words<'a>(line: &'a str, words: &mut Vec<&'a str>) {
+    for word in RawWords::new(line) {
         if word.len() <= MAX_TOKEN {
             if word != "ipvsadm" {
                 words.push(word);
@@ -160,25 +180,10 @@ fn canonical_line(line: &[u8], names: &dyn Names) -> Option<Action> {
     const MAX_WORDS: usize = 8;
     const MAX_WORD: usize = 64;
     let text = std::str::from_utf8(line).ok()?;
-    let bytes = text.as_bytes();
     let mut words = [""; MAX_WORDS];
     let mut n = 0;
-    let mut i = 0;
-    loop {
-        while i < bytes.len() && is_delimiter(bytes[i]) {
-            i += 1;
-        }
-        if i == bytes.len() {
-            break;
-        }
-        let start = i;
-        i = word_end(bytes, i + 1);
-        if n == MAX_WORDS || i - start > MAX_WORD {
-            return None;
-        }
-        // The delimiters are ASCII, so `start..i` lies on character boundaries.
-        let word = &text[start..i];
-        if word == "ipvsadm" {
+    for word in RawWords::new(text) {
+        if n == MAX_WORDS || word.len() > MAX_WORD || word == "ipvsadm" {
             return None;
         }
         words[n] = word;
@@ -263,13 +268,8 @@ mod tests {
             "a", "-", "1", ".", ":", " ", "  ", "\t", "\r", "\n", "\0", "\x0b", "\x0c", "\x1f",
             "!", "\x7f", "é", "€", "𝄞", "ipvsadm", "abcdefgh", "\u{a0}",
         ];
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = super::super::rng::XorShift::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = || rng.next();
         for round in 0..30_000 {
             let len = next() % 40;
             let mut line: String = (0..len)
@@ -367,13 +367,8 @@ mod tests {
             "1.2.3.4:0",
         ];
         let delims = [" ", " ", " ", "\t", "  ", "\r", "\n", " \t "];
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut rng = super::super::rng::XorShift::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: usize| rng.below(n);
         let shapes: [&[&str]; 2] = [
             &["-A", "-t", "198.18.0.1:80", "-s", "wlc"],
             &[

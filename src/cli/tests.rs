@@ -1336,13 +1336,8 @@ fn canonical_fast_path_agrees_with_the_parser() {
         "+5",
         "w",
     ];
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = |n: usize| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x % n as u64) as usize
-    };
+    let mut rng = super::rng::XorShift::new(0x2545_f491_4f6c_dd1d);
+    let mut next = |n: usize| rng.below(n);
     // Half of the time one of the first `good` entries (the shapes' own values), else any.
     let mut pick = |list: &[&'static str], good: usize| {
         if next(2) == 0 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh: benchmark our ipvsadm against the reference, in one VM boot.
 #
-#   tests/bench/run.sh [--ours PATH] [--sizes "1000 10000"] [--small-runs 100]
+#   tests/bench/run.sh [--ours PATH] [--sizes "1000 10000"] [--small-runs 100] [--repeat 3]
 #
 # Measures, in the same boot and each in a fresh network namespace, the reference
 # (/usr/sbin/ipvsadm, Debian's 1.31) and ours on:
@@ -13,8 +13,10 @@
 # plus the floor: the same changes parsed in advance and sent in batches by
 # examples/floor.rs, i.e. the kernel's own cost. Times and peak memory (max RSS) come from
 # GNU time; the listings and saves of both are compared byte for byte. Prints a table with
-# the ratios (reference time / our time). Figures under software emulation are noisy
-# (about +-20% run to run): compare within one boot only. No test asserts a time.
+# the ratios (reference time / our time). Every measurement is repeated (--repeat, each time
+# in a fresh namespace, the implementations taking turns) and the median is reported, with
+# the lowest and highest ratio of the repetitions: figures under software emulation move by
+# about +-10% from run to run. Compare within one boot only. No test asserts a time.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,11 +25,13 @@ ours=$("$repo/tests/release-dir.sh")/ipvsadm
 floor=$("$repo/tests/release-dir.sh")/examples/floor
 sizes="1000 10000"
 small_runs=100
+repeat=3
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) ours=$2; shift 2 ;;
 	--sizes) sizes=$2; shift 2 ;;
 	--small-runs) small_runs=$2; shift 2 ;;
+	--repeat) repeat=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -69,6 +73,7 @@ cat >"$payload/run.sh" <<EOF
 #!/bin/sh
 sizes="$sizes"
 small_runs=$small_runs
+repeat=$repeat
 EOF
 cat >>"$payload/run.sh" <<'EOF'
 IP=/usr/sbin/ip
@@ -85,36 +90,43 @@ measure() {
 }
 status=0
 for n in $sizes; do
-	for impl in ref ours; do
+	r=0
+	while [ $r -lt $repeat ]; do
+		r=$((r + 1))
+		for impl in ref ours; do
+			fresh
+			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
+			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
+			measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
+			measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
+			gone
+		done
+		for what in list save; do
+			if cmp -s /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours; then
+				echo "SAME $what-$n $(wc -l </tmp/out-$what-$n-ref) lines"
+			else
+				echo "DIFFER $what-$n"; status=1
+				diff /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours | head -5
+			fi
+		done
 		fresh
-		measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
-		measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
-		measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
-		measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
+		out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
+		echo "FLOOR $n $out"
 		gone
 	done
-	for what in list save; do
-		if cmp -s /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours; then
-			echo "SAME $what-$n $(wc -l </tmp/out-$what-$n-ref) lines"
-		else
-			echo "DIFFER $what-$n"; status=1
-			diff /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours | head -5
-		fi
-	done
-	fresh
-	t0=$(cut -d' ' -f1 /proc/uptime)
-	out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
-	echo "FLOOR $n $out"
-	gone
 done
-for impl in ref ours; do
-	fresh
-	$IP netns exec b$ns /payload/$impl/ipvsadm -R </payload/data/small
-	t0=$(cut -d' ' -f1 /proc/uptime)
-	$IP netns exec b$ns sh -c "i=0; while [ \$i -lt $small_runs ]; do /payload/$impl/ipvsadm -Ln >/dev/null; i=\$((i + 1)); done"
-	t1=$(cut -d' ' -f1 /proc/uptime)
-	echo "RESULT startup $impl $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }') 0 0"
-	gone
+r=0
+while [ $r -lt $repeat ]; do
+	r=$((r + 1))
+	for impl in ref ours; do
+		fresh
+		$IP netns exec b$ns /payload/$impl/ipvsadm -R </payload/data/small
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		$IP netns exec b$ns sh -c "i=0; while [ \$i -lt $small_runs ]; do /payload/$impl/ipvsadm -Ln >/dev/null; i=\$((i + 1)); done"
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		echo "RESULT startup $impl $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }') 0 0"
+		gone
+	done
 done
 exit $status
 EOF
@@ -128,20 +140,39 @@ grep -q '^DIFFER' "$log" && status=1
 echo
 echo "== benchmark: reference vs ours, same boot ($(date -u +%F), $(nproc) cpu host, QEMU TCG)"
 awk '
-/^RESULT/ { t[$2, $3] = $4; m[$2, $3] = $5; s[$2, $3] = $6; if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 } }
-/^FLOOR/ { floor[$2] = $4 }
+function median(list,    a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+/^RESULT/ {
+	k2 = $2 SUBSEP $3
+	t[k2] = t[k2] " " $4; m[k2] = m[k2] " " $5; runs[k2]++
+	if ($6 != 0) bad[k2] = bad[k2] " " $6
+	if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 }
+}
+/^FLOOR/ { floor[$2] = floor[$2] " " $4 }
 END {
-	printf "%-14s %10s %10s %8s %12s %12s\n", "operation", "ref s", "ours s", "ratio", "ref maxKiB", "ours maxKiB"
+	printf "%-14s %10s %10s %8s %15s %12s %12s\n", "operation", "ref s", "ours s", "ratio", "(min-max)", "ref maxKiB", "ours maxKiB"
 	for (i = 1; i <= k; i++) {
 		o = order[i]
-		r = t[o, "ref"]; u = t[o, "ours"]
-		printf "%-14s %10.2f %10.2f %7.1fx %12s %12s\n", o, r, u, (u > 0 ? r / u : 0), m[o, "ref"], m[o, "ours"]
-		if (s[o, "ref"] != 0 || s[o, "ours"] != 0) printf "   (exit statuses: ref %s, ours %s)\n", s[o, "ref"], s[o, "ours"]
+		r = median(t[o, "ref"]); u = median(t[o, "ours"])
+		# The ratio of each repetition (the implementations ran in turns).
+		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")
+		lo = ""; hi = ""
+		for (j = 1; j <= nr; j++) if (ua[j] > 0) {
+			q = ra[j] / ua[j]
+			if (lo == "" || q < lo) lo = q
+			if (hi == "" || q > hi) hi = q
+		}
+		printf "%-14s %10.2f %10.2f %7.1fx %6.1fx-%5.1fx %12s %12s\n", o, r, u, (u > 0 ? r / u : 0), lo, hi, median(m[o, "ref"]), median(m[o, "ours"])
+		if (bad[o, "ref"] != "" || bad[o, "ours"] != "") printf "   (non-zero exit statuses: ref%s, ours%s)\n", bad[o, "ref"], bad[o, "ours"]
 	}
 	for (n in floor) {
-		u = t["restore-" n, "ours"]
-		printf "floor (kernel only) restore-%s: %.2f s; ours is %.1fx the floor\n", n, floor[n], (floor[n] > 0 ? u / floor[n] : 0)
+		f = median(floor[n]); u = median(t["restore-" n, "ours"])
+		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor\n", n, f, (f > 0 ? u / f : 0)
 	}
+	printf "medians of %d repetitions per figure\n", runs[order[1], "ref"]
 }' "$log"
 rm -f "$log"
 exit $status
