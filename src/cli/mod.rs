@@ -2,12 +2,13 @@
 //! exit status of the reference tool.
 //!
 //! Parsing is pure (contract D1) and runs in two stages (contract D6). The first stage walks
-//! the options left to right with popt semantics (module `popt`), checks duplicates and validates
-//! each value in place, so errors come out in the reference's order. Values whose meaning
-//! depends on another option (the protocol for `-r host:http`, the family for `-M`) look that
-//! option up wherever it is on the line. The second stage builds the service, real server or
-//! daemon in a fixed order from the collected values, after the legality checks
-//! (module `matrix`) and the per-command checks.
+//! the options left to right with popt semantics (module `popt`), checks duplicates and
+//! validates each value in place, so errors come out in the reference's order. Values whose
+//! meaning depends on another option (the protocol for `-r host:http`, the family for `-M`)
+//! look that option up wherever it is on the line. The second stage builds the service, real
+//! server or daemon in a fixed order from the collected values, after the legality checks
+//! (module `matrix`) and the per-command checks. Restore lines in the two common shapes of
+//! the save format take a shortcut into the second stage ([`RestoreLines`]).
 //!
 //! Decisions where the reference's behaviour is order-dependent or unspecified:
 //! - `-6` must follow `-f`, as in the reference (`-6 used before -f` otherwise): the contract's
