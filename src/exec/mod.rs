@@ -302,8 +302,8 @@ impl Session {
             return s;
         }
         let mut pending = Pending {
-            changes: Vec::new(),
-            ops: Vec::new(),
+            changes: Vec::with_capacity(RESTORE_CHUNK),
+            ops: Vec::with_capacity(RESTORE_CHUNK),
         };
         if flush_first {
             pending.changes.push(Change::Flush);
@@ -371,16 +371,21 @@ impl Session {
         if pending.changes.is_empty() {
             return 0;
         }
-        let changes = std::mem::take(&mut pending.changes);
-        let ops = std::mem::take(&mut pending.ops);
         let client = match self.client(io) {
             Ok(c) => c,
-            Err(s) => return s,
+            Err(s) => {
+                pending.changes.clear();
+                pending.ops.clear();
+                return s;
+            }
         };
         let mut status = 0;
-        match client.apply_batch(&changes) {
+        let outcome = client.apply_batch(&pending.changes);
+        // Emptied, not replaced: the next batch reuses the room (a chunk is ~800 KiB).
+        pending.changes.clear();
+        match outcome {
             Ok(results) => {
-                for (r, op) in results.iter().zip(ops) {
+                for (r, &op) in results.iter().zip(&pending.ops) {
                     if let Err(e) = r {
                         io.error_line(&errors::for_error(op, e));
                         first_failure(&mut status, 255);
@@ -392,6 +397,7 @@ impl Session {
                 status = 255;
             }
         }
+        pending.ops.clear();
         status
     }
 }
