@@ -80,7 +80,20 @@ IP=/usr/sbin/ip
 T=/payload/bin/time
 ns=0
 fresh() { ns=$((ns + 1)); $IP netns add b$ns; $IP -n b$ns link set lo up; }
-gone() { $IP netns del b$ns; }
+# The kernel frees a deleted namespace's table (and a cleared table's servers) in the
+# background; wait until the CPU has been idle for most of half a second (at most 20 s),
+# so that this work does not land in the next measurement.
+settle() {
+	for _ in $(seq 40); do
+		set -- $(head -n 1 /proc/stat)
+		busy0=$(($2 + $3 + $4 + $7 + $8)) idle0=$(($5 + $6))
+		sleep 0.5
+		set -- $(head -n 1 /proc/stat)
+		busy=$(($2 + $3 + $4 + $7 + $8 - busy0)) idle=$(($5 + $6 - idle0))
+		[ $((idle * 10)) -ge $(((busy + idle) * 9)) ] && return 0
+	done
+}
+gone() { $IP netns del b$ns; settle; }
 # measure LABEL IMPL STDIN CMD...: prints "RESULT label impl seconds maxrss_kb status"
 measure() {
 	label=$1 impl=$2 input=$3; shift 3
