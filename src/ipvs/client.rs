@@ -545,7 +545,7 @@ mod tests {
             "three small changes go in one datagram"
         );
         for (i, r) in results.iter().enumerate() {
-            let failed = seqs[i] % 3 == 0;
+            let failed = seqs[i].is_multiple_of(3);
             assert_eq!(r.is_err(), failed, "change {i}");
             if let Err(e) = r {
                 assert_eq!(e.errno(), libc_eexist());
