@@ -182,8 +182,8 @@ END {
 		if (bad[o, "ref"] != "" || bad[o, "ours"] != "") printf "   (non-zero exit statuses: ref%s, ours%s)\n", bad[o, "ref"], bad[o, "ours"]
 	}
 	for (n in floor) {
-		f = median(floor[n]); u = median(t["restore-" n, "ours"])
-		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor\n", n, f, (f > 0 ? u / f : 0)
+		f = median(floor[n]); u = median(t["restore-" n, "ours"]); r = median(t["restore-" n, "ref"])
+		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor, the reference %.1fx\n", n, f, (f > 0 ? u / f : 0), (f > 0 ? r / f : 0)
 	}
 	printf "medians of %d repetitions per figure\n", runs[order[1], "ref"]
 }' "$log"
