@@ -124,7 +124,7 @@ macro_rules! entry_point {
 /// Opens `/dev/null` on each of the descriptors 0, 1 and 2 that is closed, lowest first, so
 /// the three standard streams always refer to something.
 pub fn std_fds_open() {
-    use nix::fcntl::{FcntlArg, fcntl};
+    use nix::fcntl::{FcntlArg, FdFlag, fcntl};
     use std::os::fd::IntoRawFd;
     for fd in 0..3 {
         if fcntl(fd, FcntlArg::F_GETFD) == Err(nix::errno::Errno::EBADF) {
@@ -135,7 +135,8 @@ pub fn std_fds_open() {
                 .open("/dev/null")
             {
                 Ok(f) => {
-                    let _ = f.into_raw_fd();
+                    // Standard streams are inherited by children (modprobe): no close-on-exec.
+                    let _ = fcntl(f.into_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()));
                 }
                 Err(_) => return,
             }
