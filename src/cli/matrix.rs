@@ -262,8 +262,8 @@ const fn masks(rows: &[(usize, &str)], column: usize) -> Masks {
 }
 
 /// [`COMMAND_MATRIX`] as `(slot, row)` pairs.
-const COMMAND_ROWS: [(usize, &str); 34] = {
-    let mut rows = [(0, ""); 34];
+const COMMAND_ROWS: [(usize, &str); COMMAND_MATRIX.len()] = {
+    let mut rows = [(0, ""); COMMAND_MATRIX.len()];
     let mut slot = 0;
     while slot < rows.len() {
         rows[slot] = (slot, COMMAND_MATRIX[slot]);
@@ -273,13 +273,13 @@ const COMMAND_ROWS: [(usize, &str); 34] = {
 };
 
 /// The masks of every column of [`COMMAND_MATRIX`].
-const COMMAND_MASKS: [Masks; 14] = {
+const COMMAND_MASKS: [Masks; COMMAND_NAMES.len()] = {
     let none = Masks {
         required: 0,
         illegal: 0,
         exclusive: 0,
     };
-    let mut all = [none; 14];
+    let mut all = [none; COMMAND_NAMES.len()];
     let mut column = 0;
     while column < all.len() {
         all[column] = masks(&COMMAND_ROWS, column);
@@ -289,7 +289,7 @@ const COMMAND_MASKS: [Masks; 14] = {
 };
 
 /// The masks of every column of [`TUNNEL_MATRIX`].
-const TUNNEL_MASKS: [Masks; 3] = [
+const TUNNEL_MASKS: [Masks; TUNNEL_NAMES.len()] = [
     masks(&TUNNEL_MATRIX, 0),
     masks(&TUNNEL_MATRIX, 1),
     masks(&TUNNEL_MATRIX, 2),

@@ -204,59 +204,53 @@ fn parse_words_into<'a>(
 
 /// Restore's fast path, for the two line shapes `ipvsadm -S -n` writes for most rules:
 /// `-A -t|-u ADDR:PORT -s SCHED` and `-a -t|-u ADDR:PORT -r ADDR:PORT -m|-g -w WEIGHT`
-/// (`words` without the program name). It skips popt's tokenizer and the option dispatch,
-/// but reads every value with the same parsers and builds the action with the same second
-/// stage, so whatever it returns is what [`parse_words`] returns for the same words.
+/// (`words` without the program name). It skips popt's tokenizer and hands the options
+/// straight to the same per-option handling and second stage as the general parser, so
+/// whatever it returns is what [`parse_words`] returns for the same words.
 /// Anything else gives `None` and is left to the general parser, which also words every
 /// error: another shape, a value popt could treat specially (one starting with `-`, or
 /// holding the `!#:+` of its argument expansion), a value that does not parse, or a line
 /// the second stage rejects.
 pub(crate) fn parse_canonical(words: &[&str], names: &dyn Names) -> Option<Action> {
     let plain = |v: &str| !v.starts_with('-') && v.bytes().all(|b| b != b'!');
-    let (cmd, rest) = match words {
+    let service = |svc: &str| match svc {
+        "-t" => Some(Opt::TcpService),
+        "-u" => Some(Opt::UdpService),
+        _ => None,
+    };
+    // The options of each shape, in line order (bound here, so the slice outlives the match).
+    let add_service: [(Opt, Option<&str>); 2];
+    let add_server: [(Opt, Option<&str>); 4];
+    let (cmd, opts): (Command, &[(Opt, Option<&str>)]) = match *words {
         ["-A", svc, ep, "-s", sched] if plain(ep) && plain(sched) => {
-            (Command::AddService, (*svc, *ep, None, Some(*sched)))
+            add_service = [(service(svc)?, Some(ep)), (Opt::Scheduler, Some(sched))];
+            (Command::AddService, &add_service)
         }
         ["-a", svc, ep, "-r", real, fwd, "-w", weight]
             if plain(ep) && plain(real) && plain(weight) =>
         {
-            let forward = match *fwd {
-                "-m" => Forward::Masq,
-                "-g" => Forward::Route,
+            let forward = match fwd {
+                "-m" => Opt::Masquerading,
+                "-g" => Opt::Gatewaying,
                 _ => return None,
             };
-            (
-                Command::AddServer,
-                (*svc, *ep, Some((*real, forward, *weight)), None),
-            )
+            add_server = [
+                (service(svc)?, Some(ep)),
+                (Opt::RealServer, Some(real)),
+                (forward, None),
+                (Opt::Weight, Some(weight)),
+            ];
+            (Command::AddServer, &add_server)
         }
         _ => return None,
     };
-    let (svc, ep, real, sched) = rest;
-    let proto = match svc {
-        "-t" => Protocol::Tcp,
-        "-u" => Protocol::Udp,
-        _ => return None,
-    };
+    // The service comes first, so no value needs to look at later options.
+    let later = Later { events: &[] };
     let mut c = Collected::new(cmd);
-    c.given = 1 << slot::SERVICE;
-    c.svc = Some(SvcSpec::Addr(
-        proto,
-        values::parse_endpoint(ep, Some(proto), names)?,
-    ));
-    if let Some(sched) = sched {
-        c.given |= 1 << slot::SCHEDULER;
-        c.scheduler = values::truncate(sched, consts::IP_VS_SCHEDNAME_MAXLEN - 1);
+    for &(opt, value) in opts {
+        c.option(opt, value, "", &later, names).ok()?;
     }
-    if let Some((real, forward, weight)) = real {
-        c.given |= (1 << slot::REAL_SERVER) | (1 << slot::FORWARD) | (1 << slot::WEIGHT);
-        c.real = Some(values::parse_endpoint(real, Some(proto), names)?);
-        c.forward = Some(forward);
-        c.weight = values::parse_range(weight, 0, i32::MAX.into())? as i32;
-    }
-    let sched_bits = values::parse_sched_flags(c.sched_flags, c.scheduler).ok()?;
-    matrix::check_command(cmd, c.given).ok()?;
-    c.build(cmd, sched_bits, Timeouts::default(), None).ok()
+    c.finish(cmd, Timeouts::default(), None).ok()
 }
 
 /// The two stages after tokenizing; `prog` is the program name as invoked.
@@ -343,12 +337,7 @@ fn parse_tokens(prog: &str, tokens: &Tokens, names: &dyn Names) -> Result<Action
         return Err(CliError::invalid(format!("unexpected argument {extra}")));
     }
 
-    let sched_bits =
-        values::parse_sched_flags(c.sched_flags, c.scheduler).map_err(CliError::invalid)?;
-
-    matrix::check_command(cmd, c.given).map_err(CliError::invalid)?;
-
-    c.build(cmd, sched_bits, timeouts, daemon_state)
+    c.finish(cmd, timeouts, daemon_state)
 }
 
 /// The options after the one being processed, for values whose meaning depends on an
@@ -766,6 +755,19 @@ impl<'v> Collected<'v> {
         d.tun_port = self.tun_port;
         d.tun_flags = self.tun_flags;
         Ok(d)
+    }
+
+    /// After the options: the scheduler flags, the legality checks, then [`Collected::build`].
+    fn finish(
+        &self,
+        cmd: Command,
+        timeouts: Timeouts,
+        daemon_state: Option<DaemonState>,
+    ) -> Result<Action, CliError> {
+        let sched_bits = values::parse_sched_flags(self.sched_flags, self.scheduler)
+            .map_err(CliError::invalid)?;
+        matrix::check_command(cmd, self.given).map_err(CliError::invalid)?;
+        self.build(cmd, sched_bits, timeouts, daemon_state)
     }
 
     /// The second stage: per-command checks and the action.

@@ -391,24 +391,14 @@ mod tests {
         assert_eq!(parse_range("65535", 0, 65535), Some(65535));
     }
 
-    /// A small deterministic generator for the fast-path comparisons.
-    struct XorShift(u64);
+    use super::super::rng::XorShift;
 
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        /// A string of up to `max` characters drawn from `alphabet`.
-        fn text(&mut self, alphabet: &[&str], max: u64) -> String {
-            let len = self.next() % (max + 1);
-            (0..len)
-                .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
-                .collect()
-        }
+    /// A string of up to `max` pieces drawn from `alphabet`.
+    fn text(rng: &mut XorShift, alphabet: &[&str], max: usize) -> String {
+        let len = rng.below(max + 1);
+        (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len())])
+            .collect()
     }
 
     #[test]
@@ -440,9 +430,9 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+        let mut rng = XorShift::new(0x2545_f491_4f6c_dd1d);
         let alphabet = ["0", "1", "5", "9", "+", "-", " ", "\t", "x", "é"];
-        cases.extend((0..20_000).map(|_| rng.text(&alphabet, 22)));
+        cases.extend((0..20_000).map(|_| text(&mut rng, &alphabet, 22)));
         for s in &cases {
             assert_eq!(parse_long(s), parse_long_general(s), "{s:?}");
         }
@@ -620,11 +610,11 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
         let alphabet = [
             "0", "1", "2", "5", "9", "25", "255", "256", ".", ".", ".", ":", "x", "[", "]", " ",
         ];
-        cases.extend((0..50_000).map(|_| rng.text(&alphabet, 16)));
+        cases.extend((0..50_000).map(|_| text(&mut rng, &alphabet, 16)));
         // Dotted forms built from tricky parts: leading zeros, out-of-range bytes, ports
         // around the limits, missing parts, trailing garbage (plain parts are repeated so
         // that many cases are plain).
@@ -639,8 +629,8 @@ mod tests {
         let tails = ["", "", "", "", "", " ", "x", ".", "\n"];
         let counts = [4, 4, 4, 4, 4, 1, 2, 3, 5];
         for _ in 0..50_000 {
-            let parts = counts[(rng.next() % counts.len() as u64) as usize];
-            let mut pick = |list: &[&'static str]| list[(rng.next() % list.len() as u64) as usize];
+            let parts = counts[rng.below(counts.len())];
+            let mut pick = |list: &[&'static str]| list[rng.below(list.len())];
             let mut s = pick(&octets).to_string();
             for _ in 1..parts {
                 s.push('.');
