@@ -37,10 +37,7 @@ impl<'a> AttrWriter<'a> {
 
     /// An attribute with a raw payload.
     pub fn bytes(&mut self, kind: u16, payload: &[u8]) -> &mut Self {
-        let len = NLA_HDRLEN + payload.len();
-        self.buf.reserve(align(len));
-        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
-        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        self.header(kind, payload.len());
         self.buf.extend_from_slice(payload);
         self.pad();
         self
@@ -80,10 +77,7 @@ impl<'a> AttrWriter<'a> {
     }
     /// A NUL-terminated string attribute.
     pub fn str(&mut self, kind: u16, s: &str) -> &mut Self {
-        let len = NLA_HDRLEN + s.len() + 1;
-        self.buf.reserve(align(len));
-        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
-        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        self.header(kind, s.len() + 1);
         self.buf.extend_from_slice(s.as_bytes());
         self.buf.push(0);
         self.pad();
@@ -109,6 +103,14 @@ impl<'a> AttrWriter<'a> {
         let len = (self.buf.len() - nest.0) as u16;
         self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
         self
+    }
+    /// The header of an attribute whose payload of `payload_len` bytes follows, with room
+    /// reserved for the payload and its padding.
+    fn header(&mut self, kind: u16, payload_len: usize) {
+        let len = NLA_HDRLEN + payload_len;
+        self.buf.reserve(align(len));
+        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
+        self.buf.extend_from_slice(&kind.to_ne_bytes());
     }
     fn pad(&mut self) {
         let pad = align(self.buf.len()) - self.buf.len();
