@@ -47,6 +47,8 @@ use crate::output::{ListFormat, ListMode};
 pub use help::{VERSION_LINE, help_text};
 pub use restore::{RestoreLines, restore_words};
 
+use restore::LineWords;
+
 use matrix::{Command, slot};
 use popt::{Event, Opt, Tokens};
 use values::Endpoint;
@@ -204,53 +206,73 @@ fn parse_words_into<'a>(
 
 /// Restore's fast path, for the two line shapes `ipvsadm -S -n` writes for most rules:
 /// `-A -t|-u ADDR:PORT -s SCHED` and `-a -t|-u ADDR:PORT -r ADDR:PORT -m|-g -w WEIGHT`
-/// (`words` without the program name). It skips popt's tokenizer and hands the options
-/// straight to the same per-option handling and second stage as the general parser, so
-/// whatever it returns is what [`parse_words`] returns for the same words.
-/// Anything else gives `None` and is left to the general parser, which also words every
-/// error: another shape, a value popt could treat specially (one starting with `-`, or
-/// holding the `!#:+` of its argument expansion), a value that does not parse, or a line
-/// the second stage rejects.
-pub(crate) fn parse_canonical(words: &[&str], names: &dyn Names) -> Option<Action> {
-    let plain = |v: &str| !v.starts_with('-') && v.bytes().all(|b| b != b'!');
-    let service = |svc: &str| match svc {
-        "-t" => Some(Opt::TcpService),
-        "-u" => Some(Opt::UdpService),
-        _ => None,
+/// (the words of a line, without the program name). It skips popt's tokenizer and hands the
+/// options straight to the same per-option handling as the general parser, as it reads
+/// them; [`Canonical::finish`] then runs the same second stage. Anything else gives `None`
+/// and is left to the general parser, which also words the errors of the first stage:
+/// another shape, a value popt could treat specially (one starting with `-`, or holding the
+/// `!#:+` of its argument expansion), or a value that does not parse.
+fn parse_canonical<'v>(words: &mut LineWords<'v>, names: &dyn Names) -> Option<Canonical<'v>> {
+    let add_service = match words.word()? {
+        b"-A" => true,
+        b"-a" => false,
+        _ => return None,
     };
-    // The options of each shape, in line order (bound here, so the slice outlives the match).
-    let add_service: [(Opt, Option<&str>); 2];
-    let add_server: [(Opt, Option<&str>); 4];
-    let (cmd, opts): (Command, &[(Opt, Option<&str>)]) = match *words {
-        ["-A", svc, ep, "-s", sched] if plain(ep) && plain(sched) => {
-            add_service = [(service(svc)?, Some(ep)), (Opt::Scheduler, Some(sched))];
-            (Command::AddService, &add_service)
-        }
-        ["-a", svc, ep, "-r", real, fwd, "-w", weight]
-            if plain(ep) && plain(real) && plain(weight) =>
-        {
-            let forward = match fwd {
-                "-m" => Opt::Masquerading,
-                "-g" => Opt::Gatewaying,
-                _ => return None,
-            };
-            add_server = [
-                (service(svc)?, Some(ep)),
-                (Opt::RealServer, Some(real)),
-                (forward, None),
-                (Opt::Weight, Some(weight)),
-            ];
-            (Command::AddServer, &add_server)
-        }
+    let service = match words.word()? {
+        b"-t" => Opt::TcpService,
+        b"-u" => Opt::UdpService,
         _ => return None,
     };
     // The service comes first, so no value needs to look at later options.
     let later = Later { events: &[] };
-    let mut c = Collected::new(cmd);
-    for &(opt, value) in opts {
-        c.option(opt, value, "", &later, names).ok()?;
+    let value = Some(words.value()?);
+    // Each branch names its command, so that the inlined shared code is specialised to it.
+    Some(if add_service {
+        let mut c = Collected::new(Command::AddService);
+        c.option(service, value, "", &later, names).ok()?;
+        (words.word()? == b"-s").then_some(())?;
+        let value = Some(words.value()?);
+        c.option(Opt::Scheduler, value, "", &later, names).ok()?;
+        words.end().then_some(())?;
+        Canonical::AddService(c)
+    } else {
+        let mut c = Collected::new(Command::AddServer);
+        c.option(service, value, "", &later, names).ok()?;
+        (words.word()? == b"-r").then_some(())?;
+        let value = Some(words.value()?);
+        c.option(Opt::RealServer, value, "", &later, names).ok()?;
+        let forward = match words.word()? {
+            b"-m" => Opt::Masquerading,
+            b"-g" => Opt::Gatewaying,
+            _ => return None,
+        };
+        c.option(forward, None, "", &later, names).ok()?;
+        (words.word()? == b"-w").then_some(())?;
+        let value = Some(words.value()?);
+        c.option(Opt::Weight, value, "", &later, names).ok()?;
+        words.end().then_some(())?;
+        Canonical::AddServer(c)
+    })
+}
+
+/// A line in one of the shapes of [`parse_canonical`], its options taken.
+enum Canonical<'v> {
+    /// `-A -t|-u ADDR:PORT -s SCHED`.
+    AddService(Collected<'v>),
+    /// `-a -t|-u ADDR:PORT -r ADDR:PORT -m|-g -w WEIGHT`.
+    AddServer(Collected<'v>),
+}
+
+impl Canonical<'_> {
+    /// The second stage, as the general parser runs it after the same options (there are no
+    /// positional words): its answer, error or not.
+    #[inline(always)]
+    fn finish(&self) -> Result<Action, CliError> {
+        match self {
+            Canonical::AddService(c) => c.finish(Command::AddService, Timeouts::default(), None),
+            Canonical::AddServer(c) => c.finish(Command::AddServer, Timeouts::default(), None),
+        }
     }
-    c.finish(cmd, Timeouts::default(), None).ok()
 }
 
 /// The two stages after tokenizing; `prog` is the program name as invoked.
@@ -372,6 +394,7 @@ fn service_protocol(opt: Opt) -> Option<Protocol> {
 }
 
 /// The option slot of an option (None for commands, `-6` and `--sort`).
+#[inline]
 fn slot_of(opt: Opt) -> Option<usize> {
     Some(match opt {
         Opt::Numeric => slot::NUMERIC,
@@ -529,7 +552,9 @@ impl<'v> Collected<'v> {
         }
     }
 
-    /// Processes one option after the command, validating its value.
+    /// Processes one option after the command, validating its value. Inlined: restore's
+    /// fast path calls it with a known option, which leaves only that option's arm.
+    #[inline(always)]
     fn option(
         &mut self,
         opt: Opt,
@@ -674,6 +699,7 @@ impl<'v> Collected<'v> {
     }
 
     /// The service sent for a command. Only `-A`/`-E` carry a scheduler.
+    #[inline(always)]
     fn service(&self, sched_bits: u32) -> Option<Service> {
         let key = self.key()?;
         let add_edit = matches!(self.cmd, Command::AddService | Command::EditService);
@@ -722,6 +748,7 @@ impl<'v> Collected<'v> {
     }
 
     /// The real server for `-a`/`-e`, after the per-command checks (spec 8.1).
+    #[inline(always)]
     fn dest_for_add_edit(&self, svc: &Service) -> Result<Dest, CliError> {
         let ep = self.real.expect("real server required by the matrix");
         let forward = self.forward.unwrap_or(Forward::Route);
@@ -758,6 +785,7 @@ impl<'v> Collected<'v> {
     }
 
     /// After the options: the scheduler flags, the legality checks, then [`Collected::build`].
+    #[inline(always)]
     fn finish(
         &self,
         cmd: Command,
@@ -771,6 +799,7 @@ impl<'v> Collected<'v> {
     }
 
     /// The second stage: per-command checks and the action.
+    #[inline(always)]
     fn build(
         &self,
         cmd: Command,

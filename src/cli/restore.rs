@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::popt::Event;
-use super::{Action, CliError, parse_canonical, parse_words_into};
+use super::{Action, Canonical, CliError, parse_canonical, parse_words_into};
 use crate::names::Names;
 
 /// The longest token the reference keeps in one piece; longer ones are cut.
@@ -106,19 +106,27 @@ impl RestoreLines {
     /// command line `prog` followed by the line's words. Invalid UTF-8 is replaced as by
     /// [`String::from_utf8_lossy`]. Returns `None` for a line to skip: one without words, or
     /// whose first word starts with `#`.
+    ///
+    /// Kept out of line: the answer is then written straight into the caller's slot, where
+    /// inlined into a loop it was built aside and copied.
+    #[inline(never)]
     pub fn parse(
         &mut self,
         prog: &str,
         line: &[u8],
         names: &dyn Names,
     ) -> Option<Result<Action, CliError>> {
-        if let Some(action) = canonical_line(line, names) {
-            return Some(Ok(action));
+        // Each arm's answer is written where the caller wants it: an action is some 400
+        // bytes, and copying it would cost about as much as the rest of the fast path.
+        match canonical_line(line, names) {
+            Some(canonical) => Some(canonical.finish()),
+            None => self.parse_general(prog, line, names),
         }
-        self.parse_general(prog, line, names)
     }
 
-    /// [`RestoreLines::parse`] without the fast path.
+    /// [`RestoreLines::parse`] without the fast path (kept out of line, so that the fast
+    /// path's code stays small).
+    #[inline(never)]
     fn parse_general(
         &mut self,
         prog: &str,
@@ -148,26 +156,115 @@ impl RestoreLines {
     }
 }
 
-/// The fast path of [`RestoreLines::parse`] for a line in one of the shapes of
-/// [`parse_canonical`], split without the general tokenizer's vector: valid UTF-8 (invalid
-/// bytes would be replaced), at most eight words, none longer than 64 bytes (the tokenizer
-/// cuts only beyond 4096) and none of them `ipvsadm` (which the tokenizer drops). Such a
-/// line has the same words either way, so the answer is [`parse_canonical`]'s; `None`
-/// leaves the line to the general way.
-fn canonical_line(line: &[u8], names: &dyn Names) -> Option<Action> {
-    const MAX_WORDS: usize = 8;
-    const MAX_WORD: usize = 64;
+/// The fast path of [`RestoreLines::parse`]: a line of valid UTF-8 in one of the shapes of
+/// [`parse_canonical`], read word by word with [`LineWords`]. Such a line has the same words
+/// for the general tokenizer, so [`Canonical::finish`] gives the general way's answer;
+/// `None` leaves the line to the general way.
+pub(super) fn canonical_line<'v>(line: &'v [u8], names: &dyn Names) -> Option<Canonical<'v>> {
     let text = std::str::from_utf8(line).ok()?;
-    let mut words = [""; MAX_WORDS];
-    let mut n = 0;
-    for word in RawWords::new(text) {
-        if n == MAX_WORDS || word.len() > MAX_WORD || word == "ipvsadm" {
+    parse_canonical(&mut LineWords::new(text)?, names)
+}
+
+/// The words of a short line for the fast path. The line's bytes are read once, eight at a
+/// time, into a mask of its delimiters (see [`delimiter_mask`]); the words are then found in
+/// the mask without reading the line again. A line the fast path leaves has no `LineWords`:
+/// one longer than 63 bytes (so shorter than 8 bytes), or with a byte below `"` other
+/// than the four delimiters, such as the `!` of popt's argument expansion. Its words are
+/// then the general tokenizer's: none is long enough to be cut, and the caller refuses the
+/// word `ipvsadm` (which the tokenizer drops) where it takes any word ([`LineWords::value`]).
+pub(super) struct LineWords<'a> {
+    line: &'a str,
+    /// Bit `i` is set when byte `i` is a delimiter or lies beyond the end of the line.
+    delimiters: u64,
+    /// Where the next word is looked for.
+    at: u32,
+}
+
+impl<'a> LineWords<'a> {
+    /// The words of `line`, or `None` for a line the fast path leaves.
+    pub(crate) fn new(line: &'a str) -> Option<LineWords<'a>> {
+        Some(LineWords {
+            line,
+            delimiters: delimiter_mask(line.as_bytes())?,
+            at: 0,
+        })
+    }
+
+    /// The next word as bytes (for comparing with option names), `None` at the end.
+    pub(crate) fn word(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.next_span()?;
+        self.line.as_bytes().get(start..end)
+    }
+
+    /// The next word as a value popt takes as it is (one that does not start with `-`),
+    /// and that the general tokenizer keeps (not `ipvsadm`); else `None`.
+    pub(crate) fn value(&mut self) -> Option<&'a str> {
+        let (start, end) = self.next_span()?;
+        let word = self.line.get(start..end)?;
+        (!word.starts_with('-') && word != "ipvsadm").then_some(word)
+    }
+
+    /// Whether no word is left.
+    pub(crate) fn end(&self) -> bool {
+        !self.delimiters >> self.at == 0
+    }
+
+    /// The byte range of the next word.
+    fn next_span(&mut self) -> Option<(usize, usize)> {
+        let rest = !self.delimiters >> self.at;
+        if rest == 0 {
             return None;
         }
-        words[n] = word;
-        n += 1;
+        let start = self.at + rest.trailing_zeros();
+        // Bit 63 is beyond the line, so the word ends within the mask.
+        let len = (self.delimiters >> start).trailing_zeros();
+        self.at = start + len;
+        Some((start as usize, (start + len) as usize))
     }
-    parse_canonical(&words[..n], names)
+}
+
+/// The delimiter mask of [`LineWords`] for a line of 8 to 63 bytes, or `None`. Each group of
+/// eight bytes gives the bytes below `"` (delimiters, `!` and other control bytes) and the
+/// spaces by arithmetic on a `u64`; only a byte that is below `"` and not a space (often just
+/// the newline) is then looked at on its own.
+fn delimiter_mask(bytes: &[u8]) -> Option<u64> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+    let len = bytes.len();
+    if !(8..64).contains(&len) {
+        return None;
+    }
+    let (mut low, mut spaces) = (0u64, 0u64);
+    let mut i = 0;
+    while i < len {
+        // The last group overlaps the one before instead of reading past the end.
+        let at = i.min(len - 8);
+        let x = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+        // A byte below 0x22 (as ASCII: `| HIGH` keeps the subtraction within each byte).
+        let below = !(x | HIGH).wrapping_sub(ONES * 0x22) & !x & HIGH;
+        // A space: its byte of `y` is zero.
+        let y = x ^ (ONES * 0x20);
+        let space = !(((y & LOW7) + LOW7) | y) & HIGH;
+        low |= byte_bits(below) << at;
+        spaces |= byte_bits(space) << at;
+        i = at + 8;
+    }
+    let mut others = low & !spaces;
+    while others != 0 {
+        let i = others.trailing_zeros() as usize;
+        if !is_delimiter(bytes[i]) {
+            return None;
+        }
+        others &= others - 1;
+    }
+    Some(low | (!0 << len))
+}
+
+/// Gathers the top bit of each byte of `m` (all other bits clear) into the low eight bits,
+/// byte `k` to bit `k`.
+fn byte_bits(m: u64) -> u64 {
+    (m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// Empties a vector and returns it as a vector of another element type. For element types
@@ -343,7 +440,7 @@ mod tests {
                 answered += 1;
                 assert_eq!(
                     general.parse_general("ipvsadm", line.as_bytes(), &names),
-                    Some(Ok(fast)),
+                    Some(fast.finish()),
                     "{line:?}"
                 );
             }
@@ -353,7 +450,8 @@ mod tests {
             "-A -t 198.18.0.1:80 -s wlc\n",
             "-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1\n",
         ] {
-            assert!(canonical_line(line.as_bytes(), &names).is_some(), "{line}");
+            let fast = canonical_line(line.as_bytes(), &names).map(|c| c.finish());
+            assert!(matches!(fast, Some(Ok(_))), "{line}");
         }
     }
 }
