@@ -161,6 +161,7 @@ pub struct Endpoint {
 
 /// Parses `host[:port]`, `[v6]:port`, or a bare IPv6 address (spec 7.1). `proto` is the
 /// protocol used for service-name ports; without one, names do not resolve.
+#[inline]
 pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
     match plain_v4_endpoint(s.as_bytes()) {
         Some(ep) => Some(ep),
@@ -172,50 +173,54 @@ pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Op
 /// bytes without leading zeros (`inet_aton` reads those as octal), then nothing or a colon
 /// and a decimal port of one to five digits up to 65535. The general way gives the same
 /// result for such text, without a name lookup.
+#[inline]
 fn plain_v4_endpoint(s: &[u8]) -> Option<Endpoint> {
-    let mut octets = [0u8; 4];
-    let mut rest = s;
-    for (k, octet) in octets.iter_mut().enumerate() {
-        let (v, len) = leading_digits(rest, 3);
+    let mut addr = 0u32;
+    let mut i = 0;
+    for k in 0..4 {
         // One to three digits, no leading zero (octal for inet_aton), at most 255.
-        if len == 0 || (len > 1 && rest[0] == b'0') || v > 255 {
+        let (v, len) = leading_digits(s, i, 3);
+        if len == 0 || v > 255 || (len > 1 && s[i] == b'0') {
             return None;
         }
-        *octet = v as u8;
-        rest = &rest[len..];
+        addr = addr << 8 | v;
+        i += len;
         if k < 3 {
-            rest = rest.strip_prefix(b".")?;
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
         }
     }
-    let port = match rest {
-        [] => None,
-        [b':', digits @ ..] => {
+    let port = match s.get(i) {
+        None => None,
+        Some(b':') => {
             // One to five digits (leading zeros allowed, as strtol reads them), to 65535.
-            let (v, len) = leading_digits(digits, 5);
-            if len == 0 || len != digits.len() || v > 65535 {
+            let (v, len) = leading_digits(s, i + 1, 5);
+            if len == 0 || i + 1 + len != s.len() || v > 65535 {
                 return None;
             }
             Some(v as u16)
         }
-        _ => return None,
+        Some(_) => return None,
     };
     Some(Endpoint {
-        addr: IpAddr::V4(Ipv4Addr::from(octets)),
+        addr: IpAddr::V4(Ipv4Addr::from(addr)),
         port,
     })
 }
 
-/// The value of the decimal digits at the start of `s`, and how many there are, reading at
+/// The value of the decimal digits of `s` from `at`, and how many there are, reading at
 /// most `max` of them (a further digit is left for the caller to reject).
 #[inline]
-fn leading_digits(s: &[u8], max: usize) -> (u32, usize) {
+fn leading_digits(s: &[u8], at: usize, max: usize) -> (u32, usize) {
     let mut v = 0u32;
     let mut len = 0;
-    for &b in s.iter().take(max) {
-        if !b.is_ascii_digit() {
-            break;
+    while len < max {
+        match s.get(at + len) {
+            Some(&b) if b.is_ascii_digit() => v = v * 10 + u32::from(b - b'0'),
+            _ => break,
         }
-        v = v * 10 + u32::from(b - b'0');
         len += 1;
     }
     (v, len)
