@@ -168,10 +168,11 @@ pub(super) fn canonical_line<'v>(line: &'v [u8], names: &dyn Names) -> Option<Ca
 /// The words of a short line for the fast path. The line's bytes are read once, eight at a
 /// time, into a mask of its delimiters (see [`delimiter_mask`]); the words are then found in
 /// the mask without reading the line again. A line the fast path leaves has no `LineWords`:
-/// one longer than 63 bytes (so shorter than 8 bytes), or with a byte below `"` other
-/// than the four delimiters, such as the `!` of popt's argument expansion. Its words are
-/// then the general tokenizer's: none is long enough to be cut, and the caller refuses the
-/// word `ipvsadm` (which the tokenizer drops) where it takes any word ([`LineWords::value`]).
+/// one longer than 63 bytes or shorter than 8 (a final newline not counted), or with a byte
+/// below `"` other than the four delimiters, such as the `!` of popt's argument expansion.
+/// The words are then the general tokenizer's: none is long enough to be cut, and the
+/// caller refuses the word `ipvsadm` (which the tokenizer drops) where it takes any word
+/// ([`LineWords::value`]).
 pub(super) struct LineWords<'a> {
     line: &'a str,
     /// Bit `i` is set when byte `i` is a delimiter or lies beyond the end of the line.
@@ -182,7 +183,7 @@ pub(super) struct LineWords<'a> {
 
 impl<'a> LineWords<'a> {
     /// The words of `line`, or `None` for a line the fast path leaves.
-    pub(crate) fn new(line: &'a str) -> Option<LineWords<'a>> {
+    pub(super) fn new(line: &'a str) -> Option<LineWords<'a>> {
         Some(LineWords {
             line,
             delimiters: delimiter_mask(line.as_bytes())?,
@@ -191,25 +192,28 @@ impl<'a> LineWords<'a> {
     }
 
     /// The next word as bytes (for comparing with option names), `None` at the end.
-    pub(crate) fn word(&mut self) -> Option<&'a [u8]> {
+    #[inline]
+    pub(super) fn word(&mut self) -> Option<&'a [u8]> {
         let (start, end) = self.next_span()?;
         self.line.as_bytes().get(start..end)
     }
 
     /// The next word as a value popt takes as it is (one that does not start with `-`),
     /// and that the general tokenizer keeps (not `ipvsadm`); else `None`.
-    pub(crate) fn value(&mut self) -> Option<&'a str> {
+    #[inline]
+    pub(super) fn value(&mut self) -> Option<&'a str> {
         let (start, end) = self.next_span()?;
         let word = self.line.get(start..end)?;
         (!word.starts_with('-') && word != "ipvsadm").then_some(word)
     }
 
     /// Whether no word is left.
-    pub(crate) fn end(&self) -> bool {
+    pub(super) fn end(&self) -> bool {
         !self.delimiters >> self.at == 0
     }
 
     /// The byte range of the next word.
+    #[inline]
     fn next_span(&mut self) -> Option<(usize, usize)> {
         let rest = !self.delimiters >> self.at;
         if rest == 0 {
@@ -223,19 +227,21 @@ impl<'a> LineWords<'a> {
     }
 }
 
-/// The delimiter mask of [`LineWords`] for a line of 8 to 63 bytes, or `None`. Each group of
-/// eight bytes gives the bytes below `"` (delimiters, `!` and other control bytes) and the
-/// spaces by arithmetic on a `u64`; only a byte that is below `"` and not a space (often just
-/// the newline) is then looked at on its own.
-fn delimiter_mask(bytes: &[u8]) -> Option<u64> {
+/// The delimiter mask of [`LineWords`] for a line of 8 to 63 bytes (not counting a final
+/// newline), or `None`. Each group of eight bytes gives the bytes below `"` (delimiters, `!`
+/// and other control bytes) and the spaces by arithmetic on a `u64`; only when there is a
+/// byte below `"` other than a space (a TAB, say) is the line looked at byte by byte.
+fn delimiter_mask(line: &[u8]) -> Option<u64> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+    // The newline that ends most lines is a delimiter like the end of the line.
+    let bytes = line.strip_suffix(b"\n").unwrap_or(line);
     let len = bytes.len();
     if !(8..64).contains(&len) {
         return None;
     }
-    let (mut low, mut spaces) = (0u64, 0u64);
+    let (mut low, mut others) = (0u64, 0u64);
     let mut i = 0;
     while i < len {
         // The last group overlaps the one before instead of reading past the end.
@@ -247,16 +253,11 @@ fn delimiter_mask(bytes: &[u8]) -> Option<u64> {
         let y = x ^ (ONES * 0x20);
         let space = !(((y & LOW7) + LOW7) | y) & HIGH;
         low |= byte_bits(below) << at;
-        spaces |= byte_bits(space) << at;
+        others |= below & !space;
         i = at + 8;
     }
-    let mut others = low & !spaces;
-    while others != 0 {
-        let i = others.trailing_zeros() as usize;
-        if !is_delimiter(bytes[i]) {
-            return None;
-        }
-        others &= others - 1;
+    if others != 0 && !bytes.iter().all(|&b| b >= b'"' || is_delimiter(b)) {
+        return None;
     }
     Some(low | (!0 << len))
 }
@@ -363,6 +364,57 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert_eq!(w[0].len(), 4095);
         assert_eq!(w[1], "é");
+    }
+
+    /// The delimiter mask against a byte-by-byte reading, on generated lines of every length
+    /// around the limits, with every kind of byte below `"`, and bytes above ASCII.
+    #[test]
+    fn delimiter_mask_agrees_with_the_bytes() {
+        let plain: [&[u8]; 10] = [
+            b" ",
+            b" ",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\"",
+            b"a",
+            b"1",
+            b"-",
+            "é".as_bytes(),
+        ];
+        let odd: [&[u8]; 4] = [b"!", b"\x0b", b"\0", b"\x1f"];
+        let mut rng = super::super::rng::XorShift::new(0x2545_f491_4f6c_dd1d);
+        let mut masks = 0;
+        for round in 0..50_000 {
+            let mut line = Vec::new();
+            let len = round % 70;
+            while line.len() < len {
+                if rng.below(100) == 0 {
+                    line.extend_from_slice(odd[rng.below(odd.len())]);
+                } else {
+                    line.extend_from_slice(plain[rng.below(plain.len())]);
+                }
+            }
+            let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
+            let expected = if !(8..64).contains(&bytes.len())
+                || bytes.iter().any(|&b| b < b'"' && !is_delimiter(b))
+            {
+                None
+            } else {
+                Some((0..64).fold(0u64, |m, i| match bytes.get(i) {
+                    Some(&b) if !is_delimiter(b) => m,
+                    _ => m | 1 << i,
+                }))
+            };
+            assert_eq!(delimiter_mask(&line), expected, "{line:?}");
+            masks += usize::from(expected.is_some());
+        }
+        assert!(masks > 1_000, "{masks}");
+        // Lines without a space, whose odd bytes only the arithmetic finds; a CR and the
+        // final newline.
+        assert_eq!(delimiter_mask(b"-A\t-t\t1.2.3.4:80\t-s\tw!c"), None);
+        assert_eq!(delimiter_mask(b"-C\x0b-n-n-n-n"), None);
+        assert_eq!(delimiter_mask(b"-C\t-n-n-n-n\r\n"), Some(!0 << 11 | 1 << 2));
     }
 
     /// The byte-level fast path against the general way, on generated lines: other
