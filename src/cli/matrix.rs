@@ -182,7 +182,8 @@ pub const TUNNEL_MATRIX: [(usize, &str); 4] = [
 
 /// Checks a set of given option slots against one column of a table. `rows` yields
 /// `(slot, row)` pairs in precedence order; `what` completes the messages (`'add-service'
-/// command`, `'gue' tunnel type`).
+/// command`, `'gue' tunnel type`). Out of line: it only runs for a line with an error.
+#[inline(never)]
 fn check<'a>(
     rows: impl Iterator<Item = (usize, &'a str)>,
     column: usize,
@@ -305,7 +306,9 @@ impl Masks {
     }
 }
 
-/// Checks the given option slots (a bit per slot) against a command's column.
+/// Checks the given option slots (a bit per slot) against a command's column. Inlined, so
+/// that for a known command the masks are constants.
+#[inline]
 pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
     if COMMAND_MASKS[cmd.column()].allow(given) {
         return Ok(());
@@ -319,6 +322,7 @@ pub fn check_command(cmd: Command, given: u64) -> Result<(), String> {
 }
 
 /// Checks the given tunnel option slots against a tunnel type's column (0 ipip, 1 gue, 2 gre).
+#[inline]
 pub fn check_tunnel(tun_type: usize, given: u64) -> Result<(), String> {
     // Only the tunnel slots count; the masks cover nothing else.
     if TUNNEL_MASKS[tun_type].allow(given) {
