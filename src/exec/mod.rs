@@ -20,10 +20,6 @@ use errors::Op;
 /// Where `-L -c` reads the connection table.
 pub const PROC_CONN: &str = "/proc/net/ip_vs_conn";
 
-/// Restore keeps at most this many parsed changes before sending them, so memory stays
-/// flat however long the input is.
-const RESTORE_CHUNK: usize = 2048;
-
 /// What an action asks of the caller afterwards.
 enum Flow {
     /// Carry on (in restore: with the next line); the status of this step.
@@ -135,12 +131,6 @@ struct Session {
     info: Option<Info>,
     names: SystemNames,
     prog: String,
-}
-
-/// A change waiting in a restore batch, with the command it came from.
-struct Pending {
-    changes: Vec<Change>,
-    ops: Vec<Op>,
 }
 
 impl Session {
@@ -292,6 +282,12 @@ impl Session {
     }
 
     /// Restore; with `flush_first`, the table is cleared first (in the same batch).
+    ///
+    /// Each change is queued on the client as soon as its line is parsed and goes out with
+    /// the next full datagram; `ops` keeps the command of every change still waiting for
+    /// its outcome, oldest first, so that each failure is worded for its own line. Before
+    /// anything else is printed or done (a bad line, a listing), the queue is sent and its
+    /// failures reported, so messages keep the order of the lines.
     fn restore_from(
         &mut self,
         stdin: &mut dyn BufRead,
@@ -301,16 +297,13 @@ impl Session {
         if let Err(s) = self.client(io) {
             return s;
         }
-        let mut pending = Pending {
-            changes: Vec::with_capacity(RESTORE_CHUNK),
-            ops: Vec::with_capacity(RESTORE_CHUNK),
-        };
-        if flush_first {
-            pending.changes.push(Change::Flush);
-            pending.ops.push(Op::Other);
-        }
+        let mut ops = Vec::new();
         // D4: 0 only when every line succeeded, else the status of the first failure.
         let mut status = 0;
+        if flush_first {
+            let queued = self.queue(&Change::Flush, Op::Other, &mut ops, io);
+            first_failure(&mut status, queued);
+        }
         let mut line = Vec::new();
         let mut lines = cli::RestoreLines::new();
         loop {
@@ -323,8 +316,8 @@ impl Session {
                 None => continue,
                 Some(Ok(a)) => a,
                 Some(Err(e)) => {
-                    let flushed = self.flush(&mut pending, io);
-                    first_failure(&mut status, flushed);
+                    let sent = self.send_queued(&mut ops, io);
+                    first_failure(&mut status, sent);
                     let _ = io.err.write_all(e.message.as_bytes());
                     match e.kind {
                         ErrorKind::Popt => {
@@ -341,17 +334,13 @@ impl Session {
             let action = match into_change(action) {
                 Step::Other(other) => other,
                 Step::Change((change, op)) => {
-                    pending.changes.push(change);
-                    pending.ops.push(op);
-                    if pending.changes.len() >= RESTORE_CHUNK {
-                        let flushed = self.flush(&mut pending, io);
-                        first_failure(&mut status, flushed);
-                    }
+                    let queued = self.queue(&change, op, &mut ops, io);
+                    first_failure(&mut status, queued);
                     continue;
                 }
             };
-            let flushed = self.flush(&mut pending, io);
-            first_failure(&mut status, flushed);
+            let sent = self.send_queued(&mut ops, io);
+            first_failure(&mut status, sent);
             match self.execute(action, io) {
                 Flow::Next(s) => first_failure(&mut status, s),
                 Flow::Stop(s) => {
@@ -360,46 +349,64 @@ impl Session {
                 }
             }
         }
-        let flushed = self.flush(&mut pending, io);
-        first_failure(&mut status, flushed);
+        let sent = self.send_queued(&mut ops, io);
+        first_failure(&mut status, sent);
         status
     }
 
-    /// Sends the pending changes as batches; prints each failure's message in line order and
-    /// returns the status of the first failure (0 if none).
-    fn flush(&mut self, pending: &mut Pending, io: &mut Streams<'_>) -> i32 {
-        if pending.changes.is_empty() {
+    /// Queues one restore change (its command in `ops`); when that fills and sends a
+    /// datagram, prints the failures among its outcomes. Returns the status of the first
+    /// failure reported (0 if none).
+    fn queue(&mut self, change: &Change, op: Op, ops: &mut Vec<Op>, io: &mut Streams<'_>) -> i32 {
+        let client = match self.client(io) {
+            Ok(c) => c,
+            Err(s) => return s,
+        };
+        ops.push(op);
+        let sent = client.queue(change);
+        report(client, sent, ops, io)
+    }
+
+    /// Sends the queued restore changes and prints their failures in line order; returns
+    /// the status of the first failure (0 if none).
+    fn send_queued(&mut self, ops: &mut Vec<Op>, io: &mut Streams<'_>) -> i32 {
+        if ops.is_empty() {
             return 0;
         }
         let client = match self.client(io) {
             Ok(c) => c,
-            Err(s) => {
-                pending.changes.clear();
-                pending.ops.clear();
-                return s;
-            }
+            Err(s) => return s,
         };
-        let mut status = 0;
-        let outcome = client.apply_batch(&pending.changes);
-        // Emptied, not replaced: the next batch reuses the room (a chunk is ~800 KiB).
-        pending.changes.clear();
-        match outcome {
-            Ok(results) => {
-                for (r, &op) in results.iter().zip(&pending.ops) {
-                    if let Err(e) = r {
-                        io.error_line(&errors::for_error(op, e));
-                        first_failure(&mut status, 255);
-                    }
-                }
-            }
-            Err(e) => {
-                io.error_line(&errors::for_error(Op::Other, &e));
-                status = 255;
-            }
-        }
-        pending.ops.clear();
-        status
+        let sent = client.send_queued();
+        report(client, sent, ops, io)
     }
+}
+
+/// Prints the failures among the outcomes the client has for the oldest of `ops` and
+/// drops those; `sent` is how sending went (a socket failure loses the changes in flight).
+fn report(
+    client: &mut Client,
+    sent: Result<(), netlink::Error>,
+    ops: &mut Vec<Op>,
+    io: &mut Streams<'_>,
+) -> i32 {
+    let mut status = 0;
+    let mut answered = 0;
+    for outcome in client.outcomes() {
+        if let Err(e) = outcome {
+            let op = ops.get(answered).copied().unwrap_or(Op::Other);
+            io.error_line(&errors::for_error(op, &e));
+            first_failure(&mut status, 255);
+        }
+        answered += 1;
+    }
+    ops.drain(..answered.min(ops.len()));
+    if let Err(e) = sent {
+        io.error_line(&errors::for_error(Op::Other, &e));
+        first_failure(&mut status, 255);
+        ops.clear();
+    }
+    status
 }
 
 fn first_failure(status: &mut i32, s: i32) {

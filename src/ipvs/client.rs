@@ -120,23 +120,45 @@ impl Transport for Socket {
 }
 
 /// A connection to the kernel's IPVS: owns one socket and the family id.
+///
+/// Changes can go one at a time ([`Client::apply`]), as a slice ([`Client::apply_batch`]),
+/// or as a stream: [`Client::queue`] encodes each change straight into the next datagram and
+/// sends it when it is full, [`Client::send_queued`] sends the rest, and
+/// [`Client::outcomes`] hands back each sent change's outcome in queueing order. Nothing
+/// but the datagram being filled is held, however many changes pass through.
 #[derive(Debug)]
 pub struct Client<T: Transport = Socket> {
     sock: T,
     family: u16,
     seq: u32,
+    /// The datagram being built: requests, or queued changes not yet sent.
     tx: Vec<u8>,
+    /// How many changes `tx` holds, and the sequence number of the first.
+    queued: usize,
+    first_queued: u32,
+    /// Replies to the datagram in flight, by position (reused between datagrams).
+    window: Vec<Option<Result<(), Error>>>,
+    /// Outcomes of sent changes not taken yet, in queueing order.
+    done: Vec<Result<(), Error>>,
 }
 
 impl<T: Transport> Client<T> {
-    /// A client over an already set-up transport whose IPVS family id is known.
-    pub fn with_transport(sock: T, family: u16) -> Client<T> {
+    fn assemble(sock: T, family: u16, seq: u32) -> Client<T> {
         Client {
             sock,
             family,
-            seq: 1,
+            seq,
             tx: Vec::with_capacity(BATCH_BYTES + 4096),
+            queued: 0,
+            first_queued: 0,
+            window: Vec::new(),
+            done: Vec::new(),
         }
+    }
+
+    /// A client over an already set-up transport whose IPVS family id is known.
+    pub fn with_transport(sock: T, family: u16) -> Client<T> {
+        Client::assemble(sock, family, 1)
     }
 }
 
@@ -149,12 +171,7 @@ impl Client<Socket> {
             .map(|d| d.as_secs() as u32)
             .unwrap_or(1);
         let family = netlink::resolve_family(&mut sock, IPVS_GENL_NAME, seq)?;
-        Ok(Client {
-            sock,
-            family,
-            seq: seq.wrapping_add(1),
-            tx: Vec::with_capacity(BATCH_BYTES + 4096),
-        })
+        Ok(Client::assemble(sock, family, seq.wrapping_add(1)))
     }
 }
 
@@ -174,57 +191,85 @@ impl<T: Transport> Client<T> {
     /// same order. The kernel carries on after a failed change, as separate requests would.
     /// The outer error is a failure of the socket itself.
     pub fn apply_batch(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
-        let mut results: Vec<Option<Result<(), Error>>> = Vec::with_capacity(changes.len());
-        results.resize_with(changes.len(), || None);
-        let mut start = 0;
-        while start < changes.len() {
-            self.tx.clear();
-            let first_seq = self.seq.wrapping_add(1);
-            let mut end = start;
-            while end < changes.len() && (end == start || self.tx.len() < BATCH_BYTES) {
-                let seq = self.next_seq();
-                let c = &changes[end];
-                push_genl_request(
-                    &mut self.tx,
-                    self.family,
-                    NLM_F_REQUEST | NLM_F_ACK,
-                    seq,
-                    c.cmd(),
-                    IPVS_GENL_VERSION,
-                    |w| c.encode(w),
-                );
-                end += 1;
-            }
-            self.sock.send(&self.tx)?;
-            let mut pending = end - start;
-            while pending > 0 {
-                let window = &mut results[start..end];
-                self.sock.recv_many(Expect::Acks, &mut |data| {
-                    for m in Messages::new(data) {
-                        let m = m?;
-                        let idx = m.seq.wrapping_sub(first_seq) as usize;
-                        if idx >= window.len() || window[idx].is_some() {
-                            continue;
-                        }
-                        let outcome = match m.reply()? {
-                            Reply::Ack => Ok(()),
-                            Reply::Error { errno, ext_ack } => {
-                                Err(Error::Kernel { errno, ext_ack })
-                            }
-                            _ => continue,
-                        };
-                        window[idx] = Some(outcome);
-                        pending -= 1;
-                    }
-                    Ok(())
-                })?;
-            }
-            start = end;
+        self.send_queued()?;
+        let before = self.done.len();
+        for c in changes {
+            self.queue(c)?;
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or(Err(Error::Malformed("no reply"))))
-            .collect())
+        self.send_queued()?;
+        Ok(self.done.split_off(before))
+    }
+
+    /// Encodes a change into the datagram being filled, with its own sequence number and
+    /// `NLM_F_ACK`; once the datagram holds [`BATCH_BYTES`], sends it and waits for every
+    /// reply. An error is a failure of the socket itself: the changes of that datagram are
+    /// dropped without outcomes.
+    pub fn queue(&mut self, change: &Change) -> Result<(), Error> {
+        let seq = self.next_seq();
+        if self.queued == 0 {
+            self.tx.clear();
+            self.first_queued = seq;
+        }
+        push_genl_request(
+            &mut self.tx,
+            self.family,
+            NLM_F_REQUEST | NLM_F_ACK,
+            seq,
+            change.cmd(),
+            IPVS_GENL_VERSION,
+            |w| change.encode(w),
+        );
+        self.queued += 1;
+        if self.tx.len() >= BATCH_BYTES {
+            self.send_queued()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the queued changes, if any, and waits for their replies, which then wait in
+    /// [`Client::outcomes`].
+    pub fn send_queued(&mut self) -> Result<(), Error> {
+        let count = std::mem::take(&mut self.queued);
+        if count == 0 {
+            return Ok(());
+        }
+        let first_seq = self.first_queued;
+        self.window.clear();
+        self.window.resize_with(count, || None);
+        self.sock.send(&self.tx)?;
+        let window = &mut self.window;
+        let mut pending = count;
+        while pending > 0 {
+            self.sock.recv_many(Expect::Acks, &mut |data| {
+                for m in Messages::new(data) {
+                    let m = m?;
+                    let idx = m.seq.wrapping_sub(first_seq) as usize;
+                    if idx >= window.len() || window[idx].is_some() {
+                        continue;
+                    }
+                    let outcome = match m.reply()? {
+                        Reply::Ack => Ok(()),
+                        Reply::Error { errno, ext_ack } => Err(Error::Kernel { errno, ext_ack }),
+                        _ => continue,
+                    };
+                    window[idx] = Some(outcome);
+                    pending -= 1;
+                }
+                Ok(())
+            })?;
+        }
+        self.done.extend(
+            self.window
+                .drain(..)
+                .map(|r| r.unwrap_or(Err(Error::Malformed("no reply")))),
+        );
+        Ok(())
+    }
+
+    /// The outcomes of the changes sent so far and not taken yet, oldest first: one per
+    /// queued change, `Err` with the kernel's errno for a change it refused.
+    pub fn outcomes(&mut self) -> std::vec::Drain<'_, Result<(), Error>> {
+        self.done.drain(..)
     }
 
     /// Sends a request and collects the data messages of its reply: a dump (`dump`) ends at
@@ -236,6 +281,8 @@ impl<T: Transport> Client<T> {
         attrs: impl Fn(&mut AttrWriter<'_>),
         mut each: impl FnMut(&[u8], &mut Vec<R>) -> Result<(), Error>,
     ) -> Result<Vec<R>, Error> {
+        // Queued changes go first, so the request sees them applied.
+        self.send_queued()?;
         let mut out = Vec::new();
         for _ in 0..DUMP_RETRIES {
             out.clear();
@@ -570,6 +617,60 @@ mod tests {
                 "sequence numbers run on"
             );
         }
+    }
+
+    #[test]
+    fn queued_changes_stream_out_a_full_datagram_at_a_time() {
+        // The kernel refuses every change whose sequence number is a multiple of 5.
+        let mut c = client(|r| vec![ack(r.seq, if r.seq % 5 == 0 { libc_eexist() } else { 0 })]);
+        let mut outcomes = Vec::new();
+        let mut sent_before = Vec::new();
+        for port in 0..2000 {
+            c.queue(&add(port)).unwrap();
+            let new: Vec<_> = c.outcomes().collect();
+            if !new.is_empty() {
+                // A whole datagram was answered: every change queued so far.
+                sent_before.push(port);
+                assert_eq!(outcomes.len() + new.len(), usize::from(port) + 1);
+            }
+            outcomes.extend(new);
+        }
+        assert!(sent_before.len() > 1, "2000 changes fill several datagrams");
+        let datagrams = c.sock.sent_datagrams;
+        c.send_queued().unwrap();
+        c.send_queued().unwrap();
+        assert_eq!(c.sock.sent_datagrams, datagrams + 1, "the rest goes once");
+        outcomes.extend(c.outcomes());
+        assert_eq!(outcomes.len(), 2000);
+        for (r, req) in outcomes.iter().zip(&c.sock.requests) {
+            assert_eq!(r.is_err(), req.seq % 5 == 0, "seq {}", req.seq);
+        }
+    }
+
+    #[test]
+    fn queued_changes_go_out_before_any_other_request() {
+        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        for port in 0..3 {
+            c.queue(&add(port)).unwrap();
+        }
+        assert_eq!(c.sock.sent_datagrams, 0, "three small changes wait");
+        let key = ServiceKey::Fwmark {
+            family: crate::ipvs::Family::Inet,
+            mark: 9,
+        };
+        assert!(c.dests(&key).unwrap().is_empty());
+        let cmds: Vec<u8> = c.sock.requests.iter().map(|r| r.cmd).collect();
+        assert_eq!(
+            cmds,
+            [
+                IPVS_CMD_NEW_SERVICE,
+                IPVS_CMD_NEW_SERVICE,
+                IPVS_CMD_NEW_SERVICE,
+                IPVS_CMD_GET_DEST
+            ]
+        );
+        assert_eq!(c.sock.sent_datagrams, 2);
+        assert_eq!(c.outcomes().filter(Result::is_ok).count(), 3);
     }
 
     #[test]
