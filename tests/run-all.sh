@@ -8,7 +8,10 @@
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
 #      and through ours, byte for byte) with the runner's self-test, and the data-plane
-#      scenarios (real packets through IPVS between network namespaces).
+#      scenarios (real packets through IPVS between network namespaces),
+#   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
+#      are printed for the record and never judged; the stage fails only if the two
+#      implementations' listings or saves of the benchmark table differ.
 # Exits non-zero when anything fails. Timings are printed per stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,8 +43,11 @@ tests/vm/expecttest.sh || failed+=("deviations")
 stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
 
+stage "benchmark (figures only: no time is asserted)"
+tests/bench/run.sh || failed+=("benchmark listings")
+
 stage "done"
-total=6
+total=7
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
