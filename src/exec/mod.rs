@@ -306,11 +306,17 @@ impl Session {
         }
         let mut line = Vec::new();
         let mut lines = cli::RestoreLines::new();
+        let mut input = Input::new(stdin);
         loop {
-            line.clear();
-            match stdin.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
+            // What came before is applied (and its failures printed) before restore waits
+            // for more input, as when each line is a request of its own: a producer that
+            // writes a line and waits sees it take effect.
+            let more = input.line(&mut line, &mut || {
+                let sent = self.send_queued(&mut ops, io);
+                first_failure(&mut status, sent);
+            });
+            if !more {
+                break;
             }
             let action = match lines.parse(&self.prog, &line, &self.names) {
                 None => continue,
@@ -409,6 +415,52 @@ fn report(
     status
 }
 
+/// Restore's standard input, a line at a time, knowing when its reader has nothing left
+/// buffered: the next read may then wait for the producer.
+struct Input<'a> {
+    src: &'a mut dyn BufRead,
+    /// Everything the reader had buffered has been taken.
+    drained: bool,
+}
+
+impl<'a> Input<'a> {
+    fn new(src: &'a mut dyn BufRead) -> Input<'a> {
+        Input { src, drained: true }
+    }
+
+    /// Reads the next line into `line` (replacing its contents; the newline is kept, and a
+    /// last line may lack one). Calls `before_read` first whenever the reader's buffer is
+    /// used up, since the read that follows may wait. Returns false at the end of the input
+    /// or on a read error (a line cut short by the error is dropped).
+    fn line(&mut self, line: &mut Vec<u8>, before_read: &mut dyn FnMut()) -> bool {
+        line.clear();
+        loop {
+            if self.drained {
+                before_read();
+            }
+            let available = match self.src.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            };
+            if available.is_empty() {
+                self.drained = true;
+                return !line.is_empty();
+            }
+            let (taken, complete) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            line.extend_from_slice(&available[..taken]);
+            self.drained = taken == available.len();
+            self.src.consume(taken);
+            if complete {
+                return true;
+            }
+        }
+    }
+}
+
 fn first_failure(status: &mut i32, s: i32) {
     if *status == 0 {
         *status = s;
@@ -482,5 +534,66 @@ fn open_client() -> Result<(Client, Info), netlink::Error> {
                 .unwrap_or(false);
             if loaded { attempt() } else { Err(first) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out its chunks one `fill_buf` at a time, like a pipe whose
+    /// producer writes now and then, and logs each read.
+    struct Chunks {
+        chunks: std::collections::VecDeque<&'static [u8]>,
+        current: &'static [u8],
+        log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    }
+
+    impl std::io::Read for Chunks {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            unreachable!("restore reads through fill_buf")
+        }
+    }
+
+    impl BufRead for Chunks {
+        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+            if self.current.is_empty() {
+                self.current = self.chunks.pop_front().unwrap_or(b"");
+                self.log.borrow_mut().push("read".into());
+            }
+            Ok(self.current)
+        }
+        fn consume(&mut self, n: usize) {
+            self.current = &self.current[n..];
+        }
+    }
+
+    #[test]
+    fn restore_input_says_before_each_read_that_may_wait() {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let mut src = Chunks {
+            chunks: [&b"one\ntwo\nthr"[..], b"ee\n", b"four"]
+                .into_iter()
+                .collect(),
+            current: b"",
+            log: log.clone(),
+        };
+        let mut input = Input::new(&mut src);
+        let mut line = Vec::new();
+        let mut before = || log.borrow_mut().push("flush".into());
+        while input.line(&mut line, &mut before) {
+            log.borrow_mut()
+                .push(String::from_utf8_lossy(&line).into_owned());
+        }
+        assert_eq!(
+            *log.borrow(),
+            [
+                // The first chunk's whole lines; the cut third line needs a read, and
+                // what came before goes out first.
+                "flush", "read", "one\n", "two\n", "flush", "read", "three\n",
+                // A last line without a newline ends at the end of the input.
+                "flush", "read", "flush", "read", "four", "flush", "read"
+            ]
+        );
     }
 }
