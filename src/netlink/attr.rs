@@ -48,11 +48,20 @@ impl<'a> AttrWriter<'a> {
     #[inline]
     pub fn fixed<const N: usize>(&mut self, kind: u16, payload: [u8; N]) -> &mut Self {
         const { assert!(N <= 16) };
-        let mut a = [0u8; NLA_HDRLEN + 16];
-        a[..2].copy_from_slice(&((NLA_HDRLEN + N) as u16).to_ne_bytes());
-        a[2..4].copy_from_slice(&kind.to_ne_bytes());
-        a[NLA_HDRLEN..NLA_HDRLEN + N].copy_from_slice(&payload);
-        self.buf.extend_from_slice(&a[..align(NLA_HDRLEN + N)]);
+        if N <= 4 {
+            // The common u8/u16/u32 case: eight bytes, built in a register.
+            let mut a = [0u8; NLA_HDRLEN + 4];
+            a[..2].copy_from_slice(&((NLA_HDRLEN + N) as u16).to_ne_bytes());
+            a[2..4].copy_from_slice(&kind.to_ne_bytes());
+            a[NLA_HDRLEN..NLA_HDRLEN + N].copy_from_slice(&payload);
+            self.buf.extend_from_slice(&a);
+        } else {
+            let mut a = [0u8; NLA_HDRLEN + 16];
+            a[..2].copy_from_slice(&((NLA_HDRLEN + N) as u16).to_ne_bytes());
+            a[2..4].copy_from_slice(&kind.to_ne_bytes());
+            a[NLA_HDRLEN..NLA_HDRLEN + N].copy_from_slice(&payload);
+            self.buf.extend_from_slice(&a[..align(NLA_HDRLEN + N)]);
+        }
         self
     }
     /// A u8 attribute.
@@ -77,6 +86,17 @@ impl<'a> AttrWriter<'a> {
     }
     /// A NUL-terminated string attribute.
     pub fn str(&mut self, kind: u16, s: &str) -> &mut Self {
+        const SHORT: usize = 15;
+        if s.len() <= SHORT {
+            // Scheduler and engine names: header, text, NUL and padding in one copy.
+            let mut a = [0u8; NLA_HDRLEN + SHORT + 1];
+            let len = NLA_HDRLEN + s.len() + 1;
+            a[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+            a[2..4].copy_from_slice(&kind.to_ne_bytes());
+            a[NLA_HDRLEN..NLA_HDRLEN + s.len()].copy_from_slice(s.as_bytes());
+            self.buf.extend_from_slice(&a[..align(len)]);
+            return self;
+        }
         self.header(kind, s.len() + 1);
         self.buf.extend_from_slice(s.as_bytes());
         self.buf.push(0);
@@ -85,17 +105,14 @@ impl<'a> AttrWriter<'a> {
     }
     /// Opens a nested attribute (flagged `NLA_F_NESTED`, as libnl does).
     pub fn begin_nested(&mut self, kind: u16) -> Nest {
-        let at = self.buf.len();
-        self.buf.extend_from_slice(&[0, 0]);
-        self.buf
-            .extend_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
-        Nest(at)
+        self.begin_plain_nest(kind | NLA_F_NESTED)
     }
     /// Opens a nested attribute without the `NLA_F_NESTED` flag, as the kernel writes them.
     pub fn begin_plain_nest(&mut self, kind: u16) -> Nest {
         let at = self.buf.len();
-        self.buf.extend_from_slice(&[0, 0]);
-        self.buf.extend_from_slice(&kind.to_ne_bytes());
+        let [k0, k1] = kind.to_ne_bytes();
+        // The length (0 for now) is fixed by `end_nested`.
+        self.buf.extend_from_slice(&[0, 0, k0, k1]);
         Nest(at)
     }
     /// Closes a nested attribute, fixing its length.
@@ -228,6 +245,45 @@ mod tests {
         let inner: Vec<_> = attrs[1].nested().collect::<Result<_, _>>().unwrap();
         assert_eq!(inner[0].string().unwrap(), "rr");
         assert_eq!(inner[1].be16().unwrap(), 80);
+    }
+
+    #[test]
+    fn strings_and_fixed_payloads_of_every_size_are_laid_out_alike() {
+        // Header, payload (a string with its NUL), zero padding to four bytes: written out
+        // the long way, for every length either side of the short-string and small-payload
+        // paths.
+        fn expected(kind: u16, payload: &[u8]) -> Vec<u8> {
+            let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
+            v.extend_from_slice(&kind.to_ne_bytes());
+            v.extend_from_slice(payload);
+            v.resize(align(v.len()), 0);
+            v
+        }
+        for len in 0..40 {
+            let text: String = "abcdefghijklmnopqrstuvwxyz0123456789ABCD"[..len].to_string();
+            let mut buf = vec![0xee; 4];
+            AttrWriter::new(&mut buf).str(7, &text);
+            let mut with_nul = text.clone().into_bytes();
+            with_nul.push(0);
+            assert_eq!(buf[4..], expected(7, &with_nul)[..], "length {len}");
+        }
+        let mut buf = Vec::new();
+        AttrWriter::new(&mut buf)
+            .u8(1, 0xab)
+            .u16(2, 0x1234)
+            .be16(3, 0x1234)
+            .u32(4, 0xdead_beef)
+            .u64(5, u64::MAX - 1)
+            .fixed(6, [9u8; 16])
+            .fixed(7, [8u8; 3]);
+        let mut want = expected(1, &[0xab]);
+        want.extend(expected(2, &0x1234u16.to_ne_bytes()));
+        want.extend(expected(3, &[0x12, 0x34]));
+        want.extend(expected(4, &0xdead_beefu32.to_ne_bytes()));
+        want.extend(expected(5, &(u64::MAX - 1).to_ne_bytes()));
+        want.extend(expected(6, &[9; 16]));
+        want.extend(expected(7, &[8; 3]));
+        assert_eq!(buf, want);
     }
 
     #[test]
