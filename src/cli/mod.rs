@@ -30,7 +30,7 @@ mod restore;
 mod values;
 
 #[cfg(test)]
-mod rng;
+pub(crate) mod rng;
 #[cfg(test)]
 mod tests;
 

@@ -447,7 +447,7 @@ impl<'a> Input<'a> {
                 self.drained = true;
                 return !line.is_empty();
             }
-            let (taken, complete) = match available.iter().position(|&b| b == b'\n') {
+            let (taken, complete) = match find_newline(available) {
                 Some(i) => (i + 1, true),
                 None => (available.len(), false),
             };
@@ -459,6 +459,29 @@ impl<'a> Input<'a> {
             }
         }
     }
+}
+
+/// Where the first `\n` of `s` is, looking at eight bytes at a time (the classic test for a
+/// zero byte, applied to the bytes XOR `\n`; its lowest hit is always a true one).
+fn find_newline(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ NEWLINES;
+        let hits = word.wrapping_sub(ONES) & !word & HIGHS;
+        if hits != 0 {
+            return Some(at + hits.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| at + i)
 }
 
 fn first_failure(status: &mut i32, s: i32) {
@@ -565,6 +588,25 @@ mod tests {
         }
         fn consume(&mut self, n: usize) {
             self.current = &self.current[n..];
+        }
+    }
+
+    #[test]
+    fn newlines_are_found_where_a_plain_search_finds_them() {
+        let mut rng = crate::cli::rng::XorShift::new(0x5eed_1e55);
+        // Bytes near `\n` (and its neighbours 0x09, 0x0b, and 0x8a with the high bit) are
+        // the ones a word-at-a-time test could confuse.
+        let alphabet = [b'\n', b'a', 0x09, 0x0b, 0x8a, 0x00, 0xff, b' '];
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            let s: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            assert_eq!(
+                find_newline(&s),
+                s.iter().position(|&b| b == b'\n'),
+                "{s:?}"
+            );
         }
     }
 
