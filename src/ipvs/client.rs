@@ -101,6 +101,13 @@ pub trait Transport {
         let data = self.recv()?;
         each(data)
     }
+    /// How many replies may wait unread without one being lost; batches send no more
+    /// changes than this at once.
+    fn reply_room(&self) -> usize {
+        usize::MAX
+    }
+    /// Drops whatever replies are waiting, after a failed batch.
+    fn discard_waiting(&mut self) {}
 }
 
 impl Transport for Socket {
@@ -116,6 +123,12 @@ impl Transport for Socket {
         each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         Socket::recv_many(self, expect, each)
+    }
+    fn reply_room(&self) -> usize {
+        Socket::reply_room(self)
+    }
+    fn discard_waiting(&mut self) {
+        Socket::discard_waiting(self)
     }
 }
 
@@ -201,7 +214,8 @@ impl<T: Transport> Client<T> {
     }
 
     /// Encodes a change into the datagram being filled, with its own sequence number and
-    /// `NLM_F_ACK`; once the datagram holds [`BATCH_BYTES`], sends it and waits for every
+    /// `NLM_F_ACK`; once the datagram holds [`BATCH_BYTES`], or as many changes as the
+    /// socket has room for replies ([`Transport::reply_room`]), sends it and waits for every
     /// reply. An error is a failure of the socket itself: the changes of that datagram are
     /// dropped without outcomes.
     pub fn queue(&mut self, change: &Change) -> Result<(), Error> {
@@ -220,7 +234,7 @@ impl<T: Transport> Client<T> {
             |w| change.encode(w),
         );
         self.queued += 1;
-        if self.tx.len() >= BATCH_BYTES {
+        if self.tx.len() >= BATCH_BYTES || self.queued >= self.sock.reply_room() {
             self.send_queued()?;
         }
         Ok(())
@@ -240,7 +254,7 @@ impl<T: Transport> Client<T> {
         let window = &mut self.window;
         let mut pending = count;
         while pending > 0 {
-            self.sock.recv_many(Expect::Acks, &mut |data| {
+            let received = self.sock.recv_many(Expect::Acks, &mut |data| {
                 for m in Messages::new(data) {
                     let m = m?;
                     let idx = m.seq.wrapping_sub(first_seq) as usize;
@@ -256,7 +270,13 @@ impl<T: Transport> Client<T> {
                     pending -= 1;
                 }
                 Ok(())
-            })?;
+            });
+            if let Err(e) = received {
+                // The outcomes still missing are unknown (`ENOBUFS`: the kernel dropped
+                // replies). Replies still waiting belong to this batch only.
+                self.sock.discard_waiting();
+                return Err(e);
+            }
         }
         self.done.extend(
             self.window
@@ -488,6 +508,14 @@ mod tests {
         sent_datagrams: usize,
         queue: std::collections::VecDeque<Vec<u8>>,
         current: Vec<u8>,
+        /// What `reply_room` says.
+        room: usize,
+        /// Like a kernel whose receive buffer ran over: when a request with this sequence
+        /// number arrives, it and the rest of its datagram get no reply, and the next
+        /// receive fails with `ENOBUFS` (once).
+        overflow_at: Option<u32>,
+        overflowed: bool,
+        discards: usize,
     }
 
     #[derive(Debug, Clone)]
@@ -508,18 +536,35 @@ mod tests {
                     flags: m.flags,
                 };
                 let replies = (self.script)(&req);
+                self.overflowed |= Some(req.seq) == self.overflow_at;
                 self.requests.push(req);
+                if self.overflowed {
+                    continue;
+                }
                 // One datagram per reply message, like the kernel's ACKs.
                 self.queue.extend(replies);
             }
             Ok(())
         }
         fn recv(&mut self) -> Result<&[u8], Error> {
+            if std::mem::take(&mut self.overflowed) {
+                self.overflow_at = None;
+                return Err(Error::Io(std::io::Error::from_raw_os_error(
+                    nix::libc::ENOBUFS,
+                )));
+            }
             self.current = self
                 .queue
                 .pop_front()
                 .expect("client waits for a reply that never comes");
             Ok(&self.current)
+        }
+        fn reply_room(&self) -> usize {
+            self.room
+        }
+        fn discard_waiting(&mut self) {
+            self.discards += 1;
+            self.queue.clear();
         }
     }
 
@@ -559,6 +604,10 @@ mod tests {
                 sent_datagrams: 0,
                 queue: Default::default(),
                 current: Vec::new(),
+                room: usize::MAX,
+                overflow_at: None,
+                overflowed: false,
+                discards: 0,
             },
             FAMILY,
         )
@@ -645,6 +694,43 @@ mod tests {
         for (r, req) in outcomes.iter().zip(&c.sock.requests) {
             assert_eq!(r.is_err(), req.seq % 5 == 0, "seq {}", req.seq);
         }
+    }
+
+    #[test]
+    fn a_batch_sends_no_more_changes_than_the_replies_have_room_for() {
+        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        c.sock.room = 3;
+        let changes: Vec<Change> = (0..10).map(add).collect();
+        let results = c.apply_batch(&changes).unwrap();
+        assert_eq!(results.len(), 10);
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(c.sock.sent_datagrams, 4, "3 + 3 + 3 + 1");
+    }
+
+    #[test]
+    fn lost_replies_fail_the_batch_and_the_next_one_starts_clean() {
+        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        c.sock.room = 4;
+        for port in 0..4 {
+            c.queue(&add(port)).unwrap();
+        }
+        assert_eq!(c.outcomes().count(), 4);
+        // The second datagram's replies are dropped from its third change on.
+        let first = c.sock.requests.last().unwrap().seq;
+        c.sock.overflow_at = Some(first + 3);
+        let mut failed = None;
+        for port in 4..8 {
+            if let Err(e) = c.queue(&add(port)) {
+                failed = Some(e);
+            }
+        }
+        assert_eq!(failed.unwrap().errno(), nix::libc::ENOBUFS);
+        assert_eq!(c.sock.discards, 1, "what was waiting is dropped");
+        assert_eq!(c.outcomes().count(), 0, "no outcome is made up");
+        // The next batch is answered in full.
+        let results = c.apply_batch(&[add(8), add(9)]).unwrap();
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(Result::is_ok));
     }
 
     #[test]

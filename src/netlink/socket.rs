@@ -7,13 +7,24 @@ use std::os::fd::AsRawFd;
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
 use neli::utils::Groups;
-use nix::sys::socket::{MsgFlags, MultiHeaders, NetlinkAddr, recvmmsg};
+use nix::sys::socket::{
+    MsgFlags, MultiHeaders, NetlinkAddr, getsockopt, recvmmsg, setsockopt, sockopt,
+};
 
 use super::Error;
 
 /// Size of the receive buffer: larger than any single datagram the kernel sends for
 /// generic-netlink dumps (which are bounded by a page or 32 KiB).
 const RECV_BUF: usize = 64 * 1024;
+
+/// The socket receive buffer asked for: room for the replies to a whole batch of changes.
+const SOCKET_RCVBUF: usize = 1 << 20;
+
+/// What one reply to a change can take of the socket's receive buffer, at most: the
+/// kernel charges a reply's whole allocation (`truesize`), about 768 bytes for an ACK and
+/// under 1,300 for an error that echoes a request of a few hundred bytes with an extended-
+/// ACK text.
+const REPLY_CHARGE: usize = 2048;
 
 /// What a [`Socket::recv_many`] call expects, which sets how many datagrams one
 /// `recvmmsg` may return and the room for each.
@@ -39,6 +50,8 @@ impl Expect {
 /// A connected `NETLINK_GENERIC` socket with extended ACKs enabled.
 pub struct Socket {
     sock: NlSocket,
+    /// The receive buffer the kernel gave the socket, in bytes as it counts them.
+    rcvbuf: usize,
     buf: Vec<u8>,
     /// Receive slots for [`Socket::recv_many`], per kind, allocated on first use.
     many: [Option<Many>; 2],
@@ -63,12 +76,40 @@ impl Socket {
             NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
         // Older kernels lack extended ACKs; error texts are then simply absent.
         let _ = sock.enable_ext_ack(true);
-        let _ = sock.set_recv_buffer_size(1 << 20);
+        // Past net.core.rmem_max where allowed (CAP_NET_ADMIN, which IPVS needs anyway),
+        // else as much as that allows; the size the kernel settled on bounds batches.
+        let fd = crate::sys::socket_fd(&sock);
+        if setsockopt(&fd, sockopt::RcvBufForce, &SOCKET_RCVBUF).is_err() {
+            let _ = sock.set_recv_buffer_size(SOCKET_RCVBUF);
+        }
+        let rcvbuf = getsockopt(&fd, sockopt::RcvBuf).unwrap_or(0);
         Ok(Socket {
             sock,
+            rcvbuf,
             buf: vec![0; RECV_BUF],
             many: [None, None],
         })
+    }
+
+    /// How many replies to changes may wait in the receive buffer at once without the
+    /// kernel dropping one (it would then report `ENOBUFS`): a batch sends no more changes
+    /// than this before reading their replies.
+    pub fn reply_room(&self) -> usize {
+        (self.rcvbuf / REPLY_CHARGE).max(1)
+    }
+
+    /// Reads and drops every datagram waiting on the socket, without waiting for more.
+    /// After an overflow this clears the kernel's congestion state, which otherwise makes
+    /// it drop later replies without saying so.
+    pub fn discard_waiting(&mut self) {
+        loop {
+            match self.sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
+                Ok((n, _)) if n > 0 => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
+                _ => return,
+            }
+        }
     }
 
     /// Sends a buffer holding one or more complete messages in one datagram.
