@@ -206,11 +206,13 @@ impl<T: Transport> Client<T> {
     pub fn apply_batch(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
         self.send_queued()?;
         let before = self.done.len();
-        for c in changes {
-            self.queue(c)?;
-        }
-        self.send_queued()?;
-        Ok(self.done.split_off(before))
+        let sent = changes
+            .iter()
+            .try_for_each(|c| self.queue(c))
+            .and_then(|()| self.send_queued());
+        // On failure, the outcomes this call did get are dropped with it.
+        let mine = self.done.split_off(before);
+        sent.map(|()| mine)
     }
 
     /// Encodes a change into the datagram being filled, with its own sequence number and
@@ -731,6 +733,12 @@ mod tests {
         let results = c.apply_batch(&[add(8), add(9)]).unwrap();
         assert_eq!(results.len(), 2);
         assert!(results.iter().all(Result::is_ok));
+        // A failed apply_batch leaves none of its outcomes behind: its first datagram
+        // (four changes) is answered, its second is not.
+        c.sock.overflow_at = Some(c.sock.requests.last().unwrap().seq + 6);
+        let changes: Vec<Change> = (10..20).map(add).collect();
+        assert!(c.apply_batch(&changes).is_err());
+        assert_eq!(c.outcomes().count(), 0);
     }
 
     #[test]
