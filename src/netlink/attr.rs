@@ -42,27 +42,18 @@ impl<'a> AttrWriter<'a> {
         self.pad();
         self
     }
-    /// An attribute with a fixed-size payload of at most 16 bytes: header, payload and
-    /// padding are assembled in place and appended with one copy (the common case, and the
-    /// hot one when a restore encodes tens of thousands of changes).
+    /// An attribute with a fixed-size payload of at most 16 bytes, appended with one copy
+    /// (the common case, and the hot one when a restore encodes tens of thousands of
+    /// changes).
     #[inline]
     pub fn fixed<const N: usize>(&mut self, kind: u16, payload: [u8; N]) -> &mut Self {
         const { assert!(N <= 16) };
         if N <= 4 {
             // The common u8/u16/u32 case: eight bytes, built in a register.
-            let mut a = [0u8; NLA_HDRLEN + 4];
-            a[..2].copy_from_slice(&((NLA_HDRLEN + N) as u16).to_ne_bytes());
-            a[2..4].copy_from_slice(&kind.to_ne_bytes());
-            a[NLA_HDRLEN..NLA_HDRLEN + N].copy_from_slice(&payload);
-            self.buf.extend_from_slice(&a);
+            self.packed::<{ NLA_HDRLEN + 4 }>(kind, &payload, N)
         } else {
-            let mut a = [0u8; NLA_HDRLEN + 16];
-            a[..2].copy_from_slice(&((NLA_HDRLEN + N) as u16).to_ne_bytes());
-            a[2..4].copy_from_slice(&kind.to_ne_bytes());
-            a[NLA_HDRLEN..NLA_HDRLEN + N].copy_from_slice(&payload);
-            self.buf.extend_from_slice(&a[..align(NLA_HDRLEN + N)]);
+            self.packed::<{ NLA_HDRLEN + 16 }>(kind, &payload, N)
         }
-        self
     }
     /// A u8 attribute.
     pub fn u8(&mut self, kind: u16, v: u8) -> &mut Self {
@@ -88,14 +79,8 @@ impl<'a> AttrWriter<'a> {
     pub fn str(&mut self, kind: u16, s: &str) -> &mut Self {
         const SHORT: usize = 15;
         if s.len() <= SHORT {
-            // Scheduler and engine names: header, text, NUL and padding in one copy.
-            let mut a = [0u8; NLA_HDRLEN + SHORT + 1];
-            let len = NLA_HDRLEN + s.len() + 1;
-            a[..2].copy_from_slice(&(len as u16).to_ne_bytes());
-            a[2..4].copy_from_slice(&kind.to_ne_bytes());
-            a[NLA_HDRLEN..NLA_HDRLEN + s.len()].copy_from_slice(s.as_bytes());
-            self.buf.extend_from_slice(&a[..align(len)]);
-            return self;
+            // Scheduler and engine names: the zeroed room after the text is the NUL.
+            return self.packed::<{ NLA_HDRLEN + SHORT + 1 }>(kind, s.as_bytes(), s.len() + 1);
         }
         self.header(kind, s.len() + 1);
         self.buf.extend_from_slice(s.as_bytes());
@@ -119,6 +104,17 @@ impl<'a> AttrWriter<'a> {
     pub fn end_nested(&mut self, nest: Nest) -> &mut Self {
         let len = (self.buf.len() - nest.0) as u16;
         self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
+        self
+    }
+    /// An attribute of `len` payload bytes (`bytes`, then zeros) assembled in an `M`-byte
+    /// array (header included) and appended with its padding in one copy.
+    #[inline(always)]
+    fn packed<const M: usize>(&mut self, kind: u16, bytes: &[u8], len: usize) -> &mut Self {
+        let mut a = [0u8; M];
+        a[..2].copy_from_slice(&((NLA_HDRLEN + len) as u16).to_ne_bytes());
+        a[2..4].copy_from_slice(&kind.to_ne_bytes());
+        a[NLA_HDRLEN..NLA_HDRLEN + bytes.len()].copy_from_slice(bytes);
+        self.buf.extend_from_slice(&a[..align(NLA_HDRLEN + len)]);
         self
     }
     /// The header of an attribute whose payload of `payload_len` bytes follows, with room
