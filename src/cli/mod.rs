@@ -224,35 +224,46 @@ fn parse_canonical<'v>(words: &mut LineWords<'v>, names: &dyn Names) -> Option<C
         _ => return None,
     };
     // The service comes first, so no value needs to look at later options.
-    let later = Later { events: &[] };
-    let value = Some(words.value()?);
+    let later = &Later { events: &[] };
     // Each branch names its command, so that the inlined shared code is specialised to it.
-    Some(if add_service {
+    let canonical = if add_service {
         let mut c = Collected::new(Command::AddService);
-        c.option(service, value, "", &later, names).ok()?;
-        (words.word()? == b"-s").then_some(())?;
-        let value = Some(words.value()?);
-        c.option(Opt::Scheduler, value, "", &later, names).ok()?;
-        words.end().then_some(())?;
+        take_option(words, None, &mut c, service, later, names)?;
+        take_option(words, Some(b"-s"), &mut c, Opt::Scheduler, later, names)?;
         Canonical::AddService(c)
     } else {
         let mut c = Collected::new(Command::AddServer);
-        c.option(service, value, "", &later, names).ok()?;
-        (words.word()? == b"-r").then_some(())?;
-        let value = Some(words.value()?);
-        c.option(Opt::RealServer, value, "", &later, names).ok()?;
+        take_option(words, None, &mut c, service, later, names)?;
+        take_option(words, Some(b"-r"), &mut c, Opt::RealServer, later, names)?;
         let forward = match words.word()? {
             b"-m" => Opt::Masquerading,
             b"-g" => Opt::Gatewaying,
             _ => return None,
         };
-        c.option(forward, None, "", &later, names).ok()?;
-        (words.word()? == b"-w").then_some(())?;
-        let value = Some(words.value()?);
-        c.option(Opt::Weight, value, "", &later, names).ok()?;
-        words.end().then_some(())?;
+        c.option(forward, None, "", later, names).ok()?;
+        take_option(words, Some(b"-w"), &mut c, Opt::Weight, later, names)?;
         Canonical::AddServer(c)
-    })
+    };
+    words.end().then_some(canonical)
+}
+
+/// For [`parse_canonical`]: the word `flag` (when given; without one, the option's own word
+/// has been read already), then a value, handed to the shared option handling as `opt`'s.
+/// `None` when the line has something else there, or the value is refused.
+#[inline(always)]
+fn take_option<'v>(
+    words: &mut LineWords<'v>,
+    flag: Option<&[u8]>,
+    c: &mut Collected<'v>,
+    opt: Opt,
+    later: &Later<'_>,
+    names: &dyn Names,
+) -> Option<()> {
+    if let Some(flag) = flag {
+        (words.word()? == flag).then_some(())?;
+    }
+    let value = Some(words.value()?);
+    c.option(opt, value, "", later, names).ok()
 }
 
 /// A line in one of the shapes of [`parse_canonical`], its options taken.
