@@ -44,7 +44,7 @@ stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
 
 stage "benchmark (figures only: no time is asserted)"
-# Medians of 5: one slow repetition (a stall of the emulated machine) does not move them.
+# Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"

@@ -99,12 +99,10 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
     let mut line = Vec::new();
     let mut lines = cli::RestoreLines::new();
     let mut number = 0usize;
-    loop {
-        line.clear();
-        match stdin.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => number += 1,
-        }
+    let mut input = Input::new(stdin);
+    // Nothing is queued, so nothing needs sending before a read.
+    while input.line(&mut line, &mut || {}) {
+        number += 1;
         let problem = match lines.parse(prog, &line, &names) {
             None => continue,
             Some(Ok(Action::Restore)) => Some(try_line(prog)),
