@@ -47,7 +47,7 @@ SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
 	    -e 's|^default_ipvsadm=.*|default_ipvsadm=$(SBINDIR)/ipvsadm|' \
 	    -e 's|/usr/libexec/ipvsadm/ipvsadm-boot|$(BOOTHELPER)|g'
 
-.PHONY: all build check install uninstall install-bin install-man \
+.PHONY: all build check generate install uninstall install-bin install-man \
 	install-completions install-boot install-systemd install-sysv \
 	install-examples
 
@@ -58,6 +58,11 @@ build:
 
 check:
 	bash tests/ship/check.sh
+
+# Writes the files made from the option catalogue (src/cli/catalogue.rs): the three shell
+# completions and tests/ship/options.txt. The unit tests fail while they are stale.
+generate:
+	IPVSADM_REGENERATE=1 $(CARGO) test --quiet --test generated
 
 install: install-bin install-man install-completions install-boot install-examples
 ifeq ($(WITH_SYSTEMD),yes)

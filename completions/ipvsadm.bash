@@ -1,52 +1,82 @@
 # bash completion for ipvsadm, ipvsadm-save and ipvsadm-restore
 # SPDX-License-Identifier: MIT OR Apache-2.0
+# Generated from src/cli/catalogue.rs (make generate); do not edit.
 # Works on its own (no bash-completion package needed) and with it.
 
-_ipvsadm_commands='-A --add-service -E --edit-service -D --delete-service
--C --clear -R --restore -S --save -a --add-server -e --edit-server
--d --delete-server -L -l --list -Z --zero --set --start-daemon --stop-daemon
--h --help -v --version'
+_ipvsadm_commands='-A --add-service -E --edit-service -D --delete-service -C --clear -R
+--restore -S --save -a --add-server -e --edit-server -d --delete-server -L
+-l --list -Z --zero --set --start-daemon --stop-daemon -h --help -v
+--version'
 
-_ipvsadm_schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
-
-# Options that each command accepts (besides --sort, accepted everywhere).
+# The options each command accepts.
 _ipvsadm_options_for() {
-    local svc='-t --tcp-service -u --udp-service --sctp-service
-        -f --fwmark-service -6 --ipv6'
     case $1 in
-    A | E) echo "$svc -s --scheduler -p --persistent -M --netmask --pe
-        -b --sched-flags -o --ops --sort" ;;
-    D | Z) echo "$svc --sort" ;;
-    a | e) echo "$svc -r --real-server -g --gatewaying -i --ipip
-        -m --masquerading -w --weight -x --u-threshold -y --l-threshold
-        --tun-type --tun-port --tun-nocsum --tun-csum --tun-remcsum --sort" ;;
-    d) echo "$svc -r --real-server --sort" ;;
-    L) echo "$svc -n --numeric -c --connection --timeout --daemon --stats
-        --rate --thresholds --persistent-conn --tun-info -X --exact
-        --nosort --sort --syncid" ;;
+    A) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 -s --scheduler -p --persistent -M --netmask --pe -b
+        --sched-flags -o --ops --sort" ;;
+    E) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 -s --scheduler -p --persistent -M --netmask --pe -b
+        --sched-flags -o --ops --sort" ;;
+    D) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 --sort" ;;
+    C) echo "--sort" ;;
+    L) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 -n --numeric -c --connection --timeout --daemon --stats
+        --rate --thresholds --persistent-conn --tun-info -X --exact --nosort
+        --sort --syncid" ;;
+    a) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 -r --real-server -g --gatewaying -i --ipip -m --masquerading
+        -w --weight -x --u-threshold -y --l-threshold --tun-type --tun-port
+        --tun-nocsum --tun-csum --tun-remcsum --sort" ;;
+    d) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 -r --real-server --sort" ;;
+    e) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 -r --real-server -g --gatewaying -i --ipip -m --masquerading
+        -w --weight -x --u-threshold -y --l-threshold --tun-type --tun-port
+        --tun-nocsum --tun-csum --tun-remcsum --sort" ;;
+    set) echo "--sort" ;;
+    start-daemon) echo "--sort --mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port
+        --mcast-ttl" ;;
+    stop-daemon) echo "--sort --syncid" ;;
+    R) echo "--sort" ;;
     S) echo "-n --numeric --sort" ;;
-    C | R | set) echo "--sort" ;;
-    start-daemon) echo "--mcast-interface --syncid --sync-maxlen
-        --mcast-group --mcast-port --mcast-ttl --sort" ;;
-    stop-daemon) echo "--syncid --sort" ;;
+    Z) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
+        --ipv6 --sort" ;;
     esac
 }
 
-# The command letter (A, E, L, ...) or long name of the first word.
+# The command (A, E, L, set, ...) the first word gives.
 _ipvsadm_command_of() {
     case $1 in
-    --add-service) echo A ;; --edit-service) echo E ;;
-    --delete-service) echo D ;; --clear) echo C ;; --restore) echo R ;;
-    --save) echo S ;; --add-server) echo a ;; --edit-server) echo e ;;
-    --delete-server) echo d ;; --list) echo L ;; --zero) echo Z ;;
+    --add-service | --add-service=*) echo A ;;
+    --edit-service | --edit-service=*) echo E ;;
+    --delete-service | --delete-service=*) echo D ;;
+    --clear | --clear=*) echo C ;;
+    --list | --list=*) echo L ;;
+    --add-server | --add-server=*) echo a ;;
+    --delete-server | --delete-server=*) echo d ;;
+    --edit-server | --edit-server=*) echo e ;;
     --set | --set=*) echo set ;;
     --start-daemon | --start-daemon=*) echo start-daemon ;;
     --stop-daemon | --stop-daemon=*) echo stop-daemon ;;
+    --restore | --restore=*) echo R ;;
+    --save | --save=*) echo S ;;
+    --zero | --zero=*) echo Z ;;
     --*) ;;
     -?*)
-        local c=${1:1:1}
-        [[ $c == l ]] && c=L
-        [[ $c == [AEDCRSaedLZ] ]] && echo "$c"
+        case ${1:1:1} in
+        A) echo A ;;
+        E) echo E ;;
+        D) echo D ;;
+        C) echo C ;;
+        L | l) echo L ;;
+        a) echo a ;;
+        d) echo d ;;
+        e) echo e ;;
+        R) echo R ;;
+        S) echo S ;;
+        Z) echo Z ;;
+        esac
         ;;
     esac
 }
@@ -112,8 +142,15 @@ _ipvsadm() {
         words=$_ipvsadm_commands
     else
         case $prev in
-        -s | --scheduler) words=$_ipvsadm_schedulers ;;
-        -b | --sched-flags)
+        --start-daemon) words='master backup' ;;
+        --stop-daemon) words='master backup' ;;
+        -t | --tcp-service) words=$(_ipvsadm_services -t) ;;
+        -u | --udp-service) words=$(_ipvsadm_services -u) ;;
+        --sctp-service) words=$(_ipvsadm_services --sctp-service) ;;
+        -f | --fwmark-service) words=$(_ipvsadm_services -f) ;;
+        -s | --scheduler) words='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh' ;;
+        --pe) words='sip' ;;
+        -b | --sched-flags) 
             words='flag-1 flag-2 flag-3'
             case $(_ipvsadm_scheduler_of) in
             sh) words+=' sh-fallback sh-port' ;;
@@ -130,26 +167,20 @@ _ipvsadm() {
                 words=$rest
             fi
             ;;
-        --tun-type) words='ipip gue gre' ;;
-        --pe) words='sip' ;;
-        --start-daemon | --stop-daemon) words='master backup' ;;
-        -t | --tcp-service) words=$(_ipvsadm_services -t) ;;
-        -u | --udp-service) words=$(_ipvsadm_services -u) ;;
-        --sctp-service) words=$(_ipvsadm_services --sctp-service) ;;
-        -f | --fwmark-service) words=$(_ipvsadm_services -f) ;;
-        -r | --real-server)
+        -r | --real-server) 
             mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
             ;;
-        --mcast-interface)
+        --tun-type) words='ipip gue gre' ;;
+        --mcast-interface) 
             words=$(command ls /sys/class/net 2>/dev/null)
             ;;
-        -M | --netmask | -w | --weight | -x | --u-threshold | -y | \
-            --l-threshold | --tun-port | --syncid | --sync-maxlen | \
-            --mcast-group | --mcast-port | --mcast-ttl)
+        -p | --persistent | -M | --netmask | -w | --weight | -x | \
+        --u-threshold | -y | --l-threshold | --tun-port | --syncid | \
+        --sync-maxlen | --mcast-group | --mcast-port | --mcast-ttl)
             return 0
             ;;
         *)
-            if [[ $cmd == set ]]; then
+            if [[ $cmd == @(set) ]]; then
                 return 0
             elif [[ -n $cmd && ( -z $cur || $cur == -* ) ]]; then
                 words=$(_ipvsadm_options_for "$cmd")

@@ -1,5 +1,6 @@
 # fish completion for ipvsadm, ipvsadm-save and ipvsadm-restore
 # SPDX-License-Identifier: MIT OR Apache-2.0
+# Generated from src/cli/catalogue.rs (make generate); do not edit.
 
 # True while no command has been given yet (the first option must be one).
 function __fish_ipvsadm_no_command
@@ -21,27 +22,55 @@ function __fish_ipvsadm_command_is
             set first D
         case --clear
             set first C
+        case --list
+            set first L
+        case --add-server
+            set first a
+        case --delete-server
+            set first d
+        case --edit-server
+            set first e
+        case --set
+            set first set
+        case --start-daemon
+            set first start-daemon
+        case --stop-daemon
+            set first stop-daemon
         case --restore
             set first R
         case --save
             set first S
-        case --add-server
-            set first a
-        case --edit-server
-            set first e
-        case --delete-server
-            set first d
-        case --list -l'*'
-            set first L
         case --zero
             set first Z
-        case --set --start-daemon --stop-daemon
-            set first (string sub -s 3 -- $first)
         case '--*'
             return 1
         case '-?*'
-            set first (string sub -s 2 -l 1 -- $first)
-            test "$first" = l; and set first L
+            switch (string sub -s 2 -l 1 -- $first)
+                case A
+                    set first A
+                case E
+                    set first E
+                case D
+                    set first D
+                case C
+                    set first C
+                case L l
+                    set first L
+                case a
+                    set first a
+                case d
+                    set first d
+                case e
+                    set first e
+                case R
+                    set first R
+                case S
+                    set first S
+                case Z
+                    set first Z
+                case '*'
+                    return 1
+            end
         case '*'
             return 1
     end
@@ -81,8 +110,8 @@ function __fish_ipvsadm_sched_flags
     end
 end
 
-# True right after --start-daemon or --stop-daemon (their state comes next).
-function __fish_ipvsadm_daemon_state
+# True right after a command that takes a value (--start-daemon, --stop-daemon).
+function __fish_ipvsadm_command_value
     set -l tokens (commandline -opc)
     test (count $tokens) -eq 2; and contains -- $tokens[2] --start-daemon --stop-daemon
 end
@@ -101,86 +130,68 @@ set -l first '__fish_ipvsadm_no_command'
 
 # Commands (the first option).
 complete -c ipvsadm -f
-complete -c ipvsadm -n $first -s A -l add-service -d 'Add a virtual service'
+complete -c ipvsadm -n $first -s A -l add-service -d 'Add a virtual service with its settings'
 complete -c ipvsadm -n $first -s E -l edit-service -d 'Replace the settings of a virtual service'
-complete -c ipvsadm -n $first -s D -l delete-service -d 'Delete a virtual service'
-complete -c ipvsadm -n $first -s C -l clear -d 'Delete all virtual services'
-complete -c ipvsadm -n $first -s R -l restore -d 'Read commands from standard input'
-complete -c ipvsadm -n $first -s S -l save -d 'Print the table as commands'
-complete -c ipvsadm -n $first -s a -l add-server -d 'Add a real server'
+complete -c ipvsadm -n $first -s D -l delete-service -d 'Remove a virtual service and its real servers'
+complete -c ipvsadm -n $first -s C -l clear -d 'Remove every virtual service'
+complete -c ipvsadm -n $first -s R -l restore -d 'Read commands, one per line, from standard input'
+complete -c ipvsadm -n $first -s S -l save -d 'Print the table as commands that --restore reads back'
+complete -c ipvsadm -n $first -s a -l add-server -d 'Add a real server to a virtual service'
 complete -c ipvsadm -n $first -s e -l edit-server -d 'Replace the settings of a real server'
-complete -c ipvsadm -n $first -s d -l delete-server -d 'Delete a real server'
-complete -c ipvsadm -n $first -s L -l list -d 'List the table'
-complete -c ipvsadm -n $first -s l -d 'List the table'
-complete -c ipvsadm -n $first -s Z -l zero -d 'Zero the counters'
-complete -c ipvsadm -n $first -l set -d 'Set the tcp, tcpfin and udp timeouts'
-complete -c ipvsadm -n $first -l start-daemon -x -d 'Start the sync daemon'
-complete -c ipvsadm -n $first -l stop-daemon -x -d 'Stop the sync daemon'
-complete -c ipvsadm -n '__fish_ipvsadm_daemon_state' -x -a 'master\t"send connection state" backup\t"receive connection state"'
-complete -c ipvsadm -n $first -s h -l help -d 'Show help'
+complete -c ipvsadm -n $first -s d -l delete-server -d 'Remove a real server from a virtual service'
+complete -c ipvsadm -n $first -s L -l list -d 'Show the virtual services (all, or the one given)'
+complete -c ipvsadm -n $first -s l -d 'Show the virtual services (all, or the one given)'
+complete -c ipvsadm -n $first -s Z -l zero -d 'Reset the counters of one or all virtual services'
+complete -c ipvsadm -n $first -l set -d 'Set the connection timeouts in seconds (0 keeps a value)'
+complete -c ipvsadm -n $first -l start-daemon -x -d 'Start the connection synchronisation daemon'
+complete -c ipvsadm -n '__fish_ipvsadm_command_value; and contains -- (commandline -opc)[2] --start-daemon' -x -a 'master\t"send connection state" backup\t"receive connection state"'
+complete -c ipvsadm -n $first -l stop-daemon -x -d 'Stop the connection synchronisation daemon'
+complete -c ipvsadm -n '__fish_ipvsadm_command_value; and contains -- (commandline -opc)[2] --stop-daemon' -x -a 'master\t"send connection state" backup\t"receive connection state"'
+complete -c ipvsadm -n $first -s h -l help -d 'Show this text'
 complete -c ipvsadm -n $first -s v -l version -d 'Show the version'
 
-# Virtual service (-A -E -D -a -e -d -L -Z).
-set -l svc '__fish_ipvsadm_command_is A E D a e d L Z'
-complete -c ipvsadm -n $svc -s t -l tcp-service -x -a '(__fish_ipvsadm_services -t)' -d 'TCP virtual service'
-complete -c ipvsadm -n $svc -s u -l udp-service -x -a '(__fish_ipvsadm_services -u)' -d 'UDP virtual service'
-complete -c ipvsadm -n $svc -l sctp-service -x -a '(__fish_ipvsadm_services --sctp-service)' -d 'SCTP virtual service'
-complete -c ipvsadm -n $svc -s f -l fwmark-service -x -a '(__fish_ipvsadm_services -f)' -d 'Firewall-mark virtual service'
-complete -c ipvsadm -n $svc -s 6 -l ipv6 -d 'The firewall-mark service is IPv6'
-
-# Virtual service options (-A -E).
-set -l svcopt '__fish_ipvsadm_command_is A E'
-complete -c ipvsadm -n $svcopt -s s -l scheduler -x -d Scheduler -a '
-    rr\t"round robin" wrr\t"weighted round robin" lc\t"least connection"
-    wlc\t"weighted least connection" lblc\t"locality-based least connection"
-    lblcr\t"locality-based least connection with replication"
-    dh\t"destination hashing" sh\t"source hashing" sed\t"shortest expected delay"
-    nq\t"never queue" fo\t"weighted failover" ovf\t"weighted overflow"
-    mh\t"maglev hashing"'
-complete -c ipvsadm -n $svcopt -s p -l persistent -d 'Persistence, optional timeout'
-complete -c ipvsadm -n $svcopt -s M -l netmask -x -d 'Persistence netmask'
-complete -c ipvsadm -n $svcopt -l pe -x -a 'sip' -d 'Persistence engine'
-complete -c ipvsadm -n $svcopt -s b -l sched-flags -x -a '(__fish_ipvsadm_sched_flags)' -d 'Scheduler flags'
-complete -c ipvsadm -n $svcopt -s o -l ops -d 'One-packet scheduling'
-
-# Real server options (-a -e -d).
-complete -c ipvsadm -n '__fish_ipvsadm_command_is a e d' -s r -l real-server -x -a '(__fish_print_hostnames)' -d 'Real server address'
-set -l rsopt '__fish_ipvsadm_command_is a e'
-complete -c ipvsadm -n $rsopt -s g -l gatewaying -d 'Direct routing'
-complete -c ipvsadm -n $rsopt -s i -l ipip -d 'IP tunnelling'
-complete -c ipvsadm -n $rsopt -s m -l masquerading -d 'Masquerading (NAT)'
-complete -c ipvsadm -n $rsopt -s w -l weight -x -d Weight
-complete -c ipvsadm -n $rsopt -s x -l u-threshold -x -d 'Upper connection threshold'
-complete -c ipvsadm -n $rsopt -s y -l l-threshold -x -d 'Lower connection threshold'
-complete -c ipvsadm -n $rsopt -l tun-type -x -a 'ipip gue gre' -d 'Tunnel type'
-complete -c ipvsadm -n $rsopt -l tun-port -x -d 'Tunnel port'
-complete -c ipvsadm -n $rsopt -l tun-nocsum -d 'No tunnel checksum'
-complete -c ipvsadm -n $rsopt -l tun-csum -d 'Tunnel checksum'
-complete -c ipvsadm -n $rsopt -l tun-remcsum -d 'Remote tunnel checksum offload'
-
-# Listing options (-L, and -n for -S).
-complete -c ipvsadm -n '__fish_ipvsadm_command_is L S' -s n -l numeric -d 'Numeric output'
-set -l list '__fish_ipvsadm_command_is L'
-complete -c ipvsadm -n $list -s c -l connection -d 'List connections'
-complete -c ipvsadm -n $list -l timeout -d 'List the timeouts'
-complete -c ipvsadm -n $list -l daemon -d 'List the sync daemons'
-complete -c ipvsadm -n $list -l stats -d 'Show counters'
-complete -c ipvsadm -n $list -l rate -d 'Show rates'
-complete -c ipvsadm -n $list -l thresholds -d 'Show thresholds'
-complete -c ipvsadm -n $list -l persistent-conn -d 'Show persistent connections'
-complete -c ipvsadm -n $list -l tun-info -d 'Show tunnel settings'
-complete -c ipvsadm -n $list -s X -l exact -d 'Exact numbers'
-complete -c ipvsadm -n $list -l nosort -d 'Keep the kernel order'
-complete -c ipvsadm -n 'not __fish_ipvsadm_no_command' -l sort -d 'Sort (the default)'
-
-# Sync daemon options.
-complete -c ipvsadm -n '__fish_ipvsadm_command_is L start-daemon stop-daemon' -l syncid -x -d 'Sync id'
-set -l daemon '__fish_ipvsadm_command_is start-daemon'
-complete -c ipvsadm -n $daemon -l mcast-interface -x -a '(__fish_print_interfaces)' -d 'Sync interface'
-complete -c ipvsadm -n $daemon -l sync-maxlen -x -d 'Largest sync message'
-complete -c ipvsadm -n $daemon -l mcast-group -x -d 'Sync multicast group'
-complete -c ipvsadm -n $daemon -l mcast-port -x -d 'Sync port'
-complete -c ipvsadm -n $daemon -l mcast-ttl -x -d 'Sync multicast TTL'
+# Options, after the commands that allow them.
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -s t -l tcp-service -x -a '(__fish_ipvsadm_services -t)' -d 'TCP service at host[:port]'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -s u -l udp-service -x -a '(__fish_ipvsadm_services -u)' -d 'UDP service at host[:port]'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -l sctp-service -x -a '(__fish_ipvsadm_services --sctp-service)' -d 'SCTP service at host[:port]'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -s f -l fwmark-service -x -a '(__fish_ipvsadm_services -f)' -d 'Packets carrying a firewall mark (1..4294967295)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -s 6 -l ipv6 -d 'The firewall-mark service is IPv6 (after -f)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E' -s s -l scheduler -x -a 'rr\t"round robin" wrr\t"weighted round robin" lc\t"least connection" wlc\t"weighted least connection (the default)" lblc\t"locality-based least connection" lblcr\t"locality-based least connection with replication" dh\t"destination hashing" sh\t"source hashing" sed\t"shortest expected delay" nq\t"never queue" fo\t"weighted failover" ovf\t"weighted overflow" mh\t"maglev hashing"' -d 'The scheduling algorithm (wlc when not given)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E' -s p -l persistent -d 'Keep clients on one server (timeout in seconds, 360 if omitted)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E' -s M -l netmask -x -d 'Granularity of persistence (IPv4 mask or IPv6 prefix length)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E' -l pe -x -a 'sip\t"SIP Call-ID persistence"' -d 'Persistence engine'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E' -s b -l sched-flags -x -a '(__fish_ipvsadm_sched_flags)' -d 'Comma-separated scheduler flags'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E' -s o -l ops -d 'One-packet scheduling (UDP services)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a d e' -s r -l real-server -x -a '(__fish_print_hostnames)' -d 'Real server as host[:port]'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -s g -l gatewaying -d 'Forward by direct routing (the default)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -s i -l ipip -d 'Forward by tunnelling'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -s m -l masquerading -d 'Forward by NAT (masquerading)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -s w -l weight -x -d 'Capacity of the real server (0..2147483647)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -s x -l u-threshold -x -d 'Upper connection limit of the real server'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -s y -l l-threshold -x -d 'Lower connection limit of the real server'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -l tun-type -x -a 'ipip\t"IP in IP (the default)" gue\t"generic UDP encapsulation" gre\t"GRE"' -d 'Tunnel type'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -l tun-port -x -d 'GUE tunnel destination port'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -l tun-nocsum -d 'No checksum in the tunnel'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -l tun-csum -d 'Checksum in the tunnel'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is a e' -l tun-remcsum -d 'Remote checksum offload in the tunnel'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L S' -s n -l numeric -d 'Show addresses and ports as numbers'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -s c -l connection -d 'List the connection table'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l timeout -d 'List the timeouts'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l daemon -d 'List the synchronisation daemons'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l stats -d 'List with counters'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l rate -d 'List with rates'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l thresholds -d 'List with thresholds'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l persistent-conn -d 'List with persistent connection counts'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l tun-info -d 'List with tunnel details'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -s X -l exact -d 'Show counters without K/M/G/T scaling'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l nosort -d 'List in the kernel'\''s order'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D C L a d e set start-daemon stop-daemon R S Z' -l sort -d 'Accepted for compatibility; sorting is the default'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-interface -x -a '(__fish_print_interfaces)' -d 'Interface for synchronisation traffic (default eth0)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L start-daemon stop-daemon' -l syncid -x -d 'Synchronisation id (0..255, default 0)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l sync-maxlen -x -d 'Largest synchronisation message (default 1472)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-group -x -d 'Multicast group (IPv4 or IPv6)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-port -x -d 'Multicast UDP port'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-ttl -x -d 'Multicast TTL (1..255)'
 
 # ipvsadm-save and ipvsadm-restore.
 complete -c ipvsadm-save -f

@@ -10,8 +10,8 @@ use std::io::{BufRead, stdin};
 use std::time::Instant;
 
 use ipvsadm::cli::{self, Action};
-use ipvsadm::ipvs::{Change, Client};
 use ipvsadm::names::SystemNames;
+use linux_ipvs::Client;
 
 fn main() -> anyhow::Result<()> {
     let parse_start = Instant::now();
@@ -26,13 +26,7 @@ fn main() -> anyhow::Result<()> {
         argv.extend(words);
         let change =
             match cli::parse_words(&argv, &SystemNames).map_err(|e| anyhow::anyhow!(e.message))? {
-                Action::AddService(s) => Change::AddService(s),
-                Action::AddDest(s, d) => Change::AddDest(s, d),
-                Action::EditService(s) => Change::EditService(s),
-                Action::EditDest(s, d) => Change::EditDest(s, d),
-                Action::DeleteService(s) => Change::DeleteService(s),
-                Action::DeleteDest(s, d) => Change::DeleteDest(s, d),
-                Action::Flush => Change::Flush,
+                Action::Change(c) => c,
                 other => anyhow::bail!("not a change: {other:?}"),
             };
         changes.push(change);

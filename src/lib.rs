@@ -1,40 +1,20 @@
-//! Programs IPVS (the Linux Virtual Server) over generic netlink, and implements the
-//! `ipvsadm` command line on top of it.
+//! The library behind the `ipvsadm`, `ipvsadm-save` and `ipvsadm-restore` commands: the
+//! ipvsadm 1.31 command line and output on top of [`linux_ipvs`], which programs IPVS.
 //!
-//! Layers, bottom up: [`netlink`] (generic netlink bytes and the socket), [`ipvs`] (the
-//! typed model, its codec and the client that owns the socket), [`cli`] (argv to a typed
-//! action, as the C tool's popt parser does it), [`output`] (pure formatters), and [`exec`]
-//! (runs an action and maps outcomes to the reference's messages and exit statuses). The
-//! library never prints to the terminal or exits: the `ipvsadm` binary owns that.
-//!
-//! ```no_run
-//! use ipvsadm::ipvs::{Change, Client, Dest, Forward, Protocol, Service, ServiceKey};
-//!
-//! let mut ipvs = Client::open()?; // one socket, the IPVS family resolved once
-//! let mut svc = Service::new(ServiceKey::Addr {
-//!     protocol: Protocol::Tcp,
-//!     addr: "192.0.2.10".parse()?,
-//!     port: 80,
-//! });
-//! svc.scheduler = "rr".into();
-//! let mut rs = Dest::new("198.51.100.2".parse()?, 80);
-//! rs.forward = Forward::Masq;
-//! // Many changes per datagram, one outcome per change, in order.
-//! let results = ipvs.apply_batch(&[Change::AddService(svc.clone()), Change::AddDest(svc, rs)])?;
-//! assert!(results.iter().all(Result::is_ok));
-//! for (svc, dests) in ipvs.snapshot()? {
-//!     println!("{:?} {} with {} real servers", svc.key, svc.scheduler, dests.len());
-//! }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! It is the commands' own code, shared by the three binaries, not an API for other
+//! programs: a Rust program that wants to program IPVS uses `linux-ipvs` directly.
+//! Layers: [`cli`] (argv to a typed action, as the C tool's popt parser reads it),
+//! [`output`] (pure formatters from fetched tables to text), [`vocab`] (the words both use),
+//! and [`exec`] (runs an action and maps outcomes to the reference's messages and exit
+//! statuses). Nothing here exits the process: the binaries own that.
 
 pub mod cli;
 pub mod exec;
-pub mod ipvs;
 pub mod names;
-pub mod netlink;
 pub mod output;
+pub mod status;
 mod sys;
+pub mod vocab;
 
 // For `entry_point!`, which expands in the commands' crates.
 #[doc(hidden)]

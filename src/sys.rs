@@ -1,6 +1,5 @@
-//! The one place with `unsafe`: the C library's name-service lookups, the commands' C entry
-//! point ([`entry_point!`](crate::entry_point)), and a borrowed handle to the netlink
-//! socket's descriptor for socket options ([`socket_fd`]).
+//! The one place with `unsafe` in the commands: the C library's name-service lookups and the
+//! commands' C entry point ([`entry_point!`](crate::entry_point)).
 //!
 //! ipvsadm resolves host and service names through NSS (`/etc/hosts`, `/etc/services`, DNS,
 //! whatever `/etc/nsswitch.conf` says), with the classic `gethostbyname`, `gethostbyaddr`,
@@ -13,8 +12,7 @@
 //! buffer of the stated length; every pointer libc returns is checked for NULL before it is
 //! read, and only read up to its NUL terminator or documented length. The entry point is
 //! exported under the unmangled name `main`, which only a binary with `#![no_main]` may do:
-//! two definitions would fail to link, never run. [`socket_fd`] ties the handle's lifetime
-//! to a borrow of the socket that owns the descriptor, so it cannot outlive it.
+//! two definitions would fail to link, never run.
 
 use nix::libc;
 
@@ -144,13 +142,4 @@ pub fn std_fds_open() {
             }
         }
     }
-}
-
-/// The descriptor of an open netlink socket, for the socket-option calls that take a
-/// borrowed handle (neli's socket offers only the raw number).
-pub fn socket_fd(sock: &neli::socket::NlSocket) -> std::os::fd::BorrowedFd<'_> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `sock` owns the descriptor and keeps it open until it is dropped; the handle
-    // borrows `sock`, so it cannot be used after that.
-    unsafe { std::os::fd::BorrowedFd::borrow_raw(sock.as_raw_fd()) }
 }

@@ -1,4 +1,4 @@
-//! The binary on this host, whose kernel normally has no IPVS: the contract's D1 (parse
+//! The binary on this host, whose kernel normally has no IPVS: deviation D1 (parse
 //! before touching the kernel: help, version and usage errors work without IPVS and without
 //! root) and the D7/D8 texts. When IPVS is missing, a command that needs the kernel fails
 //! with the reference's two-line message and status 2.

@@ -2,8 +2,9 @@
 # Runs every test of the project, as root on a Debian machine with a Rust toolchain:
 #   1. installs what the VM suites need (tests/vm/vm.sh setup: apt packages, Debian's cloud
 #      kernel, the initramfs; cached under target/),
-#   2. formatting, lints and the host unit tests (parsers, formatters, netlink codec on
-#      golden bytes captured from the real kernel),
+#   2. formatting, lints, the library crate's docs and package, and the host unit tests
+#      (parsers, formatters, netlink codec on golden bytes captured from the real kernel, the
+#      files generated from the option catalogue),
 #   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
@@ -23,11 +24,19 @@ stage "setup"
 tests/vm/vm.sh setup
 
 stage "format and lints"
-cargo fmt --check
-cargo clippy --all-targets --quiet -- -D warnings
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The library crate: documented without a warning, and publishable on its own (without
+# the command line's dependencies).
+RUSTDOCFLAGS="-D warnings" cargo doc -p linux-ipvs --no-deps --quiet
+cargo package -p linux-ipvs --allow-dirty --quiet
+if cargo tree -p linux-ipvs -e normal --prefix none | grep '^clap ' >/dev/null; then
+    echo "linux-ipvs depends on clap" >&2
+    exit 1
+fi
 
 stage "unit tests"
-cargo test --quiet
+cargo test --workspace --quiet
 cargo build --release --quiet
 
 stage "packaging checks"

@@ -23,7 +23,7 @@ fn run() -> i32 {
                 "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;"
             );
             eprintln!("  -n writes addresses and ports as numbers.");
-            return 1;
+            return ipvsadm::status::READ_FAILED;
         }
     }
     let mut argv = vec!["ipvsadm".to_string(), "-S".to_string()];

@@ -1,5 +1,9 @@
-//! The `-h` help text (our own wording of the same commands and options) and the `-v`
-//! version line (contract D8: it starts with `ipvsadm v1.31` and names this implementation).
+//! The `-h` help text, made from the catalogue (our own wording of the same commands and
+//! options, deviation D8 in the README), and the `-v` version line, which starts with
+//! `ipvsadm v1.31` so that version checks in scripts keep working, then names this
+//! implementation.
+
+use super::catalogue::{OPTIONS, OptDef, Role, Section, Value};
 
 /// The version line printed by `-v` (without the trailing newline).
 pub const VERSION_LINE: &str = concat!(
@@ -8,102 +12,102 @@ pub const VERSION_LINE: &str = concat!(
     ", generic netlink)"
 );
 
-/// The help text for a program name, ending in a newline.
-pub fn help_text(prog: &str) -> String {
-    let usage = [
-        "-A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]",
-        "-D virtual-service",
-        "-C",
-        "-R",
-        "-S [-n]",
-        "-a|e virtual-service -r server-address [options]",
-        "-d virtual-service -r server-address",
-        "-L|l [virtual-service] [options]",
-        "-Z [virtual-service]",
-        "--set tcp tcpfin udp",
-        "--start-daemon {master|backup} [daemon-options]",
-        "--stop-daemon {master|backup}",
-        "-h",
-    ];
-    let mut s = String::new();
-    s.push_str(VERSION_LINE);
-    s.push('\n');
-    s.push_str("Usage:\n");
-    for u in usage {
-        s.push_str(&format!("  {prog} {u}\n"));
+/// Where the descriptions start.
+const COLUMN: usize = 36;
+
+/// The sections of the help, in order: heading, and a note after the section's lines.
+const SECTIONS: [(Section, &str, &str); 4] = [
+    (
+        Section::Command,
+        "Commands (give exactly one, as the first option):",
+        "",
+    ),
+    (
+        Section::Service,
+        "virtual-service is one of:",
+        "an IPv6 address is written in brackets when a port follows: [2001:db8::1]:80",
+    ),
+    (Section::Option, "Options:", ""),
+    (Section::Daemon, "Daemon options:", ""),
+];
+
+/// How an option is written in the help: `-L, -l, --list`, then its value's name.
+fn spelling(d: &OptDef) -> String {
+    let mut s: Vec<String> = d.shorts.chars().map(|c| format!("-{c}")).collect();
+    s.push(format!("--{}", d.long));
+    let mut out = s.join(", ");
+    if d.shorts.is_empty() {
+        // Long-only options line up with the long names of the others.
+        out.insert_str(0, "    ");
     }
-    s.push_str(BODY);
-    s
+    if !d.value_name.is_empty() {
+        out.push(' ');
+        out.push_str(d.value_name);
+    }
+    out
 }
 
-const BODY: &str = "
-\
-Commands (give exactly one, as the first option):
-  --add-service     -A        add a virtual service with its settings
-  --edit-service    -E        replace the settings of a virtual service
-  --delete-service  -D        remove a virtual service and its real servers
-  --clear           -C        remove every virtual service
-  --restore         -R        read commands, one per line, from standard input
-  --save            -S        print the table as commands that --restore reads back
-  --add-server      -a        add a real server to a virtual service
-  --edit-server     -e        replace the settings of a real server
-  --delete-server   -d        remove a real server from a virtual service
-  --list            -L|-l     show the virtual services (all, or the one given)
-  --zero            -Z        reset the counters of one or all virtual services
-  --set tcp tcpfin udp        set the connection timeouts in seconds (0 keeps a value)
-  --start-daemon              start the connection synchronisation daemon
-  --stop-daemon               stop the connection synchronisation daemon
-  --help            -h        show this text
-  --version         -v        show the version
-
-virtual-service is one of:
-  --tcp-service|-t  address   TCP service at host[:port]
-  --udp-service|-u  address   UDP service at host[:port]
-  --sctp-service    address   SCTP service at host[:port]
-  --fwmark-service|-f fwmark  packets carrying a firewall mark (1..4294967295)
-  (an IPv6 address is written in brackets when a port follows: [2001:db8::1]:80)
-
-Options:
-  --ipv6         -6                   the fwmark service is IPv6 (after -f)
-  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh,
-                                      wlc when not given
-  --pe            engine              persistence engine, e.g. sip
-  --persistent   -p [timeout]         keep clients on one server (timeout in seconds, 360 if omitted)
-  --netmask      -M netmask           granularity of persistence (IPv4 mask or IPv6 prefix length)
-  --real-server  -r server-address    real server as host[:port]
-  --gatewaying   -g                   forward by direct routing (the default)
-  --ipip         -i                   forward by tunnelling
-  --masquerading -m                   forward by NAT
-  --tun-type      type                tunnel type: ipip|gue|gre
-  --tun-port      port                GUE tunnel destination port
-  --tun-nocsum                        no checksum in the tunnel
-  --tun-csum                          checksum in the tunnel
-  --tun-remcsum                       remote checksum offload in the tunnel
-  --weight       -w weight            capacity of the real server (0..2147483647)
-  --u-threshold  -x uthreshold        upper connection limit of the real server
-  --l-threshold  -y lthreshold        lower connection limit of the real server
-  --connection   -c                   list the connection table
-  --timeout                           list the timeouts
-  --daemon                            list the synchronisation daemons
-  --stats                             list with counters
-  --rate                              list with rates
-  --thresholds                        list with thresholds
-  --persistent-conn                   list with persistent connection counts
-  --tun-info                          list with tunnel details
-  --nosort                            list in the kernel's order
-  --sort                              accepted for compatibility; sorting is the default
-  --numeric      -n                   show addresses and ports as numbers
-  --exact        -X                   show counters without K/M/G/T scaling
-  --ops          -o                   one-packet scheduling (UDP services)
-  --sched-flags  -b flags             comma-separated scheduler flags
-Daemon Options:
-  --syncid sid                        synchronisation id (0..255, default 0)
-  --sync-maxlen length                largest synchronisation message (default 1472)
-  --mcast-interface interface         interface for synchronisation traffic (default eth0)
-  --mcast-group address               multicast group (IPv4 or IPv6)
-  --mcast-port port                   multicast UDP port
-  --mcast-ttl ttl                     multicast TTL (1..255)
-";
+/// The help text for a program name, ending in a newline.
+pub fn help_text(prog: &str) -> String {
+    let mut s = String::new();
+    s.push_str(VERSION_LINE);
+    s.push_str("\nUsage:\n");
+    for d in OPTIONS {
+        match d.role {
+            Role::Command(_) => {
+                let short = d.shorts.chars().next();
+                let name = match short {
+                    Some(c) => format!("-{c}"),
+                    None => format!("--{}", d.long),
+                };
+                s.push_str(&format!("  {prog} {name}"));
+                if !d.usage.is_empty() {
+                    s.push(' ');
+                    s.push_str(d.usage);
+                }
+                s.push('\n');
+            }
+            Role::Info => s.push_str(&format!("  {prog} -{}\n", d.shorts)),
+            _ => {}
+        }
+    }
+    for (section, heading, note) in SECTIONS {
+        s.push('\n');
+        s.push_str(heading);
+        s.push('\n');
+        for d in OPTIONS.iter().filter(|d| d.section == section) {
+            let left = format!("  {}", spelling(d));
+            s.push_str(&left);
+            if left.len() + 2 > COLUMN {
+                s.push('\n');
+                s.push_str(&" ".repeat(COLUMN));
+            } else {
+                s.push_str(&" ".repeat(COLUMN - left.len()));
+            }
+            s.push_str(d.help);
+            // The words a value is one of, unless the value's name shows them already.
+            if let Value::Words(words) = d.value
+                && !d.value_name.contains('|')
+            {
+                let list: Vec<&str> = words.list().iter().map(|w| w.word).collect();
+                let text = format!("one of {}", list.join("|"));
+                let line = s.len() - s.rfind('\n').map_or(0, |i| i + 1);
+                if line + 2 + text.len() > 100 {
+                    s.push_str(",\n");
+                    s.push_str(&" ".repeat(COLUMN));
+                } else {
+                    s.push_str(", ");
+                }
+                s.push_str(&text);
+            }
+            s.push('\n');
+        }
+        if !note.is_empty() {
+            s.push_str(&format!("  ({note})\n"));
+        }
+    }
+    s
+}
 
 #[cfg(test)]
 mod tests {
@@ -115,15 +119,19 @@ mod tests {
     }
 
     #[test]
-    fn help_uses_prog() {
+    fn help_uses_prog_and_names_every_option() {
         let h = help_text("/usr/sbin/ipvsadm");
         assert!(h.starts_with(VERSION_LINE));
         assert!(h.contains("\n  /usr/sbin/ipvsadm -C\n"));
+        assert!(h.contains("\n  /usr/sbin/ipvsadm --set tcp tcpfin udp\n"));
+        assert!(h.contains("\n  /usr/sbin/ipvsadm -h\n"));
         assert!(h.ends_with("(1..255)\n"));
-        assert!(!h.ends_with("\n\n"));
-        assert!(h.contains("  /usr/sbin/ipvsadm -h\n\nCommands"));
-        assert!(h.contains("\n\nvirtual-service"));
-        assert!(h.contains("\n\nOptions:\n"));
-        assert!(h.contains("flags\nDaemon Options:\n"));
+        for o in super::super::option_spellings() {
+            assert!(h.contains(&o), "{o}");
+        }
+        for line in help_text("ipvsadm").lines() {
+            assert!(line.len() <= 100, "{line}");
+        }
+        assert!(h.contains("wrr|"), "the schedulers are listed");
     }
 }

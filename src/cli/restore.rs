@@ -1,13 +1,21 @@
-//! The `-R` line tokenizer (spec 9.1): one line of standard input becomes the words of one
-//! invocation. The caller prepends the program name and skips lines without words.
+//! Restore lines (`-R`): one line of standard input becomes the words of one invocation,
+//! split on blanks as the reference splits them, and is parsed like a command line.
 //!
-//! [`RestoreLines`] does that for a restore loop and parses the line, keeping one argv
-//! allocation for all lines: restore reads tens of thousands of them.
+//! [`RestoreLines`] does that for a restore loop, keeping one argv allocation for all
+//! lines: restore reads tens of thousands of them. Lines in the two shapes `ipvsadm -S -n`
+//! writes for most rules take a fast path ([`canonical_line`]) that reads the words straight
+//! from the line's bytes and hands them to the general parser's option handling and last
+//! stage; everything else goes the general way. This module depends on the general parser,
+//! never the other way round.
 
 use std::borrow::Cow;
 
-use super::popt::Event;
-use super::{Action, Canonical, CliError, parse_canonical, parse_words_into};
+use linux_ipvs::Timeouts;
+
+use super::catalogue::{Command, Opt};
+use super::collect::{Collected, Later};
+use super::tokenize::Event;
+use super::{Action, CliError, parse_words_into};
 use crate::names::Names;
 
 /// The longest token the reference keeps in one piece; longer ones are cut.
@@ -156,11 +164,93 @@ impl RestoreLines {
     }
 }
 
+/// Restore's fast path, for the two line shapes `ipvsadm -S -n` writes for most rules:
+/// `-A -t|-u ADDR:PORT -s SCHED` and `-a -t|-u ADDR:PORT -r ADDR:PORT -m|-g -w WEIGHT`
+/// (the words of a line, without the program name). It skips popt's tokenizer and hands the
+/// options straight to the same per-option handling as the general parser, as it reads
+/// them; [`Canonical::finish`] then runs the same last stage. Anything else gives `None`
+/// and is left to the general parser, which also words the errors of the earlier stages:
+/// another shape, a value popt could treat specially (one starting with `-`, or holding the
+/// `!#:+` of its argument expansion), or a value that does not parse.
+fn parse_canonical<'v>(words: &mut LineWords<'v>, names: &dyn Names) -> Option<Canonical<'v>> {
+    let add_service = match words.word()? {
+        b"-A" => true,
+        b"-a" => false,
+        _ => return None,
+    };
+    let service = match words.word()? {
+        b"-t" => Opt::TcpService,
+        b"-u" => Opt::UdpService,
+        _ => return None,
+    };
+    // The service comes first, so no value needs to look at later options.
+    let later = &Later { events: &[] };
+    // Each branch names its command, so that the inlined shared code is specialised to it.
+    let canonical = if add_service {
+        let mut c = Collected::new(Command::AddService);
+        take_option(words, None, &mut c, service, later, names)?;
+        take_option(words, Some(b"-s"), &mut c, Opt::Scheduler, later, names)?;
+        Canonical::AddService(c)
+    } else {
+        let mut c = Collected::new(Command::AddServer);
+        take_option(words, None, &mut c, service, later, names)?;
+        take_option(words, Some(b"-r"), &mut c, Opt::RealServer, later, names)?;
+        let forward = match words.word()? {
+            b"-m" => Opt::Masquerading,
+            b"-g" => Opt::Gatewaying,
+            _ => return None,
+        };
+        c.option(forward, None, "", later, names).ok()?;
+        take_option(words, Some(b"-w"), &mut c, Opt::Weight, later, names)?;
+        Canonical::AddServer(c)
+    };
+    words.end().then_some(canonical)
+}
+
+/// For [`parse_canonical`]: the word `flag` (when given; without one, the option's own word
+/// has been read already), then a value, handed to the shared option handling as `opt`'s.
+/// `None` when the line has something else there, or the value is refused.
+#[inline(always)]
+fn take_option<'v>(
+    words: &mut LineWords<'v>,
+    flag: Option<&[u8]>,
+    c: &mut Collected<'v>,
+    opt: Opt,
+    later: &Later<'_>,
+    names: &dyn Names,
+) -> Option<()> {
+    if let Some(flag) = flag {
+        (words.word()? == flag).then_some(())?;
+    }
+    let value = Some(words.value()?);
+    c.option(opt, value, "", later, names).ok()
+}
+
+/// A line in one of the shapes of [`parse_canonical`], its options taken.
+enum Canonical<'v> {
+    /// `-A -t|-u ADDR:PORT -s SCHED`.
+    AddService(Collected<'v>),
+    /// `-a -t|-u ADDR:PORT -r ADDR:PORT -m|-g -w WEIGHT`.
+    AddServer(Collected<'v>),
+}
+
+impl Canonical<'_> {
+    /// The last stage, as the general parser runs it after the same options (there are no
+    /// positional words): its answer, error or not.
+    #[inline(always)]
+    fn finish(&self) -> Result<Action, CliError> {
+        match self {
+            Canonical::AddService(c) => c.finish(Command::AddService, Timeouts::default()),
+            Canonical::AddServer(c) => c.finish(Command::AddServer, Timeouts::default()),
+        }
+    }
+}
+
 /// The fast path of [`RestoreLines::parse`]: a line of valid UTF-8 in one of the shapes of
 /// [`parse_canonical`], read word by word with [`LineWords`]. Such a line has the same words
 /// for the general tokenizer, so [`Canonical::finish`] gives the general way's answer;
 /// `None` leaves the line to the general way.
-pub(super) fn canonical_line<'v>(line: &'v [u8], names: &dyn Names) -> Option<Canonical<'v>> {
+fn canonical_line<'v>(line: &'v [u8], names: &dyn Names) -> Option<Canonical<'v>> {
     let text = std::str::from_utf8(line).ok()?;
     parse_canonical(&mut LineWords::new(text)?, names)
 }
@@ -173,7 +263,7 @@ pub(super) fn canonical_line<'v>(line: &'v [u8], names: &dyn Names) -> Option<Ca
 /// The words are then the general tokenizer's: none is long enough to be cut, and the
 /// caller refuses the word `ipvsadm` (which the tokenizer drops) where it takes any word
 /// ([`LineWords::value`]).
-pub(super) struct LineWords<'a> {
+struct LineWords<'a> {
     line: &'a str,
     /// Bit `i` is set when byte `i` is a delimiter or lies beyond the end of the line.
     delimiters: u64,
@@ -183,7 +273,7 @@ pub(super) struct LineWords<'a> {
 
 impl<'a> LineWords<'a> {
     /// The words of `line`, or `None` for a line the fast path leaves.
-    pub(super) fn new(line: &'a str) -> Option<LineWords<'a>> {
+    fn new(line: &'a str) -> Option<LineWords<'a>> {
         Some(LineWords {
             line,
             delimiters: delimiter_mask(line.as_bytes())?,
@@ -193,7 +283,7 @@ impl<'a> LineWords<'a> {
 
     /// The next word as bytes (for comparing with option names), `None` at the end.
     #[inline]
-    pub(super) fn word(&mut self) -> Option<&'a [u8]> {
+    fn word(&mut self) -> Option<&'a [u8]> {
         let (start, end) = self.next_span()?;
         self.line.as_bytes().get(start..end)
     }
@@ -201,14 +291,14 @@ impl<'a> LineWords<'a> {
     /// The next word as a value popt takes as it is (one that does not start with `-`),
     /// and that the general tokenizer keeps (not `ipvsadm`); else `None`.
     #[inline]
-    pub(super) fn value(&mut self) -> Option<&'a str> {
+    fn value(&mut self) -> Option<&'a str> {
         let (start, end) = self.next_span()?;
         let word = self.line.get(start..end)?;
         (!word.starts_with('-') && word != "ipvsadm").then_some(word)
     }
 
     /// Whether no word is left.
-    pub(super) fn end(&self) -> bool {
+    fn end(&self) -> bool {
         !self.delimiters >> self.at == 0
     }
 
@@ -504,6 +594,120 @@ mod tests {
         ] {
             let fast = canonical_line(line.as_bytes(), &names).map(|c| c.finish());
             assert!(matches!(fast, Some(Ok(_))), "{line}");
+        }
+    }
+
+    /// Restore's fast path against the general parser: on generated lines around the two
+    /// shapes it handles (edge values, other shapes, values popt treats specially), every
+    /// line it answers must get the very same action from the general parser.
+    #[test]
+    fn canonical_fast_path_agrees_with_the_parser() {
+        let names = super::super::tests::names();
+        let cmds = ["-A", "-a", "-E", "-e", "-d"];
+        let svcs = ["-t", "-u", "-f", "--tcp-service", "-r"];
+        let eps = [
+            "198.18.0.1:80",
+            "192.0.2.10:http",
+            "vip.example.com:80",
+            "192.0.2.1:0",
+            "192.0.2.1:65535",
+            "192.0.2.1:65536",
+            "192.0.2.1",
+            "192.0.2.1:",
+            "010.0.0.1:80",
+            "0x7f.1:80",
+            "1.2.3:80",
+            "256.1.1.1:80",
+            "0.0.0.0:1",
+            "255.255.255.255:8080",
+            "[2001:db8::1]:80",
+            "192.0.2.1:080",
+            "192.0.2.1:-1",
+            "-192.0.2.1:80",
+            "x!#:+",
+            "192.0.2.1:80x",
+        ];
+        let scheds = [
+            "rr",
+            "wlc",
+            "sh",
+            "averyveryverylongschedulername",
+            "-m",
+            "a!#:+",
+            "é",
+        ];
+        let fwds = ["-m", "-g", "-i", "-x", "--masquerading"];
+        let weights = [
+            "0",
+            "1",
+            "-1",
+            "65535",
+            "2147483647",
+            "2147483648",
+            "0x10",
+            "010",
+            "+5",
+            "w",
+        ];
+        let mut rng = super::super::rng::XorShift::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
+        // Half of the time one of the first `good` entries (the shapes' own values), else any.
+        let mut pick = |list: &[&'static str], good: usize| {
+            if next(2) == 0 {
+                list[next(good)]
+            } else {
+                list[next(list.len())]
+            }
+        };
+        let (mut answered, mut lines) = (0, 0);
+        for _ in 0..40_000 {
+            let mut w: Vec<&str> = vec![pick(&cmds, 2), pick(&svcs, 2), pick(&eps, 6)];
+            if pick(&["-s", "-r"], 2) == "-s" {
+                w.extend(["-s", pick(&scheds, 4)]);
+            } else {
+                w.extend(["-r", pick(&eps, 6), pick(&fwds, 2)]);
+                w.extend(["-w", pick(&weights, 5)]);
+            }
+            // Now and then a word more, one fewer, or two swapped.
+            match pick(&["", "", "", "", "", "", "", "", "-n", "pop", "swap"], 8) {
+                "-n" => w.push("-n"),
+                "pop" => {
+                    w.pop();
+                }
+                "swap" => {
+                    let n = w.len() as u64;
+                    w.swap((lines as u64 % n) as usize, (lines as u64 / 7 % n) as usize);
+                }
+                _ => {}
+            }
+            lines += 1;
+            let line = w.join(" ");
+            if let Some(fast) = canonical_line(line.as_bytes(), &names) {
+                answered += 1;
+                let mut full = vec!["ipvsadm"];
+                full.extend(&w);
+                assert_eq!(
+                    super::super::parse_words(&full, &names),
+                    fast.finish(),
+                    "{w:?}"
+                );
+            }
+        }
+        // The fast path must actually be taken for a good share of lines, and for the
+        // benchmark's and the save format's lines.
+        assert!(answered * 20 > lines, "{answered} of {lines}");
+        for line in [
+            "-A -t 198.18.0.1:80 -s wlc",
+            "-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1",
+            "-a -u 192.0.2.10:53 -r 198.51.100.2:53 -g -w 0",
+        ] {
+            assert!(
+                matches!(
+                    canonical_line(line.as_bytes(), &names).map(|c| c.finish()),
+                    Some(Ok(_))
+                ),
+                "{line}"
+            );
         }
     }
 }

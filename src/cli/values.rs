@@ -4,9 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::ipvs::consts;
-use crate::ipvs::{Family, Protocol};
 use crate::names::Names;
+use linux_ipvs::{Family, Protocol};
 
 /// C `isspace` in the C locale.
 fn is_c_space(c: char) -> bool {
@@ -159,7 +158,7 @@ pub struct Endpoint {
     pub port: Option<u16>,
 }
 
-/// Parses `host[:port]`, `[v6]:port`, or a bare IPv6 address (spec 7.1). `proto` is the
+/// Parses `host[:port]`, `[v6]:port`, or a bare IPv6 address. `proto` is the
 /// protocol used for service-name ports; without one, names do not resolve.
 #[inline]
 pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
@@ -266,7 +265,7 @@ fn parse_port(p: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<u16
     if let Some(v) = parse_range(p, 0, 65535) {
         return Some(v as u16);
     }
-    names.port(p, proto?.nss_name()?)
+    names.port(p, proto?.name()?)
 }
 
 /// A fwmark: the integer rule, 1..=4294967295.
@@ -309,37 +308,6 @@ pub fn parse_mcast_group(s: &str) -> Result<IpAddr, String> {
             _ => Err(format!("invalid IPv4 mcast-group `{s}'")),
         }
     }
-}
-
-/// Parses the `-b` list for a scheduler; returns the flag bits (within 0x08|0x10|0x20).
-/// An empty list means no flags. A list of only commas is diagnosed (the reference crashes).
-pub fn parse_sched_flags(list: &str, scheduler: &str) -> Result<u32, String> {
-    if list.is_empty() {
-        return Ok(0);
-    }
-    if list.bytes().all(|b| b == b',') {
-        return Err(format!("invalid scheduler flag `{list}'"));
-    }
-    let mut bits = 0u32;
-    for word in list.split(',').filter(|w| !w.is_empty()) {
-        let (bit, only) = match word {
-            "flag-1" => (consts::IP_VS_SVC_F_SCHED1, None),
-            "flag-2" => (consts::IP_VS_SVC_F_SCHED2, None),
-            "flag-3" => (consts::IP_VS_SVC_F_SCHED3, None),
-            "sh-fallback" => (consts::IP_VS_SVC_F_SCHED_SH_FALLBACK, Some("sh")),
-            "sh-port" => (consts::IP_VS_SVC_F_SCHED_SH_PORT, Some("sh")),
-            "mh-fallback" => (consts::IP_VS_SVC_F_SCHED_MH_FALLBACK, Some("mh")),
-            "mh-port" => (consts::IP_VS_SVC_F_SCHED_MH_PORT, Some("mh")),
-            _ => return Err(format!("invalid scheduler flag `{word}'")),
-        };
-        if let Some(s) = only
-            && s != scheduler
-        {
-            return Err(format!("incompatible scheduler flag `{word}'"));
-        }
-        bits |= bit;
-    }
-    Ok(bits)
 }
 
 /// Truncates a string to at most `max` bytes (at a character boundary).
@@ -721,34 +689,6 @@ mod tests {
         for bad in ["0", "-1", "-0", "0x10", "12abc", "4294967296", ""] {
             assert_eq!(parse_fwmark(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn sched_flags() {
-        assert_eq!(parse_sched_flags("", "wlc"), Ok(0));
-        assert_eq!(parse_sched_flags("flag-1,,flag-3", "rr"), Ok(0x28));
-        assert_eq!(parse_sched_flags("sh-fallback,sh-port", "sh"), Ok(0x18));
-        assert_eq!(parse_sched_flags("mh-port", "mh"), Ok(0x10));
-        assert_eq!(
-            parse_sched_flags("sh-port", "wlc"),
-            Err("incompatible scheduler flag `sh-port'".into())
-        );
-        assert_eq!(
-            parse_sched_flags("mh-fallback", "sh"),
-            Err("incompatible scheduler flag `mh-fallback'".into())
-        );
-        assert_eq!(
-            parse_sched_flags("flag-1,bogus", "wlc"),
-            Err("invalid scheduler flag `bogus'".into())
-        );
-        assert_eq!(
-            parse_sched_flags(",", "wlc"),
-            Err("invalid scheduler flag `,'".into())
-        );
-        assert_eq!(
-            parse_sched_flags(",,", "wlc"),
-            Err("invalid scheduler flag `,,'".into())
-        );
     }
 
     #[test]

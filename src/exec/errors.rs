@@ -1,51 +1,37 @@
-//! The messages ipvsadm prints for kernel errors: a few are specific to the command that
-//! failed, then come generic texts for common errno values, then the C library's own text.
+//! The messages ipvsadm prints for kernel errors: a few are specific to what failed (the
+//! kind of change, or a listing), then come generic texts for common errno values, then the
+//! C library's own text.
 
 use nix::libc;
 
-use crate::netlink::Error;
+use linux_ipvs::{ChangeKind, Error};
 
-/// Which command a kernel error belongs to, for the command-specific messages.
+/// What a kernel error belongs to, for the specific messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `-A`.
-    AddService,
-    /// `-E`.
-    EditService,
-    /// `-D`.
-    DeleteService,
-    /// `-Z`.
-    Zero,
-    /// `-a`.
-    AddDest,
-    /// `-e`.
-    EditDest,
-    /// `-d`.
-    DeleteDest,
-    /// `--start-daemon`.
-    StartDaemon,
-    /// `--stop-daemon`.
-    StopDaemon,
-    /// Listings (`-L`).
+pub enum Context {
+    /// A change of this kind.
+    Change(ChangeKind),
+    /// A listing (`-L`, `-S`).
     List,
-    /// Anything else (`-C`, `--set`, start-up).
+    /// Anything else (opening the connection).
     Other,
 }
 
-/// The message for an errno raised by `op`.
-pub fn message(op: Op, errno: i32) -> String {
-    use Op::*;
-    let specific = match (errno, op) {
-        (libc::EEXIST, AddService) => Some("Service already exists"),
-        (libc::EEXIST, AddDest) => Some("Destination already exists"),
-        (libc::EEXIST, StartDaemon) => Some("Daemon has already run"),
-        (libc::ENOENT, AddService | EditService) => {
+/// The message for an errno raised in a context.
+pub fn message(context: Context, errno: i32) -> String {
+    use ChangeKind::*;
+    use Context::{Change, List};
+    let specific = match (errno, context) {
+        (libc::EEXIST, Change(AddService)) => Some("Service already exists"),
+        (libc::EEXIST, Change(AddDest)) => Some("Destination already exists"),
+        (libc::EEXIST, Change(StartDaemon)) => Some("Daemon has already run"),
+        (libc::ENOENT, Change(AddService | EditService)) => {
             Some("Scheduler or persistence engine not found")
         }
-        (libc::ENOENT, EditDest | DeleteDest) => Some("No such destination"),
-        (libc::ESRCH, EditService | DeleteService | Zero | List) => Some("No such service"),
-        (libc::ESRCH, AddDest | EditDest | DeleteDest) => Some("Service not defined"),
-        (libc::ESRCH, StopDaemon) => Some("No daemon is running"),
+        (libc::ENOENT, Change(EditDest | DeleteDest)) => Some("No such destination"),
+        (libc::ESRCH, Change(EditService | DeleteService | Zero) | List) => Some("No such service"),
+        (libc::ESRCH, Change(AddDest | EditDest | DeleteDest)) => Some("Service not defined"),
+        (libc::ESRCH, Change(StopDaemon)) => Some("No daemon is running"),
         _ => None,
     };
     if let Some(m) = specific {
@@ -70,8 +56,8 @@ pub fn message(op: Op, errno: i32) -> String {
 }
 
 /// The message for a failed request.
-pub fn for_error(op: Op, e: &Error) -> String {
-    message(op, e.errno())
+pub fn for_error(context: Context, e: &Error) -> String {
+    message(context, e.errno())
 }
 
 /// The C library's text for an errno.
@@ -87,25 +73,45 @@ pub fn strerror(errno: i32) -> String {
 mod tests {
     use super::*;
 
+    fn change(kind: ChangeKind) -> Context {
+        Context::Change(kind)
+    }
+
     #[test]
     fn specific_then_generic_then_strerror() {
         assert_eq!(
-            message(Op::AddService, libc::EEXIST),
+            message(change(ChangeKind::AddService), libc::EEXIST),
             "Service already exists"
         );
-        assert_eq!(message(Op::EditDest, libc::ESRCH), "Service not defined");
         assert_eq!(
-            message(Op::DeleteService, libc::ENOENT),
+            message(change(ChangeKind::EditDest), libc::ESRCH),
+            "Service not defined"
+        );
+        assert_eq!(
+            message(change(ChangeKind::DeleteService), libc::ENOENT),
             "No such file or directory"
         );
         assert_eq!(
-            message(Op::AddDest, libc::EINVAL),
+            message(change(ChangeKind::AddDest), libc::EINVAL),
             "Invalid operation.  Possibly wrong module version, address not unicast, ..."
         );
         assert_eq!(
-            message(Op::AddDest, libc::ERANGE),
+            message(change(ChangeKind::AddDest), libc::ERANGE),
             "Numerical result out of range"
         );
-        assert_eq!(message(Op::StartDaemon, libc::ENODEV), "No such device");
+        assert_eq!(
+            message(change(ChangeKind::StartDaemon), libc::ENODEV),
+            "No such device"
+        );
+        assert_eq!(message(Context::List, libc::ESRCH), "No such service");
+        assert_eq!(
+            message(change(ChangeKind::Flush), libc::ESRCH),
+            "No such process"
+        );
+        // A code no errno table knows (the kernel's i32::MIN, passed on as it is).
+        assert_eq!(
+            message(change(ChangeKind::Flush), i32::MIN),
+            "Unknown error -2147483648"
+        );
     }
 }

@@ -10,12 +10,13 @@ pub mod errors;
 
 use std::io::{BufRead, Write};
 
+use linux_ipvs::{Change, ChangeKind, Client, Info};
+
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
-use crate::ipvs::{Change, Client, Info, ServiceKey};
 use crate::names::SystemNames;
-use crate::netlink;
 use crate::output::{self, Snapshot};
-use errors::Op;
+use crate::status;
+use errors::Context;
 
 /// Where `-L -c` reads the connection table.
 pub const PROC_CONN: &str = "/proc/net/ip_vs_conn";
@@ -120,7 +121,11 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
             }
         }
     }
-    if bad == 0 { 0 } else { 2 }
+    if bad == 0 {
+        status::OK
+    } else {
+        status::INVALID
+    }
 }
 
 struct Session {
@@ -153,9 +158,9 @@ impl Session {
                 Err(e) => {
                     io.error_line(&format!(
                         "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
-                        errors::for_error(Op::Other, &e)
+                        errors::for_error(Context::Other, &e)
                     ));
-                    return Err(2);
+                    return Err(status::INVALID);
                 }
             }
         }
@@ -163,18 +168,18 @@ impl Session {
     }
 
     fn execute(&mut self, action: Action, io: &mut Streams<'_>) -> Flow {
-        let (change, op) = match into_change(action) {
-            Step::Change(c) => c,
-            Step::Other(Action::Help(text) | Action::Version(text)) => {
+        let change = match action {
+            Action::Change(c) => c,
+            Action::Help(text) | Action::Version(text) => {
                 let _ = io.out.write_all(text.as_bytes());
-                return Flow::Stop(0);
+                return Flow::Stop(status::OK);
             }
-            Step::Other(Action::List(req)) => return self.list(&req, io),
-            Step::Other(Action::Save { numeric }) => return self.save(numeric, io),
-            Step::Other(_) => {
+            Action::List(req) => return self.list(&req, io),
+            Action::Save { numeric } => return self.save(numeric, io),
+            Action::Restore => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
                 io.error_line(&try_line(&self.prog));
-                return Flow::Stop(255);
+                return Flow::Stop(status::FAILED);
             }
         };
         let client = match self.client(io) {
@@ -182,10 +187,10 @@ impl Session {
             Err(status) => return Flow::Stop(status),
         };
         match client.apply(&change) {
-            Ok(()) => Flow::Next(0),
+            Ok(()) => Flow::Next(status::OK),
             Err(e) => {
-                io.error_line(&errors::for_error(op, &e));
-                Flow::Next(255)
+                io.error_line(&errors::for_error(Context::Change(change.kind()), &e));
+                Flow::Next(status::FAILED)
             }
         }
     }
@@ -201,12 +206,12 @@ impl Session {
                 Ok(t) => t,
                 Err(_) => {
                     io.error_line(&format!("cannot open file {PROC_CONN}"));
-                    return Flow::Stop(1);
+                    return Flow::Stop(status::READ_FAILED);
                 }
             };
             if output::write_connections(&mut buf, &text, &req.format, &self.names).is_err() {
                 io.error_line(&format!("unexpected input from {PROC_CONN}"));
-                return Flow::Stop(1);
+                return Flow::Stop(status::READ_FAILED);
             }
             return write_out(io, &buf);
         }
@@ -216,7 +221,7 @@ impl Session {
         }
         let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
-        let result: Result<(), netlink::Error> = (|| {
+        let result: Result<(), linux_ipvs::Error> = (|| {
             match &req.what {
                 ListWhat::All => {
                     let services = client.snapshot()?;
@@ -244,9 +249,9 @@ impl Session {
             Ok(()) => write_out(io, &buf),
             Err(e) => {
                 if !matches!(req.what, ListWhat::Timeouts) {
-                    io.error_line(&errors::for_error(Op::List, &e));
+                    io.error_line(&errors::for_error(Context::List, &e));
                 }
-                Flow::Stop(1)
+                Flow::Stop(status::READ_FAILED)
             }
         }
     }
@@ -268,8 +273,8 @@ impl Session {
                 write_out(io, &buf)
             }
             Err(e) => {
-                io.error_line(&errors::for_error(Op::List, &e));
-                Flow::Stop(1)
+                io.error_line(&errors::for_error(Context::List, &e));
+                Flow::Stop(status::READ_FAILED)
             }
         }
     }
@@ -282,8 +287,8 @@ impl Session {
     /// Restore; with `flush_first`, the table is cleared first (in the same batch).
     ///
     /// Each change is queued on the client as soon as its line is parsed and goes out with
-    /// the next full datagram; `ops` keeps the command of every change still waiting for
-    /// its outcome, oldest first, so that each failure is worded for its own line. Before
+    /// the next full datagram; `ops` keeps the kind of every change still waiting for its
+    /// outcome, oldest first, so that each failure is worded for its own line. Before
     /// anything else is printed or done (a bad line, a listing), the queue is sent and its
     /// failures reported, so messages keep the order of the lines.
     fn restore_from(
@@ -297,9 +302,9 @@ impl Session {
         }
         let mut ops = Vec::new();
         // D4: 0 only when every line succeeded, else the status of the first failure.
-        let mut status = 0;
+        let mut status = status::OK;
         if flush_first {
-            let queued = self.queue(&Change::Flush, Op::Other, &mut ops, io);
+            let queued = self.queue(&Change::Flush, &mut ops, io);
             first_failure(&mut status, queued);
         }
         let mut line = Vec::new();
@@ -335,14 +340,11 @@ impl Session {
                     }
                 }
             };
-            let action = match into_change(action) {
-                Step::Other(other) => other,
-                Step::Change((change, op)) => {
-                    let queued = self.queue(&change, op, &mut ops, io);
-                    first_failure(&mut status, queued);
-                    continue;
-                }
-            };
+            if let Action::Change(change) = &action {
+                let queued = self.queue(change, &mut ops, io);
+                first_failure(&mut status, queued);
+                continue;
+            }
             let sent = self.send_queued(&mut ops, io);
             first_failure(&mut status, sent);
             match self.execute(action, io) {
@@ -358,24 +360,24 @@ impl Session {
         status
     }
 
-    /// Queues one restore change (its command in `ops`); when that fills and sends a
-    /// datagram, prints the failures among its outcomes. Returns the status of the first
-    /// failure reported (0 if none).
-    fn queue(&mut self, change: &Change, op: Op, ops: &mut Vec<Op>, io: &mut Streams<'_>) -> i32 {
+    /// Queues one restore change (its kind in `ops`); when that fills and sends a datagram,
+    /// prints the failures among its outcomes. Returns the status of the first failure
+    /// reported (0 if none).
+    fn queue(&mut self, change: &Change, ops: &mut Vec<ChangeKind>, io: &mut Streams<'_>) -> i32 {
         let client = match self.client(io) {
             Ok(c) => c,
             Err(s) => return s,
         };
-        ops.push(op);
+        ops.push(change.kind());
         let sent = client.queue(change);
         report(client, sent, ops, io)
     }
 
     /// Sends the queued restore changes and prints their failures in line order; returns
     /// the status of the first failure (0 if none).
-    fn send_queued(&mut self, ops: &mut Vec<Op>, io: &mut Streams<'_>) -> i32 {
+    fn send_queued(&mut self, ops: &mut Vec<ChangeKind>, io: &mut Streams<'_>) -> i32 {
         if ops.is_empty() {
-            return 0;
+            return status::OK;
         }
         let client = match self.client(io) {
             Ok(c) => c,
@@ -390,24 +392,26 @@ impl Session {
 /// drops those; `sent` is how sending went (a socket failure loses the changes in flight).
 fn report(
     client: &mut Client,
-    sent: Result<(), netlink::Error>,
-    ops: &mut Vec<Op>,
+    sent: Result<(), linux_ipvs::Error>,
+    ops: &mut Vec<ChangeKind>,
     io: &mut Streams<'_>,
 ) -> i32 {
-    let mut status = 0;
+    let mut status = status::OK;
     let mut answered = 0;
     for outcome in client.outcomes() {
         if let Err(e) = outcome {
-            let op = ops.get(answered).copied().unwrap_or(Op::Other);
-            io.error_line(&errors::for_error(op, &e));
-            first_failure(&mut status, 255);
+            let context = ops
+                .get(answered)
+                .map_or(Context::Other, |k| Context::Change(*k));
+            io.error_line(&errors::for_error(context, &e));
+            first_failure(&mut status, status::FAILED);
         }
         answered += 1;
     }
     ops.drain(..answered.min(ops.len()));
     if let Err(e) = sent {
-        io.error_line(&errors::for_error(Op::Other, &e));
-        first_failure(&mut status, 255);
+        io.error_line(&errors::for_error(Context::Other, &e));
+        first_failure(&mut status, status::FAILED);
         ops.clear();
     }
     status
@@ -483,52 +487,17 @@ fn find_newline(s: &[u8]) -> Option<usize> {
 }
 
 fn first_failure(status: &mut i32, s: i32) {
-    if *status == 0 {
+    if *status == status::OK {
         *status = s;
-    }
-}
-
-/// The change an action makes, if it is one that can wait in a restore batch; other
-/// actions come back unchanged.
-fn into_change(action: Action) -> Step {
-    Step::Change(match action {
-        Action::AddService(s) => (Change::AddService(s), Op::AddService),
-        Action::EditService(s) => (Change::EditService(s), Op::EditService),
-        Action::DeleteService(s) => (Change::DeleteService(s), Op::DeleteService),
-        Action::Flush => (Change::Flush, Op::Other),
-        Action::AddDest(s, d) => (Change::AddDest(s, d), Op::AddDest),
-        Action::EditDest(s, d) => (Change::EditDest(s, d), Op::EditDest),
-        Action::DeleteDest(s, d) => (Change::DeleteDest(s, d), Op::DeleteDest),
-        Action::Zero(s) => (Change::Zero(s.filter(|s| !is_zero_key(&s.key))), Op::Zero),
-        Action::SetTimeouts(t) => (Change::SetTimeouts(t), Op::Other),
-        Action::StartDaemon(d) => (Change::StartDaemon(d), Op::StartDaemon),
-        Action::StopDaemon(d) => (Change::StopDaemon(d), Op::StopDaemon),
-        other => return Step::Other(other),
-    })
-}
-
-/// An action sorted by what it needs: a change to the kernel, or anything else.
-enum Step {
-    /// A change (and the command it came from, for error messages).
-    Change((Change, Op)),
-    /// A listing, save, help, version or nested restore.
-    Other(Action),
-}
-
-/// `-Z` with a service whose mark, address and port are all zero zeroes everything.
-fn is_zero_key(key: &ServiceKey) -> bool {
-    match key {
-        ServiceKey::Addr { addr, port, .. } => addr.is_unspecified() && *port == 0,
-        ServiceKey::Fwmark { mark, .. } => *mark == 0,
     }
 }
 
 fn write_out(io: &mut Streams<'_>, buf: &[u8]) -> Flow {
     match io.out.write_all(buf).and_then(|_| io.out.flush()) {
-        Ok(()) => Flow::Next(0),
+        Ok(()) => Flow::Next(status::OK),
         // A closed pipe (`ipvsadm -L | head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Flow::Next(0),
-        Err(_) => Flow::Stop(1),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Flow::Next(status::OK),
+        Err(_) => Flow::Stop(status::READ_FAILED),
     }
 }
 
@@ -538,8 +507,8 @@ pub fn try_line(prog: &str) -> String {
 }
 
 /// Opens the kernel connection; when IPVS is missing, asks modprobe for it once and retries.
-fn open_client() -> Result<(Client, Info), netlink::Error> {
-    fn attempt() -> Result<(Client, Info), netlink::Error> {
+fn open_client() -> Result<(Client, Info), linux_ipvs::Error> {
+    fn attempt() -> Result<(Client, Info), linux_ipvs::Error> {
         let mut c = Client::open()?;
         let info = c.info()?;
         Ok((c, info))

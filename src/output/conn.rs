@@ -1,5 +1,5 @@
 //! The connection listing (`-L -c`, `-L -n -c`, `--persistent-conn`), rendered from the text
-//! of `/proc/net/ip_vs_conn` (spec 10.10).
+//! of `/proc/net/ip_vs_conn`.
 //!
 //! The reference reads the file with `fgets` into a 256-byte buffer: the first piece is the
 //! file's header (dropped), every later piece is one entry, so a line longer than 255 bytes is
@@ -18,6 +18,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::ListFormat;
 use super::text::{endpoint, pad, pad_right, w};
 use crate::names::Names;
+use crate::vocab;
+use linux_ipvs::Protocol;
 
 /// Why the connection table could not be listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,12 +150,7 @@ fn write_entry(out: &mut Vec<u8>, piece: &[u8], fmt: &ListFormat, names: &dyn Na
         _ => None,
     };
 
-    let proto = match proto_s {
-        b"TCP" => Some("tcp"),
-        b"UDP" => Some("udp"),
-        b"SCTP" => Some("sctp"),
-        _ => None,
-    };
+    let proto = vocab::parse_protocol_label(proto_s).and_then(Protocol::name);
     // Client and virtual addresses share the family of the client's; the destination's is
     // its own (tunnels may cross families).
     let (caddr, vaddr) = if let Some(c) = parse_v6(c_s) {

@@ -1,5 +1,5 @@
 //! Service listings (`-L`, `-L -t ...`): the version line, the title lines of each display
-//! mode, service lines and real-server lines (spec 10.1-10.8).
+//! mode, service lines and real-server lines.
 //!
 //! Everything is appended to one output buffer; endpoints are rendered into a scratch buffer
 //! reused across lines, so a listing allocates only for name lookups and the sort indices.
@@ -7,86 +7,15 @@
 use super::sort::{dest_order, service_order};
 use super::text::{endpoint, largenum, num, num_left, pad, pad_right, w};
 use super::{ListFormat, ListMode, Snapshot};
-use crate::ipvs::consts::{
-    IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
-    IP_VS_SVC_F_SCHED3, IP_VS_TUNNEL_ENCAP_FLAG_CSUM, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
-};
-use crate::ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, Stats, TunnelType};
 use crate::names::Names;
-
-/// All three scheduler flag bits.
-pub(crate) const SCHED_FLAGS: u32 = IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 | IP_VS_SVC_F_SCHED3;
+use crate::vocab::{self, Netmask, SCHED_FLAGS};
+use linux_ipvs::flags::{IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT};
+use linux_ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, Stats, TunnelType};
 
 /// Longest service name of an IPv4 service in listings.
 const SVC_NAME_MAX: usize = 33;
 /// Longest IPv4 real-server endpoint in listings.
 const DEST_NAME_MAX: usize = 28;
-
-/// Protocol column of listings (`TCP`, `UDP`, `SCTP`, anything else `?`).
-pub(crate) fn protocol_label(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Tcp => "TCP",
-        Protocol::Udp => "UDP",
-        Protocol::Sctp => "SCTP",
-        Protocol::Other(_) => "?",
-    }
-}
-
-/// Appends the comma-separated names of the scheduler flags set in `flags`, as the listing
-/// shows them: `sh-fallback`/`sh-port` for `sh`, `mh-fallback`/`mh-port` for `mh`,
-/// `flag-1`..`flag-3` for other schedulers. With `complete` (used by save, contract D5) a
-/// bit that has no name for this scheduler is written as its generic `flag-N` name instead
-/// of being dropped, so the list always restores to the same bits.
-pub(crate) fn sched_flag_names(out: &mut Vec<u8>, sched: &str, flags: u32, complete: bool) {
-    let named: [Option<&str>; 3] = match sched {
-        "sh" => [Some("sh-fallback"), Some("sh-port"), None],
-        "mh" => [Some("mh-fallback"), Some("mh-port"), None],
-        _ => [Some("flag-1"), Some("flag-2"), Some("flag-3")],
-    };
-    const GENERIC: [&str; 3] = ["flag-1", "flag-2", "flag-3"];
-    const BITS: [u32; 3] = [IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3];
-    let mut first = true;
-    for i in 0..3 {
-        if flags & BITS[i] == 0 {
-            continue;
-        }
-        let name = match (named[i], complete) {
-            (Some(n), _) => n,
-            (None, true) => GENERIC[i],
-            (None, false) => continue,
-        };
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        out.extend_from_slice(name.as_bytes());
-    }
-}
-
-/// The forwarding-method column (`Masq`, `Local`, `Tunnel`, `Route`; unknown prints as
-/// glibc prints a null string).
-pub(crate) fn forward_label(f: Forward) -> &'static str {
-    match f {
-        Forward::Masq => "Masq",
-        Forward::Local => "Local",
-        Forward::Tunnel => "Tunnel",
-        Forward::Route => "Route",
-        Forward::Other(_) => "(null)",
-    }
-}
-
-/// Index of the checksum mode of tunnel flags: 0 none, 1 checksum, 2 remote checksum.
-/// The reference indexes a 3-entry table with the raw value; for values it cannot create
-/// (3 and up) we pick remote checksum over checksum over none instead of reading past it.
-pub(crate) fn tun_csum_index(flags: u16) -> usize {
-    if flags & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM != 0 {
-        2
-    } else if flags & IP_VS_TUNNEL_ENCAP_FLAG_CSUM != 0 {
-        1
-    } else {
-        0
-    }
-}
 
 /// Appends the service's name as listings show it: `TCP  host:port` (IPv4 services cut to
 /// 33 bytes), `FWM  <mark>` or `FWM  <mark> IPv6`.
@@ -105,9 +34,9 @@ fn service_name(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Nam
             port,
         } => {
             let start = out.len();
-            pad_right(out, protocol_label(protocol).as_bytes(), 4);
+            pad_right(out, vocab::protocol_label(protocol).as_bytes(), 4);
             out.push(b' ');
-            endpoint(out, &addr, port, protocol.nss_name(), numeric, names);
+            endpoint(out, &addr, port, protocol.name(), numeric, names);
             if !addr.is_ipv6() && out.len() - start > SVC_NAME_MAX {
                 out.truncate(start + SVC_NAME_MAX);
             }
@@ -142,13 +71,10 @@ pub(crate) fn write_title(out: &mut Vec<u8>, mode: ListMode) {
 
 /// Appends the version line of full listings.
 fn write_version(out: &mut Vec<u8>, snap: &Snapshot) {
-    let v = snap.info.version;
+    let (major, minor, patch) = snap.info.version();
     w!(
         out,
-        "IP Virtual Server version {}.{}.{} (size={})\n",
-        (v >> 16) & 0xff,
-        (v >> 8) & 0xff,
-        v & 0xff,
+        "IP Virtual Server version {major}.{minor}.{patch} (size={})\n",
         snap.info.conn_tab_size as i32
     );
 }
@@ -175,23 +101,14 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
             out.extend_from_slice(svc.scheduler.as_bytes());
             if svc.flags & SCHED_FLAGS != 0 {
                 out.extend_from_slice(b" (");
-                sched_flag_names(out, &svc.scheduler, svc.flags, false);
+                vocab::write_sched_flags(out, &svc.scheduler, svc.flags, false);
                 out.push(b')');
             }
             if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
                 out.extend_from_slice(b" persistent ");
                 num(out, svc.timeout.into());
-                match svc.key.family() {
-                    Family::Inet => {
-                        if svc.netmask != u32::MAX {
-                            w!(out, " mask {}", svc.netmask_v4());
-                        }
-                    }
-                    Family::Inet6 => {
-                        if svc.netmask != 128 {
-                            w!(out, " mask {}", svc.netmask as i32);
-                        }
-                    }
+                if let Some(mask) = Netmask::of(svc) {
+                    w!(out, " mask {mask}");
                 }
                 if let Some(pe) = svc.pe_name.as_deref().filter(|p| !p.is_empty()) {
                     w!(out, " pe {pe}");
@@ -207,7 +124,7 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
 
 /// A real server's counters as the reference shows them: it reads the kernel's 64-bit
 /// connection, packet and rate counters of real servers with a 32-bit accessor, so only
-/// their low 32 bits survive; the byte counters are read whole (spec 10.6, 12.5).
+/// their low 32 bits survive; the byte counters are read whole.
 fn dest_stats(d: &Dest) -> Stats {
     let s = d.stats.unwrap_or_default();
     let lo = |v: u64| v & 0xffff_ffff;
@@ -228,22 +145,14 @@ fn dest_stats(d: &Dest) -> Stats {
 /// Appends the tunnel-info column text (`n/a`, `ipip`, `gue:<port>:<f>`, `gre:<f>`) and
 /// returns its length.
 fn tun_info(out: &mut Vec<u8>, d: &Dest) -> usize {
-    const FLAGS: [&str; 3] = ["-c", "+c", "r+c"];
     let start = out.len();
-    if d.forward != Forward::Tunnel {
-        out.extend_from_slice(b"n/a");
-    } else {
-        match d.tun_type {
-            TunnelType::Ipip => out.extend_from_slice(b"ipip"),
-            TunnelType::Gue => w!(
-                out,
-                "gue:{}:{}",
-                d.tun_port,
-                FLAGS[tun_csum_index(d.tun_flags)]
-            ),
-            TunnelType::Gre => w!(out, "gre:{}", FLAGS[tun_csum_index(d.tun_flags)]),
-            TunnelType::Other(_) => out.extend_from_slice(b"n/a"),
-        }
+    let word = vocab::tunnel_type_word(d.tun_type).filter(|_| d.forward == Forward::Tunnel);
+    let csum = vocab::checksum(d.tun_flags).label;
+    match (word, d.tun_type) {
+        (None, _) => out.extend_from_slice(b"n/a"),
+        (Some(w), TunnelType::Gue) => w!(out, "{w}:{}:{csum}", d.tun_port),
+        (Some(w), TunnelType::Gre) => w!(out, "{w}:{csum}"),
+        (Some(w), _) => out.extend_from_slice(w.as_bytes()),
     }
     out.len() - start
 }
@@ -294,7 +203,7 @@ fn write_dest_line(
             }
         }
         ListMode::TunInfo => {
-            w!(out, " {:<7} ", forward_label(d.forward));
+            w!(out, " {:<7} ", vocab::forward_label(d.forward));
             let n = tun_info(out, d);
             pad(out, n, 13);
             w!(
@@ -307,7 +216,7 @@ fn write_dest_line(
         }
         ListMode::Default => {
             out.push(b' ');
-            pad_right(out, forward_label(d.forward).as_bytes(), 7);
+            pad_right(out, vocab::forward_label(d.forward).as_bytes(), 7);
             out.push(b' ');
             num_left(out, d.weight.into(), 6);
             for v in [d.active_conns, d.inact_conns] {
@@ -329,7 +238,7 @@ fn write_entry(
     names: &dyn Names,
 ) {
     write_service_line(out, svc, fmt, names);
-    let proto = svc.key.protocol().and_then(Protocol::nss_name);
+    let proto = svc.key.protocol().and_then(Protocol::name);
     for &i in order {
         write_dest_line(out, &dests[i], proto, fmt, names);
     }

@@ -1,8 +1,9 @@
-//! The small listings: protocol timeouts (`-L --timeout`, spec 10.11) and the
-//! connection-synchronisation daemons (`-L --daemon`, spec 10.12).
+//! The small listings: protocol timeouts (`-L --timeout`) and the connection-synchronisation
+//! daemons (`-L --daemon`).
 
 use super::text::{ntop, w};
-use crate::ipvs::{Daemon, DaemonState, Timeouts};
+use crate::vocab;
+use linux_ipvs::{Daemon, DaemonState, Timeouts};
 
 /// `Timeout (tcp tcpfin udp): <tcp> <tcpfin> <udp>`, each printed as a signed int.
 pub fn write_timeouts(out: &mut Vec<u8>, t: &Timeouts) {
@@ -24,7 +25,7 @@ pub fn write_daemons(out: &mut Vec<u8>, daemons: &[Daemon]) {
             w!(
                 out,
                 "{} sync daemon (mcast={}, syncid={}",
-                state.name(),
+                vocab::daemon_state_word(state),
                 d.mcast_ifn,
                 d.syncid as i32
             );

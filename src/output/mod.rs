@@ -3,7 +3,7 @@
 //! Nothing here talks to the kernel; name lookups go through [`crate::names::Names`].
 //!
 //! Output is appended to a `Vec<u8>` (the bytes the reference would write to stdout).
-//! Decisions where the spec leaves room, or where the reference is undefined:
+//! Decisions where the reference leaves room or its behaviour is undefined:
 //! - Order (D2): [`sort_snapshot`] sorts in place; [`write_list`], [`write_service`] and
 //!   [`write_save`] take the snapshot by reference and sort index vectors instead.
 //! - Real-server counters: conns, packets and all five rates show their low 32 bits (the
@@ -18,7 +18,7 @@
 //! - Connections: see [`write_connections`] (pieces cut like `fgets` with a 256-byte
 //!   buffer; malformed or blank pieces skipped).
 
-use crate::ipvs::{Dest, Info, Service};
+use linux_ipvs::{Dest, Info, Service};
 
 mod conn;
 mod list;

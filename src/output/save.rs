@@ -1,7 +1,7 @@
 //! The save format (`-S`, `-S -n`): one `-A` line per service followed by one `-a` line
-//! per real server, in listing order, so that `ipvsadm -R` rebuilds the table (spec 10.13).
+//! per real server, in listing order, so that `ipvsadm -R` rebuilds the table.
 //!
-//! Deviations from the reference, by contract:
+//! Deliberate deviations from the reference (the README's compatibility table):
 //! - D3: fwmarks are written unsigned (`-f 4294967295`).
 //! - D5: real-server thresholds are written (` -x N`, ` -y N`, each only when non-zero, at
 //!   the end of the `-a` line after the tunnel options), and `-b` is never empty: a
@@ -12,23 +12,12 @@
 //!   have a name keep the reference's spelling.
 
 use super::Snapshot;
-use super::list::{SCHED_FLAGS, sched_flag_names, tun_csum_index};
 use super::sort::{dest_order, service_order};
 use super::text::{endpoint, inum, num, w};
-use crate::ipvs::consts::{IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT};
-use crate::ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, TunnelType};
 use crate::names::Names;
-
-/// The option naming a protocol's service (`-t`, `-u`, `--sctp-service`; the reference's
-/// placeholder for others).
-fn protocol_option(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Tcp => "-t",
-        Protocol::Udp => "-u",
-        Protocol::Sctp => "--sctp-service",
-        Protocol::Other(_) => "--xxx-service",
-    }
-}
+use crate::vocab::{self, Netmask, SCHED_FLAGS};
+use linux_ipvs::flags::{IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT};
+use linux_ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, TunnelType};
 
 /// Appends the service selector: `-t <ep>`, `-f <mark>`, `-f <mark> -6`, ... (never cut,
 /// except the 59-byte endpoint limit).
@@ -46,9 +35,9 @@ fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) 
             addr,
             port,
         } => {
-            out.extend_from_slice(protocol_option(protocol).as_bytes());
+            out.extend_from_slice(vocab::protocol_option(protocol).as_bytes());
             out.push(b' ');
-            endpoint(out, &addr, port, protocol.nss_name(), numeric, names);
+            endpoint(out, &addr, port, protocol.name(), numeric, names);
         }
     }
 }
@@ -62,17 +51,8 @@ fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
     if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
         out.extend_from_slice(b" -p ");
         num(out, svc.timeout.into());
-        match svc.key.family() {
-            Family::Inet => {
-                if svc.netmask != u32::MAX {
-                    w!(out, " -M {}", svc.netmask_v4());
-                }
-            }
-            Family::Inet6 => {
-                if svc.netmask != 128 {
-                    w!(out, " -M {}", svc.netmask as i32);
-                }
-            }
+        if let Some(mask) = Netmask::of(svc) {
+            w!(out, " -M {mask}");
         }
     }
     if let Some(pe) = svc.pe_name.as_deref().filter(|p| !p.is_empty()) {
@@ -83,7 +63,7 @@ fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
     }
     if svc.flags & SCHED_FLAGS != 0 {
         out.extend_from_slice(b" -b ");
-        sched_flag_names(out, &svc.scheduler, svc.flags, true);
+        vocab::write_sched_flags(out, &svc.scheduler, svc.flags, true);
     }
     out.push(b'\n');
 }
@@ -97,37 +77,21 @@ fn dest_line(
     numeric: bool,
     names: &dyn Names,
 ) {
-    const CSUM_OPTS: [&str; 3] = ["--tun-nocsum", "--tun-csum", "--tun-remcsum"];
     out.extend_from_slice(b"-a ");
     out.extend_from_slice(sel);
     out.extend_from_slice(b" -r ");
     endpoint(out, &d.addr, d.port, proto, numeric, names);
-    let switch = match d.forward {
-        Forward::Masq => "-m",
-        Forward::Tunnel => "-i",
-        Forward::Local | Forward::Route => "-g",
-        Forward::Other(_) => "(null)",
-    };
     out.push(b' ');
-    out.extend_from_slice(switch.as_bytes());
+    out.extend_from_slice(vocab::forward_option(d.forward).as_bytes());
     out.extend_from_slice(b" -w ");
     inum(out, d.weight.into());
-    if d.forward == Forward::Tunnel {
-        match d.tun_type {
-            TunnelType::Ipip => out.extend_from_slice(b" --tun-type ipip"),
-            TunnelType::Gue => w!(
-                out,
-                " --tun-type gue --tun-port {} {}",
-                d.tun_port,
-                CSUM_OPTS[tun_csum_index(d.tun_flags)]
-            ),
-            TunnelType::Gre => w!(
-                out,
-                " --tun-type gre {}",
-                CSUM_OPTS[tun_csum_index(d.tun_flags)]
-            ),
-            TunnelType::Other(_) => {}
-        }
+    let word = vocab::tunnel_type_word(d.tun_type).filter(|_| d.forward == Forward::Tunnel);
+    let csum = vocab::checksum(d.tun_flags).option;
+    match (word, d.tun_type) {
+        (None, _) => {}
+        (Some(w), TunnelType::Gue) => w!(out, " --tun-type {w} --tun-port {} {csum}", d.tun_port),
+        (Some(w), TunnelType::Gre) => w!(out, " --tun-type {w} {csum}"),
+        (Some(w), _) => w!(out, " --tun-type {w}"),
     }
     if d.u_threshold != 0 {
         w!(out, " -x {}", d.u_threshold);
@@ -148,7 +112,7 @@ pub fn write_save(out: &mut Vec<u8>, snap: &Snapshot, numeric: bool, names: &dyn
         sel.clear();
         selector(&mut sel, svc, numeric, names);
         service_line(out, svc, &sel);
-        let proto = svc.key.protocol().and_then(Protocol::nss_name);
+        let proto = svc.key.protocol().and_then(Protocol::name);
         dest_order(dests, false, &mut order);
         for &j in &order {
             dest_line(out, &dests[j], &sel, proto, numeric, names);

@@ -1,17 +1,17 @@
-//! Listing order (contract D2): the reference's sort keys compared as unsigned numbers.
+//! Listing order (deviation D2 in the README): the reference's sort keys compared as unsigned numbers.
 //!
 //! Services are ordered by (fwmark, family, protocol, address, port) and real servers by
 //! (family, address, port); fwmark services have protocol 0, no address and port 0, so the
 //! non-fwmark services (fwmark 0) come first. Families compare by their kernel numbers
 //! (`AF_INET` 2 before `AF_INET6` 10) and addresses as big-endian unsigned integers, so the
 //! order is numeric even for values 2^31 or more apart, where the reference's
-//! wrapping-subtraction comparator goes backwards (not reproduced, by contract). The sorts
+//! wrapping-subtraction comparator goes backwards (deliberately not reproduced). The sorts
 //! are stable: equal keys keep the kernel's order.
 
 use std::net::IpAddr;
 
 use super::Snapshot;
-use crate::ipvs::{Dest, Service, ServiceKey};
+use linux_ipvs::{Dest, Service, ServiceKey};
 
 /// An address as one unsigned number (IPv4 and IPv6 never compare with each other, because
 /// the family is compared first).
@@ -74,7 +74,7 @@ pub(crate) fn dest_order(dests: &[Dest], nosort: bool, idx: &mut Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipvs::{Family, Info, Protocol};
+    use linux_ipvs::{Family, Info, Protocol};
 
     fn tcp(a: &str, port: u16) -> Service {
         Service::new(ServiceKey::Addr {

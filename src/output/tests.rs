@@ -1,15 +1,16 @@
-//! Golden tests of the formatters: the spec's Appendix A samples (adapted where contracts
-//! D2/D3/D5 change the reference's output: numeric order, unsigned fwmarks, round-tripping
-//! save lines), plus edge cases of every listing mode. Expected texts mark line ends with `$`.
+//! Golden tests of the formatters: listings and saves as the reference prints them for
+//! sample tables (adapted where deviations D2/D3/D5 of the README change the reference's
+//! output: numeric order, unsigned fwmarks, round-tripping save lines), plus edge cases of
+//! every listing mode. Expected texts mark line ends with `$`.
 
 use std::net::IpAddr;
 
 use super::*;
-use crate::ipvs::{
+use crate::names::StaticNames;
+use linux_ipvs::{
     Daemon, DaemonState, Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats,
     Timeouts, TunnelType,
 };
-use crate::names::StaticNames;
 
 /// Expected text: drop one leading newline, and the `$` end-of-line markers.
 fn gold(s: &str) -> String {

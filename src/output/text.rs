@@ -1,7 +1,7 @@
 //! Low-level text helpers shared by every formatter: appending to a byte buffer without
 //! per-field allocation, C-style padding (`%-Ns`, counted in bytes), the K/M/G/T number
-//! rendering of `--stats`/`--rate` (spec 10.6), glibc-compatible `inet_ntop` for IPv6, and
-//! endpoint (`host:port`) rendering with optional name lookups and the 59-byte limit (10.7).
+//! rendering of `--stats`/`--rate`, glibc-compatible `inet_ntop` for IPv6, and endpoint
+//! (`host:port`) rendering with optional name lookups and the reference's 59-byte limit.
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -70,7 +70,7 @@ pub(crate) fn pad(out: &mut Vec<u8>, len: usize, width: usize) {
     }
 }
 
-/// N(v) of spec 10.6: a counter in a 9-column field, scaled with K/M/G/T above 99,999,999
+/// A counter of `--stats`/`--rate`: a 9-column field,, scaled with K/M/G/T above 99,999,999
 /// unless `exact`, in which case long numbers get one leading space and all their digits.
 pub(crate) fn largenum(out: &mut Vec<u8>, v: u64, exact: bool) {
     if exact || v < 100_000_000 {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh: benchmark our ipvsadm against the reference, in one VM boot.
 #
-#   tests/bench/run.sh [--ours PATH] [--sizes "1000 10000"] [--small-runs 100] [--repeat 3]
+#   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"]
+#                      [--small-runs 100] [--repeat 3]
 #
 # Measures, in the same boot and each in a fresh network namespace, the reference
 # (/usr/sbin/ipvsadm, Debian's 1.31) and ours on:
@@ -17,11 +18,14 @@
 # in a fresh namespace, the implementations taking turns) and the median is reported, with
 # the lowest and highest ratio of the repetitions: figures under software emulation move by
 # about +-10% from run to run. Compare within one boot only. No test asserts a time.
+# --baseline PATH measures another build of ours too (an earlier commit, say), in the same
+# boot and in turn with the others, and adds its times and its ratio to ours.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 ours=$("$repo/tests/release-dir.sh")/ipvsadm
+baseline=
 floor=$("$repo/tests/release-dir.sh")/examples/floor
 sizes="1000 10000"
 small_runs=100
@@ -29,6 +33,7 @@ repeat=3
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) ours=$2; shift 2 ;;
+	--baseline) baseline=$2; shift 2 ;;
 	--sizes) sizes=$2; shift 2 ;;
 	--small-runs) small_runs=$2; shift 2 ;;
 	--repeat) repeat=$2; shift 2 ;;
@@ -50,6 +55,11 @@ trap 'rm -rf "$payload"' EXIT
 vm=$repo/tests/vm/vm.sh
 "$vm" add-binary /usr/sbin/ipvsadm "$payload" ref/ipvsadm
 "$vm" add-binary "$ours" "$payload" ours/ipvsadm
+impls="ref ours"
+if [ -n "$baseline" ]; then
+	"$vm" add-binary "$baseline" "$payload" base/ipvsadm
+	impls="ref ours base"
+fi
 "$vm" add-binary "$floor" "$payload" bin/floor
 "$vm" add-binary /usr/bin/time "$payload" bin/time
 
@@ -74,6 +84,7 @@ cat >"$payload/run.sh" <<EOF
 sizes="$sizes"
 small_runs=$small_runs
 repeat=$repeat
+impls="$impls"
 EOF
 cat >>"$payload/run.sh" <<'EOF'
 IP=/usr/sbin/ip
@@ -106,7 +117,7 @@ for n in $sizes; do
 	r=0
 	while [ $r -lt $repeat ]; do
 		r=$((r + 1))
-		for impl in ref ours; do
+		for impl in $impls; do
 			fresh
 			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
 			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
@@ -131,7 +142,7 @@ done
 r=0
 while [ $r -lt $repeat ]; do
 	r=$((r + 1))
-	for impl in ref ours; do
+	for impl in $impls; do
 		fresh
 		$IP netns exec b$ns /payload/$impl/ipvsadm -R </payload/data/small
 		t0=$(cut -d' ' -f1 /proc/uptime)
@@ -178,7 +189,12 @@ END {
 			if (lo == "" || q < lo) lo = q
 			if (hi == "" || q > hi) hi = q
 		}
-		printf "%-14s %10.2f %10.2f %7.1fx %6.1fx-%5.1fx %12s %12s\n", o, r, u, (u > 0 ? r / u : 0), lo, hi, median(m[o, "ref"]), median(m[o, "ours"])
+		printf "%-14s %10.2f %10.2f %7.1fx %6.1fx-%5.1fx %12s %12s", o, r, u, (u > 0 ? r / u : 0), lo, hi, median(m[o, "ref"]), median(m[o, "ours"])
+		if (runs[o, "base"]) {
+			b = median(t[o, "base"])
+			printf "   baseline %.2f s, %s KiB: ours %.2fx its speed", b, median(m[o, "base"]), (u > 0 ? b / u : 0)
+		}
+		printf "\n"
 		if (bad[o, "ref"] != "" || bad[o, "ours"] != "") printf "   (non-zero exit statuses: ref%s, ours%s)\n", bad[o, "ref"], bad[o, "ours"]
 	}
 	for (n in floor) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/vm/capture.sh: capture the netlink traffic of reference ipvsadm commands in the VM
-# and write it as golden files tests/golden/<name>.txt (one netlink message per line,
+# and write it as golden files crates/linux-ipvs/golden/<name>.txt (one netlink message per line,
 # `> HEX` from ipvsadm to the kernel, `< HEX` from the kernel; see pcap2golden.py).
 #
 #   tests/vm/capture.sh [--ref PATH] [--out DIR]
@@ -17,7 +17,7 @@ repo=$(cd "$here/../.." && pwd)
 die() { echo "capture.sh: error: $*" >&2; exit 2; }
 
 ref=/usr/sbin/ipvsadm
-out=$repo/tests/golden
+out=$repo/crates/linux-ipvs/golden
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ref) ref=$2; shift 2 ;;

@@ -3,7 +3,7 @@
 #
 #   expect-runner.sh --ours DIR/ipvsadm CASE-FILE...
 #
-# For behaviour where we deliberately differ from the reference (the contract's D1-D9),
+# For behaviour where we deliberately differ from the reference (the README's deviations),
 # there is nothing to compare against: each case states the expected output itself.
 # Format (tests/deviations/README.md): `$ CMD` runs CMD (sh -c, `ipvsadm` = ours) in the
 # case's namespace; the lines after it until the next `$` say what it must print:

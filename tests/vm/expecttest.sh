@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/vm/expecttest.sh: run the expectation cases (tests/deviations/*.case) with our
-# ipvsadm in the VM, one boot. These cover the contract's deliberate deviations D1-D9,
+# ipvsadm in the VM, one boot. These cover the deliberate deviations of the README,
 # where the reference is not the oracle.
 #
 #   tests/vm/expecttest.sh [--ours PATH] [CASE-FILE...]

@@ -1,6 +1,8 @@
 //! Kernel constants of the IPVS generic-netlink interface, under their kernel names
 //! (`include/uapi/linux/ip_vs.h`), plus the few socket-level numbers the model needs.
 #![allow(missing_docs)]
+// The whole table is kept, as the kernel defines it; some values only tests use.
+#![allow(dead_code)]
 
 pub const IPVS_GENL_NAME: &str = "IPVS";
 pub const IPVS_GENL_VERSION: u8 = 1;
@@ -97,29 +99,42 @@ pub const IPVS_INFO_ATTR_VERSION: u16 = 1;
 pub const IPVS_INFO_ATTR_CONN_TAB_SIZE: u16 = 2;
 
 // Service flags.
+/// Persistent service: a client sticks to one real server.
 pub const IP_VS_SVC_F_PERSISTENT: u32 = 0x0001;
+/// Set by the kernel on a service in its hash table.
 pub const IP_VS_SVC_F_HASHED: u32 = 0x0002;
+/// One-packet scheduling (UDP): each datagram is scheduled on its own.
 pub const IP_VS_SVC_F_ONEPACKET: u32 = 0x0004;
+/// First scheduler flag (`sh`/`mh`: fall back when the server is unavailable).
 pub const IP_VS_SVC_F_SCHED1: u32 = 0x0008;
+/// Second scheduler flag (`sh`/`mh`: hash the port too).
 pub const IP_VS_SVC_F_SCHED2: u32 = 0x0010;
+/// Third scheduler flag (no scheduler of the kernel uses it).
 pub const IP_VS_SVC_F_SCHED3: u32 = 0x0020;
+/// `sh`: fall back to another server.
 pub const IP_VS_SVC_F_SCHED_SH_FALLBACK: u32 = IP_VS_SVC_F_SCHED1;
+/// `sh`: include the source port in the hash.
 pub const IP_VS_SVC_F_SCHED_SH_PORT: u32 = IP_VS_SVC_F_SCHED2;
+/// `mh`: fall back to another server.
 pub const IP_VS_SVC_F_SCHED_MH_FALLBACK: u32 = IP_VS_SVC_F_SCHED1;
+/// `mh`: include the source port in the hash.
 pub const IP_VS_SVC_F_SCHED_MH_PORT: u32 = IP_VS_SVC_F_SCHED2;
 
 pub const IP_VS_CONN_F_FWD_MASK: u32 = 0x0007;
 
+/// Tunnel without checksum (no bit set).
 pub const IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM: u16 = 0;
+/// Tunnel with checksum.
 pub const IP_VS_TUNNEL_ENCAP_FLAG_CSUM: u16 = 1 << 0;
+/// Tunnel with remote checksum offload.
 pub const IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM: u16 = 1 << 1;
 
 pub const IP_VS_STATE_MASTER: u32 = 1;
 pub const IP_VS_STATE_BACKUP: u32 = 2;
 
-/// Length of scheduler and interface name buffers in the kernel (`IP_VS_SCHEDNAME_MAXLEN`).
+/// Size of the kernel's scheduler name buffer, terminating NUL included.
 pub const IP_VS_SCHEDNAME_MAXLEN: usize = 16;
-/// `IP_VS_PENAME_MAXLEN`.
+/// Size of the kernel's persistence engine name buffer, terminating NUL included.
 pub const IP_VS_PENAME_MAXLEN: usize = 16;
-/// `IP_VS_IFNAME_MAXLEN`.
+/// Size of the kernel's interface name buffer, terminating NUL included.
 pub const IP_VS_IFNAME_MAXLEN: usize = 16;

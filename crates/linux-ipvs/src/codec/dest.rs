@@ -4,9 +4,9 @@
 //! TUN_PORT, TUN_FLAGS, U_THRESH, L_THRESH. The kernel's replies start with ADDR and add the
 //! connection counts, the family and the counters.
 
-use super::consts::*;
-use super::model::{Dest, Family, Forward, TunnelType, UnknownAttr};
 use super::{Style, addr, stats};
+use crate::consts::*;
+use crate::model::{Dest, Family, Forward, TunnelType, UnknownAttr};
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 

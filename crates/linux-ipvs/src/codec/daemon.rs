@@ -6,8 +6,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Style;
-use super::consts::*;
-use super::model::{Daemon, DaemonState, UnknownAttr};
+use crate::consts::*;
+use crate::model::{Daemon, DaemonState, UnknownAttr};
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 

@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::consts;
+use crate::consts;
 
 /// Address family of a service or destination (`AF_INET` or `AF_INET6`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -82,8 +82,9 @@ impl Protocol {
             other => Protocol::Other(other),
         }
     }
-    /// The name NSS uses for service-name lookups (`tcp`, `udp`, `sctp`).
-    pub fn nss_name(self) -> Option<&'static str> {
+    /// The protocol's name as `/etc/protocols` and `/etc/services` spell it (`tcp`, `udp`,
+    /// `sctp`); `None` for other protocols.
+    pub fn name(self) -> Option<&'static str> {
         match self {
             Protocol::Tcp => Some("tcp"),
             Protocol::Udp => Some("udp"),
@@ -223,10 +224,6 @@ impl Service {
     /// Whether the persistent flag is set.
     pub fn is_persistent(&self) -> bool {
         self.flags & consts::IP_VS_SVC_F_PERSISTENT != 0
-    }
-    /// The IPv4 persistence mask as an address (meaningful for IPv4 services).
-    pub fn netmask_v4(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.netmask.to_ne_bytes())
     }
 }
 
@@ -379,14 +376,10 @@ pub struct Info {
 }
 
 impl Info {
-    /// The version as `major.minor.patch`.
-    pub fn version_string(&self) -> String {
-        format!(
-            "{}.{}.{}",
-            (self.version >> 16) & 0xff,
-            (self.version >> 8) & 0xff,
-            self.version & 0xff
-        )
+    /// The version as (major, minor, patch).
+    pub fn version(&self) -> (u8, u8, u8) {
+        let [_, major, minor, patch] = self.version.to_be_bytes();
+        (major, minor, patch)
     }
 }
 
@@ -416,13 +409,6 @@ impl DaemonState {
         match self {
             DaemonState::Master => consts::IP_VS_STATE_MASTER,
             DaemonState::Backup => consts::IP_VS_STATE_BACKUP,
-        }
-    }
-    /// The word ipvsadm uses (`master`, `backup`).
-    pub fn name(self) -> &'static str {
-        match self {
-            DaemonState::Master => "master",
-            DaemonState::Backup => "backup",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::model::Family;
+use crate::model::Family;
 use crate::netlink::Error;
 
 /// The 16-byte wire form of an address.

@@ -1,185 +1,26 @@
-//! A small tokenizer with the semantics of the popt library as ipvsadm uses it: short
-//! option clusters, attached and `=` values, long options with `=` or a separate value,
-//! one optional-value option (`-p`), `--` ending option processing, and positional words
-//! collected aside. It only splits the command line; it does not validate values.
-//!
-//! The option catalogue ([`OPTIONS`]) lives here too, so that short letters, long names and
-//! argument kinds are one table.
+//! The first stage of the command line: a tokenizer with the semantics of the popt library
+//! as ipvsadm uses it. Short option clusters, attached and `=` values, long options with `=`
+//! or a separate value, one optional-value option (`-p`), `--` ending option processing, and
+//! positional words collected aside. It only splits the command line, with the option names
+//! and argument kinds of the catalogue; it does not validate values.
 
 use std::borrow::Cow;
 
-/// What an option is, independently of how it was spelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opt {
-    // Commands (and the two informational options).
-    AddService,
-    EditService,
-    DeleteService,
-    Clear,
-    Restore,
-    Save,
-    AddServer,
-    EditServer,
-    DeleteServer,
-    List,
-    Zero,
-    Set,
-    StartDaemon,
-    StopDaemon,
-    Help,
-    Version,
-    // Options.
-    TcpService,
-    UdpService,
-    SctpService,
-    FwmarkService,
-    Ipv6,
-    Scheduler,
-    Persistent,
-    Netmask,
-    Pe,
-    SchedFlags,
-    Ops,
-    RealServer,
-    Gatewaying,
-    Ipip,
-    Masquerading,
-    Weight,
-    UThreshold,
-    LThreshold,
-    TunType,
-    TunPort,
-    TunNocsum,
-    TunCsum,
-    TunRemcsum,
-    Numeric,
-    Connection,
-    Timeout,
-    Daemon,
-    Stats,
-    Rate,
-    Thresholds,
-    PersistentConn,
-    TunInfo,
-    Exact,
-    Nosort,
-    Sort,
-    McastInterface,
-    Syncid,
-    SyncMaxlen,
-    McastGroup,
-    McastPort,
-    McastTtl,
-}
+use super::catalogue::{ArgKind, OPTIONS, Opt, OptDef};
 
-/// Whether an option takes a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArgKind {
-    /// A flag.
-    None,
-    /// A mandatory value (taken even when it starts with `-`).
-    Required,
-    /// An optional value (taken from the next word only if it does not start with `-`).
-    Optional,
-}
-
-/// One row of the option catalogue.
-#[derive(Debug, Clone, Copy)]
-pub struct OptSpec {
-    /// Which option.
-    pub opt: Opt,
-    /// Short letter, if any.
-    pub short: Option<char>,
-    /// Long name without the dashes.
-    pub long: &'static str,
-    /// Value kind.
-    pub arg: ArgKind,
-}
-
-const fn o(opt: Opt, short: Option<char>, long: &'static str, arg: ArgKind) -> OptSpec {
-    OptSpec {
-        opt,
-        short,
-        long,
-        arg,
-    }
-}
-
-use ArgKind::{None as N, Optional as P, Required as R};
-
-/// The catalogue of every option ipvsadm knows.
-pub const OPTIONS: &[OptSpec] = &[
-    o(Opt::AddService, Some('A'), "add-service", N),
-    o(Opt::EditService, Some('E'), "edit-service", N),
-    o(Opt::DeleteService, Some('D'), "delete-service", N),
-    o(Opt::Clear, Some('C'), "clear", N),
-    o(Opt::Restore, Some('R'), "restore", N),
-    o(Opt::Save, Some('S'), "save", N),
-    o(Opt::AddServer, Some('a'), "add-server", N),
-    o(Opt::EditServer, Some('e'), "edit-server", N),
-    o(Opt::DeleteServer, Some('d'), "delete-server", N),
-    o(Opt::List, Some('L'), "list", N),
-    o(Opt::List, Some('l'), "list", N),
-    o(Opt::Zero, Some('Z'), "zero", N),
-    o(Opt::Set, None, "set", N),
-    o(Opt::StartDaemon, None, "start-daemon", R),
-    o(Opt::StopDaemon, None, "stop-daemon", R),
-    o(Opt::Help, Some('h'), "help", N),
-    o(Opt::Version, Some('v'), "version", N),
-    o(Opt::TcpService, Some('t'), "tcp-service", R),
-    o(Opt::UdpService, Some('u'), "udp-service", R),
-    o(Opt::SctpService, None, "sctp-service", R),
-    o(Opt::FwmarkService, Some('f'), "fwmark-service", R),
-    o(Opt::Ipv6, Some('6'), "ipv6", N),
-    o(Opt::Scheduler, Some('s'), "scheduler", R),
-    o(Opt::Persistent, Some('p'), "persistent", P),
-    o(Opt::Netmask, Some('M'), "netmask", R),
-    o(Opt::Pe, None, "pe", R),
-    o(Opt::SchedFlags, Some('b'), "sched-flags", R),
-    o(Opt::Ops, Some('o'), "ops", N),
-    o(Opt::RealServer, Some('r'), "real-server", R),
-    o(Opt::Gatewaying, Some('g'), "gatewaying", N),
-    o(Opt::Ipip, Some('i'), "ipip", N),
-    o(Opt::Masquerading, Some('m'), "masquerading", N),
-    o(Opt::Weight, Some('w'), "weight", R),
-    o(Opt::UThreshold, Some('x'), "u-threshold", R),
-    o(Opt::LThreshold, Some('y'), "l-threshold", R),
-    o(Opt::TunType, None, "tun-type", R),
-    o(Opt::TunPort, None, "tun-port", R),
-    o(Opt::TunNocsum, None, "tun-nocsum", N),
-    o(Opt::TunCsum, None, "tun-csum", N),
-    o(Opt::TunRemcsum, None, "tun-remcsum", N),
-    o(Opt::Numeric, Some('n'), "numeric", N),
-    o(Opt::Connection, Some('c'), "connection", N),
-    o(Opt::Timeout, None, "timeout", N),
-    o(Opt::Daemon, None, "daemon", N),
-    o(Opt::Stats, None, "stats", N),
-    o(Opt::Rate, None, "rate", N),
-    o(Opt::Thresholds, None, "thresholds", N),
-    o(Opt::PersistentConn, None, "persistent-conn", N),
-    o(Opt::TunInfo, None, "tun-info", N),
-    o(Opt::Exact, Some('X'), "exact", N),
-    o(Opt::Nosort, None, "nosort", N),
-    o(Opt::Sort, None, "sort", N),
-    o(Opt::McastInterface, None, "mcast-interface", R),
-    o(Opt::Syncid, None, "syncid", R),
-    o(Opt::SyncMaxlen, None, "sync-maxlen", R),
-    o(Opt::McastGroup, None, "mcast-group", R),
-    o(Opt::McastPort, None, "mcast-port", R),
-    o(Opt::McastTtl, None, "mcast-ttl", R),
-];
-
-/// The row of [`OPTIONS`] for each ASCII short letter (the first row with that letter), or
-/// `NO_ROW`: the tokenizer looks up every short letter of every line.
+/// The row of [`OPTIONS`] for each ASCII short letter, or `NO_ROW`: the tokenizer looks up
+/// every short letter of every line.
 const SHORT_ROWS: [u8; 128] = {
     let mut rows = [NO_ROW; 128];
     let mut i = 0;
     while i < OPTIONS.len() {
-        if let Some(c) = OPTIONS[i].short {
-            assert!(c.is_ascii() && i < NO_ROW as usize);
-            if rows[c as usize] == NO_ROW {
-                rows[c as usize] = i as u8;
-            }
+        let shorts = OPTIONS[i].shorts.as_bytes();
+        let mut k = 0;
+        while k < shorts.len() {
+            let c = shorts[k];
+            assert!(c.is_ascii() && i < NO_ROW as usize && rows[c as usize] == NO_ROW);
+            rows[c as usize] = i as u8;
+            k += 1;
         }
         i += 1;
     }
@@ -189,14 +30,14 @@ const SHORT_ROWS: [u8; 128] = {
 /// No row in [`SHORT_ROWS`].
 const NO_ROW: u8 = u8::MAX;
 
-fn by_short(c: char) -> Option<&'static OptSpec> {
+fn by_short(c: char) -> Option<&'static OptDef> {
     match SHORT_ROWS.get(c as usize) {
         Some(&row) if row != NO_ROW => Some(&OPTIONS[usize::from(row)]),
         _ => None,
     }
 }
 
-fn by_long(name: &str) -> Option<&'static OptSpec> {
+fn by_long(name: &str) -> Option<&'static OptDef> {
     OPTIONS.iter().find(|s| s.long == name)
 }
 
@@ -451,7 +292,7 @@ mod tests {
     #[test]
     fn short_letter_table_agrees_with_the_catalogue() {
         for c in (0..0x3000).filter_map(char::from_u32) {
-            let linear = OPTIONS.iter().find(|s| s.short == Some(c));
+            let linear = OPTIONS.iter().find(|s| s.shorts.contains(c));
             assert_eq!(
                 by_short(c).map(|s| (s.opt, s.long)),
                 linear.map(|s| (s.opt, s.long)),

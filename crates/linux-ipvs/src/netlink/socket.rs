@@ -26,8 +26,9 @@ const SOCKET_RCVBUF: usize = 1 << 20;
 /// ACK text.
 const REPLY_CHARGE: usize = 2048;
 
-/// What a [`Socket::recv_many`] call expects, which sets how many datagrams one
-/// `recvmmsg` may return and the room for each.
+/// What kind of reply a [`Transport::recv_many`](crate::Transport::recv_many) call waits
+/// for; the socket sizes its receive slots by it (how many datagrams one `recvmmsg` may
+/// return, and the room for each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
     /// ACKs: the kernel sends each as a datagram of its own (36 bytes; an error echoes the
@@ -47,7 +48,9 @@ impl Expect {
     }
 }
 
-/// A connected `NETLINK_GENERIC` socket with extended ACKs enabled.
+/// A connected `NETLINK_GENERIC` socket with extended ACKs enabled and a receive buffer
+/// sized for batches: the [`Transport`](crate::Transport) a [`Client`](crate::Client) uses
+/// unless it is given another.
 pub struct Socket {
     sock: NlSocket,
     /// The receive buffer the kernel gave the socket, in bytes as it counts them.
@@ -71,7 +74,7 @@ impl std::fmt::Debug for Socket {
 
 impl Socket {
     /// Opens and binds the socket.
-    pub fn open() -> Result<Socket, Error> {
+    pub(crate) fn open() -> Result<Socket, Error> {
         let sock =
             NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
         // Older kernels lack extended ACKs; error texts are then simply absent.
@@ -94,14 +97,14 @@ impl Socket {
     /// How many replies to changes may wait in the receive buffer at once without the
     /// kernel dropping one (it would then report `ENOBUFS`): a batch sends no more changes
     /// than this before reading their replies.
-    pub fn reply_room(&self) -> usize {
+    pub(crate) fn reply_room(&self) -> usize {
         (self.rcvbuf / REPLY_CHARGE).max(1)
     }
 
     /// Reads and drops every datagram waiting on the socket, without waiting for more.
     /// After an overflow this clears the kernel's congestion state, which otherwise makes
     /// it drop later replies without saying so.
-    pub fn discard_waiting(&mut self) {
+    pub(crate) fn discard_waiting(&mut self) {
         loop {
             match self.sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
                 Ok((n, _)) if n > 0 => continue,
@@ -113,7 +116,7 @@ impl Socket {
     }
 
     /// Sends a buffer holding one or more complete messages in one datagram.
-    pub fn send(&self, msgs: &[u8]) -> Result<(), Error> {
+    pub(crate) fn send(&self, msgs: &[u8]) -> Result<(), Error> {
         let sent = self.sock.send(msgs, Msg::empty()).map_err(Error::Io)?;
         if sent != msgs.len() {
             return Err(Error::Malformed("short send"));
@@ -124,7 +127,7 @@ impl Socket {
     /// Receives at least one and up to a few dozen datagrams in one system call (`recvmmsg`) and
     /// hands each to `each`, in order. For replies made of many small datagrams (ACKs); a
     /// datagram larger than a slot is reported as malformed rather than cut silently.
-    pub fn recv_many(
+    pub(crate) fn recv_many(
         &mut self,
         expect: Expect,
         each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
@@ -170,7 +173,7 @@ impl Socket {
     }
 
     /// Receives one datagram (one or more messages).
-    pub fn recv(&mut self) -> Result<&[u8], Error> {
+    pub(crate) fn recv(&mut self) -> Result<&[u8], Error> {
         loop {
             match self.sock.recv(&mut self.buf[..], Msg::empty()) {
                 Ok((n, _)) => return Ok(&self.buf[..n]),

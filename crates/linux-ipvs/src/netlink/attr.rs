@@ -170,10 +170,6 @@ impl<'a> Attr<'a> {
             .unwrap_or(self.payload.len());
         Ok(String::from_utf8_lossy(&self.payload[..end]).into_owned())
     }
-    /// The nested attributes inside this one.
-    pub fn nested(&self) -> Attrs<'a> {
-        Attrs::new(self.payload)
-    }
     fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
         self.payload
             .get(..N)
@@ -238,7 +234,9 @@ mod tests {
         assert_eq!(attrs.len(), 2);
         assert_eq!(attrs[0].u16().unwrap(), 2);
         assert_eq!(attrs[1].kind, 3);
-        let inner: Vec<_> = attrs[1].nested().collect::<Result<_, _>>().unwrap();
+        let inner: Vec<_> = Attrs::new(attrs[1].payload)
+            .collect::<Result<_, _>>()
+            .unwrap();
         assert_eq!(inner[0].string().unwrap(), "rr");
         assert_eq!(inner[1].be16().unwrap(), 80);
     }

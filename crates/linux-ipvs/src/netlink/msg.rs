@@ -7,7 +7,9 @@ use super::attr::{AttrWriter, Attrs, align};
 
 /// `NLM_F_REQUEST`.
 pub const NLM_F_REQUEST: u16 = 0x01;
-/// `NLM_F_MULTI`: part of a multipart reply.
+/// `NLM_F_MULTI`: part of a multipart reply (only tests write it; the client needs no flag to
+/// find a dump's end).
+#[cfg(test)]
 pub const NLM_F_MULTI: u16 = 0x02;
 /// `NLM_F_ACK`: the kernel must acknowledge.
 pub const NLM_F_ACK: u16 = 0x04;
@@ -116,7 +118,10 @@ impl<'a> Message<'a> {
                     return Ok(Reply::Ack);
                 }
                 Ok(Reply::Error {
-                    errno: -code,
+                    // The kernel sends a negative errno. `i32::MIN` has no negation: it is
+                    // passed on as it is, which no errno table knows, so it reads as an
+                    // unknown error (strerror's "Unknown error -2147483648").
+                    errno: code.checked_neg().unwrap_or(code),
                     ext_ack: self.ext_ack_text(),
                 })
             }
@@ -292,6 +297,23 @@ mod tests {
                 ext_ack: None
             }
         );
+    }
+
+    #[test]
+    fn an_error_code_without_a_negation_is_an_unknown_error() {
+        let mut err = i32::MIN.to_ne_bytes().to_vec();
+        err.extend_from_slice(&[0; 16]);
+        let m = header(NLMSG_ERROR, 0, &err);
+        let reply = Messages::new(&m).next().unwrap().unwrap().reply().unwrap();
+        assert_eq!(
+            reply,
+            Reply::Error {
+                errno: i32::MIN,
+                ext_ack: None
+            }
+        );
+        let text = std::io::Error::from_raw_os_error(i32::MIN).to_string();
+        assert!(text.starts_with("Unknown error -2147483648"), "{text}");
     }
 
     #[test]

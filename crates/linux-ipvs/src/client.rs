@@ -4,9 +4,9 @@
 
 use nix::libc;
 
-use super::consts::*;
-use super::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
-use super::{Style, config, daemon, dest, service};
+use crate::codec::{Style, config, daemon, dest, service};
+use crate::consts::*;
+use crate::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, push_genl_request,
@@ -48,25 +48,73 @@ pub enum Change {
     StopDaemon(Daemon),
 }
 
-impl Change {
-    fn cmd(&self) -> u8 {
+/// What a [`Change`] does, without its values: for wording a message about an outcome,
+/// counting or logging changes that have already been sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// [`Change::AddService`].
+    AddService,
+    /// [`Change::EditService`].
+    EditService,
+    /// [`Change::DeleteService`].
+    DeleteService,
+    /// [`Change::AddDest`].
+    AddDest,
+    /// [`Change::EditDest`].
+    EditDest,
+    /// [`Change::DeleteDest`].
+    DeleteDest,
+    /// [`Change::Zero`].
+    Zero,
+    /// [`Change::Flush`].
+    Flush,
+    /// [`Change::SetTimeouts`].
+    SetTimeouts,
+    /// [`Change::StartDaemon`].
+    StartDaemon,
+    /// [`Change::StopDaemon`].
+    StopDaemon,
+}
+
+impl ChangeKind {
+    /// The generic-netlink command that carries a change of this kind.
+    fn cmd(self) -> u8 {
         match self {
-            Change::AddService(_) => IPVS_CMD_NEW_SERVICE,
-            Change::EditService(_) => IPVS_CMD_SET_SERVICE,
-            Change::DeleteService(_) => IPVS_CMD_DEL_SERVICE,
-            Change::AddDest(..) => IPVS_CMD_NEW_DEST,
-            Change::EditDest(..) => IPVS_CMD_SET_DEST,
-            Change::DeleteDest(..) => IPVS_CMD_DEL_DEST,
-            Change::Zero(_) => IPVS_CMD_ZERO,
-            Change::Flush => IPVS_CMD_FLUSH,
-            Change::SetTimeouts(_) => IPVS_CMD_SET_CONFIG,
-            Change::StartDaemon(_) => IPVS_CMD_NEW_DAEMON,
-            Change::StopDaemon(_) => IPVS_CMD_DEL_DAEMON,
+            ChangeKind::AddService => IPVS_CMD_NEW_SERVICE,
+            ChangeKind::EditService => IPVS_CMD_SET_SERVICE,
+            ChangeKind::DeleteService => IPVS_CMD_DEL_SERVICE,
+            ChangeKind::AddDest => IPVS_CMD_NEW_DEST,
+            ChangeKind::EditDest => IPVS_CMD_SET_DEST,
+            ChangeKind::DeleteDest => IPVS_CMD_DEL_DEST,
+            ChangeKind::Zero => IPVS_CMD_ZERO,
+            ChangeKind::Flush => IPVS_CMD_FLUSH,
+            ChangeKind::SetTimeouts => IPVS_CMD_SET_CONFIG,
+            ChangeKind::StartDaemon => IPVS_CMD_NEW_DAEMON,
+            ChangeKind::StopDaemon => IPVS_CMD_DEL_DAEMON,
+        }
+    }
+}
+
+impl Change {
+    /// What this change does.
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            Change::AddService(_) => ChangeKind::AddService,
+            Change::EditService(_) => ChangeKind::EditService,
+            Change::DeleteService(_) => ChangeKind::DeleteService,
+            Change::AddDest(..) => ChangeKind::AddDest,
+            Change::EditDest(..) => ChangeKind::EditDest,
+            Change::DeleteDest(..) => ChangeKind::DeleteDest,
+            Change::Zero(_) => ChangeKind::Zero,
+            Change::Flush => ChangeKind::Flush,
+            Change::SetTimeouts(_) => ChangeKind::SetTimeouts,
+            Change::StartDaemon(_) => ChangeKind::StartDaemon,
+            Change::StopDaemon(_) => ChangeKind::StopDaemon,
         }
     }
 
     /// Writes the request's attributes.
-    pub fn encode(&self, w: &mut AttrWriter<'_>) {
+    pub(crate) fn encode(&self, w: &mut AttrWriter<'_>) {
         match self {
             Change::AddService(s) | Change::EditService(s) | Change::DeleteService(s) => {
                 service::encode(w, s, Style::Request)
@@ -83,8 +131,12 @@ impl Change {
     }
 }
 
-/// What the client sends requests through and reads replies from: the netlink socket,
-/// or a stand-in in tests.
+/// What the client sends requests through and reads replies from: the netlink [`Socket`],
+/// or a stand-in that answers like the kernel (in tests, say).
+///
+/// A transport moves whole datagrams; each holds one or more netlink messages. Only
+/// [`Transport::send`] and [`Transport::recv`] must be written; the other methods have
+/// defaults that suit a stand-in which never loses a reply.
 pub trait Transport {
     /// Sends one datagram holding one or more complete messages.
     fn send(&mut self, msgs: &[u8]) -> Result<(), Error>;
@@ -132,13 +184,26 @@ impl Transport for Socket {
     }
 }
 
-/// A connection to the kernel's IPVS: owns one socket and the family id.
+/// A connection to the kernel's IPVS: owns one socket, the family id and the sequence
+/// numbers.
 ///
 /// Changes can go one at a time ([`Client::apply`]), as a slice ([`Client::apply_batch`]),
 /// or as a stream: [`Client::queue`] encodes each change straight into the next datagram and
 /// sends it when it is full, [`Client::send_queued`] sends the rest, and
 /// [`Client::outcomes`] hands back each sent change's outcome in queueing order. Nothing
-/// but the datagram being filled is held, however many changes pass through.
+/// but the datagram being filled is held, however many changes pass through. Reads
+/// ([`Client::services`], [`Client::snapshot`], ...) first send whatever is queued, so they
+/// see it applied.
+///
+/// ```no_run
+/// use linux_ipvs::{Change, Client, Protocol, Service, ServiceKey};
+///
+/// let mut ipvs = Client::open()?;
+/// let key = ServiceKey::Addr { protocol: Protocol::Udp, addr: "192.0.2.53".parse()?, port: 53 };
+/// ipvs.apply(&Change::AddService(Service::new(key)))?;
+/// assert_eq!(ipvs.service(&key)?.scheduler, "wlc");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Client<T: Transport = Socket> {
     sock: T,
@@ -169,14 +234,28 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// A client over an already set-up transport whose IPVS family id is known.
+    /// A client over an already set-up transport whose IPVS family id is known (no request
+    /// is sent to find it).
     pub fn with_transport(sock: T, family: u16) -> Client<T> {
         Client::assemble(sock, family, 1)
+    }
+
+    /// The transport, given back (a stand-in's record of what was sent, say).
+    pub fn into_transport(self) -> T {
+        self.sock
     }
 }
 
 impl Client<Socket> {
-    /// Opens the socket and resolves the `IPVS` generic-netlink family.
+    /// Opens a generic-netlink socket in the calling thread's network namespace and
+    /// resolves the `IPVS` family. Fails with [`Error::FamilyNotFound`] when the kernel has
+    /// no IPVS (module not loaded).
+    ///
+    /// ```no_run
+    /// let mut ipvs = linux_ipvs::Client::open()?;
+    /// println!("IPVS {:?}", ipvs.info()?.version());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn open() -> Result<Client, Error> {
         let mut sock = Socket::open()?;
         let seq = std::time::SystemTime::now()
@@ -194,7 +273,15 @@ impl<T: Transport> Client<T> {
         self.seq
     }
 
-    /// Applies one change and waits for its ACK.
+    /// Applies one change and waits for its ACK; `Err` carries the kernel's errno when it
+    /// refuses the change (for example `EEXIST` for a service that is already there).
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Change, Client};
+    ///
+    /// Client::open()?.apply(&Change::Flush)?; // delete every service
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn apply(&mut self, change: &Change) -> Result<(), Error> {
         let mut results = self.apply_batch(std::slice::from_ref(change))?;
         results.pop().unwrap_or(Ok(()))
@@ -203,6 +290,23 @@ impl<T: Transport> Client<T> {
     /// Applies changes in order, many per datagram, and returns each one's outcome, in the
     /// same order. The kernel carries on after a failed change, as separate requests would.
     /// The outer error is a failure of the socket itself.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Change, Client, Dest, Family, Service, ServiceKey};
+    ///
+    /// let svc = Service::new(ServiceKey::Fwmark { family: Family::Inet, mark: 7 });
+    /// let servers = ["198.51.100.2", "198.51.100.3"];
+    /// let mut changes = vec![Change::AddService(svc.clone())];
+    /// for a in servers {
+    ///     changes.push(Change::AddDest(svc.clone(), Dest::new(a.parse()?, 0)));
+    /// }
+    /// for (change, outcome) in changes.iter().zip(Client::open()?.apply_batch(&changes)?) {
+    ///     if let Err(e) = outcome {
+    ///         eprintln!("{:?} failed: errno {}", change.kind(), e.errno());
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply_batch(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
         self.send_queued()?;
         let before = self.done.len();
@@ -220,6 +324,23 @@ impl<T: Transport> Client<T> {
     /// socket has room for replies ([`Transport::reply_room`]), sends it and waits for every
     /// reply. An error is a failure of the socket itself: the changes of that datagram are
     /// dropped without outcomes.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Change, Client, Family, Service, ServiceKey};
+    ///
+    /// let mut ipvs = Client::open()?;
+    /// for mark in 1..=10_000 {
+    ///     let key = ServiceKey::Fwmark { family: Family::Inet, mark };
+    ///     ipvs.queue(&Change::AddService(Service::new(key)))?;
+    ///     // Outcomes arrive a datagram at a time, in queueing order.
+    ///     for outcome in ipvs.outcomes() {
+    ///         outcome?;
+    ///     }
+    /// }
+    /// ipvs.send_queued()?;
+    /// assert!(ipvs.outcomes().all(|o| o.is_ok()));
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn queue(&mut self, change: &Change) -> Result<(), Error> {
         let seq = self.next_seq();
         if self.queued == 0 {
@@ -231,7 +352,7 @@ impl<T: Transport> Client<T> {
             self.family,
             NLM_F_REQUEST | NLM_F_ACK,
             seq,
-            change.cmd(),
+            change.kind().cmd(),
             IPVS_GENL_VERSION,
             |w| change.encode(w),
         );
@@ -243,7 +364,7 @@ impl<T: Transport> Client<T> {
     }
 
     /// Sends the queued changes, if any, and waits for their replies, which then wait in
-    /// [`Client::outcomes`].
+    /// [`Client::outcomes`]. (See [`Client::queue`] for an example.)
     pub fn send_queued(&mut self) -> Result<(), Error> {
         let count = std::mem::take(&mut self.queued);
         if count == 0 {
@@ -364,6 +485,13 @@ impl<T: Transport> Client<T> {
     }
 
     /// Version and connection table size (`IPVS_CMD_GET_INFO`).
+    ///
+    /// ```no_run
+    /// let info = linux_ipvs::Client::open()?.info()?;
+    /// let (major, minor, patch) = info.version();
+    /// println!("IPVS {major}.{minor}.{patch}, {} hash buckets", info.conn_tab_size);
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn info(&mut self) -> Result<Info, Error> {
         self.request(
             IPVS_CMD_GET_INFO,
@@ -378,7 +506,15 @@ impl<T: Transport> Client<T> {
         .ok_or(Error::Malformed("no info in reply"))
     }
 
-    /// All virtual services, in the kernel's order.
+    /// All virtual services, in the kernel's order, with their counters.
+    ///
+    /// ```no_run
+    /// for svc in linux_ipvs::Client::open()?.services()? {
+    ///     let conns = svc.stats.map_or(0, |s| s.conns);
+    ///     println!("{:?}: {} connections so far", svc.key, conns);
+    /// }
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn services(&mut self) -> Result<Vec<Service>, Error> {
         self.request(
             IPVS_CMD_GET_SERVICE,
@@ -393,7 +529,16 @@ impl<T: Transport> Client<T> {
         )
     }
 
-    /// One virtual service, looked up by its key (`No such service` is `ESRCH`).
+    /// One virtual service, looked up by its key; a key the kernel does not have gives the
+    /// errno `ESRCH`.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Client, Family, ServiceKey};
+    ///
+    /// let svc = Client::open()?.service(&ServiceKey::Fwmark { family: Family::Inet6, mark: 3 })?;
+    /// println!("scheduler {}", svc.scheduler);
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn service(&mut self, key: &ServiceKey) -> Result<Service, Error> {
         let mut probe = Service::new(*key);
         probe.scheduler.clear();
@@ -416,7 +561,18 @@ impl<T: Transport> Client<T> {
         })
     }
 
-    /// The real servers of a service, in the kernel's order.
+    /// The real servers of a service, in the kernel's order (newest first), with their
+    /// connection counts and counters.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Client, Protocol, ServiceKey};
+    ///
+    /// let key = ServiceKey::Addr { protocol: Protocol::Tcp, addr: "192.0.2.10".parse()?, port: 80 };
+    /// for d in Client::open()?.dests(&key)? {
+    ///     println!("{}:{} weight {} active {}", d.addr, d.port, d.weight, d.active_conns);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn dests(&mut self, key: &ServiceKey) -> Result<Vec<Dest>, Error> {
         let family = key.family();
         self.request(
@@ -432,7 +588,13 @@ impl<T: Transport> Client<T> {
         )
     }
 
-    /// The protocol timeouts.
+    /// The protocol timeouts, in seconds.
+    ///
+    /// ```no_run
+    /// let t = linux_ipvs::Client::open()?.timeouts()?;
+    /// println!("tcp {} tcpfin {} udp {}", t.tcp, t.tcp_fin, t.udp);
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
         self.request(
             IPVS_CMD_GET_CONFIG,
@@ -448,6 +610,13 @@ impl<T: Transport> Client<T> {
     }
 
     /// The running sync daemons (master first, as the kernel reports them).
+    ///
+    /// ```no_run
+    /// for d in linux_ipvs::Client::open()?.daemons()? {
+    ///     println!("{:?} on {} syncid {}", d.state, d.mcast_ifn, d.syncid);
+    /// }
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn daemons(&mut self) -> Result<Vec<Daemon>, Error> {
         self.request(
             IPVS_CMD_GET_DAEMON,
@@ -462,7 +631,15 @@ impl<T: Transport> Client<T> {
         )
     }
 
-    /// Every service with its real servers, in the kernel's order.
+    /// Every service with its real servers, in the kernel's order: one service dump, then
+    /// one real-server dump per service.
+    ///
+    /// ```no_run
+    /// let table = linux_ipvs::Client::open()?.snapshot()?;
+    /// let servers: usize = table.iter().map(|(_, dests)| dests.len()).sum();
+    /// println!("{} services, {servers} real servers", table.len());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
     pub fn snapshot(&mut self) -> Result<Vec<(Service, Vec<Dest>)>, Error> {
         let services = self.services()?;
         let mut out = Vec::with_capacity(services.len());
@@ -495,7 +672,8 @@ mod tests {
     //! restarts are checked without a kernel.
 
     use super::*;
-    use crate::ipvs::{Protocol, Style};
+    use crate::codec::Style;
+    use crate::model::Protocol;
     use crate::netlink::msg::{NLM_F_DUMP_INTR, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR};
 
     const FAMILY: u16 = 0x20;
@@ -749,7 +927,7 @@ mod tests {
         }
         assert_eq!(c.sock.sent_datagrams, 0, "three small changes wait");
         let key = ServiceKey::Fwmark {
-            family: crate::ipvs::Family::Inet,
+            family: crate::model::Family::Inet,
             mark: 9,
         };
         assert!(c.dests(&key).unwrap().is_empty());
@@ -808,7 +986,7 @@ mod tests {
             ]
         });
         let err = c.dests(&ServiceKey::Fwmark {
-            family: crate::ipvs::Family::Inet,
+            family: crate::model::Family::Inet,
             mark: 9,
         });
         assert_eq!(err.unwrap_err().errno(), libc_esrch());

@@ -1,8 +1,8 @@
 //! Codec for the global objects carried as top-level attributes: protocol timeouts
 //! (`IPVS_CMD_SET_CONFIG`/`GET_CONFIG`) and version information (`IPVS_CMD_GET_INFO`).
 
-use super::consts::*;
-use super::model::{Info, Timeouts};
+use crate::consts::*;
+use crate::model::{Info, Timeouts};
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
@@ -29,6 +29,7 @@ pub fn decode_timeouts(attrs: &[u8]) -> Result<Timeouts, Error> {
 }
 
 /// Writes the info attributes as the kernel does in its `GET_INFO` reply.
+#[cfg(test)]
 pub fn encode_info(w: &mut AttrWriter<'_>, i: &Info) {
     w.u32(IPVS_INFO_ATTR_VERSION, i.version);
     w.u32(IPVS_INFO_ATTR_CONN_TAB_SIZE, i.conn_tab_size);

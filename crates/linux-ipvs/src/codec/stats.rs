@@ -2,8 +2,8 @@
 //! `IPVS_*_ATTR_STATS64`, all 64-bit). Replies only: nothing sends stats to the kernel,
 //! but [`encode`] exists so tests can check both directions.
 
-use super::consts::*;
-use super::model::Stats;
+use crate::consts::*;
+use crate::model::Stats;
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 

@@ -3,9 +3,9 @@
 //! Emission order follows ipvsadm: AF, then FWMARK or PROTOCOL/ADDR/PORT, SCHED_NAME,
 //! PE_NAME when set, FLAGS (with an all-ones mask), TIMEOUT, NETMASK.
 
-use super::consts::*;
-use super::model::{Family, Protocol, Service, ServiceKey, UnknownAttr};
 use super::{Style, addr, stats};
+use crate::consts::*;
+use crate::model::{Family, Protocol, Service, ServiceKey, UnknownAttr};
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
@@ -131,6 +131,7 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
 
 /// Decodes a service nest that may hold only the identifying attributes (as in destination
 /// dump requests); the flag tells whether it was a full service (it had a scheduler name).
+#[cfg(test)]
 pub fn decode_key_or_full(payload: &[u8]) -> Result<(Service, bool), Error> {
     let full = Attrs::new(payload)
         .filter_map(Result::ok)

@@ -1,0 +1,64 @@
+//! Programs IPVS, the Linux kernel's layer-4 load balancer (the Linux Virtual Server), over
+//! generic netlink.
+//!
+//! A [`Client`] owns one netlink socket and the `IPVS` family id; it reads the kernel's
+//! tables as plain values ([`Service`] keyed by a [`ServiceKey`], its real servers as
+//! [`Dest`], counters as [`Stats`], sync daemons as [`Daemon`], [`Timeouts`], [`Info`]) and
+//! changes them with [`Change`]s, one at a time or many per datagram with an outcome for
+//! each. Nothing here prints, exits, parses a command line or looks up names: that is the
+//! caller's business (the `ipvsadm` commands are one such caller).
+//!
+//! ```no_run
+//! use linux_ipvs::{Change, Client, Dest, Forward, Protocol, Service, ServiceKey};
+//!
+//! let mut ipvs = Client::open()?; // one socket, the IPVS family resolved once
+//! let mut svc = Service::new(ServiceKey::Addr {
+//!     protocol: Protocol::Tcp,
+//!     addr: "192.0.2.10".parse()?,
+//!     port: 80,
+//! });
+//! svc.scheduler = "rr".into();
+//! let mut rs = Dest::new("198.51.100.2".parse()?, 80);
+//! rs.forward = Forward::Masq;
+//! // Many changes per datagram, one outcome per change, in order.
+//! let results = ipvs.apply_batch(&[Change::AddService(svc.clone()), Change::AddDest(svc, rs)])?;
+//! assert!(results.iter().all(Result::is_ok));
+//! for (svc, dests) in ipvs.snapshot()? {
+//!     println!("{:?} {} with {} real servers", svc.key, svc.scheduler, dests.len());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every call that talks to the kernel needs `CAP_NET_ADMIN` in the network namespace the
+//! socket belongs to, and the `ip_vs` module loaded (this crate never loads modules).
+//! Wire details (message framing, attribute codecs, kernel command numbers) are private;
+//! [`Transport`] is the seam for running the client against something other than the
+//! kernel, such as a scripted stand-in in tests.
+
+#![warn(missing_docs)]
+
+mod client;
+mod codec;
+mod consts;
+mod model;
+mod netlink;
+mod sys;
+
+pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
+pub use model::{
+    Daemon, DaemonState, Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats,
+    Timeouts, TunnelType, UnknownAttr, full_netmask,
+};
+pub use netlink::{Error, Expect, Socket};
+
+/// The kernel's values for the model's flag fields and the sizes of its name buffers, under
+/// their kernel names (`include/uapi/linux/ip_vs.h`).
+pub mod flags {
+    pub use crate::consts::{
+        IP_VS_IFNAME_MAXLEN, IP_VS_PENAME_MAXLEN, IP_VS_SCHEDNAME_MAXLEN, IP_VS_SVC_F_HASHED,
+        IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_MH_FALLBACK,
+        IP_VS_SVC_F_SCHED_MH_PORT, IP_VS_SVC_F_SCHED_SH_FALLBACK, IP_VS_SVC_F_SCHED_SH_PORT,
+        IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_SVC_F_SCHED3, IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
+        IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+    };
+}

@@ -1,0 +1,13 @@
+//! The exit statuses of the commands, named. They are the reference's: scripts test them.
+
+/// Success.
+pub const OK: i32 = 0;
+/// A listing or save could not be read or written (`-L`, `-S`, `-c`, `--timeout`), or
+/// `ipvsadm-save` was called wrongly.
+pub const READ_FAILED: i32 = 1;
+/// An invalid command line (a value or a combination of options the command refuses), or
+/// the kernel's IPVS could not be reached at all.
+pub const INVALID: i32 = 2;
+/// A usage error that popt reports (an unknown option, a missing argument, a first option
+/// that is not a command), or a change the kernel refused.
+pub const FAILED: i32 = 255;
