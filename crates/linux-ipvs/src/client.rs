@@ -1,25 +1,72 @@
-//! The IPVS client: one generic-netlink socket per process, the `IPVS` family resolved once,
-//! sequence numbers, an ACK for every change, batches of changes in one `send`, and dumps
-//! that stop at `NLMSG_DONE` and start over when the kernel marks them interrupted.
+//! The IPVS client: one generic-netlink socket per process (and a second one for table
+//! dumps), the `IPVS` family resolved once, sequence numbers, batches of changes in one
+//! `send` with one ACK per batch, dumps that stop at `NLMSG_DONE` and start over when the
+//! kernel marks them interrupted, and whole-table reads one service at a time.
+
+use std::ops::ControlFlow;
 
 use nix::libc;
 
 use crate::codec::{Style, config, daemon, dest, service};
 use crate::consts::*;
+use crate::index::ServiceIndex;
 use crate::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
-    Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, push_genl_request,
+    Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, add_flags, push_genl_request,
 };
 use crate::netlink::{self, Error, Expect, Socket};
 
 /// Upper bound on the bytes of requests sent in one datagram. The kernel handles the
-/// messages one by one and ACKs each; keeping batches moderate keeps the ACKs (and error
-/// replies, which echo the request) well inside the socket's receive buffer.
+/// messages one by one and answers each one that fails with an error that echoes it;
+/// keeping batches moderate keeps those replies well inside the socket's receive buffer.
 pub const BATCH_BYTES: usize = 32 * 1024;
 
 /// How many times a dump interrupted by concurrent changes is started over.
 const DUMP_RETRIES: usize = 16;
+
+/// How a request is answered, and so which flags it carries and how its reply is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// One reply, then the ACK.
+    One,
+    /// A short dump: one service's real servers, the sync daemons.
+    Short,
+    /// The dump of a whole table (every service), on the table socket.
+    Table,
+}
+
+impl Read {
+    fn flags(self) -> u16 {
+        match self {
+            Read::One => NLM_F_REQUEST | NLM_F_ACK,
+            Read::Short | Read::Table => NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+        }
+    }
+    fn expect(self) -> Expect {
+        match self {
+            Read::One | Read::Short => Expect::Reply,
+            Read::Table => Expect::Dump,
+        }
+    }
+}
+
+/// What reading a reply found besides its data.
+#[derive(Debug, Default)]
+struct Exchange {
+    /// How many datagrams carried data. Each is one pass of the kernel's dump code, made
+    /// under the IPVS mutex: a dump that came in one is a consistent picture.
+    parts: usize,
+    /// The kernel marked the dump interrupted.
+    interrupted: bool,
+}
+
+fn kept_interrupted() -> Error {
+    Error::Kernel {
+        errno: libc::EINTR,
+        ext_ack: Some("dump kept being interrupted".into()),
+    }
+}
 
 /// One change to the kernel's IPVS state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +187,13 @@ impl Change {
 pub trait Transport {
     /// Sends one datagram holding one or more complete messages.
     fn send(&mut self, msgs: &[u8]) -> Result<(), Error>;
+    /// Sends one datagram whose reply will be read with
+    /// [`recv_many(expect, ..)`](Transport::recv_many): a transport with a socket of its
+    /// own for table dumps sends those there.
+    fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
+        let _ = expect;
+        self.send(msgs)
+    }
     /// Receives one datagram.
     fn recv(&mut self) -> Result<&[u8], Error>;
     /// Receives one or more datagrams, handing each to `each` in order; `expect` says what
@@ -165,6 +219,9 @@ pub trait Transport {
 impl Transport for Socket {
     fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
         Socket::send(self, msgs)
+    }
+    fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
+        Socket::send_for(self, expect, msgs)
     }
     fn recv(&mut self) -> Result<&[u8], Error> {
         Socket::recv(self)
@@ -211,9 +268,11 @@ pub struct Client<T: Transport = Socket> {
     seq: u32,
     /// The datagram being built: requests, or queued changes not yet sent.
     tx: Vec<u8>,
-    /// How many changes `tx` holds, and the sequence number of the first.
+    /// How many changes `tx` holds, the sequence number of the first, and where the last
+    /// one starts.
     queued: usize,
     first_queued: u32,
+    last_queued: usize,
     /// Replies to the datagram in flight, by position (reused between datagrams).
     window: Vec<Option<Result<(), Error>>>,
     /// Outcomes of sent changes not taken yet, in queueing order.
@@ -229,6 +288,7 @@ impl<T: Transport> Client<T> {
             tx: Vec::with_capacity(BATCH_BYTES + 4096),
             queued: 0,
             first_queued: 0,
+            last_queued: 0,
             window: Vec::new(),
             done: Vec::new(),
         }
@@ -319,11 +379,11 @@ impl<T: Transport> Client<T> {
         sent.map(|()| mine)
     }
 
-    /// Encodes a change into the datagram being filled, with its own sequence number and
-    /// `NLM_F_ACK`; once the datagram holds [`BATCH_BYTES`], or as many changes as the
-    /// socket has room for replies ([`Transport::reply_room`]), sends it and waits for every
-    /// reply. An error is a failure of the socket itself: the changes of that datagram are
-    /// dropped without outcomes.
+    /// Encodes a change into the datagram being filled, with its own sequence number; once
+    /// the datagram holds [`BATCH_BYTES`], or as many changes as the socket has room for
+    /// replies ([`Transport::reply_room`]: room for an error for each), sends it and waits
+    /// for its replies (see [`Client::send_queued`]). An error is a failure of the socket
+    /// itself: the changes of that datagram are dropped without outcomes.
     ///
     /// ```no_run
     /// use linux_ipvs::{Change, Client, Family, Service, ServiceKey};
@@ -347,10 +407,11 @@ impl<T: Transport> Client<T> {
             self.tx.clear();
             self.first_queued = seq;
         }
+        self.last_queued = self.tx.len();
         push_genl_request(
             &mut self.tx,
             self.family,
-            NLM_F_REQUEST | NLM_F_ACK,
+            NLM_F_REQUEST,
             seq,
             change.kind().cmd(),
             IPVS_GENL_VERSION,
@@ -363,20 +424,28 @@ impl<T: Transport> Client<T> {
         Ok(())
     }
 
-    /// Sends the queued changes, if any, and waits for their replies, which then wait in
-    /// [`Client::outcomes`]. (See [`Client::queue`] for an example.)
+    /// Sends the queued changes, if any, in one datagram and waits for their replies; the
+    /// outcomes then wait in [`Client::outcomes`]. (See [`Client::queue`] for an example.)
+    ///
+    /// Only the datagram's last change asks for an ACK (`NLM_F_ACK`). The kernel handles a
+    /// datagram's messages in order and answers every one that fails with its error and its
+    /// sequence number, ACK or not, all before it answers the last one; so once the last
+    /// change is answered (an ACK, or its own error), every change without an error reply
+    /// has succeeded. A reply the kernel had to drop for want of room surfaces as `ENOBUFS`
+    /// on the next receive, which fails the batch rather than making an outcome up.
     pub fn send_queued(&mut self) -> Result<(), Error> {
         let count = std::mem::take(&mut self.queued);
         if count == 0 {
             return Ok(());
         }
         let first_seq = self.first_queued;
+        add_flags(&mut self.tx[self.last_queued..], NLM_F_ACK);
         self.window.clear();
         self.window.resize_with(count, || None);
         self.sock.send(&self.tx)?;
         let window = &mut self.window;
-        let mut pending = count;
-        while pending > 0 {
+        let mut last_answered = false;
+        while !last_answered {
             let received = self.sock.recv_many(Expect::Acks, &mut |data| {
                 for m in Messages::new(data) {
                     let m = m?;
@@ -390,7 +459,7 @@ impl<T: Transport> Client<T> {
                         _ => continue,
                     };
                     window[idx] = Some(outcome);
-                    pending -= 1;
+                    last_answered |= idx == count - 1;
                 }
                 Ok(())
             });
@@ -401,11 +470,9 @@ impl<T: Transport> Client<T> {
                 return Err(e);
             }
         }
-        self.done.extend(
-            self.window
-                .drain(..)
-                .map(|r| r.unwrap_or(Err(Error::Malformed("no reply")))),
-        );
+        // The last change is answered: no error reply means success.
+        self.done
+            .extend(self.window.drain(..).map(|r| r.unwrap_or(Ok(()))));
         Ok(())
     }
 
@@ -415,12 +482,12 @@ impl<T: Transport> Client<T> {
         self.done.drain(..)
     }
 
-    /// Sends a request and collects the data messages of its reply: a dump (`dump`) ends at
-    /// `NLMSG_DONE`, a plain request at its ACK. `each` sees each message's attributes.
+    /// Sends a request and collects the data messages of its reply; `each` sees each
+    /// message's attributes. A dump the kernel marks interrupted is started over.
     fn request<R>(
         &mut self,
         cmd: u8,
-        dump: bool,
+        read: Read,
         attrs: impl Fn(&mut AttrWriter<'_>),
         mut each: impl FnMut(&[u8], &mut Vec<R>) -> Result<(), Error>,
     ) -> Result<Vec<R>, Error> {
@@ -429,59 +496,70 @@ impl<T: Transport> Client<T> {
         let mut out = Vec::new();
         for _ in 0..DUMP_RETRIES {
             out.clear();
-            let seq = self.next_seq();
-            self.tx.clear();
-            let flags = NLM_F_REQUEST | NLM_F_ACK | if dump { NLM_F_DUMP } else { 0 };
-            push_genl_request(
-                &mut self.tx,
-                self.family,
-                flags,
-                seq,
-                cmd,
-                IPVS_GENL_VERSION,
-                &attrs,
-            );
-            self.sock.send(&self.tx)?;
-            let mut interrupted = false;
-            let mut done = false;
-            while !done {
-                self.sock.recv_many(Expect::Dump, &mut |data| {
-                    for m in Messages::new(data) {
-                        let m = m?;
-                        if done || m.seq != seq {
-                            continue;
-                        }
-                        match m.reply()? {
-                            Reply::Data {
-                                attrs,
-                                interrupted: i,
-                                ..
-                            } => {
-                                interrupted |= i;
-                                each(attrs, &mut out)?;
-                            }
-                            Reply::Done { interrupted: i } => {
-                                interrupted |= i;
-                                done = true;
-                            }
-                            Reply::Ack => done = true,
-                            Reply::Error { errno, ext_ack } => {
-                                return Err(Error::Kernel { errno, ext_ack });
-                            }
-                            Reply::Other => {}
-                        }
-                    }
-                    Ok(())
-                })?;
-            }
-            if !interrupted {
+            let x = self.exchange(cmd, read, &attrs, &mut |a| each(a, &mut out))?;
+            if !x.interrupted {
                 return Ok(out);
             }
         }
-        Err(Error::Kernel {
-            errno: libc::EINTR,
-            ext_ack: Some("dump kept being interrupted".into()),
-        })
+        Err(kept_interrupted())
+    }
+
+    /// Sends one request and hands the attributes of each data message of its reply to
+    /// `each`, until the reply ends: a dump at `NLMSG_DONE`, a plain request at its ACK.
+    fn exchange(
+        &mut self,
+        cmd: u8,
+        read: Read,
+        attrs: impl Fn(&mut AttrWriter<'_>),
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<Exchange, Error> {
+        let seq = self.next_seq();
+        self.tx.clear();
+        push_genl_request(
+            &mut self.tx,
+            self.family,
+            read.flags(),
+            seq,
+            cmd,
+            IPVS_GENL_VERSION,
+            &attrs,
+        );
+        let expect = read.expect();
+        self.sock.send_for(expect, &self.tx)?;
+        let mut x = Exchange::default();
+        let mut done = false;
+        while !done {
+            self.sock.recv_many(expect, &mut |data| {
+                let mut carried = false;
+                for m in Messages::new(data) {
+                    let m = m?;
+                    if done || m.seq != seq {
+                        continue;
+                    }
+                    match m.reply()? {
+                        Reply::Data {
+                            attrs, interrupted, ..
+                        } => {
+                            x.interrupted |= interrupted;
+                            carried = true;
+                            each(attrs)?;
+                        }
+                        Reply::Done { interrupted } => {
+                            x.interrupted |= interrupted;
+                            done = true;
+                        }
+                        Reply::Ack => done = true,
+                        Reply::Error { errno, ext_ack } => {
+                            return Err(Error::Kernel { errno, ext_ack });
+                        }
+                        Reply::Other => {}
+                    }
+                }
+                x.parts += usize::from(carried);
+                Ok(())
+            })?;
+        }
+        Ok(x)
     }
 
     /// Version and connection table size (`IPVS_CMD_GET_INFO`).
@@ -495,7 +573,7 @@ impl<T: Transport> Client<T> {
     pub fn info(&mut self) -> Result<Info, Error> {
         self.request(
             IPVS_CMD_GET_INFO,
-            false,
+            Read::One,
             |_| {},
             |a, out| {
                 out.push(config::decode_info(a)?);
@@ -518,7 +596,7 @@ impl<T: Transport> Client<T> {
     pub fn services(&mut self) -> Result<Vec<Service>, Error> {
         self.request(
             IPVS_CMD_GET_SERVICE,
-            true,
+            Read::Table,
             |_| {},
             |a, out| {
                 for_each_nest(a, IPVS_CMD_ATTR_SERVICE, |p| {
@@ -545,7 +623,7 @@ impl<T: Transport> Client<T> {
         probe.netmask = 0;
         self.request(
             IPVS_CMD_GET_SERVICE,
-            false,
+            Read::One,
             |w| service::encode(w, &probe, Style::Request),
             |a, out| {
                 for_each_nest(a, IPVS_CMD_ATTR_SERVICE, |p| {
@@ -577,7 +655,7 @@ impl<T: Transport> Client<T> {
         let family = key.family();
         self.request(
             IPVS_CMD_GET_DEST,
-            true,
+            Read::Short,
             |w| service::encode_key_only(w, key),
             |a, out| {
                 for_each_nest(a, IPVS_CMD_ATTR_DEST, |p| {
@@ -598,7 +676,7 @@ impl<T: Transport> Client<T> {
     pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
         self.request(
             IPVS_CMD_GET_CONFIG,
-            false,
+            Read::One,
             |_| {},
             |a, out| {
                 out.push(config::decode_timeouts(a)?);
@@ -620,7 +698,7 @@ impl<T: Transport> Client<T> {
     pub fn daemons(&mut self) -> Result<Vec<Daemon>, Error> {
         self.request(
             IPVS_CMD_GET_DAEMON,
-            true,
+            Read::Short,
             |_| {},
             |a, out| {
                 for_each_nest(a, IPVS_CMD_ATTR_DAEMON, |p| {
@@ -648,6 +726,215 @@ impl<T: Transport> Client<T> {
             out.push((s, d));
         }
         Ok(out)
+    }
+
+    /// Every virtual service in one read of the kernel's table, in the kernel's order:
+    /// keys and settings, without counters, in compact records (one service dump).
+    /// [`Client::walk`] then reads each one's real servers.
+    ///
+    /// The kernel resumes a service dump by position and does not mark one that a
+    /// concurrent change disturbed, so a read taken while another process changes the
+    /// table can miss or repeat services. This read takes the table as it comes (the way
+    /// `ipvsadm -L` does); [`Client::consistent_service_index`] reads until it is sure.
+    ///
+    /// ```no_run
+    /// let index = linux_ipvs::Client::open()?.service_index()?;
+    /// println!("{} services", index.len());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn service_index(&mut self) -> Result<ServiceIndex, Error> {
+        let (mut index, _) = self.read_index()?;
+        index.set_reads(1);
+        Ok(index)
+    }
+
+    /// Every virtual service, as [`Client::service_index`] reads them, in a read that no
+    /// concurrent change tore: one whose services came in one datagram (the kernel makes
+    /// each under its IPVS lock), or else one with no service twice whose keys, in order,
+    /// are those of the read before it. Reads at most `max_reads` times; then fails with
+    /// [`Error::Torn`]. [`ServiceIndex::reads`] says how many reads it took.
+    ///
+    /// A service added or deleted while the real servers are walked afterwards may or may
+    /// not be seen, as with any read that is not instantaneous; what this rules out is a
+    /// service that was there all along being missed or seen twice.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Client, Error};
+    ///
+    /// match Client::open()?.consistent_service_index(10) {
+    ///     Ok(index) => println!("{} services in {} reads", index.len(), index.reads()),
+    ///     Err(Error::Torn { reads }) => eprintln!("the table kept changing ({reads} reads)"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn consistent_service_index(&mut self, max_reads: usize) -> Result<ServiceIndex, Error> {
+        let max_reads = max_reads.max(1);
+        // The keys of the previous read, in its order (not the whole index: less memory).
+        let mut previous: Option<Vec<ServiceKey>> = None;
+        for read in 1..=max_reads {
+            let (mut index, parts) = self.read_index()?;
+            let agrees = parts <= 1 || previous.as_ref().is_some_and(|p| index.same_keys(p));
+            if agrees && !index.has_duplicates() {
+                index.set_reads(read);
+                return Ok(index);
+            }
+            drop(previous.take());
+            previous = Some(index.keys().copied().collect());
+        }
+        Err(Error::Torn { reads: max_reads })
+    }
+
+    /// One service dump into an index; also how many datagrams carried services.
+    fn read_index(&mut self) -> Result<(ServiceIndex, usize), Error> {
+        self.send_queued()?;
+        for _ in 0..DUMP_RETRIES {
+            let mut index = ServiceIndex::new();
+            let x = self.exchange(IPVS_CMD_GET_SERVICE, Read::Table, |_| {}, &mut |a| {
+                for_each_nest(a, IPVS_CMD_ATTR_SERVICE, |p| {
+                    index.push(service::decode(p)?);
+                    Ok(())
+                })
+            })?;
+            if !x.interrupted {
+                return Ok((index, x.parts));
+            }
+        }
+        Err(kept_interrupted())
+    }
+
+    /// Hands each service of `index`, in the index's order, with its real servers to
+    /// `visit`, one service at a time: memory stays that of one service, however large the
+    /// table. Each service's real servers come from a dump of their own, in the kernel's
+    /// order. With `counters`, the service is read again in the same datagram, with its
+    /// counters (its settings as they are then), and the real servers come with theirs;
+    /// without, the service is the index's record, and no counters are read (`None`). A
+    /// service deleted since the index was read is handed with no real servers (and, with
+    /// `counters`, as the index has it). Stops early when `visit` breaks, and returns what
+    /// it broke with.
+    ///
+    /// ```no_run
+    /// use std::ops::ControlFlow;
+    ///
+    /// let mut ipvs = linux_ipvs::Client::open()?;
+    /// let index = ipvs.service_index()?;
+    /// ipvs.walk(&index, true, |svc, dests| {
+    ///     let conns = svc.stats.map_or(0, |s| s.conns);
+    ///     println!("{:?}: {conns} connections, {} real servers", svc.key, dests.len());
+    ///     ControlFlow::<()>::Continue(())
+    /// })?;
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn walk<B>(
+        &mut self,
+        index: &ServiceIndex,
+        counters: bool,
+        mut visit: impl FnMut(&Service, &[Dest]) -> ControlFlow<B>,
+    ) -> Result<ControlFlow<B>, Error> {
+        self.send_queued()?;
+        let mut svc = Service::with_scheduler(
+            ServiceKey::Fwmark {
+                family: crate::model::Family::Inet,
+                mark: 0,
+            },
+            String::new(),
+        );
+        let mut fresh = None;
+        let mut dests = Vec::new();
+        for i in 0..index.len() {
+            index.fill(i, &mut svc);
+            self.read_one(&svc.key, counters.then_some(&mut fresh), &mut dests)?;
+            let shown = fresh.as_ref().filter(|_| counters).unwrap_or(&svc);
+            if let ControlFlow::Break(b) = visit(shown, &dests) {
+                return Ok(ControlFlow::Break(b));
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// One datagram for one service: with `fresh`, its settings and counters (a plain
+    /// `GET_SERVICE`, whose answer, or `None` if it has gone, lands there), then its real
+    /// servers (a dump, into `dests`).
+    fn read_one(
+        &mut self,
+        key: &ServiceKey,
+        mut fresh: Option<&mut Option<Service>>,
+        dests: &mut Vec<Dest>,
+    ) -> Result<(), Error> {
+        self.tx.clear();
+        let get = self.next_seq();
+        if fresh.is_some() {
+            // No ACK: the reply (or an error) is the whole answer.
+            push_genl_request(
+                &mut self.tx,
+                self.family,
+                NLM_F_REQUEST,
+                get,
+                IPVS_CMD_GET_SERVICE,
+                IPVS_GENL_VERSION,
+                |w| service::encode_key_only(w, key),
+            );
+        }
+        let dump = self.next_seq();
+        push_genl_request(
+            &mut self.tx,
+            self.family,
+            Read::Short.flags(),
+            dump,
+            IPVS_CMD_GET_DEST,
+            IPVS_GENL_VERSION,
+            |w| service::encode_key_only(w, key),
+        );
+        self.sock.send_for(Expect::Reply, &self.tx)?;
+        if let Some(f) = fresh.as_deref_mut() {
+            *f = None;
+        }
+        dests.clear();
+        let family = key.family();
+        let counters = fresh.is_some();
+        let mut done = false;
+        while !done {
+            self.sock.recv_many(Expect::Reply, &mut |data| {
+                for m in Messages::new(data) {
+                    let m = m?;
+                    if m.seq == get {
+                        let Some(f) = fresh.as_deref_mut() else {
+                            continue;
+                        };
+                        match m.reply()? {
+                            Reply::Data { attrs, .. } => {
+                                for_each_nest(attrs, IPVS_CMD_ATTR_SERVICE, |p| {
+                                    *f = Some(service::decode(p)?);
+                                    Ok(())
+                                })?;
+                            }
+                            // Gone since the index was read.
+                            Reply::Error { errno, .. } if errno == libc::ESRCH => {}
+                            Reply::Error { errno, ext_ack } => {
+                                return Err(Error::Kernel { errno, ext_ack });
+                            }
+                            _ => {}
+                        }
+                    } else if m.seq == dump && !done {
+                        match m.reply()? {
+                            Reply::Data { attrs, .. } => {
+                                for_each_nest(attrs, IPVS_CMD_ATTR_DEST, |p| {
+                                    dests.push(dest::decode_with(p, family, counters)?);
+                                    Ok(())
+                                })?;
+                            }
+                            Reply::Done { .. } | Reply::Ack => done = true,
+                            Reply::Error { errno, ext_ack } => {
+                                return Err(Error::Kernel { errno, ext_ack });
+                            }
+                            Reply::Other => {}
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -686,6 +973,8 @@ mod tests {
         script: Script,
         requests: Vec<Req>,
         sent_datagrams: usize,
+        /// The index of each datagram's last request.
+        ends: Vec<usize>,
         queue: std::collections::VecDeque<Vec<u8>>,
         current: Vec<u8>,
         /// What `reply_room` says.
@@ -703,6 +992,8 @@ mod tests {
         seq: u32,
         cmd: u8,
         flags: u16,
+        /// The attributes, after the generic-netlink header.
+        attrs: Vec<u8>,
     }
 
     impl Transport for Scripted {
@@ -714,6 +1005,7 @@ mod tests {
                     seq: m.seq,
                     cmd: m.payload[0],
                     flags: m.flags,
+                    attrs: m.payload[4..].to_vec(),
                 };
                 let replies = (self.script)(&req);
                 self.overflowed |= Some(req.seq) == self.overflow_at;
@@ -724,6 +1016,7 @@ mod tests {
                 // One datagram per reply message, like the kernel's ACKs.
                 self.queue.extend(replies);
             }
+            self.ends.push(self.requests.len() - 1);
             Ok(())
         }
         fn recv(&mut self) -> Result<&[u8], Error> {
@@ -782,6 +1075,7 @@ mod tests {
                 script: Box::new(script),
                 requests: Vec::new(),
                 sent_datagrams: 0,
+                ends: Vec::new(),
                 queue: Default::default(),
                 current: Vec::new(),
                 room: usize::MAX,
@@ -801,43 +1095,41 @@ mod tests {
         }))
     }
 
-    #[test]
-    fn a_batch_maps_each_ack_to_its_change_even_out_of_order() {
-        // The kernel fails the second change; ACKs arrive in reverse order.
-        let mut held: Vec<Vec<u8>> = Vec::new();
-        let mut c = client(move |r| {
-            held.push(ack(r.seq, if r.seq % 3 == 0 { libc_eexist() } else { 0 }));
-            if held.len() == 3 {
-                held.drain(..).rev().collect()
-            } else {
-                Vec::new()
-            }
-        });
-        let changes = [add(80), add(81), add(82)];
-        let results = c.apply_batch(&changes).unwrap();
-        let seqs: Vec<u32> = c.sock.requests.iter().map(|r| r.seq).collect();
-        assert_eq!(
-            c.sock.sent_datagrams, 1,
-            "three small changes go in one datagram"
-        );
-        for (i, r) in results.iter().enumerate() {
-            let failed = seqs[i].is_multiple_of(3);
-            assert_eq!(r.is_err(), failed, "change {i}");
-            if let Err(e) = r {
-                assert_eq!(e.errno(), libc_eexist());
-            }
+    /// Answers changes as the kernel does: an error for each one `errno` fails (ACK asked
+    /// for or not), an ACK for a successful one that asked for it, nothing else.
+    fn kernel(errno: impl Fn(u32) -> i32 + 'static) -> impl FnMut(&Req) -> Vec<Vec<u8>> {
+        move |r| match errno(r.seq) {
+            0 if r.flags & NLM_F_ACK != 0 => vec![ack(r.seq, 0)],
+            0 => Vec::new(),
+            e => vec![ack(r.seq, e)],
         }
-        assert!(c.sock.requests.iter().all(|r| r.flags & NLM_F_ACK != 0));
+    }
+
+    /// The index of each datagram's last request, from the record of requests.
+    fn acked(c: &Client<Scripted>) -> Vec<usize> {
+        let r = &c.sock.requests;
+        (0..r.len())
+            .filter(|&i| r[i].flags & NLM_F_ACK != 0)
+            .collect()
     }
 
     #[test]
-    fn large_batches_are_split_into_datagrams() {
-        let mut c = client(|r| vec![ack(r.seq, 0)]);
+    fn only_the_last_change_of_a_datagram_asks_for_an_ack() {
+        let mut c = client(kernel(|_| 0));
         let changes: Vec<Change> = (0..2000).map(add).collect();
         let results = c.apply_batch(&changes).unwrap();
+        assert_eq!(results.len(), 2000);
         assert!(results.iter().all(Result::is_ok));
-        assert_eq!(c.sock.requests.len(), 2000);
-        assert!(c.sock.sent_datagrams > 1, "2000 changes exceed one batch");
+        assert!(
+            c.sock.sent_datagrams > 1,
+            "2000 changes exceed one datagram"
+        );
+        assert_eq!(c.sock.ends.len(), c.sock.sent_datagrams);
+        assert_eq!(
+            acked(&c),
+            c.sock.ends,
+            "one ACK per datagram, on its last change"
+        );
         let first = c.sock.requests[0].seq;
         for (i, r) in c.sock.requests.iter().enumerate() {
             assert_eq!(
@@ -849,9 +1141,75 @@ mod tests {
     }
 
     #[test]
+    fn each_error_maps_to_its_change_by_sequence_number() {
+        // The kernel fails the changes whose sequence number is a multiple of 3, and their
+        // errors reach us in reverse order (all before the last change's ACK, as the kernel
+        // answers a datagram's messages in order).
+        let mut held: Vec<Vec<u8>> = Vec::new();
+        let mut c = client(move |r| {
+            if r.seq % 3 == 0 {
+                held.push(ack(r.seq, libc_eexist()));
+            }
+            if r.flags & NLM_F_ACK == 0 {
+                return Vec::new();
+            }
+            let mut replies: Vec<Vec<u8>> = held.drain(..).rev().collect();
+            if r.seq % 3 != 0 {
+                replies.push(ack(r.seq, 0));
+            }
+            replies
+        });
+        let changes: Vec<Change> = (80..87).map(add).collect();
+        let results = c.apply_batch(&changes).unwrap();
+        assert_eq!(
+            c.sock.sent_datagrams, 1,
+            "seven small changes go in one datagram"
+        );
+        assert_eq!(acked(&c), [6]);
+        let failed: Vec<bool> = c.sock.requests.iter().map(|r| r.seq % 3 == 0).collect();
+        assert!(failed.contains(&true) && failed.contains(&false));
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_err(), failed[i], "change {i}");
+            if let Err(e) = r {
+                assert_eq!(e.errno(), libc_eexist());
+            }
+        }
+    }
+
+    #[test]
+    fn a_datagram_whose_last_change_fails_is_fully_accounted_for() {
+        // The last change's error is its only answer (there is no ACK after it).
+        let last = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let seen = last.clone();
+        let mut c = client(move |r| {
+            seen.set(r.seq);
+            if r.flags & NLM_F_ACK != 0 {
+                vec![ack(r.seq, libc_esrch())]
+            } else {
+                Vec::new()
+            }
+        });
+        let results = c.apply_batch(&[add(1), add(2), add(3)]).unwrap();
+        assert_eq!(results.len(), 3);
+        assert!(results[0].is_ok() && results[1].is_ok());
+        assert_eq!(results[2].as_ref().unwrap_err().errno(), libc_esrch());
+        assert_eq!(c.sock.requests.last().unwrap().seq, last.get());
+        // Every change failing: each gets its own error, none is lost or made up.
+        let mut c = client(kernel(|_| libc_eexist()));
+        let changes: Vec<Change> = (0..600).map(add).collect();
+        let results = c.apply_batch(&changes).unwrap();
+        assert_eq!(results.len(), 600);
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().unwrap_err().errno() == libc_eexist())
+        );
+    }
+
+    #[test]
     fn queued_changes_stream_out_a_full_datagram_at_a_time() {
         // The kernel refuses every change whose sequence number is a multiple of 5.
-        let mut c = client(|r| vec![ack(r.seq, if r.seq % 5 == 0 { libc_eexist() } else { 0 })]);
+        let mut c = client(kernel(|seq| if seq % 5 == 0 { libc_eexist() } else { 0 }));
         let mut outcomes = Vec::new();
         let mut sent_before = Vec::new();
         for port in 0..2000 {
@@ -874,22 +1232,25 @@ mod tests {
         for (r, req) in outcomes.iter().zip(&c.sock.requests) {
             assert_eq!(r.is_err(), req.seq % 5 == 0, "seq {}", req.seq);
         }
+        assert_eq!(acked(&c), c.sock.ends);
     }
 
     #[test]
     fn a_batch_sends_no_more_changes_than_the_replies_have_room_for() {
-        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        // Room for an error reply for each change, in case every one fails.
+        let mut c = client(kernel(|_| 0));
         c.sock.room = 3;
         let changes: Vec<Change> = (0..10).map(add).collect();
         let results = c.apply_batch(&changes).unwrap();
         assert_eq!(results.len(), 10);
         assert!(results.iter().all(Result::is_ok));
         assert_eq!(c.sock.sent_datagrams, 4, "3 + 3 + 3 + 1");
+        assert_eq!(acked(&c), [2, 5, 8, 9]);
     }
 
     #[test]
     fn lost_replies_fail_the_batch_and_the_next_one_starts_clean() {
-        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        let mut c = client(kernel(|seq| if seq % 2 == 0 { libc_eexist() } else { 0 }));
         c.sock.room = 4;
         for port in 0..4 {
             c.queue(&add(port)).unwrap();
@@ -910,7 +1271,7 @@ mod tests {
         // The next batch is answered in full.
         let results = c.apply_batch(&[add(8), add(9)]).unwrap();
         assert_eq!(results.len(), 2);
-        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1);
         // A failed apply_batch leaves none of its outcomes behind: its first datagram
         // (four changes) is answered, its second is not.
         c.sock.overflow_at = Some(c.sock.requests.last().unwrap().seq + 6);
@@ -943,6 +1304,240 @@ mod tests {
         );
         assert_eq!(c.sock.sent_datagrams, 2);
         assert_eq!(c.outcomes().filter(Result::is_ok).count(), 3);
+    }
+
+    /// Messages laid out back to back: one datagram.
+    fn datagram(msgs: &[Vec<u8>]) -> Vec<u8> {
+        msgs.concat()
+    }
+
+    fn done(seq: u32) -> Vec<u8> {
+        msg(NLMSG_DONE, NLM_F_MULTI, seq, &[0; 4])
+    }
+
+    /// A service dump answered, per read, with datagrams of services given by port; each
+    /// inner list is one datagram.
+    fn dumps(reads: Vec<Vec<Vec<u16>>>) -> Client<Scripted> {
+        let mut reads = reads.into_iter();
+        client(move |r| {
+            assert_eq!(
+                (r.cmd, r.flags & NLM_F_DUMP),
+                (IPVS_CMD_GET_SERVICE, NLM_F_DUMP)
+            );
+            let parts = reads.next().expect("no more reads were scripted");
+            let mut out: Vec<Vec<u8>> = parts
+                .iter()
+                .map(|ports| {
+                    let msgs: Vec<Vec<u8>> = ports
+                        .iter()
+                        .map(|&p| service_msg(r.seq, NLM_F_MULTI, p))
+                        .collect();
+                    datagram(&msgs)
+                })
+                .collect();
+            out.push(done(r.seq));
+            out
+        })
+    }
+
+    fn ports(index: &ServiceIndex) -> Vec<u16> {
+        index.keys().map(|k| k.port()).collect()
+    }
+
+    #[test]
+    fn a_table_in_one_datagram_is_read_once() {
+        let mut c = dumps(vec![vec![vec![3, 1, 2]]]);
+        let index = c.consistent_service_index(5).unwrap();
+        assert_eq!((ports(&index), index.reads()), (vec![3, 1, 2], 1));
+        assert_eq!(c.sock.requests.len(), 1);
+    }
+
+    #[test]
+    fn a_table_in_several_datagrams_is_read_until_two_reads_agree() {
+        // Read 1 missed service 2 (deleted before it, then added back); reads 2 and 3 agree.
+        let mut c = dumps(vec![
+            vec![vec![1], vec![3]],
+            vec![vec![1, 2], vec![3]],
+            vec![vec![1], vec![2, 3]],
+        ]);
+        let index = c.consistent_service_index(5).unwrap();
+        assert_eq!((ports(&index), index.reads()), (vec![1, 2, 3], 3));
+        // Two reads that agree but repeat a service are torn too.
+        let mut c = dumps(vec![
+            vec![vec![1, 2], vec![2, 3]],
+            vec![vec![1, 2], vec![2, 3]],
+            vec![vec![1, 2], vec![3]],
+            vec![vec![1, 2], vec![3]],
+        ]);
+        let index = c.consistent_service_index(5).unwrap();
+        assert_eq!((ports(&index), index.reads()), (vec![1, 2, 3], 4));
+    }
+
+    #[test]
+    fn a_table_that_keeps_changing_is_given_up_on() {
+        let reads = (0..4).map(|i| vec![vec![1], vec![10 + i]]).collect();
+        let mut c = dumps(reads);
+        match c.consistent_service_index(4) {
+            Err(Error::Torn { reads }) => assert_eq!(reads, 4),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.sock.requests.len(), 4);
+        // A plain read takes the table as it comes, duplicates and all.
+        let mut c = dumps(vec![vec![vec![1, 2], vec![2]]]);
+        let index = c.service_index().unwrap();
+        assert_eq!((ports(&index), index.reads()), (vec![1, 2, 2], 1));
+    }
+
+    fn dest_msg(seq: u32, last_byte: u8) -> Vec<u8> {
+        let mut d = Dest::new(
+            std::net::Ipv4Addr::new(198, 51, 100, last_byte).into(),
+            8080,
+        );
+        d.stats = Some(crate::model::Stats {
+            conns: 7,
+            ..Default::default()
+        });
+        let mut p = vec![IPVS_CMD_NEW_DEST, 1, 0, 0];
+        dest::encode(&mut AttrWriter::new(&mut p), &d, Style::Reply);
+        msg(FAMILY, NLM_F_MULTI, seq, &p)
+    }
+
+    /// The port of the service a request names.
+    fn port_asked(r: &Req) -> u16 {
+        let mut port = None;
+        for_each_nest(&r.attrs, IPVS_CMD_ATTR_SERVICE, |p| {
+            port = Some(service::decode_key_or_full(p)?.0.key.port());
+            Ok(())
+        })
+        .unwrap();
+        port.expect("the request names a service")
+    }
+
+    /// A kernel whose dump lists services on ports 3, 1 and 2, in two datagrams; the one
+    /// on port 2 is deleted right after the dump. Each other one has as many real servers
+    /// as its port, and `port * 100` connections so far.
+    fn table_kernel() -> Client<Scripted> {
+        client(move |r| match (r.cmd, r.flags & NLM_F_DUMP != 0) {
+            (IPVS_CMD_GET_SERVICE, true) => vec![
+                datagram(&[service_msg(r.seq, NLM_F_MULTI, 3)]),
+                datagram(&[
+                    service_msg(r.seq, NLM_F_MULTI, 1),
+                    service_msg(r.seq, NLM_F_MULTI, 2),
+                ]),
+                done(r.seq),
+            ],
+            (IPVS_CMD_GET_SERVICE, false) => {
+                assert_eq!(r.flags & NLM_F_ACK, 0, "the reply is the answer");
+                let port = port_asked(r);
+                if port == 2 {
+                    return vec![ack(r.seq, libc_esrch())];
+                }
+                let mut svc = Service::new(ServiceKey::Addr {
+                    protocol: Protocol::Tcp,
+                    addr: "192.0.2.1".parse().unwrap(),
+                    port,
+                });
+                svc.scheduler = "rr".into();
+                svc.stats = Some(crate::model::Stats {
+                    conns: u64::from(port) * 100,
+                    ..Default::default()
+                });
+                let mut p = vec![IPVS_CMD_NEW_SERVICE, 1, 0, 0];
+                service::encode(&mut AttrWriter::new(&mut p), &svc, Style::Reply);
+                vec![msg(FAMILY, 0, r.seq, &p)]
+            }
+            (IPVS_CMD_GET_DEST, true) => {
+                let port = port_asked(r);
+                let n = if port == 2 { 0 } else { port as u8 };
+                let dests: Vec<Vec<u8>> = (1..=n).map(|i| dest_msg(r.seq, i)).collect();
+                vec![datagram(&dests), done(r.seq)]
+            }
+            other => panic!("unexpected request {other:?}"),
+        })
+    }
+
+    type Seen = (u16, String, Option<u64>, usize);
+
+    fn walk_all(c: &mut Client<Scripted>, index: &ServiceIndex, counters: bool) -> Vec<Seen> {
+        let mut seen = Vec::new();
+        let flow = c
+            .walk(index, counters, |svc, dests| {
+                let port = svc.key.port();
+                assert!(dests.iter().all(|d| d.port == 8080));
+                // Counters are read only when asked for.
+                let conns = if counters { Some(7) } else { None };
+                assert!(dests.iter().all(|d| d.stats.map(|s| s.conns) == conns));
+                seen.push((
+                    port,
+                    svc.scheduler.clone(),
+                    svc.stats.map(|s| s.conns),
+                    dests.len(),
+                ));
+                ControlFlow::<()>::Continue(())
+            })
+            .unwrap();
+        assert_eq!(flow, ControlFlow::Continue(()));
+        seen
+    }
+
+    #[test]
+    fn a_walk_hands_one_service_at_a_time_with_its_real_servers() {
+        let mut c = table_kernel();
+        let mut index = c.service_index().unwrap();
+        index.sort_by_key(|k| k.port());
+        let dump_requests = c.sock.requests.len();
+        let s = |sched: &str| sched.to_string();
+        assert_eq!(
+            walk_all(&mut c, &index, false),
+            [
+                (1, s("wlc"), None, 1),
+                (2, s("wlc"), None, 0),
+                (3, s("wlc"), None, 3)
+            ]
+        );
+        // One datagram, one request per service.
+        let walked = &c.sock.requests[dump_requests..];
+        assert_eq!(walked.len(), 3);
+        assert!(walked.iter().all(|r| r.cmd == IPVS_CMD_GET_DEST));
+        assert_eq!(c.sock.sent_datagrams, 1 + 3);
+        // With counters, the service is read again with its real servers, in the same
+        // datagram; the deleted one comes as the index has it.
+        let mut c = table_kernel();
+        let index = c.service_index().unwrap();
+        assert_eq!(
+            walk_all(&mut c, &index, true),
+            [
+                (3, s("rr"), Some(300), 3),
+                (1, s("rr"), Some(100), 1),
+                (2, s("wlc"), None, 0)
+            ]
+        );
+        let cmds: Vec<u8> = c.sock.requests[1..].iter().map(|r| r.cmd).collect();
+        assert_eq!(cmds, [IPVS_CMD_GET_SERVICE, IPVS_CMD_GET_DEST].repeat(3));
+        assert_eq!(c.sock.sent_datagrams, 1 + 3);
+    }
+
+    #[test]
+    fn a_walk_stops_when_told() {
+        let mut c = table_kernel();
+        let index = c.service_index().unwrap();
+        let mut visits = 0;
+        let flow = c
+            .walk(&index, false, |svc, _| {
+                visits += 1;
+                if svc.key.port() == 1 {
+                    ControlFlow::Break(svc.key.port())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        assert_eq!((flow, visits), (ControlFlow::Break(1), 2));
+        assert_eq!(
+            c.sock.requests.len(),
+            1 + 2,
+            "nothing is asked after the break"
+        );
     }
 
     #[test]

@@ -40,11 +40,13 @@
 mod client;
 mod codec;
 mod consts;
+mod index;
 mod model;
 mod netlink;
 mod sys;
 
 pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
+pub use index::ServiceIndex;
 pub use model::{
     Daemon, DaemonState, Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats,
     Timeouts, TunnelType, UnknownAttr, full_netmask,

@@ -94,8 +94,9 @@ impl Protocol {
     }
 }
 
-/// What identifies a virtual service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What identifies a virtual service. (Its order, address services before fwmark ones,
+/// is only a total order for sets and maps; listings have their own.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ServiceKey {
     /// A protocol, address and port (`-t`, `-u`, `--sctp-service`). Port 0 means any port.
     Addr {

@@ -44,6 +44,12 @@ pub fn encode(w: &mut AttrWriter<'_>, d: &Dest, style: Style) {
 /// Reads a destination from the attributes inside an `IPVS_CMD_ATTR_DEST` nest. Kernels that
 /// do not report the destination's own family imply the service's, `service_family`.
 pub fn decode(payload: &[u8], service_family: Family) -> Result<Dest, Error> {
+    decode_with(payload, service_family, true)
+}
+
+/// [`decode`], leaving the counters out (`None`) unless `counters`: decoding them is most
+/// of the work, and a listing without counters has no use for them.
+pub fn decode_with(payload: &[u8], service_family: Family, counters: bool) -> Result<Dest, Error> {
     let mut family = None;
     let mut raw_addr: Option<&[u8]> = None;
     let mut port = None;
@@ -68,8 +74,9 @@ pub fn decode(payload: &[u8], service_family: Family) -> Result<Dest, Error> {
             IPVS_DEST_ATTR_TUN_TYPE => d.tun_type = TunnelType::from_raw(a.u8()?),
             IPVS_DEST_ATTR_TUN_PORT => d.tun_port = a.be16()?,
             IPVS_DEST_ATTR_TUN_FLAGS => d.tun_flags = a.u16()?,
-            IPVS_DEST_ATTR_STATS => stats32 = Some(stats::decode(a.payload)?),
-            IPVS_DEST_ATTR_STATS64 => stats64 = Some(stats::decode(a.payload)?),
+            // Decoded once, at the end: the 64-bit counters when the kernel sends both.
+            IPVS_DEST_ATTR_STATS => stats32 = Some(a.payload),
+            IPVS_DEST_ATTR_STATS64 => stats64 = Some(a.payload),
             kind => d.unknown.push(UnknownAttr {
                 kind,
                 payload: a.payload.to_vec(),
@@ -81,6 +88,8 @@ pub fn decode(payload: &[u8], service_family: Family) -> Result<Dest, Error> {
     d.port = port.ok_or(Error::Malformed("destination without port"))?;
     d.forward = Forward::from_raw(fwd.ok_or(Error::Malformed("destination without method"))?);
     d.weight = weight.ok_or(Error::Malformed("destination without weight"))?;
-    d.stats = stats64.or(stats32);
+    if counters {
+        d.stats = stats64.or(stats32).map(stats::decode).transpose()?;
+    }
     Ok(d)
 }

@@ -96,8 +96,9 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
             }
             IPVS_SVC_ATTR_TIMEOUT => timeout = Some(a.u32()?),
             IPVS_SVC_ATTR_NETMASK => netmask = Some(a.u32()?),
-            IPVS_SVC_ATTR_STATS => stats32 = Some(stats::decode(a.payload)?),
-            IPVS_SVC_ATTR_STATS64 => stats64 = Some(stats::decode(a.payload)?),
+            // Decoded once, at the end: the 64-bit counters when the kernel sends both.
+            IPVS_SVC_ATTR_STATS => stats32 = Some(a.payload),
+            IPVS_SVC_ATTR_STATS64 => stats64 = Some(a.payload),
             kind => unknown.push(UnknownAttr {
                 kind,
                 payload: a.payload.to_vec(),
@@ -124,7 +125,7 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
         flags: flags.unwrap_or(0),
         timeout: timeout.unwrap_or(0),
         netmask: netmask.unwrap_or(0),
-        stats: stats64.or(stats32),
+        stats: stats64.or(stats32).map(stats::decode).transpose()?,
         unknown,
     })
 }

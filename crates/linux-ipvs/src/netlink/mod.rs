@@ -32,17 +32,26 @@ pub enum Error {
     /// The generic-netlink family is not registered (module not loaded, or not built).
     #[error("generic netlink family {0} not found")]
     FamilyNotFound(String),
+    /// Every read of a table was torn by concurrent changes (a service missing or repeated,
+    /// or two reads in a row that disagreed), as many times as the caller allowed.
+    #[error("the table changed during each of {reads} reads")]
+    Torn {
+        /// How many reads were made.
+        reads: usize,
+    },
 }
 
 impl Error {
     /// The errno this error stands for, as ipvsadm reports it: the kernel's, or `EINVAL`
-    /// for a reply that made no sense, or the socket's own.
+    /// for a reply that made no sense, or the socket's own (`EAGAIN` for a table that kept
+    /// changing while it was read).
     pub fn errno(&self) -> i32 {
         match self {
             Error::Kernel { errno, .. } => *errno,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
             Error::Malformed(_) => libc::EINVAL,
             Error::FamilyNotFound(_) => libc::ENOPROTOOPT,
+            Error::Torn { .. } => libc::EAGAIN,
         }
     }
 }

@@ -61,6 +61,13 @@ pub fn push_genl_request(
     len
 }
 
+/// Sets `flags` in the header of the message that starts `msg` (one built by
+/// [`push_genl_request`]).
+pub fn add_flags(msg: &mut [u8], flags: u16) {
+    let old = u16::from_ne_bytes([msg[6], msg[7]]);
+    msg[6..8].copy_from_slice(&(old | flags).to_ne_bytes());
+}
+
 /// A received netlink message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
@@ -215,6 +222,17 @@ mod tests {
                 20, 0, 0, 0, 0x20, 0, 5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 17, 1, 0, 0
             ]
         );
+    }
+
+    #[test]
+    fn flags_are_added_to_a_built_request() {
+        let mut buf = Vec::new();
+        push_genl_request(&mut buf, 0x20, NLM_F_REQUEST, 7, 17, 1, |_| {});
+        let second = buf.len();
+        push_genl_request(&mut buf, 0x20, NLM_F_REQUEST, 8, 17, 1, |_| {});
+        add_flags(&mut buf[second..], NLM_F_ACK);
+        let flags: Vec<u16> = Messages::new(&buf).map(|m| m.unwrap().flags).collect();
+        assert_eq!(flags, [NLM_F_REQUEST, NLM_F_REQUEST | NLM_F_ACK]);
     }
 
     #[test]

@@ -1,5 +1,13 @@
-//! One generic-netlink socket: neli opens and configures it; we send whole buffers (several
-//! requests at once) and receive into one reused buffer.
+//! The generic-netlink sockets of a client: neli opens and configures them; we send whole
+//! buffers (several requests at once) and receive into reused buffers.
+//!
+//! A client talks through one socket, and opens a second one for the dumps of whole tables
+//! (the service dump). The kernel sizes the datagrams of a dump by the largest receive
+//! buffer the socket has ever been read with (up to 32 KiB): large ones suit a table dump,
+//! which the kernel resumes from its first entry for every datagram, so few of them cost
+//! less; small ones suit the many short dumps of real servers (one per service), whose
+//! 32 KiB buffers would each take a multi-page allocation in the kernel. So the first socket
+//! is never read with more than a page at a time, and the second always with 32 KiB.
 
 use std::io::IoSliceMut;
 use std::os::fd::AsRawFd;
@@ -13,9 +21,14 @@ use nix::sys::socket::{
 
 use super::Error;
 
-/// Size of the receive buffer: larger than any single datagram the kernel sends for
-/// generic-netlink dumps (which are bounded by a page or 32 KiB).
-const RECV_BUF: usize = 64 * 1024;
+/// The receive buffer for single replies on the first socket: one page, which every reply
+/// to a request fits (the kernel never makes a datagram larger than the page-sized buffer
+/// it has seen, nor than a page for a first reply).
+const PAGE: usize = 4096;
+
+/// The receive slots of the table-dump socket: the most the kernel puts in one dump
+/// datagram (32 KiB less its own overhead).
+const TABLE_SLOT: usize = 32 * 1024;
 
 /// The socket receive buffer asked for: room for the replies to a whole batch of changes.
 const SOCKET_RCVBUF: usize = 1 << 20;
@@ -27,37 +40,48 @@ const SOCKET_RCVBUF: usize = 1 << 20;
 const REPLY_CHARGE: usize = 2048;
 
 /// What kind of reply a [`Transport::recv_many`](crate::Transport::recv_many) call waits
-/// for; the socket sizes its receive slots by it (how many datagrams one `recvmmsg` may
-/// return, and the room for each).
+/// for; the socket picks the socket and the receive slots by it (how many datagrams one
+/// `recvmmsg` may return, and the room for each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// ACKs: the kernel sends each as a datagram of its own (36 bytes; an error echoes the
-    /// request, a few hundred), so a batch of changes is answered by many small datagrams.
+    /// ACKs and errors for a batch of changes: the kernel sends each as a datagram of its
+    /// own (36 bytes; an error echoes the request, a few hundred).
     Acks,
-    /// Dump parts: a few large datagrams, then `NLMSG_DONE`, which the kernel only makes
-    /// while we read; one call usually gets a small dump's data and its end together.
+    /// A dump of a whole table (every service): large datagrams, then `NLMSG_DONE`, which
+    /// the kernel only makes while we read. Sent and read on a socket of its own.
     Dump,
+    /// The reply to a single request or the short dump of one service's real servers: a
+    /// datagram or two of at most a page (a short dump's data and its end usually come
+    /// together in one call).
+    Reply,
 }
 
 impl Expect {
     fn slots(self) -> (usize, usize) {
         match self {
-            Expect::Acks => (64, 2048),
-            Expect::Dump => (4, RECV_BUF),
+            Expect::Acks => (64, REPLY_CHARGE),
+            Expect::Dump => (4, TABLE_SLOT),
+            Expect::Reply => (2, PAGE),
         }
     }
 }
 
-/// A connected `NETLINK_GENERIC` socket with extended ACKs enabled and a receive buffer
-/// sized for batches: the [`Transport`](crate::Transport) a [`Client`](crate::Client) uses
-/// unless it is given another.
+/// The connected `NETLINK_GENERIC` sockets of a client, with extended ACKs enabled and a
+/// receive buffer sized for batches: the [`Transport`](crate::Transport) a
+/// [`Client`](crate::Client) uses unless it is given another.
 pub struct Socket {
-    sock: NlSocket,
-    /// The receive buffer the kernel gave the socket, in bytes as it counts them.
+    main: Channel,
+    /// The socket for table dumps, opened on first use.
+    table: Option<Channel>,
+    /// The receive buffer the kernel gave the first socket, in bytes as it counts them.
     rcvbuf: usize,
     buf: Vec<u8>,
-    /// Receive slots for [`Socket::recv_many`], per kind, allocated on first use.
-    many: [Option<Many>; 2],
+}
+
+/// One netlink socket and its receive slots, per kind of reply, allocated on first use.
+struct Channel {
+    sock: NlSocket,
+    many: [Option<Many>; 3],
 }
 
 struct Many {
@@ -72,9 +96,9 @@ impl std::fmt::Debug for Socket {
     }
 }
 
-impl Socket {
-    /// Opens and binds the socket.
-    pub(crate) fn open() -> Result<Socket, Error> {
+impl Channel {
+    /// Opens and binds a socket; returns it with the receive buffer the kernel settled on.
+    fn open() -> Result<(Channel, usize), Error> {
         let sock =
             NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
         // Older kernels lack extended ACKs; error texts are then simply absent.
@@ -86,37 +110,16 @@ impl Socket {
             let _ = sock.set_recv_buffer_size(SOCKET_RCVBUF);
         }
         let rcvbuf = getsockopt(&fd, sockopt::RcvBuf).unwrap_or(0);
-        Ok(Socket {
-            sock,
+        Ok((
+            Channel {
+                sock,
+                many: [None, None, None],
+            },
             rcvbuf,
-            buf: vec![0; RECV_BUF],
-            many: [None, None],
-        })
+        ))
     }
 
-    /// How many replies to changes may wait in the receive buffer at once without the
-    /// kernel dropping one (it would then report `ENOBUFS`): a batch sends no more changes
-    /// than this before reading their replies.
-    pub(crate) fn reply_room(&self) -> usize {
-        (self.rcvbuf / REPLY_CHARGE).max(1)
-    }
-
-    /// Reads and drops every datagram waiting on the socket, without waiting for more.
-    /// After an overflow this clears the kernel's congestion state, which otherwise makes
-    /// it drop later replies without saying so.
-    pub(crate) fn discard_waiting(&mut self) {
-        loop {
-            match self.sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
-                Ok((n, _)) if n > 0 => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
-                _ => return,
-            }
-        }
-    }
-
-    /// Sends a buffer holding one or more complete messages in one datagram.
-    pub(crate) fn send(&self, msgs: &[u8]) -> Result<(), Error> {
+    fn send(&self, msgs: &[u8]) -> Result<(), Error> {
         let sent = self.sock.send(msgs, Msg::empty()).map_err(Error::Io)?;
         if sent != msgs.len() {
             return Err(Error::Malformed("short send"));
@@ -124,10 +127,7 @@ impl Socket {
         Ok(())
     }
 
-    /// Receives at least one and up to a few dozen datagrams in one system call (`recvmmsg`) and
-    /// hands each to `each`, in order. For replies made of many small datagrams (ACKs); a
-    /// datagram larger than a slot is reported as malformed rather than cut silently.
-    pub(crate) fn recv_many(
+    fn recv_many(
         &mut self,
         expect: Expect,
         each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
@@ -171,11 +171,86 @@ impl Socket {
         }
         Ok(())
     }
+}
 
-    /// Receives one datagram (one or more messages).
+impl Socket {
+    /// Opens and binds the first socket (the table-dump socket waits for its first use).
+    pub(crate) fn open() -> Result<Socket, Error> {
+        let (main, rcvbuf) = Channel::open()?;
+        Ok(Socket {
+            main,
+            table: None,
+            rcvbuf,
+            buf: vec![0; PAGE],
+        })
+    }
+
+    /// How many replies to changes may wait in the receive buffer at once without the
+    /// kernel dropping one (it would then report `ENOBUFS`): a batch sends no more changes
+    /// than this before reading their replies.
+    pub(crate) fn reply_room(&self) -> usize {
+        (self.rcvbuf / REPLY_CHARGE).max(1)
+    }
+
+    /// Reads and drops every datagram waiting on the first socket, without waiting for
+    /// more. After an overflow this clears the kernel's congestion state, which otherwise
+    /// makes it drop later replies without saying so.
+    pub(crate) fn discard_waiting(&mut self) {
+        loop {
+            match self.main.sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
+                Ok((n, _)) if n > 0 => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
+                _ => return,
+            }
+        }
+    }
+
+    /// Sends a buffer holding one or more complete messages in one datagram, on the socket
+    /// that will read the reply `expect` names.
+    pub(crate) fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
+        match expect {
+            Expect::Dump => {
+                if self.table.is_none() {
+                    self.table = Some(Channel::open()?.0);
+                }
+                self.table.as_ref().expect("opened above").send(msgs)
+            }
+            Expect::Acks | Expect::Reply => self.main.send(msgs),
+        }
+    }
+
+    /// Sends a buffer holding one or more complete messages in one datagram (on the first
+    /// socket).
+    pub(crate) fn send(&self, msgs: &[u8]) -> Result<(), Error> {
+        self.main.send(msgs)
+    }
+
+    /// Receives at least one and up to a few dozen datagrams in one system call
+    /// (`recvmmsg`), from the socket that `expect` names, and hands each to `each`, in
+    /// order. A datagram larger than a slot is reported as malformed rather than cut
+    /// silently.
+    pub(crate) fn recv_many(
+        &mut self,
+        expect: Expect,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match (expect, self.table.as_mut()) {
+            (Expect::Dump, Some(table)) => table.recv_many(expect, each),
+            (Expect::Dump, None) => Err(Error::Malformed("no table dump was requested")),
+            (Expect::Acks | Expect::Reply, _) => self.main.recv_many(expect, each),
+        }
+    }
+
+    /// Receives one datagram (one or more messages) on the first socket.
     pub(crate) fn recv(&mut self) -> Result<&[u8], Error> {
         loop {
-            match self.sock.recv(&mut self.buf[..], Msg::empty()) {
+            // With MSG_TRUNC the call returns the datagram's whole length, so a reply that
+            // did not fit is reported rather than cut silently.
+            match self.main.sock.recv(&mut self.buf[..], Msg::TRUNC) {
+                Ok((n, _)) if n > self.buf.len() => {
+                    return Err(Error::Malformed("reply larger than a page"));
+                }
                 Ok((n, _)) => return Ok(&self.buf[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::Io(e)),

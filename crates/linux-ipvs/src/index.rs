@@ -1,0 +1,276 @@
+//! The service index: every virtual service of one dump in a compact record (its key and
+//! settings, without counters or real servers), so that a whole table can be ordered and
+//! then read one service at a time ([`Client::walk`](crate::Client::walk)) in memory that
+//! does not grow with the number of real servers: about 44 bytes per service, against
+//! some 230 for a [`Service`] with its counters and its own scheduler string.
+//!
+//! Also where a read of the table is judged: the kernel resumes a service dump by position
+//! and does not mark a dump that a concurrent change disturbed, so a dump spread over
+//! several datagrams can miss a service or repeat one. [`ServiceIndex::has_duplicates`]
+//! and [`ServiceIndex::same_keys`] are the two tests of
+//! [`Client::consistent_service_index`](crate::Client::consistent_service_index).
+
+use crate::model::{Service, ServiceKey, UnknownAttr};
+
+/// Marks a record without a persistence engine name.
+const NO_NAME: u16 = u16::MAX;
+
+/// One service of the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Record {
+    key: ServiceKey,
+    flags: u32,
+    timeout: u32,
+    netmask: u32,
+    /// Position in the kernel's dump.
+    pos: u32,
+    /// Scheduler and persistence-engine names, as indices into `names`.
+    scheduler: u16,
+    pe: u16,
+}
+
+/// Every virtual service of one read of the kernel's table, in the kernel's order until
+/// sorted: keys and settings, without counters or real servers.
+/// [`Client::walk`](crate::Client::walk) reads each one's real servers (and, if asked, its
+/// counters).
+///
+/// ```no_run
+/// use linux_ipvs::Client;
+///
+/// let mut ipvs = Client::open()?;
+/// let mut index = ipvs.service_index()?;
+/// index.sort_by_key(|key| (key.fwmark(), key.port()));
+/// for key in index.keys() {
+///     println!("{key:?}");
+/// }
+/// # Ok::<(), linux_ipvs::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceIndex {
+    records: Vec<Record>,
+    /// The distinct scheduler and engine names (a table has a handful).
+    names: Vec<String>,
+    /// Attributes this version does not know, by position in the dump (rare: kept apart).
+    unknown: Vec<(u32, Vec<UnknownAttr>)>,
+    /// How many reads of the table it took.
+    reads: usize,
+}
+
+impl ServiceIndex {
+    /// An empty index.
+    pub(crate) fn new() -> ServiceIndex {
+        ServiceIndex::default()
+    }
+
+    /// Adds a service as the next one of the dump.
+    pub(crate) fn push(&mut self, svc: Service) {
+        let pos = self.records.len() as u32;
+        let scheduler = self.name(&svc.scheduler);
+        let pe = svc.pe_name.as_deref().map_or(NO_NAME, |p| self.name(p));
+        if !svc.unknown.is_empty() {
+            self.unknown.push((pos, svc.unknown));
+        }
+        self.records.push(Record {
+            key: svc.key,
+            flags: svc.flags,
+            timeout: svc.timeout,
+            netmask: svc.netmask,
+            pos,
+            scheduler,
+            pe,
+        });
+    }
+
+    fn name(&mut self, name: &str) -> u16 {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => i as u16,
+            None => {
+                self.names.push(name.to_string());
+                (self.names.len() - 1) as u16
+            }
+        }
+    }
+
+    pub(crate) fn set_reads(&mut self, reads: usize) {
+        self.reads = reads;
+    }
+
+    /// How many services it holds.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether it holds no service.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// How many reads of the kernel's table it took: 1 for a plain read; for a consistent
+    /// one, 1 when the table came in one piece, else the reads until two agreed.
+    pub fn reads(&self) -> usize {
+        self.reads
+    }
+
+    /// The services' keys, in the index's order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &ServiceKey> + '_ {
+        self.records.iter().map(|r| &r.key)
+    }
+
+    /// The `i`-th service (index order) with its settings; its counters are `None` (a
+    /// [`Client::walk`](crate::Client::walk) with counters reads them).
+    pub fn service(&self, i: usize) -> Option<Service> {
+        let mut svc = Service::with_scheduler(self.records.get(i)?.key, String::new());
+        self.fill(i, &mut svc);
+        Some(svc)
+    }
+
+    /// Overwrites `svc` with the `i`-th service, reusing its strings' room.
+    pub(crate) fn fill(&self, i: usize, svc: &mut Service) {
+        let r = &self.records[i];
+        svc.key = r.key;
+        svc.scheduler.clear();
+        svc.scheduler
+            .push_str(&self.names[usize::from(r.scheduler)]);
+        match (r.pe, &mut svc.pe_name) {
+            (NO_NAME, pe) => *pe = None,
+            (n, Some(pe)) => {
+                pe.clear();
+                pe.push_str(&self.names[usize::from(n)]);
+            }
+            (n, pe) => *pe = Some(self.names[usize::from(n)].clone()),
+        }
+        svc.flags = r.flags;
+        svc.timeout = r.timeout;
+        svc.netmask = r.netmask;
+        svc.stats = None;
+        svc.unknown.clear();
+        if let Ok(u) = self.unknown.binary_search_by_key(&r.pos, |(p, _)| *p) {
+            svc.unknown.extend(self.unknown[u].1.iter().cloned());
+        }
+    }
+
+    /// Orders the services by `key` of their keys; services with equal keys keep the
+    /// kernel's order. Sorts in place, without allocating.
+    pub fn sort_by_key<K: Ord>(&mut self, mut key: impl FnMut(&ServiceKey) -> K) {
+        self.records
+            .sort_unstable_by(|a, b| key(&a.key).cmp(&key(&b.key)).then(a.pos.cmp(&b.pos)));
+    }
+
+    /// Whether a service appears more than once: the sign of a dump that a change
+    /// disturbed (an entry added before the dump's position pushes one it already sent
+    /// into the next datagram).
+    pub fn has_duplicates(&self) -> bool {
+        let mut order: Vec<u32> = (0..self.records.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| self.records[i as usize].key);
+        order
+            .windows(2)
+            .any(|w| self.records[w[0] as usize].key == self.records[w[1] as usize].key)
+    }
+
+    /// Whether `keys` are this index's keys in this index's order.
+    pub fn same_keys<'a>(&self, keys: impl IntoIterator<Item = &'a ServiceKey>) -> bool {
+        let mut keys = keys.into_iter();
+        self.records.iter().all(|r| keys.next() == Some(&r.key)) && keys.next().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, Protocol, Stats};
+
+    fn tcp(port: u16) -> Service {
+        Service::new(ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: "192.0.2.1".parse().unwrap(),
+            port,
+        })
+    }
+
+    #[test]
+    fn a_service_comes_back_with_its_settings_but_without_counters() {
+        let mut index = ServiceIndex::new();
+        let mut a = tcp(80);
+        a.scheduler = "rr".into();
+        a.flags = 1;
+        a.timeout = 300;
+        a.netmask = 24;
+        a.pe_name = Some("sip".into());
+        a.unknown = vec![UnknownAttr {
+            kind: 99,
+            payload: vec![1, 2],
+        }];
+        let mut b = Service::new(ServiceKey::Fwmark {
+            family: Family::Inet6,
+            mark: 7,
+        });
+        b.stats = Some(Stats::default());
+        index.push(a.clone());
+        index.push(b.clone());
+        index.push(tcp(81));
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.service(0), Some(a.clone()));
+        b.stats = None;
+        assert_eq!(index.service(1), Some(b.clone()));
+        // Filling a reused service leaves nothing of the previous one behind.
+        let mut scratch = a.clone();
+        index.fill(1, &mut scratch);
+        assert_eq!(scratch, b);
+        index.fill(0, &mut scratch);
+        assert_eq!(scratch, a);
+        assert_eq!(index.names, ["rr", "sip", "wlc"], "names are kept once");
+        assert_eq!(index.service(3), None);
+    }
+
+    #[test]
+    fn a_record_takes_the_room_the_module_says() {
+        assert_eq!(std::mem::size_of::<Record>(), 44);
+    }
+
+    #[test]
+    fn sorting_keeps_the_kernel_order_of_equal_keys() {
+        let mut index = ServiceIndex::new();
+        for (port, sched) in [(82, "a"), (80, "b"), (82, "c"), (81, "d")] {
+            let mut s = tcp(port);
+            s.scheduler = sched.into();
+            index.push(s);
+        }
+        index.sort_by_key(|k| k.port());
+        let got: Vec<(u16, String)> = (0..index.len())
+            .map(|i| index.service(i).unwrap())
+            .map(|s| (s.key.port(), s.scheduler))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (80, "b".to_string()),
+                (81, "d".into()),
+                (82, "a".into()),
+                (82, "c".into())
+            ]
+        );
+        assert!(index.has_duplicates(), "port 82 twice");
+    }
+
+    #[test]
+    fn duplicates_and_differing_reads_are_found() {
+        let mut index = ServiceIndex::new();
+        for port in [5, 3, 9] {
+            index.push(tcp(port));
+        }
+        assert!(!index.has_duplicates());
+        let keys: Vec<ServiceKey> = index.keys().copied().collect();
+        assert!(index.same_keys(&keys));
+        assert!(!index.same_keys(&keys[..2]), "a service missing");
+        let mut longer = keys.clone();
+        longer.push(tcp(1).key);
+        assert!(!index.same_keys(&longer), "a service more");
+        let mut swapped = keys.clone();
+        swapped.swap(0, 1);
+        assert!(!index.same_keys(&swapped), "another order");
+        index.push(tcp(3));
+        assert!(index.has_duplicates());
+        assert!(!ServiceIndex::new().has_duplicates());
+        assert!(ServiceIndex::new().same_keys(&[]));
+    }
+}
