@@ -60,6 +60,14 @@ pub fn for_error(context: Context, e: &Error) -> String {
     message(context, e.errno())
 }
 
+/// The message of a save that found the service table torn by concurrent changes on every
+/// read (D12).
+pub fn torn(reads: usize) -> String {
+    format!(
+        "The service table changed while it was being read, {reads} times in a row: nothing was saved"
+    )
+}
+
 /// The C library's text for an errno.
 pub fn strerror(errno: i32) -> String {
     let s = std::io::Error::from_raw_os_error(errno).to_string();

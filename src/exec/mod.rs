@@ -10,16 +10,25 @@ pub mod errors;
 
 use std::io::{BufRead, Write};
 
-use linux_ipvs::{Change, ChangeKind, Client, Info};
+use std::ops::ControlFlow;
+
+use linux_ipvs::{Change, ChangeKind, Client, Dest, Info, Service, ServiceIndex};
 
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
 use crate::names::SystemNames;
-use crate::output::{self, Snapshot};
+use crate::output::{self, ListMode};
 use crate::status;
 use errors::Context;
 
 /// Where `-L -c` reads the connection table.
 pub const PROC_CONN: &str = "/proc/net/ip_vs_conn";
+
+/// How many times `-S` reads the service table before it gives up on a table that keeps
+/// changing (D12).
+pub const SAVE_READS: usize = 10;
+
+/// How much output a listing gathers before it writes it out.
+const OUTPUT_CHUNK: usize = 32 * 1024;
 
 /// What an action asks of the caller afterwards.
 enum Flow {
@@ -221,13 +230,24 @@ impl Session {
         }
         let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
+        if let ListWhat::All = req.what {
+            // Read as it comes, as the reference does (no second read: D12 is save's).
+            let fetched = client.service_index().and_then(|mut index| {
+                if !req.format.nosort {
+                    index.sort_by_key(output::service_key);
+                }
+                let mut stream = output::ListStream::new(&req.format, &names);
+                stream.head(&mut buf, &info);
+                let counters = matches!(req.format.mode, ListMode::Stats | ListMode::Rate);
+                write_table(client, &index, counters, &mut buf, io, |out, svc, dests| {
+                    stream.service(out, svc, dests)
+                })
+            });
+            return finish_table(fetched, io);
+        }
         let result: Result<(), linux_ipvs::Error> = (|| {
             match &req.what {
-                ListWhat::All => {
-                    let services = client.snapshot()?;
-                    let snap = Snapshot { info, services };
-                    output::write_list(&mut buf, &snap, &req.format, &names);
-                }
+                ListWhat::All => unreachable!("handled above"),
                 ListWhat::Service(key) => {
                     let svc = client.service(key)?;
                     let dests = client.dests(&svc.key)?;
@@ -261,22 +281,25 @@ impl Session {
         if let Err(s) = self.client(io) {
             return Flow::Stop(s);
         }
-        let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
-        let fetched = client
-            .snapshot()
-            .map(|services| Snapshot { info, services });
-        match fetched {
-            Ok(snap) => {
-                let mut buf = Vec::with_capacity(4096);
-                output::write_save(&mut buf, &snap, numeric, &names);
-                write_out(io, &buf)
+        // D12: never a table that a concurrent change tore; nothing is written before the
+        // services' keys are known to be whole.
+        let fetched = match client.consistent_service_index(SAVE_READS) {
+            Ok(mut index) => {
+                index.sort_by_key(output::service_key);
+                let mut stream = output::SaveStream::new(numeric, &names);
+                let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
+                write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
+                    stream.service(out, svc, dests)
+                })
             }
-            Err(e) => {
-                io.error_line(&errors::for_error(Context::List, &e));
-                Flow::Stop(status::READ_FAILED)
+            Err(linux_ipvs::Error::Torn { reads }) => {
+                io.error_line(&errors::torn(reads));
+                return Flow::Stop(status::READ_FAILED);
             }
-        }
+            Err(e) => Err(e),
+        };
+        finish_table(fetched, io)
     }
 
     /// `-R`: one command per line of standard input.
@@ -492,12 +515,63 @@ fn first_failure(status: &mut i32, s: i32) {
     }
 }
 
+/// Walks the table of `index`, writing each service with `write` into `buf` and `buf` to
+/// standard output whenever it holds [`OUTPUT_CHUNK`] bytes, then the rest. `Ok(Some)` is
+/// how writing standard output went, when it failed.
+fn write_table(
+    client: &mut Client,
+    index: &ServiceIndex,
+    counters: bool,
+    buf: &mut Vec<u8>,
+    io: &mut Streams<'_>,
+    mut write: impl FnMut(&mut Vec<u8>, &Service, &[Dest]),
+) -> Result<Option<std::io::Error>, linux_ipvs::Error> {
+    let walked = client.walk(index, counters, |svc, dests| {
+        write(buf, svc, dests);
+        if buf.len() >= OUTPUT_CHUNK {
+            if let Err(e) = io.out.write_all(buf) {
+                return ControlFlow::Break(e);
+            }
+            buf.clear();
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(match walked {
+        ControlFlow::Break(e) => Some(e),
+        ControlFlow::Continue(()) => io.out.write_all(buf).and_then(|()| io.out.flush()).err(),
+    })
+}
+
+/// The end of a listing or save written by [`write_table`]: its status, with the message
+/// of a kernel error.
+fn finish_table(
+    written: Result<Option<std::io::Error>, linux_ipvs::Error>,
+    io: &mut Streams<'_>,
+) -> Flow {
+    match written {
+        Ok(None) => Flow::Next(status::OK),
+        Ok(Some(e)) => write_failed(&e),
+        Err(e) => {
+            io.error_line(&errors::for_error(Context::List, &e));
+            Flow::Stop(status::READ_FAILED)
+        }
+    }
+}
+
+/// The status when standard output could not be written.
+fn write_failed(e: &std::io::Error) -> Flow {
+    // A closed pipe (`ipvsadm -L | head`) is not an error of ours.
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Flow::Next(status::OK)
+    } else {
+        Flow::Stop(status::READ_FAILED)
+    }
+}
+
 fn write_out(io: &mut Streams<'_>, buf: &[u8]) -> Flow {
     match io.out.write_all(buf).and_then(|_| io.out.flush()) {
         Ok(()) => Flow::Next(status::OK),
-        // A closed pipe (`ipvsadm -L | head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Flow::Next(status::OK),
-        Err(_) => Flow::Stop(status::READ_FAILED),
+        Err(e) => write_failed(&e),
     }
 }
 

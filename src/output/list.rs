@@ -1,8 +1,9 @@
 //! Service listings (`-L`, `-L -t ...`): the version line, the title lines of each display
 //! mode, service lines and real-server lines.
 //!
-//! Everything is appended to one output buffer; endpoints are rendered into a scratch buffer
+//! Everything is appended to an output buffer; endpoints are rendered into a scratch buffer
 //! reused across lines, so a listing allocates only for name lookups and the sort indices.
+//! [`ListStream`] writes a listing a service at a time, for a table read that way.
 
 use super::sort::{dest_order, service_order};
 use super::text::{endpoint, largenum, num, num_left, pad, pad_right, w};
@@ -10,7 +11,7 @@ use super::{ListFormat, ListMode, Snapshot};
 use crate::names::Names;
 use crate::vocab::{self, Netmask, SCHED_FLAGS};
 use linux_ipvs::flags::{IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT};
-use linux_ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, Stats, TunnelType};
+use linux_ipvs::{Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats, TunnelType};
 
 /// Longest service name of an IPv4 service in listings.
 const SVC_NAME_MAX: usize = 33;
@@ -70,12 +71,12 @@ pub(crate) fn write_title(out: &mut Vec<u8>, mode: ListMode) {
 }
 
 /// Appends the version line of full listings.
-fn write_version(out: &mut Vec<u8>, snap: &Snapshot) {
-    let (major, minor, patch) = snap.info.version();
+fn write_version(out: &mut Vec<u8>, info: &Info) {
+    let (major, minor, patch) = info.version();
     w!(
         out,
         "IP Virtual Server version {major}.{minor}.{patch} (size={})\n",
-        snap.info.conn_tab_size as i32
+        info.conn_tab_size as i32
     );
 }
 
@@ -228,19 +229,41 @@ fn write_dest_line(
     out.push(b'\n');
 }
 
-/// Appends a service line and its real-server lines, servers in `order`.
-fn write_entry(
-    out: &mut Vec<u8>,
-    svc: &Service,
-    dests: &[Dest],
-    order: &[usize],
-    fmt: &ListFormat,
-    names: &dyn Names,
-) {
-    write_service_line(out, svc, fmt, names);
-    let proto = svc.key.protocol().and_then(Protocol::name);
-    for &i in order {
-        write_dest_line(out, &dests[i], proto, fmt, names);
+/// Writes a full listing (`-L`) a service at a time, for a table that is read one
+/// service with its real servers at a time: [`ListStream::head`] first, then
+/// [`ListStream::service`] for each service in listing order (the caller orders the
+/// services; each one's real servers are sorted here unless `fmt.nosort`).
+pub struct ListStream<'a> {
+    fmt: &'a ListFormat,
+    names: &'a dyn Names,
+    /// The real servers' order, reused from service to service.
+    order: Vec<usize>,
+}
+
+impl<'a> ListStream<'a> {
+    /// A listing in format `fmt`, names looked up through `names`.
+    pub fn new(fmt: &'a ListFormat, names: &'a dyn Names) -> ListStream<'a> {
+        ListStream {
+            fmt,
+            names,
+            order: Vec::new(),
+        }
+    }
+
+    /// Appends the version line and the title lines.
+    pub fn head(&self, out: &mut Vec<u8>, info: &Info) {
+        write_version(out, info);
+        write_title(out, self.fmt.mode);
+    }
+
+    /// Appends a service line and its real-server lines.
+    pub fn service(&mut self, out: &mut Vec<u8>, svc: &Service, dests: &[Dest]) {
+        dest_order(dests, self.fmt.nosort, &mut self.order);
+        write_service_line(out, svc, self.fmt, self.names);
+        let proto = svc.key.protocol().and_then(Protocol::name);
+        for &i in &self.order {
+            write_dest_line(out, &dests[i], proto, self.fmt, self.names);
+        }
     }
 }
 
@@ -248,13 +271,11 @@ fn write_entry(
 /// servers. Sorted (D2) unless `fmt.nosort`; the snapshot itself is left untouched (the
 /// order is computed on indices).
 pub fn write_list(out: &mut Vec<u8>, snap: &Snapshot, fmt: &ListFormat, names: &dyn Names) {
-    write_version(out, snap);
-    write_title(out, fmt.mode);
-    let mut order = Vec::new();
+    let mut stream = ListStream::new(fmt, names);
+    stream.head(out, &snap.info);
     for i in service_order(&snap.services, fmt.nosort) {
         let (svc, dests) = &snap.services[i];
-        dest_order(dests, fmt.nosort, &mut order);
-        write_entry(out, svc, dests, &order, fmt, names);
+        stream.service(out, svc, dests);
     }
 }
 
@@ -268,7 +289,5 @@ pub fn write_service(
     names: &dyn Names,
 ) {
     write_title(out, fmt.mode);
-    let mut order = Vec::new();
-    dest_order(dests, fmt.nosort, &mut order);
-    write_entry(out, svc, dests, &order, fmt, names);
+    ListStream::new(fmt, names).service(out, svc, dests);
 }

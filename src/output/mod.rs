@@ -5,7 +5,9 @@
 //! Output is appended to a `Vec<u8>` (the bytes the reference would write to stdout).
 //! Decisions where the reference leaves room or its behaviour is undefined:
 //! - Order (D2): [`sort_snapshot`] sorts in place; [`write_list`], [`write_service`] and
-//!   [`write_save`] take the snapshot by reference and sort index vectors instead.
+//!   [`write_save`] take the snapshot by reference and sort index vectors instead;
+//!   [`service_key`] orders a table that is read a service at a time, which
+//!   [`ListStream`] and [`SaveStream`] write as [`write_list`] and [`write_save`] would.
 //! - Real-server counters: conns, packets and all five rates show their low 32 bits (the
 //!   reference reads them with a 32-bit accessor); byte counters are whole. Service
 //!   counters are whole.
@@ -31,10 +33,10 @@ mod text;
 mod tests;
 
 pub use conn::{ConnError, write_connections};
-pub use list::{write_list, write_service};
+pub use list::{ListStream, write_list, write_service};
 pub use misc::{write_daemons, write_timeouts};
-pub use save::write_save;
-pub use sort::sort_snapshot;
+pub use save::{SaveStream, write_save};
+pub use sort::{service_key, sort_snapshot};
 
 /// Which columns a service listing shows (`--stats`, `--rate`, ...). When several are given
 /// the first in this order wins: stats, rate, thresholds, persistent-conn, tun-info.

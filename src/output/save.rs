@@ -102,20 +102,49 @@ fn dest_line(
     out.push(b'\n');
 }
 
+/// Writes the save format (`-S`) a service at a time, for a table that is read one
+/// service with its real servers at a time: call [`SaveStream::service`] for each service
+/// in listing order (D2; the caller orders the services, each one's real servers are
+/// sorted here).
+pub struct SaveStream<'a> {
+    numeric: bool,
+    names: &'a dyn Names,
+    /// The service selector, reused on the service's real-server lines.
+    sel: Vec<u8>,
+    /// The real servers' order, reused from service to service.
+    order: Vec<usize>,
+}
+
+impl<'a> SaveStream<'a> {
+    /// The save format; `numeric` for `-S -n`, names looked up through `names` otherwise.
+    pub fn new(numeric: bool, names: &'a dyn Names) -> SaveStream<'a> {
+        SaveStream {
+            numeric,
+            names,
+            sel: Vec::with_capacity(80),
+            order: Vec::new(),
+        }
+    }
+
+    /// Appends a service's `-A` line and its real servers' `-a` lines.
+    pub fn service(&mut self, out: &mut Vec<u8>, svc: &Service, dests: &[Dest]) {
+        self.sel.clear();
+        selector(&mut self.sel, svc, self.numeric, self.names);
+        service_line(out, svc, &self.sel);
+        let proto = svc.key.protocol().and_then(Protocol::name);
+        dest_order(dests, false, &mut self.order);
+        for &j in &self.order {
+            dest_line(out, &dests[j], &self.sel, proto, self.numeric, self.names);
+        }
+    }
+}
+
 /// The save format (`-S`; `numeric` for `-S -n`): services and real servers in listing
 /// order (D2), no header.
 pub fn write_save(out: &mut Vec<u8>, snap: &Snapshot, numeric: bool, names: &dyn Names) {
-    let mut sel = Vec::with_capacity(80);
-    let mut order = Vec::new();
+    let mut stream = SaveStream::new(numeric, names);
     for i in service_order(&snap.services, false) {
         let (svc, dests) = &snap.services[i];
-        sel.clear();
-        selector(&mut sel, svc, numeric, names);
-        service_line(out, svc, &sel);
-        let proto = svc.key.protocol().and_then(Protocol::name);
-        dest_order(dests, false, &mut order);
-        for &j in &order {
-            dest_line(out, &dests[j], &sel, proto, numeric, names);
-        }
+        stream.service(out, svc, dests);
     }
 }

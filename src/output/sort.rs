@@ -22,20 +22,15 @@ fn addr_key(a: &IpAddr) -> u128 {
     }
 }
 
-/// The sort key of a service.
-pub(crate) fn service_key(s: &Service) -> (u32, u16, u16, u128, u16) {
-    match s.key {
+/// The sort key of a service, from its key: what a service index is ordered by
+/// ([`linux_ipvs::ServiceIndex::sort_by_key`]).
+pub fn service_key(key: &ServiceKey) -> (u32, u16, u16, u128, u16) {
+    match *key {
         ServiceKey::Addr {
             protocol,
             addr,
             port,
-        } => (
-            0,
-            s.key.family().raw(),
-            protocol.raw(),
-            addr_key(&addr),
-            port,
-        ),
+        } => (0, key.family().raw(), protocol.raw(), addr_key(&addr), port),
         ServiceKey::Fwmark { family, mark } => (mark, family.raw(), 0, 0, 0),
     }
 }
@@ -47,7 +42,7 @@ pub(crate) fn dest_key(d: &Dest) -> (u16, u128, u16) {
 
 /// Sorts the snapshot in place: services, and each service's real servers (D2 order).
 pub fn sort_snapshot(snap: &mut Snapshot) {
-    snap.services.sort_by_key(|(s, _)| service_key(s));
+    snap.services.sort_by_key(|(s, _)| service_key(&s.key));
     for (_, dests) in &mut snap.services {
         dests.sort_by_key(dest_key);
     }
@@ -57,7 +52,7 @@ pub fn sort_snapshot(snap: &mut Snapshot) {
 pub(crate) fn service_order(services: &[(Service, Vec<Dest>)], nosort: bool) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..services.len()).collect();
     if !nosort {
-        idx.sort_by_key(|&i| service_key(&services[i].0));
+        idx.sort_by_key(|&i| service_key(&services[i].0.key));
     }
     idx
 }

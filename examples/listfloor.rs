@@ -1,0 +1,46 @@
+//! The floor for listing benchmarks: the kernel's own cost of reading a table the way
+//! `ipvsadm -L` reads it, with nothing formatted or printed. One service dump (the index),
+//! timed on its own, then one dump of real servers per service (the walk). The kernel
+//! resumes a service dump from its first service for every datagram it fills, so the
+//! index's time grows with the square of the number of services while the walk's grows
+//! linearly: the figures at 1,000, 10,000 and 100,000 services show which part of a
+//! listing's cost per service is the kernel's.
+//!
+//! Usage: `listfloor [--consistent MAX-READS]` prints
+//! `index-seconds A walk-seconds B services N real-servers M reads R`. With
+//! `--consistent`, the index is read as `ipvsadm -S` reads it (D12): until two reads
+//! agree, at most MAX-READS times (then it fails); `reads` says how many it took.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use linux_ipvs::Client;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let consistent = match args.as_slice() {
+        [] => None,
+        [flag, n] if flag == "--consistent" => Some(n.parse::<usize>()?),
+        _ => anyhow::bail!("usage: listfloor [--consistent MAX-READS]"),
+    };
+    let mut client = Client::open()?;
+    let start = Instant::now();
+    let index = match consistent {
+        Some(max) => client.consistent_service_index(max)?,
+        None => client.service_index()?,
+    };
+    let indexed = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let mut servers = 0;
+    let _ = client.walk(&index, false, |_, dests| {
+        servers += dests.len();
+        ControlFlow::<()>::Continue(())
+    })?;
+    let walked = start.elapsed().as_secs_f64();
+    println!(
+        "index-seconds {indexed:.3} walk-seconds {walked:.3} services {} real-servers {servers} reads {}",
+        index.len(),
+        index.reads()
+    );
+    Ok(())
+}
