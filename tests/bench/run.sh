@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh: benchmark our ipvsadm against the reference, in one VM boot.
 #
-#   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"]
-#                      [--small-runs 100] [--repeat 3]
+#   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"] [--big]
+#                      [--big-repeat 1] [--small-runs 100] [--repeat 3]
 #
 # Measures, in the same boot and each in a fresh network namespace, the reference
 # (/usr/sbin/ipvsadm, Debian's 1.31) and ours on:
-#   restore  `ipvsadm -R` of N services with 4 real servers each (5N lines)
+#   restore  `ipvsadm -R` of N services with K real servers each (N(K+1) lines)
 #   list     `ipvsadm -Ln` of that table
 #   save     `ipvsadm -Sn` of that table
 #   clear    `ipvsadm -C`
 #   startup  R runs of `ipvsadm -Ln` on a small table (5 services x 2 servers)
-# plus the floor: the same changes parsed in advance and sent in batches by
-# examples/floor.rs, i.e. the kernel's own cost. Times and peak memory (max RSS) come from
+# plus two floors, the kernel's own cost: the same changes parsed in advance and sent in
+# batches by examples/floor.rs (restore's floor), then that table read by
+# examples/listfloor.rs the way -L reads it, nothing printed (list's floor: the service
+# dump and the dumps of real servers, timed apart). Times and peak memory (max RSS) come from
 # GNU time; the listings and saves of both are compared byte for byte. Prints a table with
-# the ratios (reference time / our time). Every measurement is repeated (--repeat, each time
-# in a fresh namespace, the implementations taking turns) and the median is reported, with
-# the lowest and highest ratio of the repetitions: figures under software emulation move by
-# about +-10% from run to run. Compare within one boot only. No test asserts a time.
+# the ratios (reference time / our time) and the cost per service, and how each one's cost
+# per service grows from the smallest size to the largest. Every measurement is repeated
+# (--repeat, each time in a fresh namespace, the implementations taking turns) and the
+# median is reported, with the lowest and highest ratio of the repetitions: figures under
+# software emulation move by about +-10% from run to run. Compare within one boot only. No
+# test asserts a time.
+# --sizes takes N (4 real servers per service) or N:K (K real servers per service).
+# --big adds the scale point, 100,000 services with 2 real servers each, measured
+# --big-repeat times (default once: the reference alone takes tens of minutes there).
 # --baseline PATH measures another build of ours too (an earlier commit, say), in the same
 # boot and in turn with the others, and adds its times and its ratio to ours.
 set -euo pipefail
@@ -27,7 +34,10 @@ repo=$(cd "$here/../.." && pwd)
 ours=$("$repo/tests/release-dir.sh")/ipvsadm
 baseline=
 floor=$("$repo/tests/release-dir.sh")/examples/floor
+listfloor=$("$repo/tests/release-dir.sh")/examples/listfloor
 sizes="1000 10000"
+big=
+big_repeat=1
 small_runs=100
 repeat=3
 while [ $# -gt 0 ]; do
@@ -35,6 +45,8 @@ while [ $# -gt 0 ]; do
 	--ours) ours=$2; shift 2 ;;
 	--baseline) baseline=$2; shift 2 ;;
 	--sizes) sizes=$2; shift 2 ;;
+	--big) big=100000:2; shift ;;
+	--big-repeat) big_repeat=$2; shift 2 ;;
 	--small-runs) small_runs=$2; shift 2 ;;
 	--repeat) repeat=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -47,8 +59,16 @@ if ! [ -x /usr/bin/time ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >&2
 fi
 if [ "$ours" = "$("$repo/tests/release-dir.sh")/ipvsadm" ]; then
-	(cd "$repo" && cargo build --release --quiet && cargo build --release --quiet --example floor)
+	(cd "$repo" && cargo build --release --quiet &&
+		cargo build --release --quiet --example floor --example listfloor)
 fi
+# Each size as N:K (services, real servers per service) and its repetitions.
+specs=
+for s in $sizes; do
+	case $s in *:*) ;; *) s=$s:4 ;; esac
+	specs="$specs $s:$repeat"
+done
+[ -n "$big" ] && specs="$specs $big:$big_repeat"
 
 payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
@@ -61,16 +81,18 @@ if [ -n "$baseline" ]; then
 	impls="ref ours base"
 fi
 "$vm" add-binary "$floor" "$payload" bin/floor
+"$vm" add-binary "$listfloor" "$payload" bin/listfloor
 "$vm" add-binary /usr/bin/time "$payload" bin/time
 
 # Rule sets: VIPs from 198.18.0.0/15, real servers from 203.0.113.0/24 (documentation ranges).
 mkdir -p "$payload/data"
-for n in $sizes; do
-	awk -v n="$n" 'BEGIN {
+for spec in $specs; do
+	n=${spec%%:*} k=${spec#*:} k=${k%%:*}
+	awk -v n="$n" -v servers="$k" 'BEGIN {
 		for (i = 0; i < n; i++) {
 			vip = sprintf("198.%d.%d.%d:80", 18 + int(i / 65536), int(i / 256) % 256, i % 256)
 			printf "-A -t %s -s wlc\n", vip
-			for (k = 1; k <= 4; k++)
+			for (k = 1; k <= servers; k++)
 				printf "-a -t %s -r 203.0.113.%d:8080 -m -w %d\n", vip, k, k
 		}
 	}' >"$payload/data/rules-$n"
@@ -81,7 +103,7 @@ awk 'BEGIN { for (i = 1; i <= 5; i++) { printf "-A -t 192.0.2.%d:80 -s rr\n", i;
 
 cat >"$payload/run.sh" <<EOF
 #!/bin/sh
-sizes="$sizes"
+specs="$specs"
 small_runs=$small_runs
 repeat=$repeat
 impls="$impls"
@@ -113,9 +135,11 @@ measure() {
 	echo "RESULT $label $impl $(cat /tmp/t) $st"
 }
 status=0
-for n in $sizes; do
+for spec in $specs; do
+	n=${spec%%:*} k=${spec#*:} reps=${k#*:} k=${k%%:*}
+	echo "SIZE $n $k"
 	r=0
-	while [ $r -lt $repeat ]; do
+	while [ $r -lt $reps ]; do
 		r=$((r + 1))
 		for impl in $impls; do
 			fresh
@@ -136,6 +160,8 @@ for n in $sizes; do
 		fresh
 		out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
 		echo "FLOOR $n $out"
+		out=$($IP netns exec b$ns /payload/bin/listfloor)
+		echo "LISTFLOOR $n $out"
 		gone
 	done
 done
@@ -158,7 +184,9 @@ chmod +x "$payload/run.sh"
 
 log=$(mktemp)
 status=0
-"$vm" run "$payload" 1800 | tee "$log" | grep -E '^(RESULT|FLOOR|SAME|DIFFER)' || status=$?
+timeout=1800
+[ -n "$big" ] && timeout=$((timeout + 7200 * big_repeat))
+"$vm" run "$payload" $timeout | tee "$log" | grep -E '^(RESULT|FLOOR|LISTFLOOR|SAME|DIFFER|SIZE)' || status=$?
 grep -q '^DIFFER' "$log" && status=1
 
 echo
@@ -169,6 +197,12 @@ function median(list,    a, n, i, j, t) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+# Microseconds per service of a time in seconds for the size of label "op-N".
+function per(secs, o,    parts) {
+	split(o, parts, "-")
+	return (parts[2] > 0 && parts[1] != "startup") ? sprintf("%.0f", secs * 1e6 / parts[2]) : "-"
+}
+/^SIZE/ { servers[$2] = $3; sizes[++ns] = $2 }
 /^RESULT/ {
 	k2 = $2 SUBSEP $3
 	t[k2] = t[k2] " " $4; m[k2] = m[k2] " " $5; runs[k2]++
@@ -176,8 +210,9 @@ function median(list,    a, n, i, j, t) {
 	if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 }
 }
 /^FLOOR/ { floor[$2] = floor[$2] " " $4 }
+/^LISTFLOOR/ { lindex[$2] = lindex[$2] " " $4; lwalk[$2] = lwalk[$2] " " $6 }
 END {
-	printf "%-14s %10s %10s %8s %15s %12s %12s\n", "operation", "ref s", "ours s", "ratio", "(min-max)", "ref maxKiB", "ours maxKiB"
+	printf "%-14s %9s %9s %7s %13s %10s %10s %9s %9s\n", "operation", "ref s", "ours s", "ratio", "(min-max)", "ref maxKiB", "ours maxKiB", "ref us/sv", "ours us/sv"
 	for (i = 1; i <= k; i++) {
 		o = order[i]
 		r = median(t[o, "ref"]); u = median(t[o, "ours"])
@@ -189,7 +224,7 @@ END {
 			if (lo == "" || q < lo) lo = q
 			if (hi == "" || q > hi) hi = q
 		}
-		printf "%-14s %10.2f %10.2f %7.1fx %6.1fx-%5.1fx %12s %12s", o, r, u, (u > 0 ? r / u : 0), lo, hi, median(m[o, "ref"]), median(m[o, "ours"])
+		printf "%-14s %9.2f %9.2f %6.1fx %5.1fx-%5.1fx %10s %10s %9s %9s", o, r, u, (u > 0 ? r / u : 0), lo, hi, median(m[o, "ref"]), median(m[o, "ours"]), per(r, o), per(u, o)
 		if (runs[o, "base"]) {
 			b = median(t[o, "base"])
 			printf "   baseline %.2f s, %s KiB: ours %.2fx its speed", b, median(m[o, "base"]), (u > 0 ? b / u : 0)
@@ -197,11 +232,35 @@ END {
 		printf "\n"
 		if (bad[o, "ref"] != "" || bad[o, "ours"] != "") printf "   (non-zero exit statuses: ref%s, ours%s)\n", bad[o, "ref"], bad[o, "ours"]
 	}
-	for (n in floor) {
+	for (i = 1; i <= ns; i++) {
+		n = sizes[i]
 		f = median(floor[n]); u = median(t["restore-" n, "ours"]); r = median(t["restore-" n, "ref"])
 		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor, the reference %.1fx\n", n, f, (f > 0 ? u / f : 0), (f > 0 ? r / f : 0)
+		x = median(lindex[n]); w = median(lwalk[n]); u = median(t["list-" n, "ours"])
+		printf "list floor (kernel only) list-%s: service dump %.2f s + real servers %.2f s = %.2f s; ours -Ln is %.2fx it\n", n, x, w, x + w, (x + w > 0 ? u / (x + w) : 0)
 	}
-	printf "medians of %d repetitions per figure\n", runs[order[1], "ref"]
+	if (ns > 1) {
+		printf "cost per service (us), %s, and its growth from one size to the next:\n", "median time / services"
+		for (oi = 1; oi <= 4; oi++) {
+			op = (oi == 1 ? "restore" : oi == 2 ? "list" : oi == 3 ? "save" : "clear")
+			for (who = 1; who <= 2; who++) {
+				impl = (who == 1 ? "ours" : "ref")
+				line = sprintf("  %-8s %-5s", op, impl); prev = ""
+				for (i = 1; i <= ns; i++) {
+					n = sizes[i]; c = median(t[op "-" n, impl]) * 1e6 / n
+					line = line sprintf("  %s x%s: %.0f", n, servers[n], c)
+					if (prev != "" && prev > 0) line = line sprintf(" (%.2fx)", c / prev)
+					prev = c
+				}
+				print line
+			}
+		}
+		for (i = 1; i <= ns; i++) {
+			n = sizes[i]
+			printf "  service dump alone (list floor) %s: %.0f us per service\n", n, median(lindex[n]) * 1e6 / n
+		}
+	}
+	printf "medians of %d repetitions per figure (the largest size: %d)\n", runs[order[1], "ref"], runs[order[k - 1], "ref"]
 }' "$log"
 rm -f "$log"
 exit $status
