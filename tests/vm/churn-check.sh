@@ -70,6 +70,7 @@ churn() { # churn PAUSE: runs until $w/stop exists
 fail=0
 phase() { # phase NAME PAUSE SAVES MUST-SAVE: MUST-SAVE 1 when some save must succeed
 	name=$1
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	rm -f $w/stop
 	churn "$2" &
 	pid=$!
@@ -110,7 +111,8 @@ phase() { # phase NAME PAUSE SAVES MUST-SAVE: MUST-SAVE 1 when some save must su
 	fi
 	touch $w/stop
 	wait $pid
-	echo "churn $name: ours -Sn: $ok whole, $refused refused (torn on every read), $torn torn or wrong; reference -Sn: $reftorn of 10 torn${reads:+; reads of the consistent read:$reads}"
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "churn $name ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }') s): ours -Sn: $ok whole, $refused refused (torn on every read), $torn torn or wrong; reference -Sn: $reftorn of 10 torn${reads:+; reads of the consistent read:$reads}"
 	[ $torn = 0 ] || fail=1
 	[ $ok -gt 0 ] || [ "$4" = 0 ] || { echo "  $name: no save of ours succeeded"; fail=1; }
 	reference_torn=$((${reference_torn:-0} + reftorn))
