@@ -103,7 +103,7 @@ phase() { # phase NAME PAUSE SAVES MUST-SAVE: MUST-SAVE 1 when some save must su
 	reads=""
 	if [ -n "$listfloor" ]; then
 		k=0
-		while [ $k -lt 10 ]; do
+		while [ $k -lt 6 ]; do
 			k=$((k + 1))
 			r=$($IP netns exec $ns "$listfloor" --consistent 10 2>&1 | sed -n 's/.* reads \([0-9]*\)$/\1/p')
 			reads="$reads ${r:-gave-up}"
@@ -120,8 +120,8 @@ phase() { # phase NAME PAUSE SAVES MUST-SAVE: MUST-SAVE 1 when some save must su
 
 # Flat out, a save may be refused every time (the table never holds still for two reads);
 # with pauses, saves must go through.
-phase flat-out 0 20 0
-phase paused 0.3 20 1
+phase flat-out 0 12 0
+phase paused 0.3 12 1
 $IP netns del $ns
 if [ "$reference_torn" = 0 ]; then
 	echo "FAIL churn: the churn tore none of the reference's saves, so it proved nothing"
