@@ -3,6 +3,7 @@
 #
 #   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"] [--big]
 #                      [--big-repeat 1] [--small-runs 100] [--repeat 3] [--icount]
+#   tests/bench/run.sh --summarize CONSOLE-LOG
 #
 # Measures, in the same boot and each in a fresh network namespace, the reference
 # (/usr/sbin/ipvsadm, Debian's 1.31) and ours on:
@@ -19,9 +20,11 @@
 # the ratios (reference time / our time) and the cost per service, and how each one's cost
 # per service grows from the smallest size to the largest. Every measurement is repeated
 # (--repeat, each time in a fresh namespace, the implementations taking turns) and the
-# median is reported, with the lowest and highest ratio of the repetitions: figures under
-# software emulation move by about +-10% from run to run. Compare within one boot only. No
-# test asserts a time.
+# median is reported, with the lowest, median and highest ratio of the repetitions (each
+# repetition's ratio compares runs made in turn, minutes apart at most, so its median
+# resists a change in the host's load better than the ratio of the medians): figures under
+# software emulation move by about +-10% from run to run, more on a busy host. Compare
+# within one boot only. No test asserts a time.
 # --sizes takes N (4 real servers per service) or N:K (K real servers per service).
 # --big adds the scale point, 100,000 services with 2 real servers each, measured
 # --big-repeat times (default once: the reference alone takes tens of minutes there).
@@ -32,7 +35,106 @@
 # and whatever else the host is doing, but blind to what emulation itself costs (code
 # translation, the software TLB), so start-up figures mean nothing there. A cross-check
 # for a busy host, not a replacement for the wall-clock figures.
+# --summarize CONSOLE-LOG prints the table of an earlier run again from its console log
+# (target/vm/last-run.log after a run), without running anything.
 set -euo pipefail
+
+# summarize LOG: the table of a run from its console log.
+summarize() {
+	awk '
+function median(list,    a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+# The median of the ratios a[i] / b[i] of two lists of one figure per repetition (the
+# implementations take turns within a repetition, so this cancels a drift in the host load
+# that the ratio of the medians does not).
+function ratios(la, lb,    a, b, n, i, q) {
+	n = split(la, a, " "); split(lb, b, " "); q = ""
+	for (i = 1; i <= n; i++) if (b[i] > 0) q = q " " a[i] / b[i]
+	return q == "" ? 0 : median(q)
+}
+# Microseconds per service of a time in seconds for the size of label "op-N".
+function per(secs, o,    parts) {
+	split(o, parts, "-")
+	return (parts[2] > 0 && parts[1] != "startup") ? sprintf("%.0f", secs * 1e6 / parts[2]) : "-"
+}
+/^SIZE/ { servers[$2] = $3; sizes[++ns] = $2 }
+/^RESULT/ {
+	k2 = $2 SUBSEP $3
+	t[k2] = t[k2] " " $4; m[k2] = m[k2] " " $5; runs[k2]++
+	if ($6 != 0) bad[k2] = bad[k2] " " $6
+	if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 }
+}
+/^FLOOR/ { floor[$2] = floor[$2] " " $4 }
+/^LISTFLOOR/ { lindex[$2] = lindex[$2] " " $4; lwalk[$2] = lwalk[$2] " " $6 }
+END {
+	printf "%-14s %9s %9s %7s %18s %10s %10s %9s %9s\n", "operation", "ref s", "ours s", "ratio", "per rep min/med/max", "ref maxKiB", "ours maxKiB", "ref us/sv", "ours us/sv"
+	for (i = 1; i <= k; i++) {
+		o = order[i]
+		r = median(t[o, "ref"]); u = median(t[o, "ours"])
+		# The ratio of each repetition (the implementations ran in turns).
+		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")
+		lo = ""; hi = ""
+		for (j = 1; j <= nr; j++) if (ua[j] > 0) {
+			q = ra[j] / ua[j]
+			if (lo == "" || q < lo) lo = q
+			if (hi == "" || q > hi) hi = q
+		}
+		printf "%-14s %9.2f %9.2f %6.1fx %5.1fx/%4.1fx/%4.1fx %10s %10s %9s %9s", o, r, u, (u > 0 ? r / u : 0), lo, ratios(t[o, "ref"], t[o, "ours"]), hi, median(m[o, "ref"]), median(m[o, "ours"]), per(r, o), per(u, o)
+		if (runs[o, "base"]) {
+			b = median(t[o, "base"])
+			printf "   baseline %.2f s, %s KiB: ours %.2fx its speed (median of the repetitions: %.2fx)", b, median(m[o, "base"]), (u > 0 ? b / u : 0), ratios(t[o, "base"], t[o, "ours"])
+		}
+		printf "\n"
+		if (bad[o, "ref"] != "" || bad[o, "ours"] != "") printf "   (non-zero exit statuses: ref%s, ours%s)\n", bad[o, "ref"], bad[o, "ours"]
+	}
+	for (i = 1; i <= ns; i++) {
+		n = sizes[i]
+		f = median(floor[n]); u = median(t["restore-" n, "ours"]); r = median(t["restore-" n, "ref"])
+		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor (median of the repetitions: %.2fx), the reference %.1fx\n", n, f, (f > 0 ? u / f : 0), ratios(t["restore-" n, "ours"], floor[n]), (f > 0 ? r / f : 0)
+		x = median(lindex[n]); w = median(lwalk[n]); u = median(t["list-" n, "ours"])
+		nl = split(lindex[n], li, " "); split(lwalk[n], lw, " "); lf = ""
+		for (j = 1; j <= nl; j++) lf = lf " " li[j] + lw[j]
+		printf "list floor (kernel only) list-%s: service dump %.2f s + real servers %.2f s = %.2f s; ours -Ln is %.2fx it (median of the repetitions: %.2fx)\n", n, x, w, x + w, (x + w > 0 ? u / (x + w) : 0), ratios(t["list-" n, "ours"], lf)
+	}
+	if (ns > 1) {
+		printf "cost per service (us: median time / services; restore: per line), and its growth from one size to the next:\n"
+		for (oi = 1; oi <= 4; oi++) {
+			op = (oi == 1 ? "restore" : oi == 2 ? "list" : oi == 3 ? "save" : "clear")
+			for (who = 1; who <= 2; who++) {
+				impl = (who == 1 ? "ours" : "ref")
+				line = sprintf("  %-8s %-5s", op, impl); prev = ""
+				for (i = 1; i <= ns; i++) {
+					n = sizes[i]; c = median(t[op "-" n, impl]) * 1e6 / (op == "restore" ? n * (servers[n] + 1) : n)
+					line = line sprintf("  %s x%s: %.0f", n, servers[n], c)
+					if (prev != "" && prev > 0) line = line sprintf(" (%.2fx)", c / prev)
+					prev = c
+				}
+				print line
+			}
+		}
+		line = "  restore  floor"; prev = ""
+		for (i = 1; i <= ns; i++) {
+			n = sizes[i]; c = median(floor[n]) * 1e6 / (n * (servers[n] + 1))
+			line = line sprintf("  %s x%s: %.1f", n, servers[n], c)
+			if (prev != "" && prev > 0) line = line sprintf(" (%.2fx)", c / prev)
+			prev = c
+		}
+		print line " (the kernel alone)"
+		line = "  list     floor"; prev = ""
+		for (i = 1; i <= ns; i++) {
+			n = sizes[i]; c = median(lindex[n]) * 1e6 / n
+			line = line sprintf("  %s x%s: %.1f", n, servers[n], c)
+			if (prev != "" && prev > 0) line = line sprintf(" (%.2fx)", c / prev)
+			prev = c
+		}
+		print line " (the service dump alone: the kernel resumes it from its first service for every datagram)"
+	}
+	printf "medians of %d repetitions per figure (the largest size: %d)\n", runs[order[1], "ref"], runs[order[k - 1], "ref"]
+}' "$1"
+}
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -43,6 +145,7 @@ listfloor=$("$repo/tests/release-dir.sh")/examples/listfloor
 sizes="1000 10000"
 big=
 big_repeat=1
+summary=
 small_runs=100
 repeat=3
 while [ $# -gt 0 ]; do
@@ -54,11 +157,18 @@ while [ $# -gt 0 ]; do
 	--big-repeat) big_repeat=$2; shift 2 ;;
 	--small-runs) small_runs=$2; shift 2 ;;
 	--repeat) repeat=$2; shift 2 ;;
+	--summarize) summary=$2; shift 2 ;;
 	--icount) export VM_QEMU_EXTRA="${VM_QEMU_EXTRA:-} -icount shift=0,sleep=off"; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+
+if [ -n "$summary" ]; then
+	echo "== benchmark: reference vs ours, same boot (the run in $summary)"
+	summarize "$summary"
+	exit 0
+fi
 
 "$repo/tests/vm/vm.sh" setup
 if ! [ -x /usr/bin/time ]; then
@@ -154,6 +264,15 @@ for spec in $specs; do
 			measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
 			measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
 			gone
+			# The floors right after our own runs, so that a change in the host's load
+			# between the two moves both alike.
+			[ "$impl" = ours ] || continue
+			fresh
+			out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
+			echo "FLOOR $n $out"
+			out=$($IP netns exec b$ns /payload/bin/listfloor)
+			echo "LISTFLOOR $n $out"
+			gone
 		done
 		for what in list save; do
 			if cmp -s /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours; then
@@ -163,12 +282,6 @@ for spec in $specs; do
 				diff /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours | head -5
 			fi
 		done
-		fresh
-		out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
-		echo "FLOOR $n $out"
-		out=$($IP netns exec b$ns /payload/bin/listfloor)
-		echo "LISTFLOOR $n $out"
-		gone
 	done
 done
 r=0
@@ -199,76 +312,6 @@ echo
 clock="QEMU TCG"
 case ${VM_QEMU_EXTRA:-} in *icount*) clock="QEMU TCG, -icount: guest instructions, 1 ns each" ;; esac
 echo "== benchmark: reference vs ours, same boot ($(date -u +%F), $(nproc) cpu host, $clock)"
-awk '
-function median(list,    a, n, i, j, t) {
-	n = split(list, a, " ")
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-# Microseconds per service of a time in seconds for the size of label "op-N".
-function per(secs, o,    parts) {
-	split(o, parts, "-")
-	return (parts[2] > 0 && parts[1] != "startup") ? sprintf("%.0f", secs * 1e6 / parts[2]) : "-"
-}
-/^SIZE/ { servers[$2] = $3; sizes[++ns] = $2 }
-/^RESULT/ {
-	k2 = $2 SUBSEP $3
-	t[k2] = t[k2] " " $4; m[k2] = m[k2] " " $5; runs[k2]++
-	if ($6 != 0) bad[k2] = bad[k2] " " $6
-	if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 }
-}
-/^FLOOR/ { floor[$2] = floor[$2] " " $4 }
-/^LISTFLOOR/ { lindex[$2] = lindex[$2] " " $4; lwalk[$2] = lwalk[$2] " " $6 }
-END {
-	printf "%-14s %9s %9s %7s %13s %10s %10s %9s %9s\n", "operation", "ref s", "ours s", "ratio", "(min-max)", "ref maxKiB", "ours maxKiB", "ref us/sv", "ours us/sv"
-	for (i = 1; i <= k; i++) {
-		o = order[i]
-		r = median(t[o, "ref"]); u = median(t[o, "ours"])
-		# The ratio of each repetition (the implementations ran in turns).
-		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")
-		lo = ""; hi = ""
-		for (j = 1; j <= nr; j++) if (ua[j] > 0) {
-			q = ra[j] / ua[j]
-			if (lo == "" || q < lo) lo = q
-			if (hi == "" || q > hi) hi = q
-		}
-		printf "%-14s %9.2f %9.2f %6.1fx %5.1fx-%5.1fx %10s %10s %9s %9s", o, r, u, (u > 0 ? r / u : 0), lo, hi, median(m[o, "ref"]), median(m[o, "ours"]), per(r, o), per(u, o)
-		if (runs[o, "base"]) {
-			b = median(t[o, "base"])
-			printf "   baseline %.2f s, %s KiB: ours %.2fx its speed", b, median(m[o, "base"]), (u > 0 ? b / u : 0)
-		}
-		printf "\n"
-		if (bad[o, "ref"] != "" || bad[o, "ours"] != "") printf "   (non-zero exit statuses: ref%s, ours%s)\n", bad[o, "ref"], bad[o, "ours"]
-	}
-	for (i = 1; i <= ns; i++) {
-		n = sizes[i]
-		f = median(floor[n]); u = median(t["restore-" n, "ours"]); r = median(t["restore-" n, "ref"])
-		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor, the reference %.1fx\n", n, f, (f > 0 ? u / f : 0), (f > 0 ? r / f : 0)
-		x = median(lindex[n]); w = median(lwalk[n]); u = median(t["list-" n, "ours"])
-		printf "list floor (kernel only) list-%s: service dump %.2f s + real servers %.2f s = %.2f s; ours -Ln is %.2fx it\n", n, x, w, x + w, (x + w > 0 ? u / (x + w) : 0)
-	}
-	if (ns > 1) {
-		printf "cost per service (us), %s, and its growth from one size to the next:\n", "median time / services"
-		for (oi = 1; oi <= 4; oi++) {
-			op = (oi == 1 ? "restore" : oi == 2 ? "list" : oi == 3 ? "save" : "clear")
-			for (who = 1; who <= 2; who++) {
-				impl = (who == 1 ? "ours" : "ref")
-				line = sprintf("  %-8s %-5s", op, impl); prev = ""
-				for (i = 1; i <= ns; i++) {
-					n = sizes[i]; c = median(t[op "-" n, impl]) * 1e6 / n
-					line = line sprintf("  %s x%s: %.0f", n, servers[n], c)
-					if (prev != "" && prev > 0) line = line sprintf(" (%.2fx)", c / prev)
-					prev = c
-				}
-				print line
-			}
-		}
-		for (i = 1; i <= ns; i++) {
-			n = sizes[i]
-			printf "  service dump alone (list floor) %s: %.0f us per service\n", n, median(lindex[n]) * 1e6 / n
-		}
-	}
-	printf "medians of %d repetitions per figure (the largest size: %d)\n", runs[order[1], "ref"], runs[order[k - 1], "ref"]
-}' "$log"
+summarize "$log"
 rm -f "$log"
 exit $status
