@@ -15,7 +15,9 @@
 # plus two floors, the kernel's own cost: the same changes parsed in advance and sent in
 # batches by examples/floor.rs (restore's floor), then that table read by
 # examples/listfloor.rs the way -L reads it, nothing printed (list's floor: the service
-# dump and the dumps of real servers, timed apart). Times and peak memory (max RSS) come from
+# dump and the dumps of real servers, timed apart), and restore's line parser alone
+# (`ipvsadm-restore --test`), so that ours = floor + parsing + start-up can be checked.
+# Times and peak memory (max RSS) come from
 # GNU time; the listings and saves of both are compared byte for byte. Prints a table with
 # the ratios (reference time / our time) and the cost per service, and how each one's cost
 # per service grows from the smallest size to the largest. Every measurement is repeated
@@ -61,6 +63,7 @@ function per(secs, o,    parts) {
 	return (parts[2] > 0 && parts[1] != "startup") ? sprintf("%.0f", secs * 1e6 / parts[2]) : "-"
 }
 /^SIZE/ { servers[$2] = $3; sizes[++ns] = $2 }
+/^SMALLRUNS/ { small = $2 }
 /^RESULT/ {
 	k2 = $2 SUBSEP $3
 	t[k2] = t[k2] " " $4; m[k2] = m[k2] " " $5; runs[k2]++
@@ -68,6 +71,7 @@ function per(secs, o,    parts) {
 	if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 }
 }
 /^FLOOR/ { floor[$2] = floor[$2] " " $4 }
+/^PARSE/ { parse[$2] = parse[$2] " " $3 }
 /^LISTFLOOR/ { lindex[$2] = lindex[$2] " " $4; lwalk[$2] = lwalk[$2] " " $6 }
 END {
 	printf "%-14s %9s %9s %7s %18s %10s %10s %9s %9s\n", "operation", "ref s", "ours s", "ratio", "per rep min/med/max", "ref maxKiB", "ours maxKiB", "ref us/sv", "ours us/sv"
@@ -94,6 +98,15 @@ END {
 		n = sizes[i]
 		f = median(floor[n]); u = median(t["restore-" n, "ours"]); r = median(t["restore-" n, "ref"])
 		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor (median of the repetitions: %.2fx), the reference %.1fx\n", n, f, (f > 0 ? u / f : 0), ratios(t["restore-" n, "ours"], floor[n]), (f > 0 ? r / f : 0)
+		if (parse[n] != "") {
+			# Where the rest goes: starting a process through ip netns exec (the start-up
+			# figure, per run) and parsing every line (ipvsadm-restore --test, less its own
+			# start-up).
+			st = small > 0 ? median(t["startup", "ours"]) / small : 0
+			p = median(parse[n]) - st
+			if (p < 0) p = 0
+			printf "  ours %.2f s = floor %.2f + parsing alone %.2f + start-up %.3f (sum %.2f); parsing is %.0f%% of the floor\n", u, f, p, st, f + p + st, (f > 0 ? 100 * p / f : 0)
+		}
 		x = median(lindex[n]); w = median(lwalk[n]); u = median(t["list-" n, "ours"])
 		nl = split(lindex[n], li, " "); split(lwalk[n], lw, " "); lf = ""
 		for (j = 1; j <= nl; j++) lf = lf " " li[j] + lw[j]
@@ -191,6 +204,10 @@ trap 'rm -rf "$payload"' EXIT
 vm=$repo/tests/vm/vm.sh
 "$vm" add-binary /usr/sbin/ipvsadm "$payload" ref/ipvsadm
 "$vm" add-binary "$ours" "$payload" ours/ipvsadm
+# Restore's line parser alone (`ipvsadm-restore --test`: every line parsed, nothing sent).
+if [ -x "$(dirname "$ours")/ipvsadm-restore" ]; then
+	"$vm" add-binary "$(dirname "$ours")/ipvsadm-restore" "$payload" ours/ipvsadm-restore
+fi
 impls="ref ours"
 if [ -n "$baseline" ]; then
 	"$vm" add-binary "$baseline" "$payload" base/ipvsadm
@@ -221,6 +238,7 @@ cat >"$payload/run.sh" <<EOF
 #!/bin/sh
 specs="$specs"
 small_runs=$small_runs
+echo "SMALLRUNS $small_runs"
 repeat=$repeat
 impls="$impls"
 EOF
@@ -272,6 +290,11 @@ for spec in $specs; do
 			echo "FLOOR $n $out"
 			out=$($IP netns exec b$ns /payload/bin/listfloor)
 			echo "LISTFLOOR $n $out"
+			if [ -x /payload/ours/ipvsadm-restore ]; then
+				$T -f "%e" -o /tmp/t $IP netns exec b$ns /payload/ours/ipvsadm-restore --test \
+					</payload/data/rules-$n >/dev/null 2>&1
+				echo "PARSE $n $(cat /tmp/t)"
+			fi
 			gone
 		done
 		for what in list save; do
@@ -305,7 +328,7 @@ log=$(mktemp)
 status=0
 timeout=1800
 [ -n "$big" ] && timeout=$((timeout + 7200 * big_repeat))
-"$vm" run "$payload" $timeout | tee "$log" | grep -E '^(RESULT|FLOOR|LISTFLOOR|SAME|DIFFER|SIZE)' || status=$?
+"$vm" run "$payload" $timeout | tee "$log" | grep -E '^(RESULT|FLOOR|LISTFLOOR|PARSE|SAME|DIFFER|SIZE)' || status=$?
 grep -q '^DIFFER' "$log" && status=1
 
 echo
