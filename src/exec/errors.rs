@@ -60,11 +60,11 @@ pub fn for_error(context: Context, e: &Error) -> String {
     message(context, e.errno())
 }
 
-/// The message of a save that found the service table torn by concurrent changes on every
-/// read (D12).
+/// The message of a save that found the service table (or a service's real servers) torn
+/// by concurrent changes on every read (D12).
 pub fn torn(reads: usize) -> String {
     format!(
-        "The service table changed while it was being read, {reads} times in a row: nothing was saved"
+        "The service table changed while it was being read, {reads} times in a row: save stopped"
     )
 }
 

@@ -283,22 +283,17 @@ impl Session {
         }
         let client = self.client.as_mut().expect("opened above");
         // D12: never a table that a concurrent change tore; nothing is written before the
-        // services' keys are known to be whole.
-        let fetched = match client.consistent_service_index(SAVE_READS) {
-            Ok(mut index) => {
+        // services' keys are known to be whole (and the walk checks each real-server list).
+        let fetched = client
+            .consistent_service_index(SAVE_READS)
+            .and_then(|mut index| {
                 index.sort_by_key(output::service_key);
                 let mut stream = output::SaveStream::new(numeric, &names);
                 let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
                 write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
                     stream.service(out, svc, dests)
                 })
-            }
-            Err(linux_ipvs::Error::Torn { reads }) => {
-                io.error_line(&errors::torn(reads));
-                return Flow::Stop(status::READ_FAILED);
-            }
-            Err(e) => Err(e),
-        };
+            });
         finish_table(fetched, io)
     }
 
@@ -543,7 +538,7 @@ fn write_table(
 }
 
 /// The end of a listing or save written by [`write_table`]: its status, with the message
-/// of a kernel error.
+/// of a kernel error, or of a table that kept changing (D12).
 fn finish_table(
     written: Result<Option<std::io::Error>, linux_ipvs::Error>,
     io: &mut Streams<'_>,
@@ -551,6 +546,10 @@ fn finish_table(
     match written {
         Ok(None) => Flow::Next(status::OK),
         Ok(Some(e)) => write_failed(&e),
+        Err(linux_ipvs::Error::Torn { reads }) => {
+            io.error_line(&errors::torn(reads));
+            Flow::Stop(status::READ_FAILED)
+        }
         Err(e) => {
             io.error_line(&errors::for_error(Context::List, &e));
             Flow::Stop(status::READ_FAILED)

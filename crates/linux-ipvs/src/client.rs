@@ -777,6 +777,7 @@ impl<T: Transport> Client<T> {
             let agrees = parts <= 1 || previous.as_ref().is_some_and(|p| index.same_keys(p));
             if agrees && !index.has_duplicates() {
                 index.set_reads(read);
+                index.set_checked(max_reads);
                 return Ok(index);
             }
             drop(previous.take());
@@ -813,6 +814,12 @@ impl<T: Transport> Client<T> {
     /// `counters`, as the index has it). Stops early when `visit` breaks, and returns what
     /// it broke with.
     ///
+    /// For an index from [`Client::consistent_service_index`], each real-server list is
+    /// checked as the services were (the kernel resumes those dumps by position too): a
+    /// list that came in more than one datagram is read again until two reads in a row
+    /// agree and none lists a real server twice, at most as many times as the index
+    /// allowed its own reads; then the walk fails with [`Error::Torn`].
+    ///
     /// ```no_run
     /// use std::ops::ControlFlow;
     ///
@@ -843,7 +850,12 @@ impl<T: Transport> Client<T> {
         let mut dests = Vec::new();
         for i in 0..index.len() {
             index.fill(i, &mut svc);
-            self.read_one(&svc.key, counters.then_some(&mut fresh), &mut dests)?;
+            self.read_servers(
+                &svc.key,
+                index.checked(),
+                counters.then_some(&mut fresh),
+                &mut dests,
+            )?;
             let shown = fresh.as_ref().filter(|_| counters).unwrap_or(&svc);
             if let ControlFlow::Break(b) = visit(shown, &dests) {
                 return Ok(ControlFlow::Break(b));
@@ -852,15 +864,47 @@ impl<T: Transport> Client<T> {
         Ok(ControlFlow::Continue(()))
     }
 
+    /// [`Client::read_one`]; with `max_reads` (not 0), again while the real-server list came
+    /// in more than one datagram and either lists a server twice or differs from the
+    /// previous read, at most `max_reads` times in all.
+    fn read_servers(
+        &mut self,
+        key: &ServiceKey,
+        max_reads: usize,
+        mut fresh: Option<&mut Option<Service>>,
+        dests: &mut Vec<Dest>,
+    ) -> Result<(), Error> {
+        let mut previous: Option<Vec<(std::net::IpAddr, u16)>> = None;
+        for read in 1.. {
+            let parts = self.read_one(key, fresh.as_deref_mut(), dests)?;
+            // A list in one datagram was made in one pass, under the IPVS mutex.
+            if max_reads == 0 || parts <= 1 {
+                break;
+            }
+            let keys: Vec<_> = dests.iter().map(|d| (d.addr, d.port)).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let repeats = sorted.windows(2).any(|w| w[0] == w[1]);
+            if !repeats && previous.as_ref() == Some(&keys) {
+                break;
+            }
+            if read >= max_reads {
+                return Err(Error::Torn { reads: read });
+            }
+            previous = Some(keys);
+        }
+        Ok(())
+    }
+
     /// One datagram for one service: with `fresh`, its settings and counters (a plain
     /// `GET_SERVICE`, whose answer, or `None` if it has gone, lands there), then its real
-    /// servers (a dump, into `dests`).
+    /// servers (a dump, into `dests`). Returns how many datagrams carried real servers.
     fn read_one(
         &mut self,
         key: &ServiceKey,
         mut fresh: Option<&mut Option<Service>>,
         dests: &mut Vec<Dest>,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         self.tx.clear();
         let get = self.next_seq();
         if fresh.is_some() {
@@ -893,8 +937,10 @@ impl<T: Transport> Client<T> {
         let family = key.family();
         let counters = fresh.is_some();
         let mut done = false;
+        let mut parts = 0;
         while !done {
             self.sock.recv_many(Expect::Reply, &mut |data| {
+                let mut carried = false;
                 for m in Messages::new(data) {
                     let m = m?;
                     if m.seq == get {
@@ -918,6 +964,7 @@ impl<T: Transport> Client<T> {
                     } else if m.seq == dump && !done {
                         match m.reply()? {
                             Reply::Data { attrs, .. } => {
+                                carried = true;
                                 for_each_nest(attrs, IPVS_CMD_ATTR_DEST, |p| {
                                     dests.push(dest::decode_with(p, family, counters)?);
                                     Ok(())
@@ -931,10 +978,11 @@ impl<T: Transport> Client<T> {
                         }
                     }
                 }
+                parts += usize::from(carried);
                 Ok(())
             })?;
         }
-        Ok(())
+        Ok(parts)
     }
 }
 
@@ -1515,6 +1563,77 @@ mod tests {
         let cmds: Vec<u8> = c.sock.requests[1..].iter().map(|r| r.cmd).collect();
         assert_eq!(cmds, [IPVS_CMD_GET_SERVICE, IPVS_CMD_GET_DEST].repeat(3));
         assert_eq!(c.sock.sent_datagrams, 1 + 3);
+    }
+
+    /// A kernel with one service whose real-server dumps come, read after read, as the
+    /// given datagrams of servers (by last address byte).
+    fn servers_kernel(reads: Vec<Vec<Vec<u8>>>) -> Client<Scripted> {
+        let mut reads = reads.into_iter();
+        client(move |r| match r.cmd {
+            IPVS_CMD_GET_SERVICE => {
+                vec![datagram(&[service_msg(r.seq, NLM_F_MULTI, 1)]), done(r.seq)]
+            }
+            IPVS_CMD_GET_DEST => {
+                let parts = reads.next().expect("no more reads were scripted");
+                let mut out: Vec<Vec<u8>> = parts
+                    .iter()
+                    .map(|part| {
+                        let msgs: Vec<Vec<u8>> = part.iter().map(|&b| dest_msg(r.seq, b)).collect();
+                        datagram(&msgs)
+                    })
+                    .collect();
+                out.push(done(r.seq));
+                out
+            }
+            other => panic!("unexpected request {other}"),
+        })
+    }
+
+    fn walked_servers(c: &mut Client<Scripted>, index: &ServiceIndex) -> Result<Vec<u8>, Error> {
+        let mut seen = Vec::new();
+        let _ = c.walk(index, false, |_, dests| {
+            seen.extend(dests.iter().map(|d| match d.addr {
+                std::net::IpAddr::V4(a) => a.octets()[3],
+                std::net::IpAddr::V6(_) => 0,
+            }));
+            ControlFlow::<()>::Continue(())
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn a_consistent_walk_reads_a_list_in_several_datagrams_until_two_reads_agree() {
+        // Read 1 repeats server 2 (a server added before the dump's position), read 2
+        // misses server 3's neighbour 4, reads 3 and 4 agree.
+        let reads = vec![
+            vec![vec![1, 2], vec![2, 3]],
+            vec![vec![1, 2], vec![3]],
+            vec![vec![1, 2], vec![3, 4]],
+            vec![vec![1, 2], vec![3, 4]],
+        ];
+        let mut c = servers_kernel(reads.clone());
+        let index = c.consistent_service_index(5).unwrap();
+        assert_eq!(walked_servers(&mut c, &index).unwrap(), [1, 2, 3, 4]);
+        let dumps = c
+            .sock
+            .requests
+            .iter()
+            .filter(|r| r.cmd == IPVS_CMD_GET_DEST);
+        assert_eq!(dumps.count(), 4);
+        // A plain index takes each list as it comes.
+        let mut c = servers_kernel(reads.clone());
+        let index = c.service_index().unwrap();
+        assert_eq!(walked_servers(&mut c, &index).unwrap(), [1, 2, 2, 3]);
+        // A list in one datagram is read once, and one that keeps changing is given up on.
+        let mut c = servers_kernel(vec![vec![vec![1, 2, 3]]]);
+        let index = c.consistent_service_index(5).unwrap();
+        assert_eq!(walked_servers(&mut c, &index).unwrap(), [1, 2, 3]);
+        let mut c = servers_kernel((0..3).map(|i| vec![vec![1], vec![10 + i]]).collect());
+        let index = c.consistent_service_index(3).unwrap();
+        match walked_servers(&mut c, &index) {
+            Err(Error::Torn { reads }) => assert_eq!(reads, 3),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct ServiceIndex {
     unknown: Vec<(u32, Vec<UnknownAttr>)>,
     /// How many reads of the table it took.
     reads: usize,
+    /// For an index read until it was consistent, how many reads that allowed: a walk
+    /// checks each real-server list the same way. 0 for a plain read.
+    checked: usize,
 }
 
 impl ServiceIndex {
@@ -93,6 +96,16 @@ impl ServiceIndex {
 
     pub(crate) fn set_reads(&mut self, reads: usize) {
         self.reads = reads;
+    }
+
+    /// Marks the index as read consistently, allowing `max_reads` reads.
+    pub(crate) fn set_checked(&mut self, max_reads: usize) {
+        self.checked = max_reads;
+    }
+
+    /// How many reads a walk allows for each real-server list (0: no checks).
+    pub(crate) fn checked(&self) -> usize {
+        self.checked
     }
 
     /// How many services it holds.
