@@ -2,10 +2,14 @@
 //! needs one, carry out the action, and turn every outcome into the reference's text and exit
 //! status. Output goes to the writers it is given; nothing here exits the process.
 //!
+//! `ipvsadm-restore --apply` converges the table on a rules file without a flush
+//! ([`apply`]).
+//!
 //! Restore (`-R`) reads its lines, parses each, and sends consecutive changes to the kernel in
 //! batches, mapping each ACK back to its line so messages and statuses are those of
 //! one-request-per-line, in the same order.
 
+pub mod apply;
 pub mod errors;
 
 use std::io::{BufRead, Write};
@@ -112,19 +116,25 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
         };
         if let Some(p) = problem {
             bad += 1;
-            for (i, l) in p.lines().enumerate() {
-                let _ = if i == 0 {
-                    writeln!(err, "line {number}: {l}")
-                } else {
-                    writeln!(err, "line {number}:   {l}")
-                };
-            }
+            line_problem(err, number, &p);
         }
     }
     if bad == 0 {
         status::OK
     } else {
         status::INVALID
+    }
+}
+
+/// Writes what is wrong with input line `number`: `line N: ...`, the message's further
+/// lines indented under the first.
+fn line_problem(err: &mut dyn Write, number: usize, problem: &str) {
+    for (i, l) in problem.lines().enumerate() {
+        let _ = if i == 0 {
+            writeln!(err, "line {number}: {l}")
+        } else {
+            writeln!(err, "line {number}:   {l}")
+        };
     }
 }
 

@@ -23,6 +23,7 @@ use linux_ipvs::{Dest, Info, Service};
 mod conn;
 mod list;
 mod misc;
+mod plan;
 mod save;
 mod sort;
 mod text;
@@ -33,6 +34,7 @@ mod tests;
 pub use conn::{ConnError, write_connections};
 pub use list::{write_list, write_service};
 pub use misc::{write_daemons, write_timeouts};
+pub use plan::{write_change, write_plan};
 pub use save::write_save;
 pub use sort::sort_snapshot;
 
