@@ -11,6 +11,12 @@
 #   save     `ipvsadm -Sn` of that table
 #   clear    `ipvsadm -C`
 #   startup  R runs of `ipvsadm -Ln` on a small table (5 services x 2 servers)
+#   apply    the N-service table changed by 1% (services edited, removed and added, real
+#            servers edited, removed and added): `ipvsadm-restore --apply` of the new
+#            rules against the reference's `ipvsadm -C; ipvsadm -R` of them and against
+#            our own `ipvsadm-restore` (which clears first), each from the old table; then
+#            a second `--apply` (nothing to do) against our `ipvsadm -Sn` of the same table.
+#            The saves after the apply and after the reference's restore are compared.
 # plus the floor: the same changes parsed in advance and sent in batches by
 # examples/floor.rs, i.e. the kernel's own cost. Times and peak memory (max RSS) come from
 # GNU time; the listings and saves of both are compared byte for byte. Prints a table with
@@ -55,6 +61,12 @@ trap 'rm -rf "$payload"' EXIT
 vm=$repo/tests/vm/vm.sh
 "$vm" add-binary /usr/sbin/ipvsadm "$payload" ref/ipvsadm
 "$vm" add-binary "$ours" "$payload" ours/ipvsadm
+ours_restore=$(dirname "$ours")/ipvsadm-restore
+has_apply=0
+if "$ours_restore" --help 2>/dev/null | grep -q -- --apply; then
+	"$vm" add-binary "$ours_restore" "$payload" ours/ipvsadm-restore
+	has_apply=1
+fi
 impls="ref ours"
 if [ -n "$baseline" ]; then
 	"$vm" add-binary "$baseline" "$payload" base/ipvsadm
@@ -75,12 +87,35 @@ for n in $sizes; do
 		}
 	}' >"$payload/data/rules-$n"
 done
+# The same tables with 1% changed: of every 100 services one gets another scheduler, and of
+# every 400 one is gone and one new (198.20.0.0/16) comes; of every 100 real servers one
+# gets another weight, and of every 400 one is gone and one on a new port comes.
+for n in $sizes; do
+	awk -v n="$n" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			if (i % 400 == 1) continue
+			vip = sprintf("198.%d.%d.%d:80", 18 + int(i / 65536), int(i / 256) % 256, i % 256)
+			printf "-A -t %s -s %s\n", vip, (i % 100 == 0 ? "rr" : "wlc")
+			for (k = 1; k <= 4; k++) {
+				j = i * 4 + k
+				if (j % 400 == 3) { printf "-a -t %s -r 203.0.113.%d:9090 -m -w %d\n", vip, k, k; continue }
+				printf "-a -t %s -r 203.0.113.%d:8080 -m -w %d\n", vip, k, (j % 100 == 2 ? 7 : k)
+			}
+		}
+		for (i = 0; i < n / 400; i++) {
+			vip = sprintf("198.20.%d.%d:80", int(i / 256) % 256, i % 256)
+			printf "-A -t %s -s wlc\n", vip
+			for (k = 1; k <= 4; k++) printf "-a -t %s -r 203.0.113.%d:8080 -m -w 1\n", vip, k
+		}
+	}' >"$payload/data/rules-$n-new"
+done
 awk 'BEGIN { for (i = 1; i <= 5; i++) { printf "-A -t 192.0.2.%d:80 -s rr\n", i;
 	for (k = 1; k <= 2; k++) printf "-a -t 192.0.2.%d:80 -r 198.51.100.%d:80 -m\n", i, k } }' \
 	>"$payload/data/small"
 
 cat >"$payload/run.sh" <<EOF
 #!/bin/sh
+has_apply=$has_apply
 sizes="$sizes"
 small_runs=$small_runs
 repeat=$repeat
@@ -137,6 +172,31 @@ for n in $sizes; do
 		out=$($IP netns exec b$ns /payload/bin/floor </payload/data/rules-$n)
 		echo "FLOOR $n $out"
 		gone
+		[ "$has_apply" = 1 ] || continue
+		# Applying 1% of change: from the old table each time, the three ways in turn.
+		new=/payload/data/rules-$n-new
+		fresh
+		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		measure apply-$n ref /dev/null sh -c "/payload/ref/ipvsadm -C; /payload/ref/ipvsadm -R <$new"
+		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ref
+		gone
+		fresh
+		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		measure apply-$n restore $new /payload/ours/ipvsadm-restore
+		gone
+		fresh
+		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		measure apply-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
+		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ours
+		measure noop-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
+		measure noop-$n save /dev/null /payload/ours/ipvsadm -Sn
+		gone
+		if cmp -s /tmp/applied-ref /tmp/applied-ours; then
+			echo "SAME apply-$n $(wc -l </tmp/applied-ours) lines"
+		else
+			echo "DIFFER apply-$n"; status=1
+			diff /tmp/applied-ref /tmp/applied-ours | head -5
+		fi
 	done
 done
 r=0
@@ -180,6 +240,7 @@ END {
 	printf "%-14s %10s %10s %8s %15s %12s %12s\n", "operation", "ref s", "ours s", "ratio", "(min-max)", "ref maxKiB", "ours maxKiB"
 	for (i = 1; i <= k; i++) {
 		o = order[i]
+		if (o ~ /^(apply|noop)-/) continue
 		r = median(t[o, "ref"]); u = median(t[o, "ours"])
 		# The ratio of each repetition (the implementations ran in turns).
 		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")
@@ -200,6 +261,23 @@ END {
 	for (n in floor) {
 		f = median(floor[n]); u = median(t["restore-" n, "ours"]); r = median(t["restore-" n, "ref"])
 		printf "floor (kernel only) restore-%s: %.2f s (median); ours is %.2fx the floor, the reference %.1fx\n", n, f, (f > 0 ? u / f : 0), (f > 0 ? r / f : 0)
+	}
+	for (i = 1; i <= k; i++) {
+		o = order[i]
+		if (o !~ /^apply-/) continue
+		n = substr(o, 7)
+		a = median(t[o, "ours"]); rf = median(t[o, "ref"]); rs = median(t[o, "restore"])
+		np = median(t["noop-" n, "ours"]); sv = median(t["noop-" n, "save"])
+		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")
+		lo = ""; hi = ""
+		for (j = 1; j <= nr; j++) if (ua[j] > 0) {
+			q = ra[j] / ua[j]
+			if (lo == "" || q < lo) lo = q
+			if (hi == "" || q > hi) hi = q
+		}
+		printf "apply 1%% of %s services x 4: ours --apply %.2f s (%s KiB); reference -C; -R %.2f s: %.1fx (%.1fx-%.1fx, target 20x); our ipvsadm-restore %.2f s: %.1fx\n", n, a, median(m[o, "ours"]), rf, (a > 0 ? rf / a : 0), lo, hi, rs, (a > 0 ? rs / a : 0)
+		printf "no-op apply of %s services x 4: %.2f s, our -Sn %.2f s: the apply takes %.2fx the -Sn (target 1.3x or less)\n", n, np, sv, (sv > 0 ? np / sv : 0)
+		if (bad[o, "ours"] != "" || bad["noop-" n, "ours"] != "") printf "   (non-zero exit statuses of --apply:%s%s)\n", bad[o, "ours"], bad["noop-" n, "ours"]
 	}
 	printf "medians of %d repetitions per figure\n", runs[order[1], "ref"]
 }' "$log"

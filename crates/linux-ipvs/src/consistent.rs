@@ -7,13 +7,17 @@
 //! service come from a dump of their own, which can tear the same way. A program that acts
 //! on such a read (deletes what it did not see, adds what it thinks is missing) does damage.
 //!
-//! [`Client::consistent_snapshot`] therefore checks every read: no service twice, no real
-//! server twice in a service, a service's long real-server list read twice the same, and a
-//! second service dump, taken after all the real servers were read, the same as the first
-//! (same services in the same order with the same settings). A read that fails a check is
-//! thrown away and taken again, a bounded number of times. A change that happens and is
-//! undone between the two service dumps cannot be seen by any reader; everything else that
-//! would make the read differ from one moment's table can.
+//! [`Client::consistent_snapshot`] therefore checks every read: no service twice (a dump
+//! that resumed after services were added before its position repeats some), the service
+//! dump taken twice in a row with the same result (one that resumed after services were
+//! deleted before its position misses some, which only a second read can show), no real
+//! server twice in a service, and a long real-server list (which may come in several
+//! parts) read twice the same. A read that fails a check is thrown away and taken again, a
+//! bounded number of times. What passes is no torn list: the services as they were at one
+//! moment, and each service's real servers as they were when they were read. (Two dumps
+//! torn the very same way would pass; so would a change made and undone between them.)
+//! Changes made by others after a list was read are not undone by any of this: acting on
+//! the read is then like acting on any read a moment old.
 
 use std::collections::HashSet;
 use std::hash::Hash;
@@ -63,12 +67,12 @@ impl<T: Transport> Client<T> {
     ///
     /// The kernel's dumps resume by position and IPVS does not flag an interrupted one, so a
     /// plain read taken while the table changes can repeat or miss services and real
-    /// servers. Each read here is checked: no service and no real server twice, a long
+    /// servers. Each read here is checked: no service and no real server twice, the service
+    /// dump taken twice in a row with the same keys, order and settings, and a long
     /// real-server list (more than eight, which may come in several parts) read twice the
-    /// same, and a second service dump, taken after the real servers, equal to the first
-    /// (keys, order and settings). A read that fails is taken again; after `tries` failures
-    /// the answer is [`ReadError::KeptChanging`]. (A change made and undone between the two
-    /// service dumps cannot be seen by any reader.) Costs one service dump more than
+    /// same. A read that fails is taken again; after `tries` failures the answer is
+    /// [`ReadError::KeptChanging`]. The services passed are as they were at one moment, each
+    /// service's real servers as they were when read. Costs one service dump more than
     /// [`Client::snapshot`].
     ///
     /// ```no_run
@@ -89,10 +93,21 @@ impl<T: Transport> Client<T> {
         Err(ReadError::KeptChanging { tries })
     }
 
-    /// One checked read: `None` when it is torn or the table changed during it.
+    /// One checked read: `None` when it is torn.
     fn read_checked(&mut self) -> Result<Option<Entries>, Error> {
         let services = self.services()?;
         if repeats(services.iter().map(|s| s.key)) {
+            return Ok(None);
+        }
+        // Right away a second time: a dump that missed services (deleted before its resume
+        // position) differs from one that did not, unless both were torn the same way.
+        let again = self.services()?;
+        let same = again.len() == services.len()
+            && again
+                .iter()
+                .zip(&services)
+                .all(|(a, b)| a.key == b.key && same_service_settings(a, b));
+        if !same {
             return Ok(None);
         }
         let mut entries = Vec::with_capacity(services.len());
@@ -118,13 +133,7 @@ impl<T: Transport> Client<T> {
             }
             entries.push((svc, dests));
         }
-        let again = self.services()?;
-        let same = again.len() == entries.len()
-            && again
-                .iter()
-                .zip(&entries)
-                .all(|(a, (b, _))| a.key == b.key && same_service_settings(a, b));
-        Ok(same.then_some(entries))
+        Ok(Some(entries))
     }
 }
 
