@@ -5,8 +5,6 @@
 //! reports every line that would fail, with its line number.
 #![no_main]
 
-use std::io::{self, Write};
-
 use clap::Parser;
 
 /// Load the IPVS table from standard input.
@@ -25,25 +23,14 @@ ipvsadm::entry_point!(run);
 
 fn run() -> i32 {
     let args = Args::parse();
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
-    if args.test {
-        ipvsadm::exec::check_restore("ipvsadm", &mut input, &mut err)
-    } else {
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        let s = ipvsadm::exec::restore(
-            "ipvsadm",
-            &mut input,
-            &mut ipvsadm::exec::Streams {
-                out: &mut out,
-                err: &mut err,
-            },
-            args.noflush,
-        );
-        let _ = out.flush();
-        s
-    }
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    // Messages name `ipvsadm`, as the classic wrapper's `ipvsadm -R` does; a write error
+    // names this program.
+    ipvsadm::exec::with_std_streams(ipvsadm::exec::arg_bytes(&argv0), |input, io| {
+        if args.test {
+            ipvsadm::exec::check_restore(b"ipvsadm", input, io)
+        } else {
+            ipvsadm::exec::restore(b"ipvsadm", input, io, args.noflush)
+        }
+    })
 }

@@ -7,28 +7,30 @@
 ipvsadm::entry_point!(run);
 
 fn run() -> i32 {
-    let args: Vec<String> = std::env::args().collect();
-    let prog = args
-        .first()
-        .and_then(|p| p.rsplit('/').next())
-        .unwrap_or("ipvsadm-save")
-        .to_string();
+    use ipvsadm::exec::arg_bytes;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv0 = args.first().map_or(&b"ipvsadm-save"[..], |a| arg_bytes(a));
+    let prog = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
     let mut numeric = false;
-    for a in &args[1..] {
-        if a == "-n" {
+    let mut wrong = false;
+    for a in args.iter().skip(1).map(|a| arg_bytes(a)) {
+        if a == b"-n" {
             numeric = true;
-        } else if a.starts_with('-') {
-            eprintln!("usage: {prog} [-n]");
-            eprintln!(
-                "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;"
-            );
-            eprintln!("  -n writes addresses and ports as numbers.");
-            return ipvsadm::status::READ_FAILED;
+        } else if a.starts_with(b"-") {
+            wrong = true;
         }
     }
-    let mut argv = vec!["ipvsadm".to_string(), "-S".to_string()];
+    let mut argv: Vec<&[u8]> = vec![b"ipvsadm", b"-S"];
     if numeric {
-        argv.push("-n".to_string());
+        argv.push(b"-n");
     }
-    ipvsadm::exec::run_std(&argv)
+    // Messages name `ipvsadm`, as the classic wrapper's `ipvsadm -S` does; a write error
+    // names this program.
+    ipvsadm::exec::with_std_streams(argv0, |stdin, io| {
+        if wrong {
+            io.usage_note(prog);
+            return ipvsadm::status::READ_FAILED;
+        }
+        ipvsadm::exec::run(&argv, stdin, io)
+    })
 }

@@ -29,51 +29,123 @@ enum Flow {
     Stop(i32),
 }
 
-/// The process's output streams.
+/// The process's output streams, and the first write to them that failed.
 pub struct Streams<'a> {
     /// Standard output.
-    pub out: &'a mut dyn Write,
+    out: &'a mut dyn Write,
     /// Standard error.
-    pub err: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    /// The first failed write (standard output's or standard error's).
+    failure: Option<std::io::Error>,
 }
 
-impl Streams<'_> {
-    fn error_line(&mut self, msg: &str) {
-        let _ = self.err.write_all(msg.as_bytes());
-        let _ = self.err.write_all(b"\n");
+impl<'a> Streams<'a> {
+    /// Streams over two writers.
+    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Streams<'a> {
+        Streams {
+            out,
+            err,
+            failure: None,
+        }
+    }
+
+    fn record(&mut self, written: std::io::Result<()>) {
+        if let Err(e) = written {
+            self.failure.get_or_insert(e);
+        }
+    }
+
+    /// Writes to standard output; a failure is remembered for [`Streams::finish`].
+    fn out_bytes(&mut self, bytes: &[u8]) {
+        let written = self.out.write_all(bytes);
+        self.record(written);
+    }
+
+    /// Writes to standard error; a failure is remembered for [`Streams::finish`].
+    fn err_bytes(&mut self, bytes: &[u8]) {
+        let written = self.err.write_all(bytes);
+        self.record(written);
+    }
+
+    /// Writes a message and a newline to standard error.
+    fn error_line(&mut self, msg: impl AsRef<[u8]>) {
+        self.err_bytes(&[msg.as_ref(), b"\n"].concat());
+    }
+
+    /// `ipvsadm-save`'s usage note (our own words), for an option it does not know.
+    pub fn usage_note(&mut self, prog: &[u8]) {
+        self.error_line([&b"usage: "[..], prog, b" [-n]"].concat());
+        self.error_line(
+            "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;",
+        );
+        self.error_line("  -n writes addresses and ports as numbers.");
+    }
+
+    /// Flushes standard output and gives the exit status of a command that would end with
+    /// `status`: when a write failed, here or before, the failure is reported on standard
+    /// error as `PROG: write error: REASON` and the status is 1 unless it is already an
+    /// error (deviation D10 in the README: the reference ignores write errors).
+    pub fn finish(&mut self, prog: &[u8], status: i32) -> i32 {
+        let flushed = self.out.flush();
+        self.record(flushed);
+        let Some(e) = self.failure.take() else {
+            return status;
+        };
+        let reason = match e.raw_os_error() {
+            Some(errno) => errors::strerror(errno),
+            None => e.to_string(),
+        };
+        let _ = self
+            .err
+            .write_all(&[prog, b": write error: ", reason.as_bytes(), b"\n"].concat());
+        let _ = self.err.flush();
+        if status == status::OK {
+            status::WRITE_FAILED
+        } else {
+            status
+        }
     }
 }
 
-/// Runs one invocation with the process's own standard streams (stdout buffered and
-/// flushed at the end) and returns its exit status: the whole of a command's `main`.
-pub fn run_std(argv: &[String]) -> i32 {
+/// Runs a command's work with the process's own standard streams (standard output
+/// buffered) and returns its exit status, after the final flush and the report of any
+/// write error ([`Streams::finish`]). `prog` is the program name for that report.
+pub fn with_std_streams(
+    prog: &[u8],
+    work: impl FnOnce(&mut dyn BufRead, &mut Streams<'_>) -> i32,
+) -> i32 {
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    let status = run(
-        argv,
-        &mut stdin,
-        &mut Streams {
-            out: &mut out,
-            err: &mut err,
-        },
-    );
-    // A reader that went away (`ipvsadm -L | head`) is not a failure.
-    let _ = out.flush();
-    status
+    let mut io = Streams::new(&mut out, &mut err);
+    let status = work(&mut stdin, &mut io);
+    io.finish(prog, status)
+}
+
+/// The bytes of a process argument, as the C tool sees them.
+pub fn arg_bytes(arg: &std::ffi::OsStr) -> &[u8] {
+    std::os::unix::ffi::OsStrExt::as_bytes(arg)
+}
+
+/// Runs one invocation with the process's own standard streams and returns its exit
+/// status: the whole of a command's `main`. The arguments are taken as bytes.
+pub fn run_std(argv: &[std::ffi::OsString]) -> i32 {
+    let words: Vec<&[u8]> = argv.iter().map(|a| arg_bytes(a)).collect();
+    let prog = words.first().copied().unwrap_or(b"ipvsadm");
+    with_std_streams(prog, |stdin, io| run(&words, stdin, io))
 }
 
 /// Runs one invocation and returns its exit status.
-pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
-    let mut session = Session::new(argv.first().map(String::as_str).unwrap_or("ipvsadm"));
+pub fn run(argv: &[&[u8]], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+    let mut session = Session::new(argv.first().copied().unwrap_or(b"ipvsadm"));
     // No arguments at all is a plain listing: the parser answers that itself.
     let action = match cli::parse(argv, &session.names) {
         Ok(a) => a,
         Err(e) => {
-            let _ = io.err.write_all(e.message.as_bytes());
+            io.err_bytes(&e.message);
             return e.status();
         }
     };
@@ -87,14 +159,14 @@ pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i3
 
 /// `ipvsadm-restore`: clears the table (unless `noflush`) and restores standard input, as
 /// `ipvsadm -R` does. `prog` names the program in messages.
-pub fn restore(prog: &str, stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflush: bool) -> i32 {
+pub fn restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflush: bool) -> i32 {
     Session::new(prog).restore_from(stdin, io, !noflush)
 }
 
 /// `ipvsadm-restore --test`: parses every line as restore would, touches nothing, and
 /// writes one `line N: message` for each line that would fail before reaching the kernel.
 /// Returns 0 when every line is valid, else 2.
-pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -> i32 {
+pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
     let names = SystemNames;
     let mut bad = 0usize;
     let mut line = Vec::new();
@@ -106,18 +178,19 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
         number += 1;
         let problem = match lines.parse(prog, &line, &names) {
             None => continue,
-            Some(Ok(Action::Restore)) => Some(try_line(prog)),
+            Some(Ok(Action::Restore)) => Some(cli::try_line(prog)),
             Some(Ok(_)) => None,
-            Some(Err(e)) => Some(e.message.trim_end().to_string()),
+            Some(Err(e)) => Some(e.message.trim_ascii_end().to_vec()),
         };
         if let Some(p) = problem {
             bad += 1;
-            for (i, l) in p.lines().enumerate() {
-                let _ = if i == 0 {
-                    writeln!(err, "line {number}: {l}")
+            for (i, l) in p.split(|&b| b == b'\n').enumerate() {
+                let head = if i == 0 {
+                    format!("line {number}: ")
                 } else {
-                    writeln!(err, "line {number}:   {l}")
+                    format!("line {number}:   ")
                 };
+                io.error_line([head.as_bytes(), l].concat());
             }
         }
     }
@@ -133,16 +206,16 @@ struct Session {
     /// What `GET_INFO` said when the connection was opened.
     info: Option<Info>,
     names: SystemNames,
-    prog: String,
+    prog: Vec<u8>,
 }
 
 impl Session {
-    fn new(prog: &str) -> Session {
+    fn new(prog: &[u8]) -> Session {
         Session {
             client: None,
             info: None,
             names: SystemNames,
-            prog: prog.to_string(),
+            prog: prog.to_vec(),
         }
     }
 
@@ -156,7 +229,7 @@ impl Session {
                     self.info = Some(info);
                 }
                 Err(e) => {
-                    io.error_line(&format!(
+                    io.error_line(format!(
                         "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
                         errors::for_error(Context::Other, &e)
                     ));
@@ -170,15 +243,19 @@ impl Session {
     fn execute(&mut self, action: Action, io: &mut Streams<'_>) -> Flow {
         let change = match action {
             Action::Change(c) => c,
-            Action::Help(text) | Action::Version(text) => {
-                let _ = io.out.write_all(text.as_bytes());
+            Action::Help(text) => {
+                io.out_bytes(&text);
+                return Flow::Stop(status::OK);
+            }
+            Action::Version(text) => {
+                io.out_bytes(text.as_bytes());
                 return Flow::Stop(status::OK);
             }
             Action::List(req) => return self.list(&req, io),
             Action::Save { numeric } => return self.save(numeric, io),
             Action::Restore => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
-                io.error_line(&try_line(&self.prog));
+                io.error_line(cli::try_line(&self.prog));
                 return Flow::Stop(status::FAILED);
             }
         };
@@ -189,7 +266,7 @@ impl Session {
         match client.apply(&change) {
             Ok(()) => Flow::Next(status::OK),
             Err(e) => {
-                io.error_line(&errors::for_error(Context::Change(change.kind()), &e));
+                io.error_line(errors::for_error(Context::Change(change.kind()), &e));
                 Flow::Next(status::FAILED)
             }
         }
@@ -205,12 +282,12 @@ impl Session {
             let text = match std::fs::read_to_string(PROC_CONN) {
                 Ok(t) => t,
                 Err(_) => {
-                    io.error_line(&format!("cannot open file {PROC_CONN}"));
+                    io.error_line(format!("cannot open file {PROC_CONN}"));
                     return Flow::Stop(status::READ_FAILED);
                 }
             };
             if output::write_connections(&mut buf, &text, &req.format, &self.names).is_err() {
-                io.error_line(&format!("unexpected input from {PROC_CONN}"));
+                io.error_line(format!("unexpected input from {PROC_CONN}"));
                 return Flow::Stop(status::READ_FAILED);
             }
             return write_out(io, &buf);
@@ -249,7 +326,7 @@ impl Session {
             Ok(()) => write_out(io, &buf),
             Err(e) => {
                 if !matches!(req.what, ListWhat::Timeouts) {
-                    io.error_line(&errors::for_error(Context::List, &e));
+                    io.error_line(errors::for_error(Context::List, &e));
                 }
                 Flow::Stop(status::READ_FAILED)
             }
@@ -273,7 +350,7 @@ impl Session {
                 write_out(io, &buf)
             }
             Err(e) => {
-                io.error_line(&errors::for_error(Context::List, &e));
+                io.error_line(errors::for_error(Context::List, &e));
                 Flow::Stop(status::READ_FAILED)
             }
         }
@@ -327,7 +404,7 @@ impl Session {
                 Some(Err(e)) => {
                     let sent = self.send_queued(&mut ops, io);
                     first_failure(&mut status, sent);
-                    let _ = io.err.write_all(e.message.as_bytes());
+                    io.err_bytes(&e.message);
                     match e.kind {
                         ErrorKind::Popt => {
                             first_failure(&mut status, e.status());
@@ -403,14 +480,14 @@ fn report(
             let context = ops
                 .get(answered)
                 .map_or(Context::Other, |k| Context::Change(*k));
-            io.error_line(&errors::for_error(context, &e));
+            io.error_line(errors::for_error(context, &e));
             first_failure(&mut status, status::FAILED);
         }
         answered += 1;
     }
     ops.drain(..answered.min(ops.len()));
     if let Err(e) = sent {
-        io.error_line(&errors::for_error(Context::Other, &e));
+        io.error_line(errors::for_error(Context::Other, &e));
         first_failure(&mut status, status::FAILED);
         ops.clear();
     }
@@ -492,18 +569,13 @@ fn first_failure(status: &mut i32, s: i32) {
     }
 }
 
+/// Writes a listing to standard output, flushed (a failure is reported at the end, see
+/// [`Streams::finish`]).
 fn write_out(io: &mut Streams<'_>, buf: &[u8]) -> Flow {
-    match io.out.write_all(buf).and_then(|_| io.out.flush()) {
-        Ok(()) => Flow::Next(status::OK),
-        // A closed pipe (`ipvsadm -L | head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Flow::Next(status::OK),
-        Err(_) => Flow::Stop(status::READ_FAILED),
-    }
-}
-
-/// The usage hint the reference prints when the first option is not a command.
-pub fn try_line(prog: &str) -> String {
-    format!("Try `{prog} -h' or '{prog} --help' for more information.")
+    io.out_bytes(buf);
+    let flushed = io.out.flush();
+    io.record(flushed);
+    Flow::Next(status::OK)
 }
 
 /// Opens the kernel connection; when IPVS is missing, asks modprobe for it once and retries.

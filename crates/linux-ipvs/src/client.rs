@@ -6,7 +6,7 @@ use nix::libc;
 
 use crate::codec::{Style, config, daemon, dest, service};
 use crate::consts::*;
-use crate::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
+use crate::model::{Daemon, Dest, Info, Name, Service, ServiceKey, Timeouts};
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, push_genl_request,
@@ -541,7 +541,7 @@ impl<T: Transport> Client<T> {
     /// ```
     pub fn service(&mut self, key: &ServiceKey) -> Result<Service, Error> {
         let mut probe = Service::new(*key);
-        probe.scheduler.clear();
+        probe.scheduler = Name::EMPTY;
         probe.netmask = 0;
         self.request(
             IPVS_CMD_GET_SERVICE,

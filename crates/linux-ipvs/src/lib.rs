@@ -46,7 +46,7 @@ mod sys;
 
 pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
 pub use model::{
-    Daemon, DaemonState, Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats,
+    Daemon, DaemonState, Dest, Family, Forward, Info, Name, Protocol, Service, ServiceKey, Stats,
     Timeouts, TunnelType, UnknownAttr, full_netmask,
 };
 pub use netlink::{Error, Expect, Socket};
