@@ -24,11 +24,13 @@ fn main() -> anyhow::Result<()> {
         }
         let mut argv: Vec<&[u8]> = vec![b"ipvsadm"];
         argv.extend(words);
-        let change =
-            match cli::parse_words(&argv, &SystemNames).map_err(|e| anyhow::anyhow!("{e}"))? {
-                Action::Change(c) => c,
-                other => anyhow::bail!("not a change: {other:?}"),
-            };
+        let change = match cli::parse_words(&argv, &SystemNames)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .action
+        {
+            Action::Change(c) => c,
+            other => anyhow::bail!("not a change: {other:?}"),
+        };
         changes.push(change);
     }
     eprintln!(

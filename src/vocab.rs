@@ -222,6 +222,30 @@ pub fn forward_label(f: Forward) -> &'static str {
     }
 }
 
+/// The forwarding methods' words in JSON.
+pub const FORWARD_WORDS: [(Forward, &str); 4] = [
+    (Forward::Masq, "masq"),
+    (Forward::Local, "local"),
+    (Forward::Tunnel, "tunnel"),
+    (Forward::Route, "route"),
+];
+
+/// The word of a forwarding method in JSON, if it has one.
+pub fn forward_word(f: Forward) -> Option<&'static str> {
+    FORWARD_WORDS.iter().find(|(v, _)| *v == f).map(|(_, w)| *w)
+}
+
+/// The forwarding method a JSON word names.
+pub fn parse_forward_word(s: &str) -> Option<Forward> {
+    FORWARD_WORDS.iter().find(|(_, w)| *w == s).map(|(f, _)| *f)
+}
+
+/// The tunnel flag bits' words in JSON (no bit: no checksum).
+pub const TUNNEL_FLAG_WORDS: [(u16, &str); 2] = [
+    (IP_VS_TUNNEL_ENCAP_FLAG_CSUM, "csum"),
+    (IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM, "remcsum"),
+];
+
 /// The option that selects a forwarding method, as save writes it (local is written as
 /// direct routing, which is what the kernel makes of it).
 pub fn forward_option(f: Forward) -> &'static str {

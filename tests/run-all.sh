@@ -8,8 +8,10 @@
 #   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
-#      and through ours, byte for byte) with the runner's self-test, and the data-plane
-#      scenarios (real packets through IPVS between network namespaces),
+#      and through ours, byte for byte) with the runner's self-test, the deviations, the
+#      data-plane scenarios (real packets through IPVS between network namespaces), and JSON
+#      with network namespaces (every listing as text and JSON, compared field by field and
+#      validated against the schema; --netns across namespaces),
 #   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
 #      are printed for the record and never judged; the stage fails only if the two
 #      implementations' listings or saves of the benchmark table differ.
@@ -52,12 +54,15 @@ tests/vm/expecttest.sh || failed+=("deviations")
 stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
 
+stage "JSON and network namespaces (VM, then the text/JSON and schema checks here)"
+tests/json/run.sh || failed+=("json and netns")
+
 stage "benchmark (figures only: no time is asserted)"
 # Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"
-total=7
+total=8
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

@@ -1,7 +1,7 @@
-//! `ipvsadm-save [-n]`: writes the IPVS table to standard output in the form
-//! `ipvsadm-restore` reads, exactly as `ipvsadm -S` does. Like the classic wrapper script it
-//! replaces, any other argument starting with `-` gets a usage note (in our words) and exit
-//! status 1, and other arguments are ignored.
+//! `ipvsadm-save [-n] [--json [--pretty]] [--netns NAME]`: writes the IPVS table to standard
+//! output in the form `ipvsadm-restore` reads, exactly as `ipvsadm -S` does (with the same
+//! options). Like the classic wrapper script it replaces, any other argument starting with
+//! `-` gets a usage note (in our words) and exit status 1, and other arguments are ignored.
 #![no_main]
 
 ipvsadm::entry_point!(run);
@@ -11,18 +11,22 @@ fn run() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let argv0 = args.first().map_or(&b"ipvsadm-save"[..], |a| arg_bytes(a));
     let prog = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
-    let mut numeric = false;
-    let mut wrong = false;
-    for a in args.iter().skip(1).map(|a| arg_bytes(a)) {
-        if a == b"-n" {
-            numeric = true;
-        } else if a.starts_with(b"-") {
-            wrong = true;
-        }
-    }
+    // `ipvsadm -S` with the options given that it knows.
     let mut argv: Vec<&[u8]> = vec![b"ipvsadm", b"-S"];
-    if numeric {
-        argv.push(b"-n");
+    let mut wrong = false;
+    let mut words = args.iter().skip(1).map(|a| arg_bytes(a));
+    while let Some(a) = words.next() {
+        match a {
+            b"-n" | b"--json" | b"--pretty" => argv.push(a),
+            b"--netns" => match words.next() {
+                Some(name) => argv.extend([a, name]),
+                None => wrong = true,
+            },
+            _ if a.starts_with(b"--netns=") => argv.push(a),
+            _ if a.starts_with(b"-") => wrong = true,
+            // Other words are ignored, as the classic wrapper ignores them.
+            _ => {}
+        }
     }
     // Messages name `ipvsadm`, as the classic wrapper's `ipvsadm -S` does; a write error
     // names this program.

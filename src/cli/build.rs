@@ -14,7 +14,7 @@ use super::collect::{Collected, SvcSpec};
 use super::legality::{self, bit};
 use super::values;
 use super::{Action, CliError, ListRequest, ListWhat};
-use crate::output::{ListFormat, ListMode};
+use crate::output::{Json, ListFormat, ListMode};
 use crate::vocab;
 
 /// The bits of the tunnel options (`--tun-type` and those the tunnel table checks).
@@ -78,6 +78,9 @@ impl Collected<'_> {
         let sched_bits = vocab::parse_sched_flags(self.sched_flags, self.scheduler)
             .map_err(CliError::invalid)?;
         legality::check_command(cmd, self.given).map_err(CliError::invalid)?;
+        if self.has(Opt::Pretty) && !self.has(Opt::Json) {
+            return Err(CliError::invalid("--pretty goes with --json"));
+        }
         self.action(cmd, sched_bits, timeouts)
     }
 
@@ -151,6 +154,16 @@ impl Collected<'_> {
             nosort: self.has(Opt::Nosort),
             persistent_conn: self.has(Opt::PersistentConn),
             mode,
+            json: self.json(),
+        }
+    }
+
+    /// `--json` and `--pretty`.
+    fn json(&self) -> Json {
+        match (self.has(Opt::Json), self.has(Opt::Pretty)) {
+            (false, _) => Json::Off,
+            (true, false) => Json::Compact,
+            (true, true) => Json::Pretty,
         }
     }
 
@@ -270,6 +283,7 @@ impl Collected<'_> {
             Command::Restore => Ok(Action::Restore),
             Command::Save => Ok(Action::Save {
                 numeric: self.has(Opt::Numeric),
+                json: self.json(),
             }),
             Command::List => self.list().map(Action::List),
         }

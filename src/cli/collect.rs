@@ -75,6 +75,8 @@ pub(super) struct Collected<'v> {
     pub mcast_group: Option<IpAddr>,
     pub mcast_port: Option<u16>,
     pub mcast_ttl: Option<u8>,
+    /// `--netns`: the namespace to work in.
+    pub netns: Option<&'v [u8]>,
 }
 
 /// The options after the one being taken, for values whose meaning depends on an option
@@ -110,7 +112,21 @@ pub(super) fn collect<'v>(
     names: &dyn Names,
 ) -> Result<Collection<'v>, CliError> {
     let mut events = tokens.events.iter();
-    let Some(Event::Opt { opt, value, .. }) = events.next() else {
+    let mut first = events.next();
+    // `--netns` may come before the command, as `ip -n` does (the reference has no such
+    // option, so no command line of its changes meaning).
+    let leading = match first {
+        Some(
+            netns @ Event::Opt {
+                opt: Opt::Netns, ..
+            },
+        ) => {
+            first = events.next();
+            Some(netns)
+        }
+        _ => None,
+    };
+    let Some(Event::Opt { opt, value, .. }) = first else {
         return Err(CliError::usage(prog));
     };
     let cmd = match def(*opt).role {
@@ -136,6 +152,9 @@ pub(super) fn collect<'v>(
             }
             None => return Err(CliError::invalid("illegal start_daemon specified")),
         };
+    }
+    if let Some(Event::Opt { opt, value, token }) = leading {
+        c.option(*opt, value.as_deref(), token, &Later { events: &[] }, names)?;
     }
     let rest: &[Event] = events.as_slice();
     for (i, ev) in rest.iter().enumerate() {
@@ -188,6 +207,7 @@ impl<'v> Collected<'v> {
             mcast_group: None,
             mcast_port: None,
             mcast_ttl: None,
+            netns: None,
         }
     }
 
@@ -353,6 +373,12 @@ impl<'v> Collected<'v> {
             }
             Opt::McastTtl => {
                 self.mcast_ttl = Some(int(1, 255, "illegal mcast-ttl specified")? as u8);
+            }
+            Opt::Netns => {
+                if v.is_empty() {
+                    return Err(CliError::invalid("illegal network namespace specified"));
+                }
+                self.netns = Some(v);
             }
             // Flags that only mark their row.
             _ => {}

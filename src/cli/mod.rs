@@ -31,7 +31,7 @@ mod tests;
 use linux_ipvs::{Change, ServiceKey};
 
 use crate::names::Names;
-use crate::output::ListFormat;
+use crate::output::{Json, ListFormat};
 use crate::status;
 
 pub use help::{VERSION_LINE, help_text};
@@ -60,9 +60,20 @@ pub enum Action {
     Save {
         /// `-n`.
         numeric: bool,
+        /// `--json`, `--pretty`.
+        json: Json,
     },
     /// `-L` / `-l` (and no arguments at all).
     List(ListRequest),
+}
+
+/// A parsed command line: what to do, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// What to do.
+    pub action: Action,
+    /// `--netns`: the network namespace to do it in (a name of `ip netns`, or a path).
+    pub netns: Option<Vec<u8>>,
 }
 
 /// A listing request.
@@ -171,13 +182,13 @@ impl std::error::Error for CliError {}
 /// Parses a command line; `argv[0]` is the program name as invoked. The words are bytes, as
 /// the process got them (`&str`, `Vec<u8>` and, through `OsStrExt::as_bytes`, OS strings
 /// all fit).
-pub fn parse<S: AsRef<[u8]>>(argv: &[S], names: &dyn Names) -> Result<Action, CliError> {
+pub fn parse<S: AsRef<[u8]>>(argv: &[S], names: &dyn Names) -> Result<Parsed, CliError> {
     let words: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
     parse_words(&words, names)
 }
 
 /// [`parse`] for words that are already byte slices (restore lines), without a copy.
-pub fn parse_words(argv: &[&[u8]], names: &dyn Names) -> Result<Action, CliError> {
+pub fn parse_words(argv: &[&[u8]], names: &dyn Names) -> Result<Parsed, CliError> {
     parse_words_into(argv, names, &mut Vec::with_capacity(argv.len()))
 }
 
@@ -187,17 +198,27 @@ fn parse_words_into<'a>(
     argv: &[&'a [u8]],
     names: &dyn Names,
     events: &mut Vec<Event<'a>>,
-) -> Result<Action, CliError> {
+) -> Result<Parsed, CliError> {
     if argv.len() <= 1 {
-        return Ok(Action::List(ListRequest {
+        let action = Action::List(ListRequest {
             what: ListWhat::All,
             format: ListFormat::default(),
-        }));
+        });
+        return Ok(Parsed {
+            action,
+            netns: None,
+        });
     }
     let tokens = tokenize::tokenize_into(&argv[1..], std::mem::take(events));
     let result = match collect::collect(argv[0], &tokens, names) {
-        Ok(Collection::Answer(action)) => Ok(action),
-        Ok(Collection::Command(c)) => build::build(&c),
+        Ok(Collection::Answer(action)) => Ok(Parsed {
+            action,
+            netns: None,
+        }),
+        Ok(Collection::Command(c)) => build::build(&c).map(|action| Parsed {
+            action,
+            netns: c.netns.map(<[u8]>::to_vec),
+        }),
         Err(e) => Err(e),
     };
     *events = tokens.events;

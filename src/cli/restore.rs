@@ -138,7 +138,13 @@ impl RestoreLines {
                 let mut events = recycle(std::mem::take(&mut self.events));
                 let result = parse_words_into(&argv, names, &mut events);
                 self.events = recycle(events);
-                Some(result)
+                // The namespace is the whole restore's: the command line's.
+                Some(result.and_then(|p| match p.netns {
+                    None => Ok(p.action),
+                    Some(_) => Err(CliError::invalid(
+                        "--netns goes on the command line, not in restore input",
+                    )),
+                }))
             }
         };
         self.argv = recycle(argv);
@@ -428,7 +434,7 @@ mod tests {
                 } else {
                     let mut argv: Vec<&[u8]> = vec![b"prog"];
                     argv.extend(words);
-                    Some(super::super::parse_words(&argv, &names))
+                    Some(super::super::parse_words(&argv, &names).map(|p| p.action))
                 };
                 assert_eq!(lines.parse(b"prog", input, &names), expected, "{input:?}");
             }
@@ -702,7 +708,7 @@ mod tests {
                 let mut full: Vec<&[u8]> = vec![b"ipvsadm"];
                 full.extend(w.iter().map(|w| w.as_bytes()));
                 assert_eq!(
-                    super::super::parse_words(&full, &names),
+                    super::super::parse_words(&full, &names).map(|p| p.action),
                     fast.finish(),
                     "{w:?}"
                 );

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
 use crate::names::StaticNames;
-use crate::output::ListMode;
+use crate::output::{Json, ListMode};
 use linux_ipvs::flags as consts;
 use linux_ipvs::{
     Daemon, DaemonState, Dest, Family, Forward, Name, Protocol, Service, Timeouts, TunnelType,
@@ -35,7 +35,7 @@ fn argv(args: &[&str]) -> Vec<String> {
 }
 
 fn run_v(args: &[&str]) -> Result<Action, CliError> {
-    parse(&argv(args), &names())
+    parse(&argv(args), &names()).map(|p| p.action)
 }
 
 /// Runs a command line given as blank-separated words.
@@ -116,7 +116,7 @@ fn help_and_version() {
     assert_eq!(h, Action::Help(help_text(b"ipvsadm")));
     assert!(matches!(ok("--help"), Action::Help(_)));
     let prog = vec!["/usr/sbin/ipvsadm".to_string(), "-h".to_string()];
-    match parse(&prog, &names()) {
+    match parse(&prog, &names()).map(|p| p.action) {
         Ok(Action::Help(t)) => assert!(
             String::from_utf8(t)
                 .unwrap()
@@ -238,8 +238,8 @@ fn clusters_and_attached_values() {
         "-list",
         "Illegal 'scheduler' option with the 'list' command",
     );
-    assert!(matches!(ok("-Sn"), Action::Save { numeric: true }));
-    assert!(matches!(ok("-S"), Action::Save { numeric: false }));
+    assert!(matches!(ok("-Sn"), Action::Save { numeric: true, .. }));
+    assert!(matches!(ok("-S"), Action::Save { numeric: false, .. }));
 }
 
 #[test]
@@ -1240,7 +1240,7 @@ fn error_kinds_and_status() {
 fn restore_lines_parse() {
     let mut words: Vec<&[u8]> = vec![b"ipvsadm"];
     words.extend(restore_words(b"ipvsadm -A -t 192.0.2.1:80 -s rr\r\n"));
-    match parse(&words, &names()) {
+    match parse(&words, &names()).map(|p| p.action) {
         Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.scheduler, "rr"),
         r => panic!("{r:?}"),
     }
@@ -1296,4 +1296,74 @@ fn never_panics_on_word_combinations() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Options beyond ipvsadm 1.31.
+
+#[test]
+fn json_and_pretty() {
+    assert_eq!(list("-L --json").format.json, Json::Compact);
+    assert_eq!(list("-Lnj").format.json, Json::Compact);
+    assert_eq!(
+        list("-L -j --pretty -t 192.0.2.1:80").format.json,
+        Json::Pretty
+    );
+    assert_eq!(list("-Lc --json").format.json, Json::Compact);
+    assert_eq!(list("-L --timeout --json").format.json, Json::Compact);
+    assert_eq!(list("-L").format.json, Json::Off);
+    assert!(matches!(
+        ok("-S -n --json"),
+        Action::Save {
+            numeric: true,
+            json: Json::Compact
+        }
+    ));
+    fails("-L --pretty", "--pretty goes with --json");
+    fails(
+        "-A -t 192.0.2.1:80 --json",
+        "Illegal 'json' option with the 'add-service' command",
+    );
+    fails("-L --json -j", "multiple 'json' options specified");
+}
+
+#[test]
+fn netns() {
+    let parsed = parse(&argv(&["-C", "--netns", "blue"]), &names()).unwrap();
+    assert_eq!(parsed.netns.as_deref(), Some(&b"blue"[..]));
+    assert_eq!(parsed.action, Action::Change(Change::Flush));
+    let parsed = parse(&argv(&["-L", "--netns=/proc/1/ns/net", "-n"]), &names()).unwrap();
+    assert_eq!(parsed.netns.as_deref(), Some(&b"/proc/1/ns/net"[..]));
+    assert_eq!(parse(&argv(&["-L"]), &names()).unwrap().netns, None);
+    // Before the command too, as `ip -n` takes it.
+    let parsed = parse(&argv(&["--netns", "blue", "-Sn"]), &names()).unwrap();
+    assert_eq!(parsed.netns.as_deref(), Some(&b"blue"[..]));
+    assert!(matches!(parsed.action, Action::Save { numeric: true, .. }));
+    fails(
+        "--netns a -L --netns b",
+        "multiple 'netns' options specified",
+    );
+    assert_eq!(err_v(&["--netns", "a"]).0, 255, "still a command first");
+    fails(
+        "-L --netns a --netns b",
+        "multiple 'netns' options specified",
+    );
+    assert_eq!(
+        err_v(&["-L", "--netns", ""]),
+        (2, "illegal network namespace specified\n".into())
+    );
+    assert_eq!(
+        err_v(&["-L", "--netns"]),
+        (255, "--netns: missing argument\n".into())
+    );
+    // The namespace is the command line's: restore input may not name one.
+    let mut lines = RestoreLines::new();
+    let e = lines
+        .parse(b"ipvsadm", b"-C --netns blue\n", &names())
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        b"--netns goes on the command line, not in restore input\n"
+    );
 }

@@ -10,11 +10,11 @@ pub mod errors;
 
 use std::io::{BufRead, Write};
 
-use linux_ipvs::{Change, ChangeKind, Client, Info};
+use linux_ipvs::{Change, ChangeKind, Client, Info, Name, Service};
 
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
 use crate::names::SystemNames;
-use crate::output::{self, Snapshot};
+use crate::output::{self, Json, ListFormat, Snapshot};
 use crate::status;
 use errors::Context;
 
@@ -74,11 +74,19 @@ impl<'a> Streams<'a> {
 
     /// `ipvsadm-save`'s usage note (our own words), for an option it does not know.
     pub fn usage_note(&mut self, prog: &[u8]) {
-        self.error_line([&b"usage: "[..], prog, b" [-n]"].concat());
+        self.error_line(
+            [
+                &b"usage: "[..],
+                prog,
+                b" [-n] [--json [--pretty]] [--netns NAME]",
+            ]
+            .concat(),
+        );
         self.error_line(
             "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;",
         );
-        self.error_line("  -n writes addresses and ports as numbers.");
+        self.error_line("  -n writes addresses and ports as numbers, --json as JSON,");
+        self.error_line("  --netns NAME the table of that network namespace.");
     }
 
     /// Flushes standard output and gives the exit status of a command that would end with
@@ -142,13 +150,20 @@ pub fn run_std(argv: &[std::ffi::OsString]) -> i32 {
 pub fn run(argv: &[&[u8]], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
     let mut session = Session::new(argv.first().copied().unwrap_or(b"ipvsadm"));
     // No arguments at all is a plain listing: the parser answers that itself.
-    let action = match cli::parse(argv, &session.names) {
-        Ok(a) => a,
+    let parsed = match cli::parse(argv, &session.names) {
+        Ok(p) => p,
         Err(e) => {
             io.err_bytes(&e.message);
             return e.status();
         }
     };
+    let action = parsed.action;
+    if let Some(netns) = &parsed.netns
+        && !matches!(action, Action::Help(_) | Action::Version(_))
+        && let Err(s) = join_netns(netns, io)
+    {
+        return s;
+    }
     match action {
         Action::Restore => session.restore(stdin, io),
         other => match session.execute(other, io) {
@@ -161,6 +176,58 @@ pub fn run(argv: &[&[u8]], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32
 /// `ipvsadm -R` does. `prog` names the program in messages.
 pub fn restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflush: bool) -> i32 {
     Session::new(prog).restore_from(stdin, io, !noflush)
+}
+
+/// `ipvsadm-restore --json`: reads a table as `-S --json` writes it from standard input,
+/// clears the table (unless `noflush`), then adds its services and real servers. The whole
+/// document is read and checked before the first change; a document that does not parse
+/// changes nothing (status 2). Kernel errors are reported per change, as a restore does, and
+/// the status is that of the first failure.
+pub fn restore_json(
+    prog: &[u8],
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+    noflush: bool,
+) -> i32 {
+    let mut text = Vec::new();
+    if let Err(e) = stdin.read_to_end(&mut text) {
+        io.error_line(format!("cannot read the input: {e}"));
+        return status::INVALID;
+    }
+    let table = match output::json::read_table(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            io.error_line(format!("invalid JSON input: {e}"));
+            return status::INVALID;
+        }
+    };
+    let mut changes = Vec::new();
+    if !noflush {
+        changes.push(Change::Flush);
+    }
+    for (svc, dests) in table {
+        // A real server's request names its service by the key alone, as `-a` does.
+        let key_only = Service::with_scheduler(svc.key, Name::EMPTY);
+        changes.push(Change::AddService(svc));
+        changes.extend(
+            dests
+                .into_iter()
+                .map(|d| Change::AddDest(key_only.clone(), d)),
+        );
+    }
+    let mut session = Session::new(prog);
+    if let Err(s) = session.client(io) {
+        return s;
+    }
+    let mut ops = Vec::new();
+    let mut status = status::OK;
+    for change in &changes {
+        let queued = session.queue(change, &mut ops, io);
+        first_failure(&mut status, queued);
+    }
+    let sent = session.send_queued(&mut ops, io);
+    first_failure(&mut status, sent);
+    status
 }
 
 /// `ipvsadm-restore --test`: parses every line as restore would, touches nothing, and
@@ -252,7 +319,7 @@ impl Session {
                 return Flow::Stop(status::OK);
             }
             Action::List(req) => return self.list(&req, io),
-            Action::Save { numeric } => return self.save(numeric, io),
+            Action::Save { numeric, json } => return self.save(numeric, json, io),
             Action::Restore => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
                 io.error_line(cli::try_line(&self.prog));
@@ -279,14 +346,19 @@ impl Session {
             if let Err(s) = self.client(io) {
                 return Flow::Stop(s);
             }
-            let text = match std::fs::read_to_string(PROC_CONN) {
+            let text = match std::fs::read(PROC_CONN) {
                 Ok(t) => t,
                 Err(_) => {
                     io.error_line(format!("cannot open file {PROC_CONN}"));
                     return Flow::Stop(status::READ_FAILED);
                 }
             };
-            if output::write_connections(&mut buf, &text, &req.format, &self.names).is_err() {
+            let written = if req.format.json == Json::Off {
+                output::write_connections(&mut buf, &text, &req.format, &self.names)
+            } else {
+                output::json::write_connections(&mut buf, &text, &req.format, &self.names)
+            };
+            if written.is_err() {
                 io.error_line(format!("unexpected input from {PROC_CONN}"));
                 return Flow::Stop(status::READ_FAILED);
             }
@@ -298,25 +370,43 @@ impl Session {
         }
         let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
+        let fmt = &req.format;
+        let json = fmt.json;
         let result: Result<(), linux_ipvs::Error> = (|| {
             match &req.what {
                 ListWhat::All => {
                     let services = client.snapshot()?;
                     let snap = Snapshot { info, services };
-                    output::write_list(&mut buf, &snap, &req.format, &names);
+                    if json == Json::Off {
+                        output::write_list(&mut buf, &snap, fmt, &names);
+                    } else {
+                        output::json::write_table(&mut buf, &snap, fmt, &names);
+                    }
                 }
                 ListWhat::Service(key) => {
                     let svc = client.service(key)?;
                     let dests = client.dests(&svc.key)?;
-                    output::write_service(&mut buf, &svc, &dests, &req.format, &names);
+                    if json == Json::Off {
+                        output::write_service(&mut buf, &svc, &dests, fmt, &names);
+                    } else {
+                        output::json::write_service(&mut buf, &svc, &dests, fmt, &names);
+                    }
                 }
                 ListWhat::Timeouts => {
                     let t = client.timeouts()?;
-                    output::write_timeouts(&mut buf, &t);
+                    if json == Json::Off {
+                        output::write_timeouts(&mut buf, &t);
+                    } else {
+                        output::json::write_timeouts(&mut buf, &t, json);
+                    }
                 }
                 ListWhat::Daemons => {
                     let d = client.daemons()?;
-                    output::write_daemons(&mut buf, &d);
+                    if json == Json::Off {
+                        output::write_daemons(&mut buf, &d);
+                    } else {
+                        output::json::write_daemons(&mut buf, &d, json);
+                    }
                 }
                 ListWhat::Connections => unreachable!("handled above"),
             }
@@ -333,7 +423,7 @@ impl Session {
         }
     }
 
-    fn save(&mut self, numeric: bool, io: &mut Streams<'_>) -> Flow {
+    fn save(&mut self, numeric: bool, json: Json, io: &mut Streams<'_>) -> Flow {
         let names = self.names;
         if let Err(s) = self.client(io) {
             return Flow::Stop(s);
@@ -346,7 +436,16 @@ impl Session {
         match fetched {
             Ok(snap) => {
                 let mut buf = Vec::with_capacity(4096);
-                output::write_save(&mut buf, &snap, numeric, &names);
+                if json == Json::Off {
+                    output::write_save(&mut buf, &snap, numeric, &names);
+                } else {
+                    let fmt = ListFormat {
+                        numeric,
+                        json,
+                        ..ListFormat::default()
+                    };
+                    output::json::write_table(&mut buf, &snap, &fmt, &names);
+                }
                 write_out(io, &buf)
             }
             Err(e) => {
@@ -576,6 +675,37 @@ fn write_out(io: &mut Streams<'_>, buf: &[u8]) -> Flow {
     let flushed = io.out.flush();
     io.record(flushed);
     Flow::Next(status::OK)
+}
+
+/// Moves the process into the network namespace `--netns` names (a name of `ip netns`, or a
+/// path), as `ip -n` does, before anything touches the kernel: the netlink socket and
+/// `/proc/net/ip_vs_conn` are then that namespace's. On failure it says why, in iproute2's
+/// words, and gives the exit status.
+pub fn join_netns(netns: &[u8], io: &mut Streams<'_>) -> Result<(), i32> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::OsStr::from_bytes(netns);
+    match linux_ipvs::netns::join(path.as_ref()) {
+        Ok(()) => Ok(()),
+        Err(linux_ipvs::Error::Netns {
+            joining, source, ..
+        }) => {
+            let reason = match source.raw_os_error() {
+                Some(errno) => errors::strerror(errno),
+                None => source.to_string(),
+            };
+            let (before, after): (&[u8], &[u8]) = if joining {
+                (b"setting the network namespace \"", b"\" failed: ")
+            } else {
+                (b"Cannot open network namespace \"", b"\": ")
+            };
+            io.error_line([before, netns, after, reason.as_bytes()].concat());
+            Err(status::INVALID)
+        }
+        Err(e) => {
+            io.error_line(e.to_string());
+            Err(status::INVALID)
+        }
+    }
 }
 
 /// Opens the kernel connection; when IPVS is missing, asks modprobe for it once and retries.

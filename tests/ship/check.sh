@@ -191,11 +191,11 @@ bash_offers "service options after -A" "-t --tcp-service -u --udp-service --sctp
 bash_offers "server options after -a" "-t -r --real-server -g -i -m --masquerading -w -x -y --tun-type --tun-port --tun-csum" "-s -p -A" ipvsadm -a -t 192.0.2.10:80 -
 bash_offers "list options after -L" "-n -c --connection --timeout --daemon --stats --rate --thresholds --persistent-conn --tun-info -X --exact --nosort" "-s -r -A" ipvsadm -L -
 bash_offers "list options after a -Ln cluster" "--stats --rate" "-s" ipvsadm -Ln --
-bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort" ipvsadm --start-daemon master --
-bash_exactly "numeric after -S" "-n --numeric --sort" ipvsadm -S -
+bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort --netns" ipvsadm --start-daemon master --
+bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
-bash_exactly "ipvsadm-save offers -n" "-n" ipvsadm-save ''
-bash_exactly "ipvsadm-restore offers its options" "--help --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
+bash_exactly "ipvsadm-restore offers its options" "--help --noflush --test --json --netns --version" ipvsadm-restore ''
 if [ "$(id -u)" -eq 0 ]; then
     bash_exactly "live TCP services after -t" "192.0.2.10:80 [2001:db8::10]:443" ipvsadm -a -t ''
     bash_exactly "live UDP services after -u" "192.0.2.53:53" ipvsadm -D -u ''

@@ -42,6 +42,7 @@ mod codec;
 mod consts;
 mod model;
 mod netlink;
+pub mod netns;
 mod sys;
 
 pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
