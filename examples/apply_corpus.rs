@@ -85,7 +85,7 @@ fn service_key(r: &mut Rng) -> ServiceKey {
 /// New settings for a service (its key kept, port 0 only when persistent).
 fn settings(r: &mut Rng, key: ServiceKey) -> Service {
     let sched = r.pick(SCHEDULERS);
-    let mut s = Service::with_scheduler(key, sched.to_string());
+    let mut s = Service::with_scheduler(key, sched.into());
     if matches!(sched, "sh" | "mh") {
         s.flags |= r.pick(&[
             0,
@@ -316,12 +316,12 @@ fn save(t: &Table, header: Option<&str>) -> Vec<u8> {
 
 /// Whether `--apply` accepts the file, and it describes `t`.
 fn valid(text: &[u8], t: &Table) -> bool {
-    let mut err = Vec::new();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let parsed = ipvsadm::exec::apply::read_rules(
-        "ipvsadm",
+        b"ipvsadm",
         &mut &text[..],
         &StaticNames::default(),
-        &mut err,
+        &mut ipvsadm::exec::Streams::new(&mut out, &mut err),
     );
     let want = linux_ipvs::Table::from_entries(t.clone());
     matches!((parsed, want), (Some(p), Ok(w)) if p.same_as(&w))

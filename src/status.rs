@@ -5,6 +5,9 @@ pub const OK: i32 = 0;
 /// A listing or save could not be read or written (`-L`, `-S`, `-c`, `--timeout`), or
 /// `ipvsadm-save` was called wrongly.
 pub const READ_FAILED: i32 = 1;
+/// Writing to standard output or standard error failed (a full disk, a closed pipe while
+/// `SIGPIPE` is ignored): deviation D10, the reference exits 0 there.
+pub const WRITE_FAILED: i32 = 1;
 /// An invalid command line (a value or a combination of options the command refuses), or
 /// the kernel's IPVS could not be reached at all.
 pub const INVALID: i32 = 2;

@@ -8,10 +8,12 @@
 #   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
-#      and through ours, byte for byte) with the runner's self-test, the data-plane
-#      scenarios (real packets through IPVS between network namespaces), and the --apply
-#      suite (a corpus of table pairs against the reference's flush and restore, and reads
-#      under churn),
+#      and through ours, byte for byte) with the runner's self-test, the deviations, the
+#      data-plane scenarios (real packets through IPVS between network namespaces), JSON
+#      with network namespaces (every listing as text and JSON, compared field by field and
+#      validated against the schema; --netns across namespaces), and the --apply suite (a
+#      corpus of table pairs against the reference's flush and restore, and reads under
+#      churn),
 #   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
 #      are printed for the record and never judged; the stage fails only if the two
 #      implementations' listings or saves of the benchmark table differ.
@@ -53,6 +55,9 @@ tests/vm/expecttest.sh || failed+=("deviations")
 
 stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
+
+stage "JSON and network namespaces (VM, then the text/JSON and schema checks here)"
+tests/json/run.sh || failed+=("json and netns")
 
 stage "ipvsadm-restore --apply against the real kernel (corpus and churn)"
 tests/apply/run.sh || failed+=("apply")

@@ -80,6 +80,10 @@ pub enum Opt {
     McastGroup,
     McastPort,
     McastTtl,
+    // Beyond ipvsadm 1.31: output as JSON, and the network namespace to work in.
+    Json,
+    Pretty,
+    Netns,
 }
 
 /// The commands, in the column order of the legality table.
@@ -207,6 +211,8 @@ pub enum Value {
     Host,
     /// A network interface.
     Interface,
+    /// A network namespace of `ip netns` (or a path).
+    Netns,
 }
 
 /// Where an option's help line goes.
@@ -466,6 +472,12 @@ pub const OPTIONS: &[OptDef] = &[
         "multicast UDP port", Free),
     option(Opt::McastTtl, "", "mcast-ttl", R, "ttl", row(26, "mcast-ttl", "xxxxxxxxx.xxxx"), D,
         "multicast TTL (1..255)", Free),
+    option(Opt::Json, "j", "json", N, "", row(34, "json", "xxxx.xxxxxxx.x"), O,
+        "list or save as JSON (one array of objects; numbers exact)", Flag),
+    option(Opt::Pretty, "", "pretty", N, "", row(35, "pretty", "xxxx.xxxxxxx.x"), O,
+        "with --json: indented, for people", Flag),
+    option(Opt::Netns, "", "netns", R, "name", row(36, "netns", ".............."), O,
+        "work in this network namespace (ip netns name, or a path)", Value::Netns),
 ];
 
 /// The catalogue row of an option.
@@ -560,7 +572,7 @@ mod tests {
         for (i, d) in OPTIONS.iter().enumerate() {
             assert_eq!(d.opt as usize, i, "{:?}", d.opt);
         }
-        assert_eq!(OPTIONS.len(), Opt::McastTtl as usize + 1);
+        assert_eq!(OPTIONS.len(), Opt::Netns as usize + 1);
         let spellings = spellings();
         let mut sorted = spellings.clone();
         sorted.sort();
@@ -570,7 +582,7 @@ mod tests {
 
     #[test]
     fn the_legality_table_is_whole_and_consistent() {
-        assert_eq!(ROWS, 34);
+        assert_eq!(ROWS, 37);
         for (rank, r) in TABLE.iter().enumerate() {
             assert_eq!(r.rank as usize, rank, "a rank without a row");
             assert_eq!(r.commands.len(), COMMANDS.len(), "{}", r.name);

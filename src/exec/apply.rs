@@ -15,8 +15,9 @@
 //! [`status::APPLY_TROUBLE`].
 
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::net::IpAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use linux_ipvs::{
@@ -25,8 +26,8 @@ use linux_ipvs::{
 };
 
 use super::errors::{self, Context};
-use super::{Input, Session, Streams, line_problem, try_line};
-use crate::cli::{Action, RestoreLines};
+use super::{Input, Session, Streams, line_problem};
+use crate::cli::{Action, RestoreLines, try_line};
 use crate::names::{Names, SystemNames};
 use crate::output;
 use crate::status;
@@ -46,6 +47,8 @@ pub struct ApplyOptions {
     pub dry_run: bool,
     /// `--drain SECONDS`: drain unwanted real servers for at most this long.
     pub drain: Option<Duration>,
+    /// `--json`: the rules are a table as `ipvsadm -S --json` writes it.
+    pub json: bool,
 }
 
 /// What the rounds need of the kernel: a consistent read and a batch of changes. The
@@ -66,38 +69,92 @@ impl<T: Transport> Kernel for Client<T> {
     }
 }
 
-/// `ipvsadm-restore --apply [--dry-run] [--drain SECONDS]`: reads the rules from `input`,
-/// then converges the kernel's table on them. `prog` names the program in messages.
-/// Returns the exit status.
+/// `ipvsadm-restore --apply [--dry-run] [--drain SECONDS] [--json] [FILE]`: reads the rules
+/// from `file` (standard input, `input`, without one), then converges the kernel's table on
+/// them. `prog` names the program in messages. Returns the exit status.
 pub fn apply(
     prog: &str,
+    file: Option<&Path>,
     input: &mut dyn BufRead,
     io: &mut Streams<'_>,
     opts: &ApplyOptions,
 ) -> i32 {
     let names = SystemNames;
-    let Some(desired) = read_rules("ipvsadm", input, &names, io.err) else {
-        let _ = writeln!(io.err, "{prog}: the rules have errors; nothing was changed");
+    let mut opened;
+    let source: &mut dyn BufRead = match file {
+        None => input,
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => {
+                opened = std::io::BufReader::with_capacity(64 * 1024, f);
+                &mut opened
+            }
+            Err(e) => {
+                io.error_line(format!("{prog}: cannot open {}: {e}", path.display()));
+                return status::APPLY_TROUBLE;
+            }
+        },
+    };
+    let desired = if opts.json {
+        read_json_rules(source, io)
+    } else {
+        read_rules(b"ipvsadm", source, &names, io)
+    };
+    let Some(desired) = desired else {
+        io.error_line(format!(
+            "{prog}: the rules have errors; nothing was changed"
+        ));
         return status::APPLY_TROUBLE;
     };
-    let mut session = Session::new(prog);
+    let mut session = Session::new(prog.as_bytes());
     match session.client(io) {
         Ok(client) => converge(prog, client, &desired, opts, DRAIN_POLL, io, &names),
         Err(_) => status::APPLY_TROUBLE,
     }
 }
 
+/// Reads the rules as a JSON table (`ipvsadm -S --json`) into the table it describes, its
+/// services and real servers added in order with the kernel's checks. Reports what is
+/// wrong (`service N: ...`) and returns `None` when anything is.
+pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Option<Table> {
+    let mut text = Vec::new();
+    if let Err(e) = input.read_to_end(&mut text) {
+        io.error_line(format!("cannot read the input: {e}"));
+        return None;
+    }
+    let entries = match output::json::read_table(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            io.error_line(format!("invalid JSON input: {e}"));
+            return None;
+        }
+    };
+    let mut table = Table::new();
+    let mut bad = false;
+    for (i, (svc, dests)) in entries.into_iter().enumerate() {
+        let mut changes = vec![Change::AddService(svc.clone())];
+        changes.extend(dests.into_iter().map(|d| Change::AddDest(svc.clone(), d)));
+        for c in &changes {
+            if let Err(e) = table.apply(c) {
+                let what = errors::for_error(Context::Change(c.kind()), &e);
+                io.error_line(format!("service {}: {what}", i + 1));
+                bad = true;
+            }
+        }
+    }
+    (!bad).then_some(table)
+}
+
 /// Reads a rules file (restore lines; comments and blank lines skipped) into the table it
 /// describes: each line's change replayed on an empty table with the kernel's checks.
-/// Writes `line N: message` to `err` for every line that is not a valid rule of the service
+/// Writes `line N: message` to standard error for every line that is not a valid rule of the service
 /// table (parse errors, a service defined twice, a real server for a service not defined
 /// yet, commands other than `-A -E -D -a -e -d -C`), and then returns `None`. `prog` is the
 /// program name the parser's messages use.
 pub fn read_rules(
-    prog: &str,
+    prog: &[u8],
     input: &mut dyn BufRead,
     names: &dyn Names,
-    err: &mut dyn Write,
+    io: &mut Streams<'_>,
 ) -> Option<Table> {
     let mut table = Table::new();
     let mut lines = RestoreLines::new();
@@ -109,19 +166,19 @@ pub fn read_rules(
         number += 1;
         let problem = match lines.parse(prog, &line, names) {
             None => continue,
-            Some(Err(e)) => e.message.trim_end().to_string(),
+            Some(Err(e)) => e.message.trim_ascii_end().to_vec(),
             Some(Ok(Action::Restore)) => try_line(prog),
             Some(Ok(Action::Change(c))) if is_table_change(c.kind()) => match table.apply(&c) {
                 Ok(()) => continue,
-                Err(e) => errors::for_error(Context::Change(c.kind()), &e),
+                Err(e) => errors::for_error(Context::Change(c.kind()), &e).into_bytes(),
             },
             Some(Ok(_)) => {
-                "not a rule of the service table (--apply takes -A, -E, -D, -a, -e, -d and -C)"
-                    .to_string()
+                b"not a rule of the service table (--apply takes -A, -E, -D, -a, -e, -d and -C)"
+                    .to_vec()
             }
         };
         bad += 1;
-        line_problem(err, number, &problem);
+        line_problem(io, number, &problem);
     }
     (bad == 0).then_some(table)
 }
@@ -149,8 +206,8 @@ struct Totals {
 
 /// The rounds of `--apply` (see the module): read, plan, apply, until the table matches
 /// `desired` (and, with a drain, nothing is left draining). `poll` is the pause between
-/// drain rounds that changed nothing. Prints failed changes and the summary on `io.err`,
-/// with `--dry-run` the plan on `io.out`. Returns the exit status.
+/// drain rounds that changed nothing. Prints failed changes and the summary on standard
+/// error, with `--dry-run` the plan on standard output. Returns the exit status.
 pub fn converge(
     prog: &str,
     kernel: &mut dyn Kernel,
@@ -169,9 +226,9 @@ pub fn converge(
         let read = match kernel.read() {
             Ok(r) => r,
             Err(e) => {
-                let _ = writeln!(io.err, "{prog}: {}", read_error(&e));
+                io.error_line(format!("{prog}: {}", read_error(&e)));
                 if rounds == 0 {
-                    let _ = writeln!(io.err, "{prog}: nothing was changed");
+                    io.error_line(format!("{prog}: nothing was changed"));
                     return status::APPLY_TROUBLE;
                 }
                 failed = true;
@@ -189,16 +246,15 @@ pub fn converge(
         if opts.dry_run {
             let mut buf = Vec::new();
             output::write_plan(&mut buf, &p.changes, names);
-            let _ = io.out.write_all(&buf);
+            io.out_bytes(&buf);
             let c = p.counts;
-            let _ = writeln!(
-                io.err,
+            io.error_line(format!(
                 "{prog}: dry run: {} to add, {} to edit, {} to remove, {} draining",
                 c.added,
                 c.edited,
                 c.removed,
                 p.draining.len()
-            );
+            ));
             tell_reads(prog, io, totals.most_reads);
             return if p.is_empty() {
                 status::APPLY_SAME
@@ -220,7 +276,7 @@ pub fn converge(
                     }
                 }
                 Err(e) => {
-                    let _ = writeln!(io.err, "{prog}: {}", errors::for_error(Context::Other, &e));
+                    io.error_line(format!("{prog}: {}", errors::for_error(Context::Other, &e)));
                     failed = true;
                 }
             }
@@ -236,11 +292,9 @@ pub fn converge(
         if !told_waiting {
             told_waiting = true;
             let secs = opts.drain.unwrap_or_default().as_secs();
-            let _ = writeln!(
-                io.err,
-                "{prog}: draining {} real server(s): removed when their connections are gone, or after {secs} s",
+            io.error_line(format!("{prog}: draining {} real server(s): removed when their connections are gone, or after {secs} s",
                 p.draining.len()
-            );
+            ));
         }
         if p.changes.is_empty() {
             // Nothing moved this round: wait for connections to close (not past the end).
@@ -262,7 +316,7 @@ pub fn converge(
             totals.at_deadline
         ));
     }
-    let _ = writeln!(io.err, "{summary}");
+    io.error_line(summary);
     tell_reads(prog, io, totals.most_reads);
     if failed {
         status::APPLY_DIFFERS
@@ -281,10 +335,9 @@ fn add_counts(total: &mut PlanCounts, c: PlanCounts) {
 /// Says how many reads it took when the table changed while it was read.
 fn tell_reads(prog: &str, io: &mut Streams<'_>, reads: usize) {
     if reads > 1 {
-        let _ = writeln!(
-            io.err,
+        io.error_line(format!(
             "{prog}: the table changed while it was read; a consistent read took {reads} tries"
-        );
+        ));
     }
 }
 
@@ -305,12 +358,11 @@ fn report_failure(prog: &str, change: &Change, e: &Error, io: &mut Streams<'_>, 
     let mut line = Vec::new();
     output::write_change(&mut line, change, names);
     let line = String::from_utf8_lossy(&line);
-    let _ = writeln!(
-        io.err,
+    io.error_line(format!(
         "{prog}: {}: {}",
         line.trim_end(),
         errors::for_error(Context::Change(change.kind()), e)
-    );
+    ));
 }
 
 #[cfg(test)]

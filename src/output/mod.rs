@@ -21,6 +21,7 @@
 use linux_ipvs::{Dest, Info, Service};
 
 mod conn;
+pub mod json;
 mod list;
 mod misc;
 mod plan;
@@ -57,6 +58,18 @@ pub enum ListMode {
     TunInfo,
 }
 
+/// Whether, and how, a listing or save is written as JSON (`--json`, `--pretty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Json {
+    /// The classic text.
+    #[default]
+    Off,
+    /// JSON on one line.
+    Compact,
+    /// JSON indented, for people.
+    Pretty,
+}
+
 /// How a listing is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ListFormat {
@@ -70,6 +83,8 @@ pub struct ListFormat {
     pub persistent_conn: bool,
     /// Columns of service listings.
     pub mode: ListMode,
+    /// JSON instead of text (every field, whatever the mode).
+    pub json: Json,
 }
 
 /// The service table as fetched from the kernel: each service with its real servers.

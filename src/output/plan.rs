@@ -82,9 +82,9 @@ mod tests {
 
     /// The change the parser makes of a written line.
     fn parsed(line: &str) -> Change {
-        let mut argv = vec!["ipvsadm"];
-        argv.extend(cli::restore_words(line));
-        match cli::parse_words(&argv, &StaticNames::default()) {
+        let mut argv: Vec<&[u8]> = vec![b"ipvsadm"];
+        argv.extend(cli::restore_words(line.as_bytes()));
+        match cli::parse_words(&argv, &StaticNames::default()).map(|p| p.action) {
             Ok(Action::Change(c)) => c,
             other => panic!("{line}: {other:?}"),
         }

@@ -55,15 +55,16 @@ pub(super) fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
             w!(out, " -M {mask}");
         }
     }
-    if let Some(pe) = svc.pe_name.as_deref().filter(|p| !p.is_empty()) {
-        w!(out, " --pe {pe}");
+    if let Some(pe) = svc.pe_name.filter(|p| !p.is_empty()) {
+        out.extend_from_slice(b" --pe ");
+        out.extend_from_slice(pe.as_bytes());
     }
     if svc.flags & IP_VS_SVC_F_ONEPACKET != 0 {
         out.extend_from_slice(b" -o");
     }
     if svc.flags & SCHED_FLAGS != 0 {
         out.extend_from_slice(b" -b ");
-        vocab::write_sched_flags(out, &svc.scheduler, svc.flags, true);
+        vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags, true);
     }
     out.push(b'\n');
 }

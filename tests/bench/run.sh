@@ -9,6 +9,7 @@
 #   restore  `ipvsadm -R` of N services with 4 real servers each (5N lines)
 #   list     `ipvsadm -Ln` of that table
 #   save     `ipvsadm -Sn` of that table
+#   json     `ipvsadm -Ln --json` of that table (ours only: compared with our `-Ln`)
 #   clear    `ipvsadm -C`
 #   startup  R runs of `ipvsadm -Ln` on a small table (5 services x 2 servers)
 #   apply    the N-service table changed by 1% (services edited, removed and added, real
@@ -156,6 +157,7 @@ for n in $sizes; do
 			fresh
 			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
 			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
+			[ $impl = ours ] && measure json-$n ours /dev/null /payload/ours/ipvsadm -Ln --json
 			measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
 			measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
 			gone
@@ -241,6 +243,11 @@ END {
 	for (i = 1; i <= k; i++) {
 		o = order[i]
 		if (o ~ /^(apply|noop)-/) continue
+		if (o ~ /^json-/) {
+			n = substr(o, 6); u = median(t[o, "ours"]); l = median(t["list-" n, "ours"])
+			printf "%-14s %10s %10.2f  (ours -Ln --json; %.2fx the time of our -Ln, %s KiB)\n", o, "-", u, (l > 0 ? u / l : 0), median(m[o, "ours"])
+			continue
+		}
 		r = median(t[o, "ref"]); u = median(t[o, "ours"])
 		# The ratio of each repetition (the implementations ran in turns).
 		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")

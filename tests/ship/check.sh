@@ -78,7 +78,7 @@ else
     groff -man -Tascii -P-c man/ipvsadm.8 2>/dev/null | col -b >"$man_text"
 fi
 has_text() { grep -qF -- "$2" "$1"; }
-for d in D1 D2 D3 D4 D5 D6 D7 D8 D9; do
+for d in D1 D2 D3 D4 D5 D6 D7 D8 D9 D10 D11; do
     expect "ipvsadm.8 documents deviation $d" grep -qE "^ +$d( |$)" "$man_text"
 done
 for f in /proc/net/ip_vs_conn /etc/sysconfig/ipvsadm /etc/sysconfig/ipvsadm-config \
@@ -191,11 +191,11 @@ bash_offers "service options after -A" "-t --tcp-service -u --udp-service --sctp
 bash_offers "server options after -a" "-t -r --real-server -g -i -m --masquerading -w -x -y --tun-type --tun-port --tun-csum" "-s -p -A" ipvsadm -a -t 192.0.2.10:80 -
 bash_offers "list options after -L" "-n -c --connection --timeout --daemon --stats --rate --thresholds --persistent-conn --tun-info -X --exact --nosort" "-s -r -A" ipvsadm -L -
 bash_offers "list options after a -Ln cluster" "--stats --rate" "-s" ipvsadm -Ln --
-bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort" ipvsadm --start-daemon master --
-bash_exactly "numeric after -S" "-n --numeric --sort" ipvsadm -S -
+bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort --netns" ipvsadm --start-daemon master --
+bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
-bash_exactly "ipvsadm-save offers -n" "-n" ipvsadm-save ''
-bash_exactly "ipvsadm-restore offers its options" "--apply --drain --dry-run --help --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
+bash_exactly "ipvsadm-restore offers its options" "--apply --drain --dry-run --help --json --netns --noflush --test --version" ipvsadm-restore ''
 bash_exactly "ipvsadm-restore: the options of --apply" "--drain --dry-run" ipvsadm-restore --apply --d
 bash_exactly "ipvsadm-restore: nothing for --drain's seconds" "" ipvsadm-restore --apply --drain ''
 if [ "$(id -u)" -eq 0 ]; then

@@ -15,6 +15,13 @@ cases=("$@")
 payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 "$here/vm.sh" add-binary "$ours" "$payload" ours/ipvsadm
+# ipvsadm-save and ipvsadm-restore beside it, when they are there (the cases find them on
+# PATH, like ipvsadm).
+for b in ipvsadm-save ipvsadm-restore; do
+	if [ -x "$(dirname "$ours")/$b" ]; then
+		"$here/vm.sh" add-binary "$(dirname "$ours")/$b" "$payload" "ours/$b"
+	fi
+done
 mkdir "$payload/cases"
 cp "${cases[@]}" "$payload/cases/"
 cp "$here/expect-runner.sh" "$here/case-netns.sh" "$payload/"

@@ -6,7 +6,7 @@ use nix::libc;
 
 use crate::codec::{Style, config, daemon, dest, service};
 use crate::consts::*;
-use crate::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
+use crate::model::{Daemon, Dest, Info, Name, Service, ServiceKey, Timeouts};
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, push_genl_request,
@@ -257,13 +257,61 @@ impl Client<Socket> {
     /// # Ok::<(), linux_ipvs::Error>(())
     /// ```
     pub fn open() -> Result<Client, Error> {
+        let (sock, family, seq) = Client::connect()?;
+        Ok(Client::assemble(sock, family, seq))
+    }
+
+    /// Opens the socket and resolves the family: the socket, the family id and the next
+    /// sequence number.
+    fn connect() -> Result<(Socket, u16, u32), Error> {
         let mut sock = Socket::open()?;
         let seq = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as u32)
             .unwrap_or(1);
         let family = netlink::resolve_family(&mut sock, IPVS_GENL_NAME, seq)?;
-        Ok(Client::assemble(sock, family, seq.wrapping_add(1)))
+        Ok((sock, family, seq.wrapping_add(1)))
+    }
+
+    /// [`Client::open`] in another network namespace (a name of `ip netns`, or a path such
+    /// as `/proc/PID/ns/net`, see [`crate::netns::path_of`]), without moving the calling
+    /// thread: a short-lived thread joins the namespace and opens the socket, which stays
+    /// that namespace's. Needs `CAP_SYS_ADMIN`.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::Client;
+    ///
+    /// let mut blue = Client::open_in("blue".as_ref())?;
+    /// let mut here = Client::open()?;
+    /// println!("blue {} services, here {}", blue.services()?.len(), here.services()?.len());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn open_in(netns: &std::path::Path) -> Result<Client, Error> {
+        let path = crate::netns::path_of(netns);
+        // Opened here, so that a missing namespace is reported without a thread.
+        let file = crate::netns::open(&path)?;
+        let (sock, rcvbuf, family, seq) = std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(
+                        |e| Error::Netns {
+                            path,
+                            joining: true,
+                            source: std::io::Error::from(e),
+                        },
+                    )?;
+                    let (sock, family, seq) = Client::connect()?;
+                    let (sock, rcvbuf) = sock.into_parts();
+                    Ok::<_, Error>((sock, rcvbuf, family, seq))
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
+        Ok(Client::assemble(
+            Socket::from_parts(sock, rcvbuf),
+            family,
+            seq,
+        ))
     }
 }
 
@@ -541,7 +589,7 @@ impl<T: Transport> Client<T> {
     /// ```
     pub fn service(&mut self, key: &ServiceKey) -> Result<Service, Error> {
         let mut probe = Service::new(*key);
-        probe.scheduler.clear();
+        probe.scheduler = Name::EMPTY;
         probe.netmask = 0;
         self.request(
             IPVS_CMD_GET_SERVICE,

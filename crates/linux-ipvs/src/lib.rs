@@ -52,6 +52,7 @@ mod consts;
 mod fake;
 mod model;
 mod netlink;
+pub mod netns;
 mod plan;
 mod sys;
 mod table;
@@ -59,7 +60,7 @@ mod table;
 pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
 pub use consistent::{ConsistentSnapshot, ReadError};
 pub use model::{
-    Daemon, DaemonState, Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats,
+    Daemon, DaemonState, Dest, Family, Forward, Info, Name, Protocol, Service, ServiceKey, Stats,
     Timeouts, TunnelType, UnknownAttr, full_netmask,
 };
 pub use netlink::{Error, Expect, Socket};

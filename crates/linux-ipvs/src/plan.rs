@@ -253,8 +253,8 @@ fn drained(d: &Dest) -> bool {
 fn request_service(s: &Service) -> Service {
     Service {
         key: s.key,
-        scheduler: s.scheduler.clone(),
-        pe_name: s.pe_name.clone(),
+        scheduler: s.scheduler,
+        pe_name: s.pe_name,
         flags: s.flags & !crate::consts::IP_VS_SVC_F_HASHED,
         timeout: s.timeout,
         netmask: s.netmask,

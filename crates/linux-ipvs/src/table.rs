@@ -116,8 +116,8 @@ impl Table {
             }
             Change::EditService(s) => {
                 let (svc, _) = self.entry_mut(&s.key)?;
-                svc.scheduler.clone_from(&s.scheduler);
-                svc.pe_name.clone_from(&s.pe_name);
+                svc.scheduler = s.scheduler;
+                svc.pe_name = s.pe_name;
                 svc.flags = s.flags;
                 svc.timeout = s.timeout;
                 svc.netmask = s.netmask;
@@ -201,7 +201,7 @@ pub(crate) fn find_dest(dests: &[Dest], addr: IpAddr, port: u16) -> Option<usize
 /// name (the same as none) make no difference.
 pub(crate) fn same_service_settings(a: &Service, b: &Service) -> bool {
     const HASHED: u32 = crate::consts::IP_VS_SVC_F_HASHED;
-    let pe = |s: &Service| s.pe_name.clone().filter(|p| !p.is_empty());
+    let pe = |s: &Service| s.pe_name.filter(|p| !p.is_empty());
     a.scheduler == b.scheduler
         && a.flags & !HASHED == b.flags & !HASHED
         && a.timeout == b.timeout

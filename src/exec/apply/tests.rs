@@ -7,12 +7,12 @@ use super::*;
 use crate::names::StaticNames;
 
 fn rules(text: &str) -> (Option<Table>, String) {
-    let mut err = Vec::new();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let t = read_rules(
-        "ipvsadm",
+        b"ipvsadm",
         &mut text.as_bytes(),
         &StaticNames::default(),
-        &mut err,
+        &mut Streams::new(&mut out, &mut err),
     );
     (t, String::from_utf8(err).unwrap())
 }
@@ -112,10 +112,7 @@ fn run(kernel: &mut MemKernel, desired: &str, opts: ApplyOptions) -> Run {
         &table(desired),
         &opts,
         Duration::from_millis(1),
-        &mut Streams {
-            out: &mut out,
-            err: &mut err,
-        },
+        &mut Streams::new(&mut out, &mut err),
         &StaticNames::default(),
     );
     Run {
@@ -128,10 +125,12 @@ fn run(kernel: &mut MemKernel, desired: &str, opts: ApplyOptions) -> Run {
 const DRY: ApplyOptions = ApplyOptions {
     dry_run: true,
     drain: None,
+    json: false,
 };
 const APPLY: ApplyOptions = ApplyOptions {
     dry_run: false,
     drain: None,
+    json: false,
 };
 
 const OLD: &str = "\
@@ -212,7 +211,7 @@ fn a_dry_run_prints_the_plan_as_restore_lines_and_changes_nothing() {
     let mut replayed = k.table.clone();
     let mut lines = RestoreLines::new();
     for l in r.out.lines() {
-        match lines.parse("ipvsadm", l.as_bytes(), &StaticNames::default()) {
+        match lines.parse(b"ipvsadm", l.as_bytes(), &StaticNames::default()) {
             Some(Ok(Action::Change(c))) => replayed.apply(&c).unwrap(),
             other => panic!("{l}: {other:?}"),
         }
@@ -244,8 +243,8 @@ fn a_drain_waits_for_the_connections_then_removes() {
     // .2 has three connections: they close one per read.
     k.conns.insert(("198.51.100.2".parse().unwrap(), 80), 4);
     let opts = ApplyOptions {
-        dry_run: false,
         drain: Some(Duration::from_secs(60)),
+        ..APPLY
     };
     let r = run(&mut k, NEW, opts);
     assert_eq!(r.status, status::APPLY_SAME, "{}", r.err);
@@ -283,8 +282,8 @@ fn what_is_still_draining_when_the_time_is_over_is_removed() {
     k.conns
         .insert(("198.51.100.2".parse().unwrap(), 80), 1_000_000);
     let opts = ApplyOptions {
-        dry_run: false,
         drain: Some(Duration::from_millis(30)),
+        ..APPLY
     };
     let r = run(&mut k, NEW, opts);
     assert_eq!(r.status, status::APPLY_SAME, "{}", r.err);

@@ -77,13 +77,17 @@ impl<'a> AttrWriter<'a> {
     }
     /// A NUL-terminated string attribute.
     pub fn str(&mut self, kind: u16, s: &str) -> &mut Self {
+        self.cstr(kind, s.as_bytes())
+    }
+    /// A NUL-terminated string attribute of bytes (which must not hold a NUL).
+    pub fn cstr(&mut self, kind: u16, s: &[u8]) -> &mut Self {
         const SHORT: usize = 15;
         if s.len() <= SHORT {
             // Scheduler and engine names: the zeroed room after the text is the NUL.
-            return self.packed::<{ NLA_HDRLEN + SHORT + 1 }>(kind, s.as_bytes(), s.len() + 1);
+            return self.packed::<{ NLA_HDRLEN + SHORT + 1 }>(kind, s, s.len() + 1);
         }
         self.header(kind, s.len() + 1);
-        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(s);
         self.buf.push(0);
         self.pad();
         self
@@ -161,14 +165,18 @@ impl<'a> Attr<'a> {
     pub fn u64(&self) -> Result<u64, Error> {
         self.fixed::<8>().map(u64::from_ne_bytes)
     }
-    /// The payload as a string, up to its first NUL.
-    pub fn string(&self) -> Result<String, Error> {
+    /// The payload up to its first NUL, as bytes.
+    pub fn cstr(&self) -> &'a [u8] {
         let end = self
             .payload
             .iter()
             .position(|&b| b == 0)
             .unwrap_or(self.payload.len());
-        Ok(String::from_utf8_lossy(&self.payload[..end]).into_owned())
+        &self.payload[..end]
+    }
+    /// The payload as text, up to its first NUL (other bytes than UTF-8 replaced).
+    pub fn string(&self) -> String {
+        String::from_utf8_lossy(self.cstr()).into_owned()
     }
     fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
         self.payload
@@ -237,7 +245,7 @@ mod tests {
         let inner: Vec<_> = Attrs::new(attrs[1].payload)
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(inner[0].string().unwrap(), "rr");
+        assert_eq!(inner[0].string(), "rr");
         assert_eq!(inner[1].be16().unwrap(), 80);
     }
 

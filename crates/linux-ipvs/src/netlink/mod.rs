@@ -32,6 +32,17 @@ pub enum Error {
     /// The generic-netlink family is not registered (module not loaded, or not built).
     #[error("generic netlink family {0} not found")]
     FamilyNotFound(String),
+    /// A network namespace could not be opened or joined.
+    #[error("network namespace {}: cannot {}: {source}", .path.display(), if *.joining { "join it" } else { "open it" })]
+    Netns {
+        /// The namespace's file (`/run/netns/NAME`, `/proc/PID/ns/net`, ...).
+        path: std::path::PathBuf,
+        /// Whether it was joining that failed (else opening its file).
+        joining: bool,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -43,6 +54,7 @@ impl Error {
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EINVAL),
             Error::Malformed(_) => libc::EINVAL,
             Error::FamilyNotFound(_) => libc::ENOPROTOOPT,
+            Error::Netns { source, .. } => source.raw_os_error().unwrap_or(libc::EINVAL),
         }
     }
 }

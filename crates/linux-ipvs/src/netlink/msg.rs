@@ -159,7 +159,7 @@ impl<'a> Message<'a> {
         Attrs::new(tlvs)
             .filter_map(Result::ok)
             .find(|a| a.kind == NLMSGERR_ATTR_MSG)
-            .and_then(|a| a.string().ok())
+            .map(|a| a.string())
             .filter(|s| !s.is_empty())
     }
 }

@@ -94,6 +94,23 @@ impl Socket {
         })
     }
 
+    /// The socket without its receive slots, which can move to another thread (a socket
+    /// opened by a thread that joined another network namespace), and the receive buffer's
+    /// size.
+    pub(crate) fn into_parts(self) -> (NlSocket, usize) {
+        (self.sock, self.rcvbuf)
+    }
+
+    /// A socket from [`Socket::into_parts`].
+    pub(crate) fn from_parts(sock: NlSocket, rcvbuf: usize) -> Socket {
+        Socket {
+            sock,
+            rcvbuf,
+            buf: vec![0; RECV_BUF],
+            many: [None, None],
+        }
+    }
+
     /// How many replies to changes may wait in the receive buffer at once without the
     /// kernel dropping one (it would then report `ENOBUFS`): a batch sends no more changes
     /// than this before reading their replies.

@@ -52,7 +52,7 @@ fn what_the_kernel_adds_to_a_read_is_no_difference() {
     let want = vec![(tcp(80), vec![rs(1, 1)])];
     let mut svc = tcp(80);
     svc.flags |= IP_VS_SVC_F_HASHED;
-    svc.pe_name = Some(String::new());
+    svc.pe_name = Some(crate::model::Name::EMPTY);
     let mut d = rs(1, 1);
     d.active_conns = 4;
     d.inact_conns = 2;
@@ -223,7 +223,7 @@ fn service() -> impl Strategy<Value = Service> {
     (
         service_key(),
         prop_oneof![Just("rr"), Just("wlc"), Just("sh"), Just("mh")],
-        prop_oneof![Just(None), Just(Some("sip".to_string()))],
+        prop_oneof![Just(None), Just(Some("sip"))],
         prop::sample::subsequence(
             vec![
                 IP_VS_SVC_F_PERSISTENT,
@@ -237,8 +237,8 @@ fn service() -> impl Strategy<Value = Service> {
         prop_oneof![Just(None), Just(Some(24u32))],
     )
         .prop_map(|(key, sched, pe, flags, timeout, mask)| {
-            let mut s = Service::with_scheduler(key, sched.to_string());
-            s.pe_name = pe;
+            let mut s = Service::with_scheduler(key, sched.into());
+            s.pe_name = pe.map(crate::model::Name::from);
             s.flags = flags.iter().fold(0, |a, f| a | f);
             s.timeout = timeout;
             if let Some(m) = mask {
