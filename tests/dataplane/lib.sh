@@ -115,6 +115,15 @@ flowing() {
 	sleep "$2"
 	[ "$(nlines "$1")" -gt "$before" ]
 }
+# the_other NAME: for the layout of front.sh, where the echo servers are named rs1 and rs2,
+# sets xa to NAME's address, other to the other server's name and oa to its address.
+the_other() {
+	case $1 in
+	rs1) xa=$RS1 other=rs2 oa=$RS2 ;;
+	rs2) xa=$RS2 other=rs1 oa=$RS1 ;;
+	*) fail "unexpected greeting '$1'" ;;
+	esac
+}
 # greeting NS ADDR PORT: the first line a new connection from NS to ADDR:PORT receives
 # (the echo server's name), or "<no answer>".
 greeting() {

@@ -23,11 +23,7 @@ restore_apply $D --apply /tmp/dp/dp-old >/dev/null || fail "--apply of the first
 xin $D sysctl -w net.ipv4.vs.expire_quiescent_template=0
 
 x=$(greeting $C1 $VIP 9000)
-case $x in
-rs1) xa=$RS1 other=rs2 oa=$RS2 ;;
-rs2) xa=$RS2 other=rs1 oa=$RS1 ;;
-*) fail "unexpected greeting '$x'" ;;
-esac
+the_other "$x"
 say "c1's first connection reached $x; the new rules keep only $other"
 cat >/tmp/dp/dp-new <<R
 -A -t $VIP:9000 -s rr -p 60

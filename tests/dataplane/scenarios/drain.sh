@@ -23,11 +23,7 @@ restore_apply $D --apply /tmp/dp/dr-old >/dev/null || fail "--apply of the first
 stream $C1 $VIP 9000 /tmp/dp/dr-stream
 wait_for 5 flowing /tmp/dp/dr-stream 1 || fail "the stream through $VIP:9000 does not flow"
 x=$(head -n 1 /tmp/dp/dr-stream)
-case $x in
-rs1) xa=$RS1 other=rs2 oa=$RS2 ;;
-rs2) xa=$RS2 other=rs1 oa=$RS1 ;;
-*) fail "unexpected greeting '$x'" ;;
-esac
+the_other "$x"
 say "c1 streams through $x ($xa); the new rules keep only $other"
 cat >/tmp/dp/dr-new <<R
 -A -t $VIP:9000 -s rr
