@@ -20,14 +20,14 @@
 //! the read is then like acting on any read a moment old.
 
 use std::collections::HashSet;
-use std::hash::Hash;
+use std::hash::{BuildHasherDefault, Hash};
 
 use nix::libc;
 
 use crate::client::{Client, Transport};
 use crate::model::{Dest, Service};
 use crate::netlink::Error;
-use crate::table::{same_dest_settings, same_service_settings};
+use crate::table::{KeyHasher, same_dest_settings, same_service_settings};
 
 /// Real-server lists longer than this may come in more than one part (the kernel's smallest
 /// dump part, a page, holds about ten real servers with their counters); such a list is
@@ -139,7 +139,8 @@ impl<T: Transport> Client<T> {
 
 /// Whether an item occurs twice.
 fn repeats<K: Eq + Hash>(items: impl ExactSizeIterator<Item = K>) -> bool {
-    let mut seen = HashSet::with_capacity(items.len());
+    let mut seen: HashSet<K, BuildHasherDefault<KeyHasher>> =
+        HashSet::with_capacity_and_hasher(items.len(), Default::default());
     let mut items = items;
     items.any(|k| !seen.insert(k))
 }

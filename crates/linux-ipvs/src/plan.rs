@@ -18,13 +18,12 @@
 //! a drain is the kernel's own (an unwanted real server at weight 0 is draining), so planning
 //! again later, from a fresh read, carries a drain on from wherever it is.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::client::{Change, Client, Transport};
 use crate::model::{Dest, Service, ServiceKey};
 use crate::netlink::Error;
-use crate::table::{find_dest, same_dest_settings, same_service_settings};
+use crate::table::{KeyMap, find_dest, same_dest_settings, same_service_settings};
 
 /// How real servers and services that the desired table does not have are removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,7 +120,7 @@ pub fn plan(
     desired: &[(Service, Vec<Dest>)],
     removal: Removal,
 ) -> Plan {
-    let now: HashMap<&ServiceKey, usize> = current
+    let now: KeyMap<&ServiceKey, usize> = current
         .iter()
         .enumerate()
         .map(|(i, (s, _))| (&s.key, i))
@@ -172,7 +171,7 @@ pub fn plan(
             }
         }
     }
-    let wanted: HashMap<&ServiceKey, ()> = desired.iter().map(|(s, _)| (&s.key, ())).collect();
+    let wanted: KeyMap<&ServiceKey, ()> = desired.iter().map(|(s, _)| (&s.key, ())).collect();
     for (have, have_dests) in current {
         if !wanted.contains_key(&have.key) {
             removals.unwanted_service(have, have_dests);
@@ -279,7 +278,7 @@ fn request_dest(d: &Dest) -> Dest {
 /// long ones (a service can have thousands).
 enum DestIndex {
     Scan,
-    Map(HashMap<(IpAddr, u16), usize>),
+    Map(KeyMap<(IpAddr, u16), usize>),
 }
 
 impl DestIndex {

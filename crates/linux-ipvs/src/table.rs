@@ -8,6 +8,7 @@
 //! orders them by hash, which is why two tables are compared with [`Table::same_as`].
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use nix::libc;
@@ -35,7 +36,54 @@ use crate::netlink::Error;
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     entries: Vec<(Service, Vec<Dest>)>,
-    index: HashMap<ServiceKey, usize>,
+    index: KeyMap<ServiceKey, usize>,
+    /// The service changed last and where it is: a rules file adds the real servers of a
+    /// service right after it, so most lookups end here without hashing.
+    last: Option<(ServiceKey, usize)>,
+}
+
+/// A hash map keyed by service keys or addresses, with [`KeyHasher`].
+pub(crate) type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// A fast hasher for keys that are a few small integers and addresses (a multiply and a
+/// rotation per word, as rustc's own hasher does): the tables hold the administrator's own
+/// services, so there is no untrusted input to guard against, and tens of thousands of
+/// lookups are made per run.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.add(v.into());
+    }
+    fn write_u16(&mut self, v: u16) {
+        self.add(v.into());
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.add(v.into());
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
 }
 
 /// A service's key was listed twice when a table was built from a list.
@@ -55,13 +103,17 @@ impl Table {
     ///
     /// [`Client::snapshot`]: crate::Client::snapshot
     pub fn from_entries(entries: Vec<(Service, Vec<Dest>)>) -> Result<Table, DuplicateService> {
-        let mut index = HashMap::with_capacity(entries.len());
+        let mut index = KeyMap::with_capacity_and_hasher(entries.len(), Default::default());
         for (i, (svc, _)) in entries.iter().enumerate() {
             if index.insert(svc.key, i).is_some() {
                 return Err(DuplicateService(svc.key));
             }
         }
-        Ok(Table { entries, index })
+        Ok(Table {
+            entries,
+            index,
+            last: None,
+        })
     }
 
     /// The services, in the order they were added, each with its real servers in the order
@@ -112,6 +164,7 @@ impl Table {
                     return Err(errno(libc::EEXIST));
                 }
                 self.index.insert(s.key, self.entries.len());
+                self.last = Some((s.key, self.entries.len()));
                 self.entries.push((s.clone(), Vec::new()));
             }
             Change::EditService(s) => {
@@ -124,6 +177,7 @@ impl Table {
             }
             Change::DeleteService(s) => {
                 let i = self.index.remove(&s.key).ok_or(errno(libc::ESRCH))?;
+                self.last = None;
                 self.entries.remove(i);
                 for (svc, _) in &self.entries[i..] {
                     *self.index.get_mut(&svc.key).expect("indexed") -= 1;
@@ -161,6 +215,7 @@ impl Table {
             Change::Flush => {
                 self.entries.clear();
                 self.index.clear();
+                self.last = None;
             }
             Change::Zero(None)
             | Change::SetTimeouts(_)
@@ -171,7 +226,11 @@ impl Table {
     }
 
     fn entry_mut(&mut self, key: &ServiceKey) -> Result<&mut (Service, Vec<Dest>), Error> {
-        let i = *self.index.get(key).ok_or(errno(libc::ESRCH))?;
+        let i = match self.last {
+            Some((k, i)) if k == *key => i,
+            _ => *self.index.get(key).ok_or(errno(libc::ESRCH))?,
+        };
+        self.last = Some((*key, i));
         Ok(&mut self.entries[i])
     }
 }
@@ -319,10 +378,16 @@ mod tests {
         for port in 1..=5 {
             t.apply(&Change::AddService(tcp(port))).unwrap();
         }
+        t.apply(&Change::AddDest(tcp(5), rs(1))).unwrap();
         t.apply(&Change::DeleteService(tcp(2))).unwrap();
         for port in [1, 3, 4, 5] {
             assert_eq!(t.get(&tcp(port).key).unwrap().0.key, tcp(port).key);
         }
+        // The last service changed moved: real servers still go to the right one.
+        t.apply(&Change::AddDest(tcp(5), rs(2))).unwrap();
+        t.apply(&Change::AddDest(tcp(4), rs(3))).unwrap();
+        assert_eq!(t.get(&tcp(5).key).unwrap().1.len(), 2);
+        assert_eq!(t.get(&tcp(4).key).unwrap().1, [rs(3)]);
         assert!(t.get(&tcp(2).key).is_none());
         t.apply(&Change::Flush).unwrap();
         assert!(t.entries().is_empty());
