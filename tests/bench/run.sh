@@ -16,7 +16,8 @@
 #            servers edited, removed and added): `ipvsadm-restore --apply` of the new
 #            rules against the reference's `ipvsadm -C; ipvsadm -R` of them and against
 #            our own `ipvsadm-restore` (which clears first), each from the old table; then
-#            a second `--apply` (nothing to do) against our `ipvsadm -Sn` of the same table.
+#            `--apply` with nothing to do against our `ipvsadm -Sn` of the same table (three
+#            of each, in turns).
 #            The saves after the apply and after the reference's restore are compared.
 #            Repeated --apply-repeat times (default 1): a clear followed by a restore is
 #            slow in the kernel itself (a cleared table's real servers wait in a trash list
@@ -196,8 +197,12 @@ for n in $sizes; do
 		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
 		measure apply-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
 		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ours
-		measure noop-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
-		measure noop-$n save /dev/null /payload/ours/ipvsadm -Sn
+		# Nothing left to do: three no-op applies and three saves of the same table, in turns.
+		settle
+		for _ in 1 2 3; do
+			measure noop-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
+			measure noop-$n save /dev/null /payload/ours/ipvsadm -Sn
+		done
 		gone
 		if cmp -s /tmp/applied-ref /tmp/applied-ours; then
 			echo "SAME apply-$n $(wc -l </tmp/applied-ours) lines"
