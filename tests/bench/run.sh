@@ -182,19 +182,24 @@ for n in $sizes; do
 		echo "FLOOR $n $out"
 		gone
 		[ "$has_apply" = 1 ] && [ $r -le "$apply_repeat" ] || continue
-		# Applying 1% of change: from the old table each time, the three ways in turn.
+		# Applying 1% of change: from the old table each time, the three ways in turn, each
+		# once the kernel's work after loading the old table (its rate estimators start) is
+		# done.
 		new=/payload/data/rules-$n-new
 		fresh
 		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		settle
 		measure apply-$n ref /dev/null sh -c "/payload/ref/ipvsadm -C; /payload/ref/ipvsadm -R <$new"
 		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ref
 		gone
 		fresh
 		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		settle
 		measure apply-$n restore $new /payload/ours/ipvsadm-restore
 		gone
 		fresh
 		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		settle
 		measure apply-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
 		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ours
 		# Nothing left to do: three no-op applies and three saves of the same table, in turns.
