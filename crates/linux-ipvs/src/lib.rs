@@ -40,6 +40,9 @@
 mod client;
 mod codec;
 mod consts;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod model;
 mod netlink;
 pub mod netns;
