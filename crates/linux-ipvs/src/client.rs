@@ -819,12 +819,7 @@ mod tests {
 
     fn msg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
         let mut m = Vec::new();
-        m.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
-        m.extend_from_slice(&kind.to_ne_bytes());
-        m.extend_from_slice(&flags.to_ne_bytes());
-        m.extend_from_slice(&seq.to_ne_bytes());
-        m.extend_from_slice(&0u32.to_ne_bytes());
-        m.extend_from_slice(payload);
+        crate::fuzzing::message(&mut m, kind, flags, seq, payload);
         m
     }
 

@@ -477,8 +477,8 @@ fn answer(r: &Request, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends one netlink message.
-fn message(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
+/// Appends one netlink message (padded to four bytes).
+pub(crate) fn message(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
     out.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
     out.extend_from_slice(&kind.to_ne_bytes());
     out.extend_from_slice(&flags.to_ne_bytes());
