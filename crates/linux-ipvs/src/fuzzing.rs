@@ -297,9 +297,30 @@ pub enum Seq {
     Fixed(u32),
 }
 
-/// One scripted datagram (or several, for [`Datagram::Repeat`]).
+/// One scripted datagram: its messages back to back, perhaps damaged, perhaps handed out
+/// again and again (flat, so that no input nests deeper than this).
 #[derive(Debug, Clone, Arbitrary)]
-pub enum Datagram {
+pub struct Datagram {
+    /// The messages.
+    pub messages: Vec<Msg>,
+    /// What is wrong with it, if anything.
+    pub damage: Option<Damage>,
+    /// Handed out this many times more (an endless dump).
+    pub repeat: Option<u8>,
+}
+
+/// How a scripted datagram is damaged.
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub enum Damage {
+    /// Cut short to this many bytes (modulo its length).
+    Truncated(u16),
+    /// The length field of this message (modulo their number) replaced.
+    BadLength(u8, u32),
+}
+
+/// One message of a scripted datagram.
+#[derive(Debug, Clone, Arbitrary)]
+pub enum Msg {
     /// What the kernel would answer to the requests of the last datagram sent: an ACK for
     /// each change, one object and then the end for each read.
     Answer,
@@ -324,18 +345,44 @@ pub enum Datagram {
     Message(Seq, u16, u16, Vec<u8>),
     /// Bytes as they are.
     Raw(Vec<u8>),
-    /// Several of these in one datagram.
-    Many(Vec<Datagram>),
-    /// This one cut short to this many bytes (modulo its length).
-    Truncated(Box<Datagram>, u16),
-    /// This one with its first length field replaced.
-    BadLength(Box<Datagram>, u32),
-    /// This one, this many times more (an endless dump).
-    Repeat(Box<Datagram>, u8),
 }
 
 impl Datagram {
+    /// A datagram of these messages, whole, handed out once.
+    pub fn of(messages: Vec<Msg>) -> Datagram {
+        Datagram {
+            messages,
+            damage: None,
+            repeat: None,
+        }
+    }
+
     /// The datagram's bytes, given the requests of the last datagram sent.
+    fn bytes(&self, requests: &[Request], out: &mut Vec<u8>) {
+        let mut starts = Vec::with_capacity(self.messages.len());
+        for m in &self.messages {
+            starts.push(out.len());
+            m.bytes(requests, out);
+        }
+        match self.damage {
+            Some(Damage::Truncated(cut)) if !out.is_empty() => {
+                out.truncate(usize::from(cut) % out.len());
+            }
+            Some(Damage::BadLength(which, len)) => {
+                let at = starts.get(usize::from(which) % starts.len().max(1));
+                if let Some(&at) = at
+                    && out.len() >= at + 4
+                {
+                    out[at..at + 4].copy_from_slice(&len.to_ne_bytes());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Msg {
+    /// The message's bytes, given the requests of the last datagram sent.
     fn bytes(&self, requests: &[Request], out: &mut Vec<u8>) {
         let sent = requests.first().map_or(0, |r| r.seq);
         let seq = |s: &Seq| match *s {
@@ -345,24 +392,20 @@ impl Datagram {
         };
         let intr = |i: bool| if i { NLM_F_DUMP_INTR } else { 0 };
         match self {
-            Datagram::Answer => {
+            Msg::Answer => {
                 for r in requests {
                     answer(r, out);
                 }
             }
-            Datagram::Ack(s, code) => error_message(out, seq(s), *code, 0, 16, &[]),
-            Datagram::ExtAck(s, code, flags, orig_len, tlvs) => {
+            Msg::Ack(s, code) => error_message(out, seq(s), *code, 0, 16, &[]),
+            Msg::ExtAck(s, code, flags, orig_len, tlvs) => {
                 let flags = flags & (NLM_F_CAPPED | NLM_F_ACK_TLVS);
                 error_message(out, seq(s), *code, flags, *orig_len, tlvs)
             }
-            Datagram::Done(s, i) => message(out, NLMSG_DONE, intr(*i), seq(s), &[0; 4]),
-            Datagram::Service(s, i, port, mark) => data(out, seq(s), intr(*i), |w| {
+            Msg::Done(s, i) => message(out, NLMSG_DONE, intr(*i), seq(s), &[0; 4]),
+            Msg::Service(s, i, port, mark) => data(out, seq(s), intr(*i), |w| {
                 let key = if *mark == 0 {
-                    ServiceKey::Addr {
-                        protocol: Protocol::Tcp,
-                        addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
-                        port: *port,
-                    }
+                    tcp(*port)
                 } else {
                     ServiceKey::Fwmark {
                         family: Family::Inet,
@@ -371,7 +414,7 @@ impl Datagram {
                 };
                 service::encode(w, &Service::new(key), Style::Reply)
             }),
-            Datagram::Dest(s, i, v6, port, weight) => data(out, seq(s), intr(*i), |w| {
+            Msg::Dest(s, i, v6, port, weight) => data(out, seq(s), intr(*i), |w| {
                 let addr = if *v6 {
                     IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2))
                 } else {
@@ -381,7 +424,7 @@ impl Datagram {
                 d.weight = *weight;
                 dest::encode(w, &d, Style::Reply)
             }),
-            Datagram::Daemon(s, master, id) => data(out, seq(s), 0, |w| {
+            Msg::Daemon(s, master, id) => data(out, seq(s), 0, |w| {
                 let state = if *master {
                     DaemonState::Master
                 } else {
@@ -389,7 +432,7 @@ impl Datagram {
                 };
                 daemon::encode(w, &Daemon::new(state, "eth0", *id), Style::Reply)
             }),
-            Datagram::Info(s, version, size) => data(out, seq(s), 0, |w| {
+            Msg::Info(s, version, size) => data(out, seq(s), 0, |w| {
                 if let Some(v) = version {
                     w.u32(IPVS_INFO_ATTR_VERSION, *v);
                 }
@@ -397,7 +440,7 @@ impl Datagram {
                     w.u32(IPVS_INFO_ATTR_CONN_TAB_SIZE, *v);
                 }
             }),
-            Datagram::Timeouts(s, tcp, tcp_fin, udp) => data(out, seq(s), 0, |w| {
+            Msg::Timeouts(s, tcp, tcp_fin, udp) => data(out, seq(s), 0, |w| {
                 let t = Timeouts {
                     tcp: *tcp,
                     tcp_fin: *tcp_fin,
@@ -405,31 +448,8 @@ impl Datagram {
                 };
                 config::encode_timeouts(w, &t)
             }),
-            Datagram::Message(s, kind, flags, payload) => {
-                message(out, *kind, *flags, seq(s), payload)
-            }
-            Datagram::Raw(bytes) => out.extend_from_slice(bytes),
-            Datagram::Many(parts) => {
-                for p in parts {
-                    p.bytes(requests, out);
-                }
-            }
-            Datagram::Truncated(inner, cut) => {
-                let start = out.len();
-                inner.bytes(requests, out);
-                let len = out.len() - start;
-                if len > 0 {
-                    out.truncate(start + usize::from(*cut) % len);
-                }
-            }
-            Datagram::BadLength(inner, len) => {
-                let start = out.len();
-                inner.bytes(requests, out);
-                if out.len() >= start + 4 {
-                    out[start..start + 4].copy_from_slice(&len.to_ne_bytes());
-                }
-            }
-            Datagram::Repeat(inner, _) => inner.bytes(requests, out),
+            Msg::Message(s, kind, flags, payload) => message(out, *kind, *flags, seq(s), payload),
+            Msg::Raw(bytes) => out.extend_from_slice(bytes),
         }
     }
 }
@@ -508,7 +528,7 @@ fn data(out: &mut Vec<u8>, seq: u32, flags: u16, attrs: impl FnOnce(&mut AttrWri
 /// fails every receive once they are used up.
 struct Hostile {
     script: VecDeque<Datagram>,
-    /// What is left of a [`Datagram::Repeat`]: the datagram and how many more times.
+    /// What is left of a repeated datagram: the datagram and how many more times.
     repeating: Option<(Datagram, u8)>,
     room: usize,
     failing_send: Option<u8>,
@@ -563,8 +583,14 @@ impl Transport for Hostile {
             }
             None => {
                 let d = self.script.pop_front();
-                if let Some(Datagram::Repeat(inner, more @ 1..)) = &d {
-                    self.repeating = Some(((**inner).clone(), *more));
+                if let Some(
+                    d @ Datagram {
+                        repeat: Some(more @ 1..),
+                        ..
+                    },
+                ) = &d
+                {
+                    self.repeating = Some((d.clone(), *more));
                 }
                 d
             }

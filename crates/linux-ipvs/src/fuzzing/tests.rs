@@ -191,24 +191,24 @@ fn reply_message(o: &Object) -> Vec<u8> {
 /// How a message is damaged: bytes overwritten (position, value), then cut short, then
 /// bytes inserted.
 #[derive(Debug, Clone)]
-struct Damage {
+struct Mangling {
     writes: Vec<(usize, u8)>,
     cut: Option<usize>,
     insert: Option<(usize, Vec<u8>)>,
 }
 
-fn damage() -> impl Strategy<Value = Damage> {
+fn mangling() -> impl Strategy<Value = Mangling> {
     let writes = vec((any::<usize>(), any::<u8>()), 0..4);
     let cut = proptest::option::weighted(0.2, any::<usize>());
     let insert = proptest::option::weighted(0.2, (any::<usize>(), vec(any::<u8>(), 1..12)));
-    (writes, cut, insert).prop_map(|(writes, cut, insert)| Damage {
+    (writes, cut, insert).prop_map(|(writes, cut, insert)| Mangling {
         writes,
         cut,
         insert,
     })
 }
 
-impl Damage {
+impl Mangling {
     fn apply(&self, bytes: &mut Vec<u8>) {
         if bytes.is_empty() {
             return;
@@ -233,7 +233,7 @@ impl Damage {
 fn decoders_survive_damaged_replies() {
     let intact = Cell::new(0);
     runner(3000)
-        .run(&(vec(object(), 1..3), damage()), |(objects, damage)| {
+        .run(&(vec(object(), 1..3), mangling()), |(objects, damage)| {
             let mut buf = Vec::new();
             for o in &objects {
                 let m = reply_message(o);
@@ -292,33 +292,41 @@ fn code() -> impl Strategy<Value = i32> {
 }
 
 /// Mostly what a kernel would send (to the request just sent), sometimes anything.
-fn datagram() -> impl Strategy<Value = Datagram> {
+fn msg() -> impl Strategy<Value = Msg> {
     let rarely = || proptest::bool::weighted(0.1);
-    let leaf = prop_oneof![
-        12 => Just(Datagram::Answer),
-        4 => (seq(), code()).prop_map(|(s, c)| Datagram::Ack(s, c)),
+    let sometimes = || proptest::option::weighted(0.9, any::<u32>());
+    prop_oneof![
+        12 => Just(Msg::Answer),
+        4 => (seq(), code()).prop_map(|(s, c)| Msg::Ack(s, c)),
         1 => (seq(), code(), any::<u16>(), any::<u32>(), vec(any::<u8>(), 0..32))
-            .prop_map(|(s, c, f, l, t)| Datagram::ExtAck(s, c, f, l, t)),
-        3 => (seq(), rarely()).prop_map(|(s, i)| Datagram::Done(s, i)),
+            .prop_map(|(s, c, f, l, t)| Msg::ExtAck(s, c, f, l, t)),
+        3 => (seq(), rarely()).prop_map(|(s, i)| Msg::Done(s, i)),
         4 => (seq(), rarely(), any::<u16>(), prop_oneof![3 => Just(0), 1 => any::<u32>()])
-            .prop_map(|(s, i, p, m)| Datagram::Service(s, i, p, m)),
+            .prop_map(|(s, i, p, m)| Msg::Service(s, i, p, m)),
         2 => (seq(), rarely(), any::<bool>(), any::<u16>(), any::<i32>())
-            .prop_map(|(s, i, v6, p, w)| Datagram::Dest(s, i, v6, p, w)),
-        1 => (seq(), any::<bool>(), any::<u32>()).prop_map(|(s, m, id)| Datagram::Daemon(s, m, id)),
-        1 => (seq(), proptest::option::weighted(0.9, any::<u32>()), proptest::option::weighted(0.9, any::<u32>()))
-            .prop_map(|(s, v, t)| Datagram::Info(s, v, t)),
-        1 => (seq(), any::<[u32; 3]>()).prop_map(|(s, t)| Datagram::Timeouts(s, t[0], t[1], t[2])),
+            .prop_map(|(s, i, v6, p, w)| Msg::Dest(s, i, v6, p, w)),
+        1 => (seq(), any::<bool>(), any::<u32>()).prop_map(|(s, m, id)| Msg::Daemon(s, m, id)),
+        1 => (seq(), sometimes(), sometimes()).prop_map(|(s, v, t)| Msg::Info(s, v, t)),
+        1 => (seq(), any::<[u32; 3]>()).prop_map(|(s, t)| Msg::Timeouts(s, t[0], t[1], t[2])),
         1 => (seq(), any::<u16>(), any::<u16>(), vec(any::<u8>(), 0..40))
-            .prop_map(|(s, k, f, p)| Datagram::Message(s, k, f, p)),
-        1 => vec(any::<u8>(), 0..64).prop_map(Datagram::Raw),
+            .prop_map(|(s, k, f, p)| Msg::Message(s, k, f, p)),
+        1 => vec(any::<u8>(), 0..64).prop_map(Msg::Raw),
+    ]
+}
+
+/// A datagram of one message mostly, now and then several, damaged or repeated.
+fn datagram() -> impl Strategy<Value = Datagram> {
+    let damage = prop_oneof![
+        any::<u16>().prop_map(Damage::Truncated),
+        (any::<u8>(), any::<u32>()).prop_map(|(m, l)| Damage::BadLength(m, l)),
     ];
-    leaf.prop_recursive(2, 12, 4, |inner| {
-        prop_oneof![
-            3 => vec(inner.clone(), 1..4).prop_map(Datagram::Many),
-            1 => (inner.clone(), any::<u16>()).prop_map(|(d, c)| Datagram::Truncated(Box::new(d), c)),
-            1 => (inner.clone(), any::<u32>()).prop_map(|(d, l)| Datagram::BadLength(Box::new(d), l)),
-            1 => (inner, 0u8..60).prop_map(|(d, n)| Datagram::Repeat(Box::new(d), n)),
-        ]
+    let messages = prop_oneof![4 => vec(msg(), 1..2), 1 => vec(msg(), 2..5)];
+    let damage = proptest::option::weighted(0.1, damage);
+    let repeat = proptest::option::weighted(0.05, 0u8..60);
+    (messages, damage, repeat).prop_map(|(messages, damage, repeat)| Datagram {
+        messages,
+        damage,
+        repeat,
     })
 }
 
@@ -410,20 +418,23 @@ fn the_client_over_a_well_behaved_script() {
             Op::Timeouts,
         ],
         script: vec![
-            Datagram::Many(vec![
-                Datagram::Ack(Seq::Sent(1), 0),
-                Datagram::Ack(Seq::Sent(0), libc::EEXIST),
+            Datagram::of(vec![
+                Msg::Ack(Seq::Sent(1), 0),
+                Msg::Ack(Seq::Sent(0), libc::EEXIST),
             ]),
-            Datagram::Ack(Seq::Sent(0), 0),
-            Datagram::Service(Seq::Sent(0), false, 80, 0),
-            Datagram::Repeat(Box::new(Datagram::Service(Seq::Sent(0), false, 81, 0)), 2),
-            Datagram::Done(Seq::Sent(0), false),
-            Datagram::Many(vec![
-                Datagram::Info(Seq::Sent(0), Some(0x010201), Some(4096)),
-                Datagram::Ack(Seq::Sent(0), 0),
+            Datagram::of(vec![Msg::Ack(Seq::Sent(0), 0)]),
+            Datagram::of(vec![Msg::Service(Seq::Sent(0), false, 80, 0)]),
+            Datagram {
+                repeat: Some(2),
+                ..Datagram::of(vec![Msg::Service(Seq::Sent(0), false, 81, 0)])
+            },
+            Datagram::of(vec![Msg::Done(Seq::Sent(0), false)]),
+            Datagram::of(vec![
+                Msg::Info(Seq::Sent(0), Some(0x010201), Some(4096)),
+                Msg::Ack(Seq::Sent(0), 0),
             ]),
-            Datagram::Timeouts(Seq::Sent(0), 900, 120, 300),
-            Datagram::Ack(Seq::Sent(0), 0),
+            Datagram::of(vec![Msg::Timeouts(Seq::Sent(0), 900, 120, 300)]),
+            Datagram::of(vec![Msg::Ack(Seq::Sent(0), 0)]),
         ],
         room: u8::MAX,
         failing_send: None,
@@ -440,10 +451,10 @@ fn the_client_over_a_well_behaved_script() {
 fn an_endless_dump_ends_with_the_script() {
     let case = ClientCase {
         ops: vec![Op::Snapshot, Op::Services],
-        script: vec![Datagram::Repeat(
-            Box::new(Datagram::Service(Seq::Sent(0), false, 80, 0)),
-            200,
-        )],
+        script: vec![Datagram {
+            repeat: Some(200),
+            ..Datagram::of(vec![Msg::Service(Seq::Sent(0), false, 80, 0)])
+        }],
         room: 1,
         failing_send: None,
     };
