@@ -4,7 +4,9 @@
 #      kernel, the initramfs; cached under target/),
 #   2. formatting, lints, the library crate's docs and package, and the host unit tests
 #      (parsers, formatters, netlink codec on golden bytes captured from the real kernel, the
-#      files generated from the option catalogue),
+#      files generated from the option catalogue), then the robustness runs: the fuzz
+#      targets' checks on a fixed number of generated inputs and on the kept corpora
+#      (fuzz/corpus; longer runs are fuzz/run.sh's, outside this script),
 #   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
@@ -29,6 +31,7 @@ tests/vm/vm.sh setup
 
 stage "format and lints"
 cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The library crate: documented without a warning, and publishable on its own (without
 # the command line's dependencies).
@@ -40,8 +43,13 @@ if cargo tree -p linux-ipvs -e normal --prefix none | grep '^clap ' >/dev/null; 
 fi
 
 stage "unit tests"
-cargo test --workspace --quiet
+# The robustness runs (the `fuzzing::tests` of both crates) have a stage of their own, so
+# that their time shows.
+cargo test --workspace --quiet -- --skip fuzzing::tests::
 cargo build --release --quiet
+
+stage "robustness (fuzz targets' checks: bounded property runs, kept corpora)"
+cargo test --workspace --quiet --lib -- fuzzing::tests:: || failed+=("robustness")
 
 stage "packaging checks"
 tests/ship/check.sh || failed+=("packaging")

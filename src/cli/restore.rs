@@ -119,10 +119,18 @@ impl RestoreLines {
         }
     }
 
+    /// The fast path alone: `None` for a line it leaves to the general way. For the
+    /// robustness checks, which compare it with [`RestoreLines::parse_general`].
+    #[doc(hidden)]
+    pub fn fast_path(line: &[u8], names: &dyn Names) -> Option<Result<Action, CliError>> {
+        canonical_line(line, names).map(|c| c.finish())
+    }
+
     /// [`RestoreLines::parse`] without the fast path (kept out of line, so that the fast
     /// path's code stays small).
+    #[doc(hidden)]
     #[inline(never)]
-    fn parse_general(
+    pub fn parse_general(
         &mut self,
         prog: &[u8],
         line: &[u8],

@@ -337,7 +337,8 @@ impl<T: Transport> Client<T> {
 
     /// Applies changes in order, many per datagram, and returns each one's outcome, in the
     /// same order. The kernel carries on after a failed change, as separate requests would.
-    /// The outer error is a failure of the socket itself.
+    /// The outer error is a failure of the socket itself, or [`Error::TooLong`] for a change
+    /// too long to encode (then nothing is sent).
     ///
     /// ```no_run
     /// use linux_ipvs::{Change, Client, Dest, Family, Service, ServiceKey};
@@ -357,6 +358,21 @@ impl<T: Transport> Client<T> {
     /// ```
     pub fn apply_batch(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
         self.send_queued()?;
+        // Nothing is queued now, so the datagram buffer is free for a trial encoding: a
+        // change too long to encode fails the call before anything is sent.
+        for c in changes {
+            self.tx.clear();
+            let cmd = c.kind().cmd();
+            push_genl_request(
+                &mut self.tx,
+                self.family,
+                0,
+                0,
+                cmd,
+                IPVS_GENL_VERSION,
+                |w| c.encode(w),
+            )?;
+        }
         let before = self.done.len();
         let sent = changes
             .iter()
@@ -371,7 +387,8 @@ impl<T: Transport> Client<T> {
     /// `NLM_F_ACK`; once the datagram holds [`BATCH_BYTES`], or as many changes as the
     /// socket has room for replies ([`Transport::reply_room`]), sends it and waits for every
     /// reply. An error is a failure of the socket itself: the changes of that datagram are
-    /// dropped without outcomes.
+    /// dropped without outcomes; or [`Error::TooLong`] for a change too long to encode,
+    /// which is then not queued (the others are unaffected).
     ///
     /// ```no_run
     /// use linux_ipvs::{Change, Client, Family, Service, ServiceKey};
@@ -390,11 +407,11 @@ impl<T: Transport> Client<T> {
     /// # Ok::<(), linux_ipvs::Error>(())
     /// ```
     pub fn queue(&mut self, change: &Change) -> Result<(), Error> {
-        let seq = self.next_seq();
+        let seq = self.seq.wrapping_add(1);
         if self.queued == 0 {
             self.tx.clear();
-            self.first_queued = seq;
         }
+        // A change too long to encode is refused here, and takes no sequence number.
         push_genl_request(
             &mut self.tx,
             self.family,
@@ -403,7 +420,11 @@ impl<T: Transport> Client<T> {
             change.kind().cmd(),
             IPVS_GENL_VERSION,
             |w| change.encode(w),
-        );
+        )?;
+        self.seq = seq;
+        if self.queued == 0 {
+            self.first_queued = seq;
+        }
         self.queued += 1;
         if self.tx.len() >= BATCH_BYTES || self.queued >= self.sock.reply_room() {
             self.send_queued()?;
@@ -488,7 +509,7 @@ impl<T: Transport> Client<T> {
                 cmd,
                 IPVS_GENL_VERSION,
                 &attrs,
-            );
+            )?;
             self.sock.send(&self.tx)?;
             let mut interrupted = false;
             let mut done = false;
@@ -798,12 +819,7 @@ mod tests {
 
     fn msg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
         let mut m = Vec::new();
-        m.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
-        m.extend_from_slice(&kind.to_ne_bytes());
-        m.extend_from_slice(&flags.to_ne_bytes());
-        m.extend_from_slice(&seq.to_ne_bytes());
-        m.extend_from_slice(&0u32.to_ne_bytes());
-        m.extend_from_slice(payload);
+        crate::fuzzing::message(&mut m, kind, flags, seq, payload);
         m
     }
 
@@ -1038,6 +1054,44 @@ mod tests {
             mark: 9,
         });
         assert_eq!(err.unwrap_err().errno(), libc_esrch());
+    }
+
+    #[test]
+    fn a_change_too_long_to_encode_is_refused_before_anything_is_sent() {
+        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        // An attribute longer than its length field holds, and a nest too big for its own.
+        let unknown = |len| crate::model::UnknownAttr {
+            kind: 99,
+            payload: vec![0; len],
+        };
+        let Change::AddService(mut long_attr) = add(80) else {
+            unreachable!()
+        };
+        long_attr.unknown = vec![unknown(70_000)];
+        let Change::AddService(mut big_nest) = add(81) else {
+            unreachable!()
+        };
+        big_nest.unknown = vec![unknown(30_000); 3];
+        for svc in [long_attr, big_nest] {
+            let batch = [add(1), Change::AddService(svc.clone()), add(2)];
+            let err = c.apply_batch(&batch).unwrap_err();
+            assert!(matches!(err, Error::TooLong(_)), "{err:?}");
+            assert_eq!(err.errno(), nix::libc::EMSGSIZE);
+            assert_eq!(c.sock.sent_datagrams, 0, "nothing of the batch is sent");
+            // Queued on its own, it is refused and takes no sequence number; the changes
+            // around it go out as usual.
+            c.queue(&add(3)).unwrap();
+            let err = c.queue(&Change::AddService(svc)).unwrap_err();
+            assert!(matches!(err, Error::TooLong(_)), "{err:?}");
+            c.queue(&add(4)).unwrap();
+            c.send_queued().unwrap();
+            assert_eq!(c.outcomes().filter(Result::is_ok).count(), 2);
+            let seqs: Vec<u32> = c.sock.requests.iter().map(|r| r.seq).collect();
+            assert_eq!(seqs.len(), 2);
+            assert_eq!(seqs[1], seqs[0].wrapping_add(1));
+            c.sock.requests.clear();
+            c.sock.sent_datagrams = 0;
+        }
     }
 
     fn libc_eexist() -> i32 {

@@ -167,15 +167,7 @@ fn torn<T>(items: &[T], tear: Tear) -> impl Iterator<Item = &T> {
 
 fn message(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(16 + payload.len());
-    m.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
-    m.extend_from_slice(&kind.to_ne_bytes());
-    m.extend_from_slice(&flags.to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    m.extend_from_slice(payload);
-    while m.len() % 4 != 0 {
-        m.push(0);
-    }
+    crate::fuzzing::message(&mut m, kind, flags, seq, payload);
     m
 }
 

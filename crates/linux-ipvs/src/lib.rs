@@ -50,6 +50,9 @@ mod consistent;
 mod consts;
 #[cfg(test)]
 mod fake;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod model;
 mod netlink;
 pub mod netns;

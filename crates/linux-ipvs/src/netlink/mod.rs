@@ -43,6 +43,11 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A request would hold an attribute longer than netlink's 16-bit length field allows
+    /// (a name or an unknown attribute of the model too long, or too many in one nest): it
+    /// was not sent.
+    #[error("netlink attribute of {0} bytes is too long")]
+    TooLong(usize),
 }
 
 impl Error {
@@ -55,6 +60,7 @@ impl Error {
             Error::Malformed(_) => libc::EINVAL,
             Error::FamilyNotFound(_) => libc::ENOPROTOOPT,
             Error::Netns { source, .. } => source.raw_os_error().unwrap_or(libc::EINVAL),
+            Error::TooLong(_) => libc::EMSGSIZE,
         }
     }
 }
@@ -77,7 +83,7 @@ pub fn resolve_family(sock: &mut Socket, name: &str, seq: u32) -> Result<u16, Er
         |w| {
             w.str(CTRL_ATTR_FAMILY_NAME, name);
         },
-    );
+    )?;
     sock.send(&buf)?;
     let mut id = None;
     loop {
