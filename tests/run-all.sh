@@ -75,7 +75,7 @@ stage "benchmark (figures only: no time is asserted)"
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"
-total=8
+total=9
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
