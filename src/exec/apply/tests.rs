@@ -324,3 +324,41 @@ fn a_table_that_keeps_changing_is_not_acted_on() {
          ipvsadm-restore: nothing was changed\n"
     );
 }
+
+#[test]
+fn json_rules_become_the_same_table_and_duplicates_are_refused() {
+    let want = table(NEW);
+    let snap = crate::output::Snapshot {
+        info: linux_ipvs::Info {
+            version: 0x010201,
+            conn_tab_size: 4096,
+        },
+        services: want.entries().to_vec(),
+    };
+    let fmt = crate::output::ListFormat {
+        numeric: true,
+        json: crate::output::Json::Compact,
+        ..Default::default()
+    };
+    let mut doc = Vec::new();
+    crate::output::json::write_table(&mut doc, &snap, &fmt, &StaticNames::default());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let got = read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err));
+    assert!(
+        got.unwrap().same_as(&want),
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+    // The same service twice: refused, with its position.
+    let mut twice = snap.clone();
+    twice.services.push(twice.services[0].clone());
+    let mut doc = Vec::new();
+    crate::output::json::write_table(&mut doc, &twice, &fmt, &StaticNames::default());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert!(read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err)).is_none());
+    assert!(
+        String::from_utf8_lossy(&err).contains(": Service already exists"),
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+}
