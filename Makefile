@@ -45,6 +45,7 @@ BOOTHELPER = $(LIBEXECDIR)/ipvsadm/ipvsadm-boot
 # Paths compiled into the boot files.
 SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
 	    -e 's|^default_ipvsadm=.*|default_ipvsadm=$(SBINDIR)/ipvsadm|' \
+	    -e 's|^default_ipvsadm_restore=.*|default_ipvsadm_restore=$(SBINDIR)/ipvsadm-restore|' \
 	    -e 's|/usr/libexec/ipvsadm/ipvsadm-boot|$(BOOTHELPER)|g'
 
 .PHONY: all build check generate install uninstall install-bin install-man \

@@ -224,12 +224,19 @@ _ipvsadm_save() {
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads the rules from standard input; its options:
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    # ipvsadm-restore reads the rules from standard input (with --apply, or from a file);
+    # its options:
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} w apply=
     COMPREPLY=()
     _ipvsadm_netns_word "$cur" && return 0
-    [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --help --version' -- "$cur")
+    # --drain takes a number of seconds: nothing to offer.
+    [[ $prev == --drain ]] && return 0
+    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply ]] && apply=1; done
+    if [[ $cur == -* || ( -z $cur && -z $apply ) ]]; then
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --help --version' -- "$cur")
+    elif [[ -n $apply ]]; then
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
     return 0
 }
 

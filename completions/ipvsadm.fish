@@ -207,5 +207,9 @@ complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of r
 complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'
 complete -c ipvsadm-restore -l json -d 'The input is JSON, as ipvsadm -S --json writes it'
 complete -c ipvsadm-restore -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
+complete -c ipvsadm-restore -l apply -d 'Change only what differs from the rules, without a flush'
+complete -c ipvsadm-restore -l dry-run -d 'With --apply: print the changes, make none'
+complete -c ipvsadm-restore -l drain -x -d 'With --apply: drain removed real servers for at most SECONDS'
+complete -c ipvsadm-restore -n '__fish_contains_opt apply' -F
 complete -c ipvsadm-restore -s h -l help -d 'Print help'
 complete -c ipvsadm-restore -s V -l version -d 'Print the version'

@@ -14,3 +14,13 @@ pub const INVALID: i32 = 2;
 /// A usage error that popt reports (an unknown option, a missing argument, a first option
 /// that is not a command), or a change the kernel refused.
 pub const FAILED: i32 = 255;
+
+/// `ipvsadm-restore --apply` and `--dry-run` (the `diff` convention): the table matches the
+/// rules (`--dry-run`: nothing to do; `--apply`: every change went through).
+pub const APPLY_SAME: i32 = 0;
+/// `--dry-run`: changes are pending. `--apply`: a change failed, or the table could not be
+/// read again during a drain, so the table may not match the rules.
+pub const APPLY_DIFFERS: i32 = 1;
+/// The rules have errors, IPVS cannot be reached, or the table kept changing while it was
+/// read: nothing was changed.
+pub const APPLY_TROUBLE: i32 = 2;

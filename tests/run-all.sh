@@ -11,9 +11,11 @@
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
 #      and through ours, byte for byte) with the runner's self-test, the deviations, the
-#      data-plane scenarios (real packets through IPVS between network namespaces), and JSON
+#      data-plane scenarios (real packets through IPVS between network namespaces), JSON
 #      with network namespaces (every listing as text and JSON, compared field by field and
-#      validated against the schema; --netns across namespaces),
+#      validated against the schema; --netns across namespaces), and the --apply suite (a
+#      corpus of table pairs against the reference's flush and restore, and reads under
+#      churn),
 #   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
 #      are printed for the record and never judged; the stage fails only if the two
 #      implementations' listings or saves of the benchmark table differ.
@@ -65,12 +67,15 @@ tests/dataplane/run.sh || failed+=("data-plane")
 stage "JSON and network namespaces (VM, then the text/JSON and schema checks here)"
 tests/json/run.sh || failed+=("json and netns")
 
+stage "ipvsadm-restore --apply against the real kernel (corpus and churn)"
+tests/apply/run.sh || failed+=("apply")
+
 stage "benchmark (figures only: no time is asserted)"
 # Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"
-total=8
+total=9
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

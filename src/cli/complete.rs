@@ -348,12 +348,19 @@ _ipvsadm_save() {
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads the rules from standard input; its options:
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    # ipvsadm-restore reads the rules from standard input (with --apply, or from a file);
+    # its options:
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} w apply=
     COMPREPLY=()
     _ipvsadm_netns_word "$cur" && return 0
-    [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --help --version' -- "$cur")
+    # --drain takes a number of seconds: nothing to offer.
+    [[ $prev == --drain ]] && return 0
+    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply ]] && apply=1; done
+    if [[ $cur == -* || ( -z $cur && -z $apply ) ]]; then
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --help --version' -- "$cur")
+    elif [[ -n $apply ]]; then
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
     return 0
 }
 
@@ -516,10 +523,14 @@ case $service in
     ;;
   ipvsadm-restore)
     _arguments \
-      '--noflush[add to the current table instead of replacing it]' \
-      '--test[only check the input, change nothing]' \
+      '(--test --apply)--noflush[add to the current table instead of replacing it]' \
+      '(--noflush --apply)--test[only check the input, change nothing]' \
       '--json[the input is JSON, as ipvsadm -S --json writes it]' \
       '--netns[the network namespace]:network namespace:_files -W /run/netns' \
+      '(--noflush --test)--apply[change only what differs from the rules, without a flush]' \
+      '--dry-run[with --apply: print the changes as restore lines, make none]' \
+      '--drain[with --apply: drain removed real servers for at most SECONDS]:seconds' \
+      '::rules file (with --apply):_files' \
       '(- *)'{-h,--help}'[print help]' \
       '(- *)'{-V,--version}'[print the version]'
     return
@@ -740,6 +751,10 @@ complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of r
 complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'
 complete -c ipvsadm-restore -l json -d 'The input is JSON, as ipvsadm -S --json writes it'
 complete -c ipvsadm-restore -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
+complete -c ipvsadm-restore -l apply -d 'Change only what differs from the rules, without a flush'
+complete -c ipvsadm-restore -l dry-run -d 'With --apply: print the changes, make none'
+complete -c ipvsadm-restore -l drain -x -d 'With --apply: drain removed real servers for at most SECONDS'
+complete -c ipvsadm-restore -n '__fish_contains_opt apply' -F
 complete -c ipvsadm-restore -s h -l help -d 'Print help'
 complete -c ipvsadm-restore -s V -l version -d 'Print the version'
 "#;

@@ -2,10 +2,14 @@
 //! needs one, carry out the action, and turn every outcome into the reference's text and exit
 //! status. Output goes to the writers it is given; nothing here exits the process.
 //!
+//! `ipvsadm-restore --apply` converges the table on a rules file without a flush
+//! ([`apply`]).
+//!
 //! Restore (`-R`) reads its lines, parses each, and sends consecutive changes to the kernel in
 //! batches, mapping each ACK back to its line so messages and statuses are those of
 //! one-request-per-line, in the same order.
 
+pub mod apply;
 pub mod errors;
 
 use std::io::{BufRead, Write};
@@ -251,20 +255,26 @@ pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>)
         };
         if let Some(p) = problem {
             bad += 1;
-            for (i, l) in p.split(|&b| b == b'\n').enumerate() {
-                let head = if i == 0 {
-                    format!("line {number}: ")
-                } else {
-                    format!("line {number}:   ")
-                };
-                io.error_line([head.as_bytes(), l].concat());
-            }
+            line_problem(io, number, &p);
         }
     }
     if bad == 0 {
         status::OK
     } else {
         status::INVALID
+    }
+}
+
+/// Writes what is wrong with input line `number`: `line N: ...`, the message's further
+/// lines indented under the first.
+fn line_problem(io: &mut Streams<'_>, number: usize, problem: &[u8]) {
+    for (i, l) in problem.split(|&b| b == b'\n').enumerate() {
+        let head = if i == 0 {
+            format!("line {number}: ")
+        } else {
+            format!("line {number}:   ")
+        };
+        io.error_line([head.as_bytes(), l].concat());
     }
 }
 

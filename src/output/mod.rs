@@ -24,6 +24,7 @@ mod conn;
 pub mod json;
 mod list;
 mod misc;
+mod plan;
 mod save;
 mod sort;
 mod text;
@@ -34,6 +35,7 @@ mod tests;
 pub use conn::{ConnError, write_connections};
 pub use list::{write_list, write_service};
 pub use misc::{write_daemons, write_timeouts};
+pub use plan::{write_change, write_plan};
 pub use save::write_save;
 pub use sort::sort_snapshot;
 

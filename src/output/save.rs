@@ -21,7 +21,7 @@ use linux_ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, TunnelTyp
 
 /// Appends the service selector: `-t <ep>`, `-f <mark>`, `-f <mark> -6`, ... (never cut,
 /// except the 59-byte endpoint limit).
-fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
+pub(super) fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
     match svc.key {
         ServiceKey::Fwmark { family, mark } => {
             out.extend_from_slice(b"-f ");
@@ -43,7 +43,7 @@ fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) 
 }
 
 /// Appends the `-A` line of a service.
-fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
+pub(super) fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
     out.extend_from_slice(b"-A ");
     out.extend_from_slice(sel);
     out.extend_from_slice(b" -s ");
@@ -70,7 +70,7 @@ fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
 }
 
 /// Appends the `-a` line of a real server.
-fn dest_line(
+pub(super) fn dest_line(
     out: &mut Vec<u8>,
     d: &Dest,
     sel: &[u8],

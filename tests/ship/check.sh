@@ -195,7 +195,9 @@ bash_exactly "daemon options after --start-daemon master" "--mcast-interface --s
 bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
 bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
-bash_exactly "ipvsadm-restore offers its options" "--help --noflush --test --json --netns --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-restore offers its options" "--apply --drain --dry-run --help --json --netns --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-restore: the options of --apply" "--drain --dry-run" ipvsadm-restore --apply --d
+bash_exactly "ipvsadm-restore: nothing for --drain's seconds" "" ipvsadm-restore --apply --drain ''
 if [ "$(id -u)" -eq 0 ]; then
     bash_exactly "live TCP services after -t" "192.0.2.10:80 [2001:db8::10]:443" ipvsadm -a -t ''
     bash_exactly "live UDP services after -u" "192.0.2.53:53" ipvsadm -D -u ''
@@ -277,6 +279,8 @@ mode=$(stat -c %a "$dest/usr/local/share/man/man8/ipvsadm.8" 2>/dev/null)
 [ "$mode" = 644 ] && ok "man pages installed 0644" || not_ok "man pages installed 0644" "mode $mode"
 expect "unit runs the installed helper" grep -qx 'ExecStart=/usr/local/libexec/ipvsadm/ipvsadm-boot start' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "helper calls the installed ipvsadm" grep -qx 'default_ipvsadm=/usr/local/sbin/ipvsadm' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
+expect "helper calls the installed ipvsadm-restore" grep -qx 'default_ipvsadm_restore=/usr/local/sbin/ipvsadm-restore' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
+expect "unit reload applies the rules" grep -qx 'ExecReload=/usr/local/libexec/ipvsadm/ipvsadm-boot reload' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "init script calls the installed helper" grep -qx 'boot=/usr/local/libexec/ipvsadm/ipvsadm-boot' "$dest/etc/init.d/ipvsadm"
 expect "modules-load file loads ip_vs" grep -qx 'ip_vs' "$dest/usr/local/lib/modules-load.d/ipvsadm.conf"
 if command -v systemd-analyze >/dev/null; then
@@ -345,11 +349,23 @@ case $1 in
 esac
 exit 0
 EOF
+# A fake ipvsadm-restore: logs its arguments and, for --apply, takes the rules file as
+# the table (without its comments), as a converged apply leaves it.
+cat >"$stub/ipvsadm-restore" <<'EOF'
+#!/bin/sh
+d=$STUB_DIR
+echo "restore $*" >>"$d/log"
+for last; do :; done
+case " $* " in
+*" --apply "*) grep -v '^[[:space:]]*#' "$last" >"$d/table" ;;
+esac
+exit 0
+EOF
 cat >"$stub/modprobe" <<'EOF'
 #!/bin/sh
 echo "modprobe $*" >>"$STUB_DIR/log"
 EOF
-chmod +x "$stub/ipvsadm" "$stub/modprobe"
+chmod +x "$stub/ipvsadm" "$stub/ipvsadm-restore" "$stub/modprobe"
 
 rules_text='-A -t 192.0.2.10:80 -s rr
 -a -t 192.0.2.10:80 -r 198.51.100.2:80 -m -w 1
@@ -358,7 +374,7 @@ rules_text='-A -t 192.0.2.10:80 -s rr
 
 # boot CONVENTION-ROOT ACTION: run the helper against a fake /etc.
 boot() {
-    STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_SYSCONFDIR=$1 \
+    STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RESTORE=$stub/ipvsadm-restore IPVSADM_SYSCONFDIR=$1 \
         IPVSADM_MODPROBE=$stub/modprobe IPVSADM_PROC_MODULES=$1/proc-modules \
         sh packaging/ipvsadm-boot "$2" 2>"$stub/stderr"
 }
@@ -425,6 +441,17 @@ for conv in redhat debian; do
     reset_stub
     echo '-A -t 192.0.2.99:80 -s bad' >>"$rules"
     if boot "$etc" restore; then not_ok "$conv: a failed restore line fails restore"; else ok "$conv: a failed restore line fails restore"; fi
+
+    # reload applies the rules file: no clearing, no restore.
+    reset_stub
+    if boot "$etc" reload; then ok "$conv: reload succeeds"; else not_ok "$conv: reload succeeds" "$(cat "$stub/stderr")"; fi
+    logged "$conv: reload runs ipvsadm-restore --apply on $rules" "restore --apply $rules"
+    not_logged "$conv: reload does not clear the table" "-C"
+    not_logged "$conv: reload does not restore" "-R"
+    reset_stub
+    echo 'IPVS_RELOAD_DRAIN="30"' >>"$settings"
+    boot "$etc" force-reload
+    logged "$conv: IPVS_RELOAD_DRAIN drains on reload" "restore --apply --drain 30 $rules"
 done
 
 # Debian AUTO=false: start leaves the table alone.
