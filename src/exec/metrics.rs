@@ -6,7 +6,8 @@
 //! `/proc/net/ip_vs_stats` (hexadecimal). They are read through `/proc/thread-self/net`,
 //! which is the namespace of the reading thread (`/proc/net` is the process's).
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use linux_ipvs::{Client, Dest, Info, Service, Stats};
 
@@ -111,6 +112,109 @@ pub fn read_in(netns: &Path) -> Result<Table, ReadError> {
     })
 }
 
+/// The namespaces an exporter watches, and what it last said about each: a scrape reads
+/// them one after the other into one exposition, and says (in log lines) when a namespace
+/// starts or stops failing, or is no longer listed.
+#[derive(Debug)]
+pub struct Watch {
+    /// Namespaces given by name or path (their label is the name as given).
+    named: Vec<PathBuf>,
+    /// A directory whose every entry is a namespace to watch (`/run/netns`), listed at
+    /// each scrape.
+    all_under: Option<PathBuf>,
+    /// The outcome of each namespace's last read: the error, or `None` when it was read.
+    last: BTreeMap<String, Option<String>>,
+}
+
+/// Where `ip netns` keeps its namespaces.
+pub const NETNS_DIR: &str = "/run/netns";
+
+impl Watch {
+    /// Watches the namespaces named, and every entry of `all_under` when given; with
+    /// neither, the process's own namespace (its series without a `netns` label).
+    pub fn new(named: Vec<PathBuf>, all_under: Option<PathBuf>) -> Watch {
+        Watch {
+            named,
+            all_under,
+            last: BTreeMap::new(),
+        }
+    }
+
+    /// The namespaces of this scrape, each with its label (`None`: the own namespace, no
+    /// label), in order, each once.
+    fn targets(&self) -> Vec<(Option<String>, Option<PathBuf>)> {
+        if self.named.is_empty() && self.all_under.is_none() {
+            return vec![(None, None)];
+        }
+        let mut out: Vec<(Option<String>, Option<PathBuf>)> = Vec::new();
+        let mut add = |label: String, path: PathBuf| {
+            if !out
+                .iter()
+                .any(|(l, _)| l.as_deref() == Some(label.as_str()))
+            {
+                out.push((Some(label), Some(path)));
+            }
+        };
+        for n in &self.named {
+            add(n.to_string_lossy().into_owned(), n.clone());
+        }
+        if let Some(dir) = &self.all_under {
+            let mut names: Vec<_> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            names.sort();
+            for n in names {
+                add(n.to_string_lossy().into_owned(), dir.join(n));
+            }
+        }
+        out
+    }
+
+    /// Reads every watched namespace, one after the other, into one exposition (each
+    /// table dropped before the next is read). Returns its text, in pieces, and the log
+    /// lines of this scrape. A namespace that cannot be read has `up` 0; nothing fails.
+    pub fn scrape(&mut self, format: Format) -> (Vec<String>, Vec<String>) {
+        let mut e = metrics::Exposition::new(format, true);
+        let mut log = Vec::new();
+        let mut seen = Vec::new();
+        for (label, path) in self.targets() {
+            let reading = match &path {
+                None => read_here(),
+                Some(p) => read_in(p),
+            };
+            let name = label.clone().unwrap_or_else(|| "(own namespace)".into());
+            let outcome = reading.as_ref().err().map(ToString::to_string);
+            let before = self.last.insert(name.clone(), outcome.clone());
+            match (&before, &outcome) {
+                (Some(Some(_)), None) => log.push(format!("netns {name}: read again")),
+                (b, Some(err)) if b.as_ref().and_then(Option::as_ref) != Some(err) => {
+                    log.push(format!("netns {name}: {err}"));
+                }
+                _ => {}
+            }
+            seen.push(name);
+            e.add(label.as_deref(), reading.ok())
+                .expect("writing to a String does not fail");
+        }
+        let gone: Vec<String> = self
+            .last
+            .keys()
+            .filter(|k| !seen.contains(k))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.last.remove(&name);
+            log.push(format!(
+                "netns {name}: gone (no longer listed), no longer watched"
+            ));
+        }
+        (e.finish(), log)
+    }
+}
+
 impl Session {
     /// `--metrics`: the whole table as metrics, in the namespace the process is in.
     pub(super) fn metrics(&mut self, format: Format, io: &mut Streams<'_>) -> Flow {
@@ -163,5 +267,40 @@ mod tests {
         assert_eq!(parse_totals(""), None);
         assert_eq!(parse_totals(&text[..text.len() / 2]), None);
         assert_eq!(parse_totals(&format!("{text}1 2 3 4 5\n")), None);
+    }
+
+    /// Namespaces that cannot be read (no such file; a file that is no namespace) are `up`
+    /// 0 with one log line each until their outcome changes; a namespace no longer listed
+    /// is said to be gone once.
+    #[test]
+    fn a_watch_reports_failures_once_and_namespaces_that_went() {
+        let dir = std::env::temp_dir().join(format!("ipvsadm-watch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for n in ["b", "a"] {
+            std::fs::write(dir.join(n), "not a namespace").unwrap();
+        }
+        let mut w = Watch::new(
+            vec![PathBuf::from("missing-ns"), PathBuf::from("a")],
+            Some(dir.clone()),
+        );
+        let (text, log) = w.scrape(Format::Prometheus);
+        let text = text.concat();
+        for ns in ["missing-ns", "a", "b"] {
+            assert!(
+                text.contains(&format!("ipvs_up{{netns=\"{ns}\"}} 0\n")),
+                "{text}"
+            );
+        }
+        // "a" is named and listed: watched once.
+        assert_eq!(text.matches("ipvs_up{").count(), 3, "{text}");
+        assert_eq!(log.len(), 3, "{log:?}");
+        assert!(log[0].starts_with("netns missing-ns: "), "{log:?}");
+        let (_, log) = w.scrape(Format::Prometheus);
+        assert!(log.is_empty(), "{log:?}");
+        std::fs::remove_file(dir.join("b")).unwrap();
+        let (text, log) = w.scrape(Format::OpenMetrics);
+        assert_eq!(log, ["netns b: gone (no longer listed), no longer watched"]);
+        assert!(!text.concat().contains("netns=\"b\""));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
