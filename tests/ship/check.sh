@@ -52,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/
 fi
 
 # --- (a) man pages -------------------------------------------------------------
-pages=(man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8)
+pages=(man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8 man/ipvsadm-exporter.8)
 for p in "${pages[@]}"; do
     if [ ! -f "$p" ]; then
         not_ok "$p exists"
@@ -254,12 +254,14 @@ fi
 # --- (c) make install -------------------------------------------------------------
 fake=$work/release
 mkdir -p "$fake"
-for b in ipvsadm ipvsadm-save ipvsadm-restore; do printf '#!/bin/sh\necho %s\n' "$b" >"$fake/$b"; done
+for b in ipvsadm ipvsadm-save ipvsadm-restore ipvsadm-exporter; do printf '#!/bin/sh\necho %s\n' "$b" >"$fake/$b"; done
 dest=$work/destdir
 if out=$(make -s install DESTDIR="$dest" RELEASEDIR="$fake" 2>&1); then ok "make install with the defaults"; else not_ok "make install with the defaults" "$out"; fi
 layout_ok=1 bad=''
-for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore \
+for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-exporter \
     share/man/man8/ipvsadm.8 share/man/man8/ipvsadm-save.8 share/man/man8/ipvsadm-restore.8 \
+    share/man/man8/ipvsadm-exporter.8 lib/systemd/system/ipvsadm-exporter.service \
+    lib/systemd/system/ipvsadm-metrics.service lib/systemd/system/ipvsadm-metrics.timer \
     share/bash-completion/completions/ipvsadm share/bash-completion/completions/ipvsadm-save \
     share/bash-completion/completions/ipvsadm-restore share/zsh/site-functions/_ipvsadm \
     share/fish/vendor_completions.d/ipvsadm.fish share/fish/vendor_completions.d/ipvsadm-save.fish \
@@ -279,9 +281,16 @@ expect "unit runs the installed helper" grep -qx 'ExecStart=/usr/local/libexec/i
 expect "helper calls the installed ipvsadm" grep -qx 'default_ipvsadm=/usr/local/sbin/ipvsadm' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
 expect "init script calls the installed helper" grep -qx 'boot=/usr/local/libexec/ipvsadm/ipvsadm-boot' "$dest/etc/init.d/ipvsadm"
 expect "modules-load file loads ip_vs" grep -qx 'ip_vs' "$dest/usr/local/lib/modules-load.d/ipvsadm.conf"
+expect "exporter unit runs the installed exporter" grep -q '^ExecStart=/usr/local/sbin/ipvsadm-exporter ' "$dest/usr/local/lib/systemd/system/ipvsadm-exporter.service"
+expect "textfile unit runs the installed ipvsadm" grep -q '^ExecStart=.* /usr/local/sbin/ipvsadm --metrics ' "$dest/usr/local/lib/systemd/system/ipvsadm-metrics.service"
 if command -v systemd-analyze >/dev/null; then
     sed "s|/usr/local/libexec|$dest/usr/local/libexec|" "$dest/usr/local/lib/systemd/system/ipvsadm.service" >"$work/ipvsadm.service"
     silent "systemd-analyze verify accepts the unit" env MANPATH="$dest/usr/local/share/man" systemd-analyze verify "$work/ipvsadm.service"
+    for u in ipvsadm-exporter.service ipvsadm-metrics.service ipvsadm-metrics.timer; do
+        sed "s|/usr/local/sbin|$dest/usr/local/sbin|" "$dest/usr/local/lib/systemd/system/$u" >"$work/$u"
+    done
+    silent "systemd-analyze verify accepts the metrics units" env MANPATH="$dest/usr/local/share/man" \
+        systemd-analyze verify "$work/ipvsadm-exporter.service" "$work/ipvsadm-metrics.service" "$work/ipvsadm-metrics.timer"
 else
     note "systemd-analyze not available: unit not verified"
 fi
