@@ -29,7 +29,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use linux_ipvs::{Daemon, DaemonState, Dest, Family, Protocol, ServiceKey, Stats};
+use linux_ipvs::{Daemon, DaemonState, Dest, Family, Protocol, Service, ServiceKey, Stats};
 
 use super::Snapshot;
 use super::json::{forward_word, service_flags, tunnel_flags, tunnel_word};
@@ -227,40 +227,6 @@ static FAMILIES: &[FamilyDef] = &[
     family("sync_daemon", "A running connection synchronisation daemon's settings.", None, I, Source::DaemonInfo),
 ];
 
-/// An address as a label value, formatted on the stack.
-struct AddrLabel {
-    buf: [u8; 48],
-    len: usize,
-}
-
-impl AddrLabel {
-    fn new(addr: &IpAddr) -> AddrLabel {
-        let mut a = AddrLabel {
-            buf: [0; 48],
-            len: 0,
-        };
-        // An IPv6 address is at most 45 characters.
-        write!(a, "{addr}").expect("an address fits in 48 bytes");
-        a
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).expect("written as text")
-    }
-}
-
-impl fmt::Write for AddrLabel {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// A protocol as a label value: its name, or its number.
 struct ProtocolLabel(Protocol);
 
@@ -280,11 +246,12 @@ fn family_word(f: Family) -> &'static str {
     }
 }
 
-/// The identity labels of a series: the namespace (exporter), the service, the real server.
+/// The identity labels of a series: the namespace (exporter), the service (with its address
+/// as text), the real server (its address as text, its port).
 struct Ids<'a> {
     netns: Option<&'a str>,
-    service: Option<&'a ServiceKey>,
-    server: Option<&'a Dest>,
+    service: Option<(&'a ServiceKey, &'a str)>,
+    server: Option<(&'a str, u16)>,
 }
 
 impl EncodeLabelSet for Ids<'_> {
@@ -292,16 +259,12 @@ impl EncodeLabelSet for Ids<'_> {
         if let Some(ns) = self.netns {
             ("netns", ns).encode(enc.encode_label())?;
         }
-        if let Some(key) = self.service {
+        if let Some((key, address)) = self.service {
             ("family", family_word(key.family())).encode(enc.encode_label())?;
             match key {
-                ServiceKey::Addr {
-                    protocol,
-                    addr,
-                    port,
-                } => {
+                ServiceKey::Addr { protocol, port, .. } => {
                     ("protocol", ProtocolLabel(*protocol)).encode(enc.encode_label())?;
-                    ("address", AddrLabel::new(addr).as_str()).encode(enc.encode_label())?;
+                    ("address", address).encode(enc.encode_label())?;
                     ("port", *port).encode(enc.encode_label())?;
                 }
                 ServiceKey::Fwmark { mark, .. } => {
@@ -309,9 +272,9 @@ impl EncodeLabelSet for Ids<'_> {
                 }
             }
         }
-        if let Some(d) = self.server {
-            ("server_address", AddrLabel::new(&d.addr).as_str()).encode(enc.encode_label())?;
-            ("server_port", d.port).encode(enc.encode_label())?;
+        if let Some((address, port)) = self.server {
+            ("server_address", address).encode(enc.encode_label())?;
+            ("server_port", port).encode(enc.encode_label())?;
         }
         Ok(())
     }
@@ -341,21 +304,101 @@ impl EncodeLabelSet for Both<'_> {
     }
 }
 
+/// A table ready to encode: sorted as listings sort it, with every address written out
+/// once (each appears in some twenty series).
+#[derive(Debug)]
+struct Prepared {
+    table: Table,
+    /// The addresses, one after the other: each service's, then its real servers'.
+    text: String,
+    /// Where each address ends in `text`, in that order.
+    ends: Vec<u32>,
+    /// The position in `ends` of each service's address.
+    firsts: Vec<u32>,
+}
+
+impl Prepared {
+    fn new(mut table: Table) -> Prepared {
+        sort_snapshot(&mut table.snapshot);
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        let mut firsts = Vec::new();
+        let add = |text: &mut String, ends: &mut Vec<u32>, a: Option<&IpAddr>| {
+            if let Some(a) = a {
+                write!(text, "{a}").expect("a String takes it");
+            }
+            ends.push(text.len() as u32);
+        };
+        for (svc, dests) in &table.snapshot.services {
+            firsts.push(ends.len() as u32);
+            let addr = match &svc.key {
+                ServiceKey::Addr { addr, .. } => Some(addr),
+                ServiceKey::Fwmark { .. } => None,
+            };
+            add(&mut text, &mut ends, addr);
+            for d in dests {
+                add(&mut text, &mut ends, Some(&d.addr));
+            }
+        }
+        Prepared {
+            table,
+            text,
+            ends,
+            firsts,
+        }
+    }
+
+    fn addr(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Each service, with its address.
+    fn services(&self) -> impl Iterator<Item = (&Service, &str)> {
+        self.table
+            .snapshot
+            .services
+            .iter()
+            .zip(&self.firsts)
+            .map(|((svc, _), &i)| (svc, self.addr(i as usize)))
+    }
+
+    /// Each real server with its service, and both addresses.
+    fn servers(&self) -> impl Iterator<Item = ((&Service, &str), (&Dest, &str))> {
+        self.table
+            .snapshot
+            .services
+            .iter()
+            .zip(&self.firsts)
+            .flat_map(move |((svc, dests), &i)| {
+                let i = i as usize;
+                dests
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, d)| ((svc, self.addr(i)), (d, self.addr(i + 1 + k))))
+            })
+    }
+}
+
 /// Encodes one family of one namespace's reading (its descriptor, then its samples).
 #[derive(Debug)]
 struct FamilyCollector {
     family: &'static FamilyDef,
     netns: Option<String>,
     /// `None`: the namespace could not be read.
-    table: Option<Arc<Table>>,
+    table: Option<Arc<Prepared>>,
 }
 
 impl FamilyCollector {
-    fn ids<'a>(&'a self, service: Option<&'a ServiceKey>, server: Option<&'a Dest>) -> Ids<'a> {
+    fn ids<'a>(
+        &'a self,
+        service: Option<(&'a Service, &'a str)>,
+        server: Option<(&'a Dest, &'a str)>,
+    ) -> Ids<'a> {
         Ids {
             netns: self.netns.as_deref(),
-            service,
-            server,
+            service: service.map(|(s, a)| (&s.key, a)),
+            server: server.map(|(d, a)| (a, d.port)),
         }
     }
 }
@@ -372,13 +415,13 @@ impl Collector for FamilyCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
         let f = self.family;
         let mut m = encoder.encode_descriptor(f.name, f.help, f.unit.as_ref(), f.kind)?;
-        let Some(t) = self.table.as_deref() else {
+        let Some(p) = self.table.as_deref() else {
             if let Source::Up = f.source {
                 ConstGauge::new(0i64).encode(m.encode_family(&self.ids(None, None))?)?;
             }
             return Ok(());
         };
-        let services = &t.snapshot.services;
+        let t = &p.table;
         match f.source {
             Source::Up => ConstGauge::new(1i64).encode(m.encode_family(&self.ids(None, None))?)?,
             Source::Version => {
@@ -395,14 +438,14 @@ impl Collector for FamilyCollector {
                 m.encode_family(&self.ids(None, None))?,
             )?,
             Source::Service(field) => {
-                for (svc, _) in services {
-                    let stats = svc.stats.unwrap_or_default();
-                    let ids = self.ids(Some(&svc.key), None);
+                for svc in p.services() {
+                    let stats = svc.0.stats.unwrap_or_default();
+                    let ids = self.ids(Some(svc), None);
                     value(f.kind, field.of(&stats), m.encode_family(&ids)?)?;
                 }
             }
             Source::ServiceInfo => {
-                for (svc, _) in services {
+                for (svc, addr) in p.services() {
                     let flags = service_flags(svc).join(",");
                     let scheduler = svc.scheduler.to_string();
                     let pe = svc.pe_name.map(|p| p.to_string()).unwrap_or_default();
@@ -411,36 +454,34 @@ impl Collector for FamilyCollector {
                         ("flags", flags.as_str()),
                         ("persistence_engine", pe.as_str()),
                     ];
-                    m.encode_family(&self.ids(Some(&svc.key), None))?
+                    m.encode_family(&self.ids(Some((svc, addr)), None))?
                         .encode_info(&Settings(&settings))?;
                 }
             }
             Source::Server(field) => {
-                for (svc, dests) in services {
-                    for d in dests {
-                        let stats = d.stats.unwrap_or_default();
-                        let ids = self.ids(Some(&svc.key), Some(d));
-                        value(f.kind, field.of(&stats), m.encode_family(&ids)?)?;
-                    }
+                for (svc, server) in p.servers() {
+                    let stats = server.0.stats.unwrap_or_default();
+                    let ids = self.ids(Some(svc), Some(server));
+                    value(f.kind, field.of(&stats), m.encode_family(&ids)?)?;
                 }
             }
             Source::ServerValue(which) => {
-                for (svc, dests) in services {
-                    for d in dests {
-                        let ids = self.ids(Some(&svc.key), Some(d));
-                        let v = match which {
-                            ServerValue::Active => i64::from(d.active_conns),
-                            ServerValue::Inactive => i64::from(d.inact_conns),
-                            ServerValue::Persistent => i64::from(d.persist_conns),
-                            ServerValue::Weight => i64::from(d.weight),
-                        };
-                        ConstGauge::new(v).encode(m.encode_family(&ids)?)?;
-                    }
+                for (svc, server) in p.servers() {
+                    let d = server.0;
+                    let ids = self.ids(Some(svc), Some(server));
+                    let v = match which {
+                        ServerValue::Active => i64::from(d.active_conns),
+                        ServerValue::Inactive => i64::from(d.inact_conns),
+                        ServerValue::Persistent => i64::from(d.persist_conns),
+                        ServerValue::Weight => i64::from(d.weight),
+                    };
+                    ConstGauge::new(v).encode(m.encode_family(&ids)?)?;
                 }
             }
             Source::ServerInfo => {
-                for (svc, dests) in services {
-                    for d in dests {
+                for (svc, server) in p.servers() {
+                    {
+                        let d = server.0;
                         let forward = forward_word(d.forward);
                         // The tunnel's settings mean something only for tunnelling.
                         let tunnel = d.forward == linux_ipvs::Forward::Tunnel;
@@ -465,7 +506,7 @@ impl Collector for FamilyCollector {
                             ("tunnel_port", tun_port.as_str()),
                             ("tunnel_flags", tun_flags.as_str()),
                         ];
-                        m.encode_family(&self.ids(Some(&svc.key), Some(d)))?
+                        m.encode_family(&self.ids(Some(svc), Some(server)))?
                             .encode_info(&Settings(&settings))?;
                     }
                 }
@@ -531,10 +572,7 @@ impl Exposition {
     /// Adds one namespace's reading (`None`: it could not be read); `netns` labels its
     /// series. The table is sorted as listings sort it, then encoded and dropped.
     pub fn add(&mut self, netns: Option<&str>, table: Option<Table>) -> Result<(), fmt::Error> {
-        let table = table.map(|mut t| {
-            sort_snapshot(&mut t.snapshot);
-            Arc::new(t)
-        });
+        let table = table.map(|t| Arc::new(Prepared::new(t)));
         for (i, family) in FAMILIES.iter().enumerate() {
             if matches!(family.source, Source::Up) && !self.with_up {
                 continue;
