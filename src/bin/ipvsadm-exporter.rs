@@ -2,13 +2,13 @@
 //! Prometheus metrics over HTTP (`/metrics`), with a health endpoint (`/health`).
 //!
 //! Each scrape reads the watched namespaces one after the other (one table in memory at a
-//! time) on tokio's blocking pool, one scrape at a time; the HTTP side is hyper 1 on a
+//! time) on tokio's blocking pool, one scrape at a time, and its response goes out as it is
+//! encoded (for one namespace, a family at a time); the HTTP side is hyper 1 on a
 //! current-thread tokio runtime. A namespace that cannot be read (IPVS missing, the
 //! namespace gone) gives `ipvs_up 0` and a log line on standard error, never a failed
 //! scrape. The format follows the scraper's `Accept` header: OpenMetrics text when it asks
 //! for it, else the Prometheus text format 0.0.4.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::mpsc;
 
 use ipvsadm::exec::metrics::{NETNS_DIR, Watch};
 use ipvsadm::output::metrics::Format;
@@ -45,46 +46,47 @@ struct Args {
     all_netns: bool,
 }
 
-/// A response body made of the exposition's pieces, sent as they are (no copy into one
-/// buffer).
-struct Pieces {
-    pieces: VecDeque<Bytes>,
-    left: u64,
+/// How many pieces of an exposition (a metric family each, for one namespace) may wait to
+/// be sent before the scrape waits for the client.
+const PIECES_IN_FLIGHT: usize = 2;
+
+/// A response body: a short text, or the exposition's pieces as the scrape makes them (sent
+/// one by one; the scrape waits while a few are in flight, so a large table's text is never
+/// whole in memory).
+enum Reply {
+    Text(Option<Bytes>),
+    Stream(mpsc::Receiver<Bytes>),
 }
 
-impl Pieces {
-    fn new(pieces: Vec<String>) -> Pieces {
-        let pieces: VecDeque<Bytes> = pieces.into_iter().map(Bytes::from).collect();
-        let left = pieces.iter().map(|p| p.len() as u64).sum();
-        Pieces { pieces, left }
-    }
-
-    fn text(s: &str) -> Pieces {
-        Pieces::new(vec![s.to_string()])
+impl Reply {
+    fn text(s: &'static str) -> Reply {
+        Reply::Text(Some(Bytes::from_static(s.as_bytes())))
     }
 }
 
-impl Body for Pieces {
+impl Body for Reply {
     type Data = Bytes;
     type Error = Infallible;
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let this = self.get_mut();
-        Poll::Ready(this.pieces.pop_front().map(|p| {
-            this.left -= p.len() as u64;
-            Ok(Frame::data(p))
-        }))
+        match self.get_mut() {
+            Reply::Text(text) => Poll::Ready(text.take().map(|t| Ok(Frame::data(t)))),
+            Reply::Stream(rx) => rx.poll_recv(cx).map(|p| p.map(|p| Ok(Frame::data(p)))),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.pieces.is_empty()
+        matches!(self, Reply::Text(None))
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.left)
+        match self {
+            Reply::Text(t) => SizeHint::with_exact(t.as_ref().map_or(0, |t| t.len() as u64)),
+            Reply::Stream(_) => SizeHint::default(),
+        }
     }
 }
 
@@ -92,7 +94,7 @@ fn log(line: &str) {
     eprintln!("ipvsadm-exporter: {line}");
 }
 
-fn respond(status: StatusCode, content_type: &'static str, body: Pieces) -> Response<Pieces> {
+fn respond(status: StatusCode, content_type: &'static str, body: Reply) -> Response<Reply> {
     let mut r = Response::new(body);
     *r.status_mut() = status;
     r.headers_mut()
@@ -118,50 +120,42 @@ fn negotiate(req: &Request<Incoming>) -> Format {
 async fn handle(
     req: Request<Incoming>,
     watch: Arc<Mutex<Watch>>,
-) -> Result<Response<Pieces>, Infallible> {
+) -> Result<Response<Reply>, Infallible> {
     const TEXT: &str = "text/plain; charset=utf-8";
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(respond(
             StatusCode::METHOD_NOT_ALLOWED,
             TEXT,
-            Pieces::text("only GET and HEAD\n"),
+            Reply::text("only GET and HEAD\n"),
         ));
     }
     Ok(match req.uri().path() {
         "/metrics" => {
             let format = negotiate(&req);
-            // One scrape at a time: the lock is taken on the blocking pool.
-            let scraped = tokio::task::spawn_blocking(move || {
+            let (tx, rx) = mpsc::channel(PIECES_IN_FLIGHT);
+            // On the blocking pool, one scrape at a time (the lock). A scrape never fails:
+            // what cannot be read is `ipvs_up 0`. A client that goes away only makes the
+            // rest of its pieces go nowhere.
+            tokio::task::spawn_blocking(move || {
                 let mut w = watch
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
-                w.scrape(format)
-            })
-            .await;
-            match scraped {
-                Ok((pieces, lines)) => {
-                    for l in lines {
-                        log(&l);
-                    }
-                    respond(StatusCode::OK, format.content_type(), Pieces::new(pieces))
+                let lines = w.scrape(format, &mut |piece| {
+                    let _ = tx.blocking_send(Bytes::from(piece));
+                });
+                for l in lines {
+                    log(&l);
                 }
-                Err(e) => {
-                    log(&format!("scrape failed: {e}"));
-                    respond(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        TEXT,
-                        Pieces::text("scrape failed\n"),
-                    )
-                }
-            }
+            });
+            respond(StatusCode::OK, format.content_type(), Reply::Stream(rx))
         }
-        "/health" => respond(StatusCode::OK, TEXT, Pieces::text("ok\n")),
+        "/health" => respond(StatusCode::OK, TEXT, Reply::text("ok\n")),
         "/" => respond(
             StatusCode::OK,
             TEXT,
-            Pieces::text("ipvsadm-exporter: metrics at /metrics, health at /health\n"),
+            Reply::text("ipvsadm-exporter: metrics at /metrics, health at /health\n"),
         ),
-        _ => respond(StatusCode::NOT_FOUND, TEXT, Pieces::text("not found\n")),
+        _ => respond(StatusCode::NOT_FOUND, TEXT, Reply::text("not found\n")),
     })
 }
 

@@ -174,13 +174,16 @@ impl Watch {
     }
 
     /// Reads every watched namespace, one after the other, into one exposition (each
-    /// table dropped before the next is read). Returns its text, in pieces, and the log
-    /// lines of this scrape. A namespace that cannot be read has `up` 0; nothing fails.
-    pub fn scrape(&mut self, format: Format) -> (Vec<String>, Vec<String>) {
-        let mut e = metrics::Exposition::new(format, true);
+    /// table dropped before the next is read), and hands its text to `sink` in pieces, in
+    /// order: one namespace's family by family as each is encoded, several namespaces' at
+    /// the end (each family gathers the samples of all). Returns the log lines of this
+    /// scrape. A namespace that cannot be read has `up` 0; nothing fails.
+    pub fn scrape(&mut self, format: Format, sink: &mut dyn FnMut(String)) -> Vec<String> {
+        let targets = self.targets();
+        let mut e = (targets.len() > 1).then(|| metrics::Exposition::new(format, true));
         let mut log = Vec::new();
         let mut seen = Vec::new();
-        for (label, path) in self.targets() {
+        for (label, path) in targets {
             let reading = match &path {
                 None => read_here(),
                 Some(p) => read_in(p),
@@ -196,8 +199,11 @@ impl Watch {
                 _ => {}
             }
             seen.push(name);
-            e.add(label.as_deref(), reading.ok())
-                .expect("writing to a String does not fail");
+            let added = match &mut e {
+                Some(e) => e.add(label.as_deref(), reading.ok()),
+                None => metrics::stream(format, true, label.as_deref(), reading.ok(), sink),
+            };
+            added.expect("writing to a String does not fail");
         }
         let gone: Vec<String> = self
             .last
@@ -211,7 +217,10 @@ impl Watch {
                 "netns {name}: gone (no longer listed), no longer watched"
             ));
         }
-        (e.finish(), log)
+        for piece in e.map(metrics::Exposition::finish).unwrap_or_default() {
+            sink(piece);
+        }
+        log
     }
 }
 
@@ -225,12 +234,10 @@ impl Session {
         let client = self.client.as_mut().expect("opened above");
         match read_table(client, info) {
             Ok(table) => {
-                let mut e = metrics::Exposition::new(format, false);
-                e.add(None, Some(table))
-                    .expect("writing to a String does not fail");
-                for block in e.finish() {
-                    io.out_bytes(block.as_bytes());
-                }
+                metrics::stream(format, false, None, Some(table), &mut |text| {
+                    io.out_bytes(text.as_bytes())
+                })
+                .expect("writing to a String does not fail");
                 write_out(io, b"")
             }
             Err(ReadError::Ipvs(e)) => {
@@ -283,8 +290,12 @@ mod tests {
             vec![PathBuf::from("missing-ns"), PathBuf::from("a")],
             Some(dir.clone()),
         );
-        let (text, log) = w.scrape(Format::Prometheus);
-        let text = text.concat();
+        let scrape = |w: &mut Watch, format| {
+            let mut pieces = Vec::new();
+            let log = w.scrape(format, &mut |p| pieces.push(p));
+            (pieces.concat(), log)
+        };
+        let (text, log) = scrape(&mut w, Format::Prometheus);
         for ns in ["missing-ns", "a", "b"] {
             assert!(
                 text.contains(&format!("ipvs_up{{netns=\"{ns}\"}} 0\n")),
@@ -295,12 +306,21 @@ mod tests {
         assert_eq!(text.matches("ipvs_up{").count(), 3, "{text}");
         assert_eq!(log.len(), 3, "{log:?}");
         assert!(log[0].starts_with("netns missing-ns: "), "{log:?}");
-        let (_, log) = w.scrape(Format::Prometheus);
+        let (_, log) = scrape(&mut w, Format::Prometheus);
         assert!(log.is_empty(), "{log:?}");
         std::fs::remove_file(dir.join("b")).unwrap();
-        let (text, log) = w.scrape(Format::OpenMetrics);
+        let (text, log) = scrape(&mut w, Format::OpenMetrics);
         assert_eq!(log, ["netns b: gone (no longer listed), no longer watched"]);
-        assert!(!text.concat().contains("netns=\"b\""));
+        assert!(!text.contains("netns=\"b\""));
+        // One namespace left: streamed, with its `up`.
+        std::fs::remove_file(dir.join("a")).unwrap();
+        let mut w = Watch::new(Vec::new(), Some(dir.clone()));
+        std::fs::write(dir.join("c"), "").unwrap();
+        let (text, _) = scrape(&mut w, Format::OpenMetrics);
+        assert!(
+            text.contains("ipvs_up{netns=\"c\"} 0\n") && text.ends_with("# EOF\n"),
+            "{text}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

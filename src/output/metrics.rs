@@ -573,16 +573,8 @@ impl Exposition {
     /// series. The table is sorted as listings sort it, then encoded and dropped.
     pub fn add(&mut self, netns: Option<&str>, table: Option<Table>) -> Result<(), fmt::Error> {
         let table = table.map(|t| Arc::new(Prepared::new(t)));
-        for (i, family) in FAMILIES.iter().enumerate() {
-            if matches!(family.source, Source::Up) && !self.with_up {
-                continue;
-            }
-            let mut registry = Registry::with_prefix(PREFIX);
-            registry.register_collector(Box::new(FamilyCollector {
-                family,
-                netns: netns.map(str::to_string),
-                table: table.clone(),
-            }));
+        for (i, family) in families(self.with_up) {
+            let registry = registry(family, netns, &table);
             let block = &mut self.blocks[i];
             if block.is_empty() {
                 encode(self.format, block, &registry)?;
@@ -606,6 +598,53 @@ impl Exposition {
         self.blocks.retain(|b| !b.is_empty());
         self.blocks
     }
+}
+
+/// The families of an exposition, with their positions (`up` only when `with_up`).
+fn families(with_up: bool) -> impl Iterator<Item = (usize, &'static FamilyDef)> {
+    FAMILIES
+        .iter()
+        .enumerate()
+        .filter(move |(_, f)| with_up || !matches!(f.source, Source::Up))
+}
+
+/// A registry of one family of one namespace's reading.
+fn registry(
+    family: &'static FamilyDef,
+    netns: Option<&str>,
+    table: &Option<Arc<Prepared>>,
+) -> Registry {
+    let mut registry = Registry::with_prefix(PREFIX);
+    registry.register_collector(Box::new(FamilyCollector {
+        family,
+        netns: netns.map(str::to_string),
+        table: table.clone(),
+    }));
+    registry
+}
+
+/// The exposition of one namespace's reading (`None`: it could not be read), handed to
+/// `sink` a family at a time, each as soon as it is encoded: the whole text is never in
+/// memory (for one namespace the families need no gathering, unlike [`Exposition`]).
+pub fn stream(
+    format: Format,
+    with_up: bool,
+    netns: Option<&str>,
+    table: Option<Table>,
+    sink: &mut dyn FnMut(String),
+) -> Result<(), fmt::Error> {
+    let table = table.map(|t| Arc::new(Prepared::new(t)));
+    for (_, family) in families(with_up) {
+        let mut text = String::new();
+        encode(format, &mut text, &registry(family, netns, &table))?;
+        sink(text);
+    }
+    if format == Format::OpenMetrics {
+        let mut eof = String::new();
+        prometheus_client::encoding::text::encode_eof(&mut eof)?;
+        sink(eof);
+    }
+    Ok(())
 }
 
 /// Encodes a registry in a format (without OpenMetrics' end marker).
@@ -734,6 +773,23 @@ mod tests {
             .find(r#"ipvs_service_connections_total{family="inet6""#)
             .unwrap();
         assert!(tcp < mark);
+    }
+
+    #[test]
+    fn a_stream_is_the_exposition_of_one_namespace() {
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            for (ns, table, up) in [
+                (None, Some(sample()), false),
+                (Some("blue"), Some(sample()), true),
+                (Some("gone"), None, true),
+            ] {
+                let whole = text(format, vec![(ns, table.clone())], up);
+                let mut pieces = Vec::new();
+                stream(format, up, ns, table, &mut |p| pieces.push(p)).unwrap();
+                assert_eq!(pieces.concat(), whole);
+                assert!(pieces.len() >= FAMILIES.len() - 1);
+            }
+        }
     }
 
     #[test]
