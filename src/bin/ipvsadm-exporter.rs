@@ -3,7 +3,7 @@
 //!
 //! Each scrape reads the watched namespaces one after the other (one table in memory at a
 //! time) on tokio's blocking pool, one scrape at a time, and its response goes out as it is
-//! encoded (for one namespace, a family at a time); the HTTP side is hyper 1 on a
+//! encoded (for one namespace, in pieces of some 64 KiB); the HTTP side is hyper 1 on a
 //! current-thread tokio runtime. A namespace that cannot be read (IPVS missing, the
 //! namespace gone) gives `ipvs_up 0` and a log line on standard error, never a failed
 //! scrape. The format follows the scraper's `Accept` header: OpenMetrics text when it asks
@@ -46,9 +46,9 @@ struct Args {
     all_netns: bool,
 }
 
-/// How many pieces of an exposition (a metric family each, for one namespace) may wait to
-/// be sent before the scrape waits for the client.
-const PIECES_IN_FLIGHT: usize = 2;
+/// How many pieces of an exposition (some 64 KiB each for one namespace, a metric family
+/// each for several) may wait to be sent before the scrape waits for the client.
+const PIECES_IN_FLIGHT: usize = 4;
 
 /// A response body: a short text, or the exposition's pieces as the scrape makes them (sent
 /// one by one; the scrape waits while a few are in flight, so a large table's text is never

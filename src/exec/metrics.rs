@@ -175,8 +175,8 @@ impl Watch {
 
     /// Reads every watched namespace, one after the other, into one exposition (each
     /// table dropped before the next is read), and hands its text to `sink` in pieces, in
-    /// order: one namespace's family by family as each is encoded, several namespaces' at
-    /// the end (each family gathers the samples of all). Returns the log lines of this
+    /// order: one namespace's as it is encoded, several namespaces' at the end (each
+    /// family gathers the samples of all). Returns the log lines of this
     /// scrape. A namespace that cannot be read has `up` 0; nothing fails.
     pub fn scrape(&mut self, format: Format, sink: &mut dyn FnMut(String)) -> Vec<String> {
         let targets = self.targets();
