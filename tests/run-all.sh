@@ -11,7 +11,10 @@
 #      and through ours, byte for byte) with the runner's self-test, the deviations, the
 #      data-plane scenarios (real packets through IPVS between network namespaces), and JSON
 #      with network namespaces (every listing as text and JSON, compared field by field and
-#      validated against the schema; --netns across namespaces),
+#      validated against the schema; --netns across namespaces), and metrics (--metrics and
+#      ipvsadm-exporter compared value by value with the JSON and -Ln --stats --exact after
+#      real traffic, linted with promtool; the exporter under churn, a deleted namespace,
+#      1,000 scrapes and an unloaded ip_vs),
 #   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
 #      are printed for the record and never judged; the stage fails only if the two
 #      implementations' listings or saves of the benchmark table differ.
@@ -57,12 +60,15 @@ tests/dataplane/run.sh || failed+=("data-plane")
 stage "JSON and network namespaces (VM, then the text/JSON and schema checks here)"
 tests/json/run.sh || failed+=("json and netns")
 
+stage "metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)"
+tests/metrics/run.sh || failed+=("metrics")
+
 stage "benchmark (figures only: no time is asserted)"
 # Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"
-total=8
+total=9
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
