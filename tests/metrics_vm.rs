@@ -151,6 +151,28 @@ const RATES: [(&str, &str); 5] = [
     ("outbps", "outgoing_bytes_per_second"),
 ];
 
+/// The values of `fields` of a JSON object (`(json field, series name)` pairs) are those
+/// of the series `PREFIX_NAME` with these labels; returns how many were compared.
+fn same_values(
+    e: &Expo,
+    prefix: &str,
+    ids: &Labels,
+    obj: &Value,
+    fields: &[(&str, &str)],
+) -> usize {
+    for (field, name) in fields {
+        let want = obj[field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{field} in {obj}"));
+        assert_eq!(
+            e.get(&format!("{prefix}_{name}"), ids),
+            want,
+            "{ids:?} {field}"
+        );
+    }
+    fields.len()
+}
+
 /// Every number of the JSON is in the exposition, under its series.
 fn matches_json(e: &Expo, json: &Value) -> usize {
     let services = json.as_array().unwrap();
@@ -163,53 +185,19 @@ fn matches_json(e: &Expo, json: &Value) -> usize {
     assert_eq!(e.count("ipvs_server_connections_total"), servers);
     for s in services {
         let ids = service_ids(s);
-        for (field, name) in COUNTERS {
-            assert_eq!(
-                e.get(&format!("ipvs_service_{name}"), &ids),
-                s["stats"][field].as_u64().unwrap(),
-                "{ids:?} {field}"
-            );
-            checked += 1;
-        }
-        for (field, name) in RATES {
-            assert_eq!(
-                e.get(&format!("ipvs_service_{name}"), &ids),
-                s["rates"][field].as_u64().unwrap(),
-                "{ids:?} {field}"
-            );
-            checked += 1;
-        }
+        checked += same_values(e, "ipvs_service", &ids, &s["stats"], &COUNTERS);
+        checked += same_values(e, "ipvs_service", &ids, &s["rates"], &RATES);
         for d in s["real_servers"].as_array().unwrap() {
             let ids = server_ids(s, d);
-            for (field, name) in COUNTERS {
-                assert_eq!(
-                    e.get(&format!("ipvs_server_{name}"), &ids),
-                    d["stats"][field].as_u64().unwrap(),
-                    "{ids:?} {field}"
-                );
-                checked += 1;
-            }
-            for (field, name) in RATES {
-                assert_eq!(
-                    e.get(&format!("ipvs_server_{name}"), &ids),
-                    d["rates"][field].as_u64().unwrap(),
-                    "{ids:?} {field}"
-                );
-                checked += 1;
-            }
-            for (field, name) in [
+            checked += same_values(e, "ipvs_server", &ids, &d["stats"], &COUNTERS);
+            checked += same_values(e, "ipvs_server", &ids, &d["rates"], &RATES);
+            let others = [
                 ("active_conns", "active_connections"),
                 ("inactive_conns", "inactive_connections"),
                 ("persistent_conns", "persistent_connections"),
                 ("weight", "weight"),
-            ] {
-                assert_eq!(
-                    e.get(&format!("ipvs_server_{name}"), &ids),
-                    d[field].as_u64().unwrap(),
-                    "{ids:?} {field}"
-                );
-                checked += 1;
-            }
+            ];
+            checked += same_values(e, "ipvs_server", &ids, d, &others);
         }
     }
     checked

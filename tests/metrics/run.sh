@@ -29,36 +29,14 @@ if ! command -v promtool >/dev/null; then
 fi
 vm=$repo/tests/vm/vm.sh
 "$vm" setup
-payload=$(mktemp -d)
+. "$repo/tests/vm/suite.sh"
 log=$(mktemp)
-trap 'rm -rf "$payload" "$log"' EXIT
-for b in ipvsadm ipvsadm-restore ipvsadm-exporter; do
-	"$vm" add-binary "$bin/$b" "$payload" "bin/$b"
-done
-cp "$repo/tests/dataplane/lib.sh" "$here/vm.sh" "$repo/packaging/ipvsadm-metrics.service" "$payload/"
-cat >"$payload/run.sh" <<'EOS'
-#!/bin/sh
-exec sh /payload/vm.sh
-EOS
-chmod +x "$payload/run.sh"
-
-set +e
-"$vm" run "$payload" 900 >"$log" 2>&1
-vm_status=$?
-set -e
-grep -E '^(ok|not ok) - |^    |^exporter RSS|^1,000 scrapes|^[0-9]+ passed, [0-9]+ failed' "$log" | grep -v '^    $' || true
+trap 'rm -f "$log"' EXIT
+vm_status=0
+SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 900 "$log" "$bin" \
+	ipvsadm ipvsadm-restore ipvsadm-exporter -- "$repo/packaging/ipvsadm-metrics.service" || vm_status=$?
 samples=$repo/target/metrics-samples
-rm -rf "$samples"
-mkdir -p "$samples"
-awk -v dir="$samples" '
-	/^@@SAMPLE .*@@$/ { name = substr($0, 10, length($0) - 11); file = dir "/" name ".b64"; next }
-	/^@@END@@$/ { close(file); file = ""; next }
-	file != "" { print > file }' "$log"
-for f in "$samples"/*.b64; do
-	base64 -d "$f" >"${f%.b64}"
-	rm "$f"
-done
-echo "$(ls "$samples" | wc -l) samples in $samples"
+suite_samples "$log" "$samples"
 status=0
 [ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: target/vm/last-run.log)"; status=1; }
 pass=0 fail=0

@@ -19,19 +19,7 @@ export PATH=/payload/bin:$PATH
 IPVSADM=/payload/bin/ipvsadm
 EXPORTER=/payload/bin/ipvsadm-exporter
 : >/tmp/dp-state
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/    /'; done
-}
-sample() { # sample NAME FILE
-	echo "@@SAMPLE $1@@"
-	base64 "$2"
-	echo "@@END@@"
-}
+. ./checks.sh
 # scrape PORT [ACCEPT]: the exporter's /metrics, seen from the monitoring namespace.
 scrape() {
 	if [ -n "${2:-}" ]; then
@@ -250,5 +238,4 @@ echo "exporter log:"
 sed 's/^/    /' /tmp/exporter.log
 
 for pid in $(sed -n 's/^pid //p' /tmp/dp-state); do kill "$pid" 2>/dev/null; done
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+checks_done
