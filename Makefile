@@ -99,6 +99,9 @@ install-completions:
 	$(INSTALL) -m 0644 completions/ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm.fish"
 	ln -sf ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-save.fish"
 	ln -sf ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish"
+	$(INSTALL) -m 0644 completions/ipvsadm-exporter.bash "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-exporter"
+	$(INSTALL) -m 0644 completions/_ipvsadm-exporter "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm-exporter"
+	$(INSTALL) -m 0644 completions/ipvsadm-exporter.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-exporter.fish"
 
 install-boot:
 	$(INSTALL) -d "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(MODULESLOADDIR)"
@@ -134,7 +137,9 @@ uninstall:
 	rm -f "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm" "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-save" \
 	      "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-restore" "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm" \
 	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm.fish" "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-save.fish" \
-	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish"
+	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish" \
+	      "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-exporter" "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm-exporter" \
+	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-exporter.fish"
 	rm -f "$(DESTDIR)$(BOOTHELPER)" "$(DESTDIR)$(MODULESLOADDIR)/ipvsadm.conf" \
 	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service" "$(DESTDIR)$(INITDIR)/ipvsadm"
 	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done

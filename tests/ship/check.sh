@@ -174,6 +174,10 @@ bash_exactly() {
     if [ "$got" = "$want" ]; then ok "bash: $desc"; else not_ok "bash: $desc" "want: $want
 got:  $got"; fi
 }
+got=$(bash -c 'source completions/ipvsadm-exporter.bash; COMP_WORDS=(ipvsadm-exporter --); COMP_CWORD=1
+    _ipvsadm_exporter; printf "%s\n" "${COMPREPLY[@]}"' | sort | tr '\n' ' ')
+[ "$got" = "--all-netns --help --listen --netns --version " ] && ok "bash: ipvsadm-exporter's options" ||
+    not_ok "bash: ipvsadm-exporter's options" "got: $got"
 schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
 bash_offers "commands first" "-A --add-service -E -D -C -R -S -a -e -d -L -l --list -Z --set --start-daemon --stop-daemon -h -v --version" "-t -s -n" ipvsadm ''
 bash_exactly "the 13 schedulers after -s" "$schedulers" ipvsadm -A -t 192.0.2.10:80 -s ''
@@ -208,6 +212,7 @@ fi
 # --- (d) zsh and fish completions -------------------------------------------------
 if command -v zsh >/dev/null; then
     expect "zsh -n completions/_ipvsadm" zsh -n completions/_ipvsadm
+    expect "zsh -n completions/_ipvsadm-exporter" zsh -n completions/_ipvsadm-exporter
     expect "zsh completion names ipvsadm, ipvsadm-save and ipvsadm-restore" \
         grep -qx '#compdef ipvsadm ipvsadm-save ipvsadm-restore' completions/_ipvsadm
     mkdir -p "$work/zsh"
@@ -230,6 +235,7 @@ else
 fi
 if command -v fish >/dev/null; then
     expect "fish -n completions/ipvsadm.fish" fish -n completions/ipvsadm.fish
+    expect "fish -n completions/ipvsadm-exporter.fish" fish -n completions/ipvsadm-exporter.fish
     fish_offers() { # fish_offers DESC "WANT" "UNWANTED" LINE
         local got w bad=''
         got=$(HOME=$work fish --no-config -c "source completions/ipvsadm.fish
@@ -261,6 +267,8 @@ layout_ok=1 bad=''
 for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-exporter \
     share/man/man8/ipvsadm.8 share/man/man8/ipvsadm-save.8 share/man/man8/ipvsadm-restore.8 \
     share/man/man8/ipvsadm-exporter.8 lib/systemd/system/ipvsadm-exporter.service \
+    share/bash-completion/completions/ipvsadm-exporter share/zsh/site-functions/_ipvsadm-exporter \
+    share/fish/vendor_completions.d/ipvsadm-exporter.fish \
     lib/systemd/system/ipvsadm-metrics.service lib/systemd/system/ipvsadm-metrics.timer \
     share/bash-completion/completions/ipvsadm share/bash-completion/completions/ipvsadm-save \
     share/bash-completion/completions/ipvsadm-restore share/zsh/site-functions/_ipvsadm \
@@ -465,6 +473,7 @@ expect "init script has LSB headers" grep -q '^### BEGIN INIT INFO' packaging/ip
 if command -v shellcheck >/dev/null; then
     expect "shellcheck packaging scripts" shellcheck -s sh packaging/ipvsadm-boot packaging/ipvsadm.init
     expect "shellcheck bash completion" shellcheck -s bash completions/ipvsadm.bash
+    expect "shellcheck exporter bash completion" shellcheck -s bash completions/ipvsadm-exporter.bash
 else
     note "shellcheck not available: scripts not linted"
 fi
