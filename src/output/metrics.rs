@@ -10,10 +10,11 @@
 //! service and per real server, to be joined in queries, so a change of scheduler does not
 //! start new counter series.
 //!
-//! An exposition is built one namespace at a time ([`Exposition::add`]): each table is
-//! encoded family by family into that family's block and can be dropped before the next
-//! namespace is read, so at most one table is in memory, and every family still comes out
-//! as one group, as both formats require.
+//! One namespace's exposition is streamed ([`stream`]): handed out in pieces as it is
+//! encoded, never whole in memory. Several namespaces' are built one namespace at a time
+//! ([`Exposition::add`]): each table is encoded family by family into that family's block
+//! and dropped before the next namespace is read, so at most one table is in memory, and
+//! every family still comes out as one group, as both formats require.
 
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
@@ -29,7 +30,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use linux_ipvs::{Daemon, DaemonState, Dest, Family, Protocol, Service, ServiceKey, Stats};
+use linux_ipvs::{Daemon, Dest, Family, Protocol, Service, ServiceKey, Stats};
 
 use super::Snapshot;
 use super::json::{forward_word, service_flags, tunnel_flags, tunnel_word};
@@ -527,7 +528,7 @@ impl Collector for FamilyCollector {
                     let group = d.mcast_group.map(|g| g.to_string()).unwrap_or_default();
                     let port = d.mcast_port.map(|p| p.to_string()).unwrap_or_default();
                     let settings = [
-                        ("role", daemon_role(d.state)),
+                        ("role", vocab::daemon_state_word(d.state)),
                         ("interface", ifn.as_str()),
                         ("syncid", syncid.as_str()),
                         ("mcast_group", group.as_str()),
@@ -540,10 +541,6 @@ impl Collector for FamilyCollector {
         }
         Ok(())
     }
-}
-
-fn daemon_role(state: DaemonState) -> &'static str {
-    vocab::daemon_state_word(state)
 }
 
 /// An exposition being built, one namespace's reading at a time: the text of each family,
@@ -696,7 +693,7 @@ fn samples(text: &str) -> &str {
 mod tests {
     use super::*;
     use linux_ipvs::flags::{IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_SH_PORT};
-    use linux_ipvs::{Forward, Info, Name, Service, TunnelType};
+    use linux_ipvs::{DaemonState, Forward, Info, Name, TunnelType};
 
     fn stats(base: u64) -> Stats {
         Stats {
