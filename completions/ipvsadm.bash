@@ -6,7 +6,7 @@
 _ipvsadm_commands='-A --add-service -E --edit-service -D --delete-service -C --clear -R
 --restore -S --save -a --add-server -e --edit-server -d --delete-server -L
 -l --list -Z --zero --set --start-daemon --stop-daemon -h --help -v
---version'
+--version --metrics'
 
 # The options each command accepts.
 _ipvsadm_options_for() {
@@ -42,6 +42,7 @@ _ipvsadm_options_for() {
     S) echo "-n --numeric --sort -j --json --pretty --netns" ;;
     Z) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 --sort --netns" ;;
+    metrics) echo "--netns --openmetrics" ;;
     esac
 }
 
@@ -62,6 +63,7 @@ _ipvsadm_command_of() {
     --restore | --restore=*) echo R ;;
     --save | --save=*) echo S ;;
     --zero | --zero=*) echo Z ;;
+    --metrics | --metrics=*) echo metrics ;;
     --*) ;;
     -?*)
         case ${1:1:1} in

@@ -42,6 +42,8 @@ function __fish_ipvsadm_command_is
             set first S
         case --zero
             set first Z
+        case --metrics
+            set first metrics
         case '--*'
             return 1
         case '-?*'
@@ -149,6 +151,7 @@ complete -c ipvsadm -n $first -l stop-daemon -x -d 'Stop the connection synchron
 complete -c ipvsadm -n '__fish_ipvsadm_command_value; and contains -- (commandline -opc)[2] --stop-daemon' -x -a 'master\t"send connection state" backup\t"receive connection state"'
 complete -c ipvsadm -n $first -s h -l help -d 'Show this text'
 complete -c ipvsadm -n $first -s v -l version -d 'Show the version'
+complete -c ipvsadm -n $first -l metrics -d 'Print the table, counters and daemons as Prometheus metrics'
 
 # Options, after the commands that allow them.
 complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -s t -l tcp-service -x -a '(__fish_ipvsadm_services -t)' -d 'TCP service at host[:port]'
@@ -194,7 +197,8 @@ complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-port -x
 complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-ttl -x -d 'Multicast TTL (1..255)'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L S' -s j -l json -d 'List or save as JSON (one array of objects; numbers exact)'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L S' -l pretty -d 'With --json: indented, for people'
-complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D C L a d e set start-daemon stop-daemon R S Z' -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'Work in this network namespace (ip netns name, or a path)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D C L a d e set start-daemon stop-daemon R S Z metrics' -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'Work in this network namespace (ip netns name, or a path)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is metrics' -l openmetrics -d 'With --metrics: OpenMetrics text, not Prometheus text 0.0.4'
 
 # ipvsadm-save and ipvsadm-restore.
 complete -c ipvsadm-save -f

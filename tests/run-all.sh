@@ -13,9 +13,11 @@
 #      and through ours, byte for byte) with the runner's self-test, the deviations, the
 #      data-plane scenarios (real packets through IPVS between network namespaces), JSON
 #      with network namespaces (every listing as text and JSON, compared field by field and
-#      validated against the schema; --netns across namespaces), and the --apply suite (a
+#      validated against the schema; --netns across namespaces), the --apply suite (a
 #      corpus of table pairs against the reference's flush and restore, and reads under
-#      churn),
+#      churn), and metrics (--metrics and ipvsadm-exporter compared value by value with the
+#      JSON and -Ln --stats --exact after real traffic, linted with promtool; the exporter
+#      under churn, a deleted namespace, 1,000 scrapes and an unloaded ip_vs),
 #   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
 #      are printed for the record and never judged; the stage fails only if the two
 #      implementations' listings or saves of the benchmark table differ.
@@ -70,12 +72,15 @@ tests/json/run.sh || failed+=("json and netns")
 stage "ipvsadm-restore --apply against the real kernel (corpus and churn)"
 tests/apply/run.sh || failed+=("apply")
 
+stage "metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)"
+tests/metrics/run.sh || failed+=("metrics")
+
 stage "benchmark (figures only: no time is asserted)"
 # Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"
-total=9
+total=10
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

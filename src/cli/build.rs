@@ -286,6 +286,9 @@ impl Collected<'_> {
                 json: self.json(),
             }),
             Command::List => self.list().map(Action::List),
+            Command::Metrics => Ok(Action::Metrics {
+                openmetrics: self.has(Opt::OpenMetrics),
+            }),
         }
     }
 

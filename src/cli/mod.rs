@@ -65,6 +65,11 @@ pub enum Action {
     },
     /// `-L` / `-l` (and no arguments at all).
     List(ListRequest),
+    /// `--metrics`: the table as metrics for Prometheus.
+    Metrics {
+        /// `--openmetrics`: the OpenMetrics text format instead of Prometheus text 0.0.4.
+        openmetrics: bool,
+    },
 }
 
 /// A parsed command line: what to do, and where.

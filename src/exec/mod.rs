@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod errors;
+pub mod metrics;
 
 use std::io::{BufRead, Write};
 
@@ -330,6 +331,7 @@ impl Session {
             }
             Action::List(req) => return self.list(&req, io),
             Action::Save { numeric, json } => return self.save(numeric, json, io),
+            Action::Metrics { openmetrics } => return self.metrics(openmetrics.into(), io),
             Action::Restore => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
                 io.error_line(cli::try_line(&self.prog));

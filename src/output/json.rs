@@ -248,12 +248,12 @@ fn protocol_word(p: Protocol) -> String {
     p.name().map_or_else(|| p.raw().to_string(), str::to_string)
 }
 
-fn forward_word(f: Forward) -> String {
+pub(crate) fn forward_word(f: Forward) -> String {
     vocab::forward_word(f).map_or_else(|| f.raw().to_string(), str::to_string)
 }
 
 /// The words of tunnel flag bits (a bit without a word: its value).
-fn tunnel_flags(flags: u16) -> Vec<String> {
+pub(crate) fn tunnel_flags(flags: u16) -> Vec<String> {
     (0..16)
         .map(|i| 1u16 << i)
         .filter(|bit| flags & bit != 0)
@@ -266,7 +266,7 @@ fn tunnel_flags(flags: u16) -> Vec<String> {
         .collect()
 }
 
-fn tunnel_word(t: TunnelType) -> String {
+pub(crate) fn tunnel_word(t: TunnelType) -> String {
     vocab::tunnel_type_word(t).map_or_else(|| t.raw().to_string(), str::to_string)
 }
 
@@ -289,7 +289,7 @@ fn names_of(
 }
 
 /// The words of a service's flags.
-fn service_flags(svc: &Service) -> Vec<String> {
+pub(crate) fn service_flags(svc: &Service) -> Vec<String> {
     let mut words = Vec::new();
     for (bit, word) in [
         (IP_VS_SVC_F_PERSISTENT, "persistent"),

@@ -23,6 +23,7 @@ use linux_ipvs::{Dest, Info, Service};
 mod conn;
 pub mod json;
 mod list;
+pub mod metrics;
 mod misc;
 mod plan;
 mod save;

@@ -10,6 +10,8 @@
 #   list     `ipvsadm -Ln` of that table
 #   save     `ipvsadm -Sn` of that table
 #   json     `ipvsadm -Ln --json` of that table (ours only: compared with our `-Ln`)
+#   metrics  `ipvsadm --metrics` of that table, and one scrape of it by ipvsadm-exporter
+#            (wget's time; the exporter's peak RSS) (ours only: compared with our `-Ln`)
 #   clear    `ipvsadm -C`
 #   startup  R runs of `ipvsadm -Ln` on a small table (5 services x 2 servers)
 #   apply    the N-service table changed by 1% (services edited, removed and added, real
@@ -74,6 +76,7 @@ if "$ours_restore" --help 2>/dev/null | grep -q -- --apply; then
 	"$vm" add-binary "$ours_restore" "$payload" ours/ipvsadm-restore
 	has_apply=1
 fi
+"$vm" add-binary "$(dirname "$ours")/ipvsadm-exporter" "$payload" ours/ipvsadm-exporter
 impls="ref ours"
 if [ -n "$baseline" ]; then
 	"$vm" add-binary "$baseline" "$payload" base/ipvsadm
@@ -165,6 +168,20 @@ for n in $sizes; do
 			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
 			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
 			[ $impl = ours ] && measure json-$n ours /dev/null /payload/ours/ipvsadm -Ln --json
+			if [ $impl = ours ]; then
+				measure metrics-$n ours /dev/null /payload/ours/ipvsadm --metrics
+				$IP netns exec b$ns /payload/ours/ipvsadm-exporter --listen 127.0.0.1:9617 2>/dev/null &
+				exporter=$!
+				for _ in $(seq 50); do
+					$IP netns exec b$ns wget -q -O /dev/null http://127.0.0.1:9617/health 2>/dev/null && break
+					sleep 0.1
+				done
+				$T -f "%e" -o /tmp/t $IP netns exec b$ns wget -q -O /tmp/out-scrape-$n-ours http://127.0.0.1:9617/metrics
+				st=$?
+				echo "RESULT scrape-$n ours $(cat /tmp/t) $(awk '/^VmHWM:/ { print $2 }' /proc/$exporter/status) $st"
+				kill $exporter
+				echo "METRICS $n services: $(wc -c </tmp/out-metrics-$n-ours) bytes, $(grep -c '^ipvs_service_connections_total' /tmp/out-scrape-$n-ours) services scraped"
+			fi
 			measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
 			measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
 			gone
@@ -236,7 +253,7 @@ chmod +x "$payload/run.sh"
 
 log=$(mktemp)
 status=0
-"$vm" run "$payload" 1800 | tee "$log" | grep -E '^(RESULT|FLOOR|SAME|DIFFER)' || status=$?
+"$vm" run "$payload" 1800 | tee "$log" | grep -E '^(RESULT|FLOOR|SAME|DIFFER|METRICS)' || status=$?
 grep -q '^DIFFER' "$log" && status=1
 
 echo
@@ -270,9 +287,10 @@ END {
 	for (i = 1; i <= k; i++) {
 		o = order[i]
 		if (o ~ /^(apply|noop)-/) continue
-		if (o ~ /^json-/) {
-			n = substr(o, 6); u = median(t[o, "ours"]); l = median(t["list-" n, "ours"])
-			printf "%-14s %10s %10.2f  (ours -Ln --json; %.2fx the time of our -Ln, %s KiB)\n", o, "-", u, (l > 0 ? u / l : 0), median(m[o, "ours"])
+		if (o ~ /^(json|metrics|scrape)-/) {
+			w = o; sub(/-.*/, "", w); n = substr(o, length(w) + 2); u = median(t[o, "ours"]); l = median(t["list-" n, "ours"])
+			what = w == "json" ? "-Ln --json" : w == "metrics" ? "--metrics" : "an exporter scrape, its peak"
+			printf "%-14s %10s %10.2f  (ours %s; %.2fx the time of our -Ln, %s KiB)\n", o, "-", u, what, (l > 0 ? u / l : 0), median(m[o, "ours"])
 			continue
 		}
 		r = median(t[o, "ref"]); u = median(t[o, "ours"])

@@ -19,37 +19,13 @@ for b in ipvsadm ipvsadm-save ipvsadm-restore; do
 done
 vm=$repo/tests/vm/vm.sh
 "$vm" setup
-payload=$(mktemp -d)
+. "$repo/tests/vm/suite.sh"
 log=$(mktemp)
-trap 'rm -rf "$payload" "$log"' EXIT
-for b in ipvsadm ipvsadm-save ipvsadm-restore; do
-	"$vm" add-binary "$bin/$b" "$payload" "bin/$b"
-done
-cp "$repo/tests/dataplane/lib.sh" "$here/vm.sh" "$payload/"
-cat >"$payload/run.sh" <<'EOF'
-#!/bin/sh
-exec sh /payload/vm.sh
-EOF
-chmod +x "$payload/run.sh"
-
-set +e
-"$vm" run "$payload" 600 >"$log" 2>&1
-vm_status=$?
-set -e
-# The checks' lines; the samples go to files.
-grep -E '^(ok|not ok) - |^    |^[0-9]+ passed, [0-9]+ failed' "$log" | grep -v '^    $' || true
+trap 'rm -f "$log"' EXIT
+vm_status=0
+suite_run "$vm" "$here/vm.sh" 600 "$log" "$bin" ipvsadm ipvsadm-save ipvsadm-restore || vm_status=$?
 samples=$repo/target/json-samples
-rm -rf "$samples"
-mkdir -p "$samples"
-awk -v dir="$samples" '
-	/^@@SAMPLE .*@@$/ { name = substr($0, 10, length($0) - 11); file = dir "/" name ".b64"; next }
-	/^@@END@@$/ { close(file); file = ""; next }
-	file != "" { print > file }' "$log"
-for f in "$samples"/*.b64; do
-	base64 -d "$f" >"${f%.b64}"
-	rm "$f"
-done
-echo "$(ls "$samples" | wc -l) samples in $samples"
+suite_samples "$log" "$samples"
 status=0
 [ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: target/vm/last-run.log)"; status=1; }
 (cd "$repo" && IPVSADM_JSON_VM=$samples cargo test --quiet --test json_vm -- --nocapture) || status=1

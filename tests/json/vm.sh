@@ -17,19 +17,7 @@ cd /payload || exit 2
 export PATH=/payload/bin:$PATH
 IPVSADM=/payload/bin/ipvsadm
 : >/tmp/dp-state
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/    /'; done
-}
-sample() { # sample NAME FILE
-	echo "@@SAMPLE $1@@"
-	base64 "$2"
-	echo "@@END@@"
-}
+. ./checks.sh
 
 # ---- 1. the rich table, with traffic -------------------------------------------------------
 VIP=192.0.2.1 C=jsc D=jsd R1=jsr1 R2=jsr2
@@ -182,5 +170,4 @@ rc=$?
 	ok "a file that is not a namespace: $out" || bad "--netns /etc/hosts (status $rc)" "$out"
 
 for pid in $(sed -n 's/^pid //p' /tmp/dp-state); do kill "$pid" 2>/dev/null; done
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+checks_done

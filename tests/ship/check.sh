@@ -52,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/
 fi
 
 # --- (a) man pages -------------------------------------------------------------
-pages=(man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8)
+pages=(man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8 man/ipvsadm-exporter.8)
 for p in "${pages[@]}"; do
     if [ ! -f "$p" ]; then
         not_ok "$p exists"
@@ -174,6 +174,10 @@ bash_exactly() {
     if [ "$got" = "$want" ]; then ok "bash: $desc"; else not_ok "bash: $desc" "want: $want
 got:  $got"; fi
 }
+got=$(bash -c 'source completions/ipvsadm-exporter.bash; COMP_WORDS=(ipvsadm-exporter --); COMP_CWORD=1
+    _ipvsadm_exporter; printf "%s\n" "${COMPREPLY[@]}"' | sort | tr '\n' ' ')
+[ "$got" = "--all-netns --help --listen --netns --version " ] && ok "bash: ipvsadm-exporter's options" ||
+    not_ok "bash: ipvsadm-exporter's options" "got: $got"
 schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
 bash_offers "commands first" "-A --add-service -E -D -C -R -S -a -e -d -L -l --list -Z --set --start-daemon --stop-daemon -h -v --version" "-t -s -n" ipvsadm ''
 bash_exactly "the 13 schedulers after -s" "$schedulers" ipvsadm -A -t 192.0.2.10:80 -s ''
@@ -210,6 +214,7 @@ fi
 # --- (d) zsh and fish completions -------------------------------------------------
 if command -v zsh >/dev/null; then
     expect "zsh -n completions/_ipvsadm" zsh -n completions/_ipvsadm
+    expect "zsh -n completions/_ipvsadm-exporter" zsh -n completions/_ipvsadm-exporter
     expect "zsh completion names ipvsadm, ipvsadm-save and ipvsadm-restore" \
         grep -qx '#compdef ipvsadm ipvsadm-save ipvsadm-restore' completions/_ipvsadm
     mkdir -p "$work/zsh"
@@ -232,6 +237,7 @@ else
 fi
 if command -v fish >/dev/null; then
     expect "fish -n completions/ipvsadm.fish" fish -n completions/ipvsadm.fish
+    expect "fish -n completions/ipvsadm-exporter.fish" fish -n completions/ipvsadm-exporter.fish
     fish_offers() { # fish_offers DESC "WANT" "UNWANTED" LINE
         local got w bad=''
         got=$(HOME=$work fish --no-config -c "source completions/ipvsadm.fish
@@ -256,12 +262,16 @@ fi
 # --- (c) make install -------------------------------------------------------------
 fake=$work/release
 mkdir -p "$fake"
-for b in ipvsadm ipvsadm-save ipvsadm-restore; do printf '#!/bin/sh\necho %s\n' "$b" >"$fake/$b"; done
+for b in ipvsadm ipvsadm-save ipvsadm-restore ipvsadm-exporter; do printf '#!/bin/sh\necho %s\n' "$b" >"$fake/$b"; done
 dest=$work/destdir
 if out=$(make -s install DESTDIR="$dest" RELEASEDIR="$fake" 2>&1); then ok "make install with the defaults"; else not_ok "make install with the defaults" "$out"; fi
 layout_ok=1 bad=''
-for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore \
+for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-exporter \
     share/man/man8/ipvsadm.8 share/man/man8/ipvsadm-save.8 share/man/man8/ipvsadm-restore.8 \
+    share/man/man8/ipvsadm-exporter.8 lib/systemd/system/ipvsadm-exporter.service \
+    share/bash-completion/completions/ipvsadm-exporter share/zsh/site-functions/_ipvsadm-exporter \
+    share/fish/vendor_completions.d/ipvsadm-exporter.fish \
+    lib/systemd/system/ipvsadm-metrics.service lib/systemd/system/ipvsadm-metrics.timer \
     share/bash-completion/completions/ipvsadm share/bash-completion/completions/ipvsadm-save \
     share/bash-completion/completions/ipvsadm-restore share/zsh/site-functions/_ipvsadm \
     share/fish/vendor_completions.d/ipvsadm.fish share/fish/vendor_completions.d/ipvsadm-save.fish \
@@ -283,9 +293,16 @@ expect "helper calls the installed ipvsadm-restore" grep -qx 'default_ipvsadm_re
 expect "unit reload applies the rules" grep -qx 'ExecReload=/usr/local/libexec/ipvsadm/ipvsadm-boot reload' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "init script calls the installed helper" grep -qx 'boot=/usr/local/libexec/ipvsadm/ipvsadm-boot' "$dest/etc/init.d/ipvsadm"
 expect "modules-load file loads ip_vs" grep -qx 'ip_vs' "$dest/usr/local/lib/modules-load.d/ipvsadm.conf"
+expect "exporter unit runs the installed exporter" grep -q '^ExecStart=/usr/local/sbin/ipvsadm-exporter ' "$dest/usr/local/lib/systemd/system/ipvsadm-exporter.service"
+expect "textfile unit runs the installed ipvsadm" grep -q '^ExecStart=.* /usr/local/sbin/ipvsadm --metrics ' "$dest/usr/local/lib/systemd/system/ipvsadm-metrics.service"
 if command -v systemd-analyze >/dev/null; then
     sed "s|/usr/local/libexec|$dest/usr/local/libexec|" "$dest/usr/local/lib/systemd/system/ipvsadm.service" >"$work/ipvsadm.service"
     silent "systemd-analyze verify accepts the unit" env MANPATH="$dest/usr/local/share/man" systemd-analyze verify "$work/ipvsadm.service"
+    for u in ipvsadm-exporter.service ipvsadm-metrics.service ipvsadm-metrics.timer; do
+        sed "s|/usr/local/sbin|$dest/usr/local/sbin|" "$dest/usr/local/lib/systemd/system/$u" >"$work/$u"
+    done
+    silent "systemd-analyze verify accepts the metrics units" env MANPATH="$dest/usr/local/share/man" \
+        systemd-analyze verify "$work/ipvsadm-exporter.service" "$work/ipvsadm-metrics.service" "$work/ipvsadm-metrics.timer"
 else
     note "systemd-analyze not available: unit not verified"
 fi
@@ -483,6 +500,7 @@ expect "init script has LSB headers" grep -q '^### BEGIN INIT INFO' packaging/ip
 if command -v shellcheck >/dev/null; then
     expect "shellcheck packaging scripts" shellcheck -s sh packaging/ipvsadm-boot packaging/ipvsadm.init
     expect "shellcheck bash completion" shellcheck -s bash completions/ipvsadm.bash
+    expect "shellcheck exporter bash completion" shellcheck -s bash completions/ipvsadm-exporter.bash
 else
     note "shellcheck not available: scripts not linted"
 fi
