@@ -38,14 +38,18 @@ WITH_SYSV      ?= yes
 INSTALL ?= install
 CARGO   ?= cargo
 
-BINARIES   = ipvsadm ipvsadm-save ipvsadm-restore
-MANPAGES   = man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8
+BINARIES   = ipvsadm ipvsadm-save ipvsadm-restore ipvsadm-exporter
+MANPAGES   = man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8 man/ipvsadm-exporter.8
+# The metrics units: the exporter, and the timer that writes node_exporter's textfile.
+METRICSUNITS = ipvsadm-exporter.service ipvsadm-metrics.service ipvsadm-metrics.timer
 BOOTHELPER = $(LIBEXECDIR)/ipvsadm/ipvsadm-boot
 
 # Paths compiled into the boot files.
 SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
 	    -e 's|^default_ipvsadm=.*|default_ipvsadm=$(SBINDIR)/ipvsadm|' \
-	    -e 's|/usr/libexec/ipvsadm/ipvsadm-boot|$(BOOTHELPER)|g'
+	    -e 's|^default_ipvsadm_restore=.*|default_ipvsadm_restore=$(SBINDIR)/ipvsadm-restore|' \
+	    -e 's|/usr/libexec/ipvsadm/ipvsadm-boot|$(BOOTHELPER)|g' \
+	    -e 's|/usr/sbin/ipvsadm|$(SBINDIR)/ipvsadm|g'
 
 .PHONY: all build check generate install uninstall install-bin install-man \
 	install-completions install-boot install-systemd install-sysv \
@@ -96,6 +100,9 @@ install-completions:
 	$(INSTALL) -m 0644 completions/ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm.fish"
 	ln -sf ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-save.fish"
 	ln -sf ipvsadm.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish"
+	$(INSTALL) -m 0644 completions/ipvsadm-exporter.bash "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-exporter"
+	$(INSTALL) -m 0644 completions/_ipvsadm-exporter "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm-exporter"
+	$(INSTALL) -m 0644 completions/ipvsadm-exporter.fish "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-exporter.fish"
 
 install-boot:
 	$(INSTALL) -d "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(MODULESLOADDIR)"
@@ -109,6 +116,11 @@ install-systemd:
 	$(SUBST) packaging/ipvsadm.service > "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service.tmp"
 	$(INSTALL) -m 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service.tmp" "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service"
 	rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service.tmp"
+	for u in $(METRICSUNITS); do \
+	  $(SUBST) "packaging/$$u" > "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" && \
+	  $(INSTALL) -m 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u" && \
+	  rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" || exit 1; \
+	done
 
 install-sysv:
 	$(INSTALL) -d "$(DESTDIR)$(INITDIR)"
@@ -126,8 +138,11 @@ uninstall:
 	rm -f "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm" "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-save" \
 	      "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-restore" "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm" \
 	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm.fish" "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-save.fish" \
-	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish"
+	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-restore.fish" \
+	      "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-exporter" "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm-exporter" \
+	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-exporter.fish"
 	rm -f "$(DESTDIR)$(BOOTHELPER)" "$(DESTDIR)$(MODULESLOADDIR)/ipvsadm.conf" \
 	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service" "$(DESTDIR)$(INITDIR)/ipvsadm"
+	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done
 	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config"
 	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

@@ -6,42 +6,43 @@
 _ipvsadm_commands='-A --add-service -E --edit-service -D --delete-service -C --clear -R
 --restore -S --save -a --add-server -e --edit-server -d --delete-server -L
 -l --list -Z --zero --set --start-daemon --stop-daemon -h --help -v
---version'
+--version --metrics'
 
 # The options each command accepts.
 _ipvsadm_options_for() {
     case $1 in
     A) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 -s --scheduler -p --persistent -M --netmask --pe -b
-        --sched-flags -o --ops --sort" ;;
+        --sched-flags -o --ops --sort --netns" ;;
     E) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 -s --scheduler -p --persistent -M --netmask --pe -b
-        --sched-flags -o --ops --sort" ;;
+        --sched-flags -o --ops --sort --netns" ;;
     D) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
-        --ipv6 --sort" ;;
-    C) echo "--sort" ;;
+        --ipv6 --sort --netns" ;;
+    C) echo "--sort --netns" ;;
     L) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 -n --numeric -c --connection --timeout --daemon --stats
         --rate --thresholds --persistent-conn --tun-info -X --exact --nosort
-        --sort --syncid" ;;
+        --sort --syncid -j --json --pretty --netns" ;;
     a) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 -r --real-server -g --gatewaying -i --ipip -m --masquerading
         -w --weight -x --u-threshold -y --l-threshold --tun-type --tun-port
-        --tun-nocsum --tun-csum --tun-remcsum --sort" ;;
+        --tun-nocsum --tun-csum --tun-remcsum --sort --netns" ;;
     d) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
-        --ipv6 -r --real-server --sort" ;;
+        --ipv6 -r --real-server --sort --netns" ;;
     e) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 -r --real-server -g --gatewaying -i --ipip -m --masquerading
         -w --weight -x --u-threshold -y --l-threshold --tun-type --tun-port
-        --tun-nocsum --tun-csum --tun-remcsum --sort" ;;
-    set) echo "--sort" ;;
+        --tun-nocsum --tun-csum --tun-remcsum --sort --netns" ;;
+    set) echo "--sort --netns" ;;
     start-daemon) echo "--sort --mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port
-        --mcast-ttl" ;;
-    stop-daemon) echo "--sort --syncid" ;;
-    R) echo "--sort" ;;
-    S) echo "-n --numeric --sort" ;;
+        --mcast-ttl --netns" ;;
+    stop-daemon) echo "--sort --syncid --netns" ;;
+    R) echo "--sort --netns" ;;
+    S) echo "-n --numeric --sort -j --json --pretty --netns" ;;
     Z) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
-        --ipv6 --sort" ;;
+        --ipv6 --sort --netns" ;;
+    metrics) echo "--netns --openmetrics" ;;
     esac
 }
 
@@ -62,6 +63,7 @@ _ipvsadm_command_of() {
     --restore | --restore=*) echo R ;;
     --save | --save=*) echo S ;;
     --zero | --zero=*) echo Z ;;
+    --metrics | --metrics=*) echo metrics ;;
     --*) ;;
     -?*)
         case ${1:1:1} in
@@ -174,6 +176,9 @@ _ipvsadm() {
         --mcast-interface) 
             words=$(command ls /sys/class/net 2>/dev/null)
             ;;
+        --netns) 
+            words=$(command ls /run/netns 2>/dev/null)
+            ;;
         -p | --persistent | -M | --netmask | -w | --weight | -x | \
         --u-threshold | -y | --l-threshold | --tun-port | --syncid | \
         --sync-maxlen | --mcast-group | --mcast-port | --mcast-ttl)
@@ -205,20 +210,35 @@ _ipvsadm() {
     return 0
 }
 
+# The network namespaces of ip netns, after --netns.
+_ipvsadm_netns_word() {
+    [[ ${COMP_WORDS[COMP_CWORD - 1]} == --netns ]] || return 1
+    mapfile -t COMPREPLY < <(compgen -W "$(command ls /run/netns 2>/dev/null)" -- "$1")
+}
+
 _ipvsadm_save() {
     COMPREPLY=()
     local cur=${COMP_WORDS[COMP_CWORD]}
+    _ipvsadm_netns_word "$cur" && return 0
     [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '-n' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-n --json --pretty --netns' -- "$cur")
     return 0
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads the rules from standard input; its options:
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    # ipvsadm-restore reads the rules from standard input (with --apply, or from a file);
+    # its options:
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} w apply=
     COMPREPLY=()
-    [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --help --version' -- "$cur")
+    _ipvsadm_netns_word "$cur" && return 0
+    # --drain takes a number of seconds: nothing to offer.
+    [[ $prev == --drain ]] && return 0
+    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply ]] && apply=1; done
+    if [[ $cur == -* || ( -z $cur && -z $apply ) ]]; then
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --help --version' -- "$cur")
+    elif [[ -n $apply ]]; then
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
     return 0
 }
 

@@ -42,6 +42,8 @@ function __fish_ipvsadm_command_is
             set first S
         case --zero
             set first Z
+        case --metrics
+            set first metrics
         case '--*'
             return 1
         case '-?*'
@@ -149,6 +151,7 @@ complete -c ipvsadm -n $first -l stop-daemon -x -d 'Stop the connection synchron
 complete -c ipvsadm -n '__fish_ipvsadm_command_value; and contains -- (commandline -opc)[2] --stop-daemon' -x -a 'master\t"send connection state" backup\t"receive connection state"'
 complete -c ipvsadm -n $first -s h -l help -d 'Show this text'
 complete -c ipvsadm -n $first -s v -l version -d 'Show the version'
+complete -c ipvsadm -n $first -l metrics -d 'Print the table, counters and daemons as Prometheus metrics'
 
 # Options, after the commands that allow them.
 complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D L a d e Z' -s t -l tcp-service -x -a '(__fish_ipvsadm_services -t)' -d 'TCP service at host[:port]'
@@ -192,12 +195,25 @@ complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l sync-maxlen -
 complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-group -x -d 'Multicast group (IPv4 or IPv6)'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-port -x -d 'Multicast UDP port'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is start-daemon' -l mcast-ttl -x -d 'Multicast TTL (1..255)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L S' -s j -l json -d 'List or save as JSON (one array of objects; numbers exact)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L S' -l pretty -d 'With --json: indented, for people'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is A E D C L a d e set start-daemon stop-daemon R S Z metrics' -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'Work in this network namespace (ip netns name, or a path)'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is metrics' -l openmetrics -d 'With --metrics: OpenMetrics text, not Prometheus text 0.0.4'
 
 # ipvsadm-save and ipvsadm-restore.
 complete -c ipvsadm-save -f
 complete -c ipvsadm-save -s n -d 'Print addresses and ports as numbers'
+complete -c ipvsadm-save -l json -d 'Write the table as JSON'
+complete -c ipvsadm-save -l pretty -d 'With --json: indented'
+complete -c ipvsadm-save -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
 complete -c ipvsadm-restore -f
 complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of replacing it'
 complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'
+complete -c ipvsadm-restore -l json -d 'The input is JSON, as ipvsadm -S --json writes it'
+complete -c ipvsadm-restore -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
+complete -c ipvsadm-restore -l apply -d 'Change only what differs from the rules, without a flush'
+complete -c ipvsadm-restore -l dry-run -d 'With --apply: print the changes, make none'
+complete -c ipvsadm-restore -l drain -x -d 'With --apply: drain removed real servers for at most SECONDS'
+complete -c ipvsadm-restore -n '__fish_contains_opt apply' -F
 complete -c ipvsadm-restore -s h -l help -d 'Print help'
 complete -c ipvsadm-restore -s V -l version -d 'Print the version'

@@ -16,19 +16,21 @@ use linux_ipvs::Client;
 fn main() -> anyhow::Result<()> {
     let parse_start = Instant::now();
     let mut changes = Vec::new();
-    for line in stdin().lock().lines() {
+    for line in stdin().lock().split(b'\n') {
         let line = line?;
         let words = cli::restore_words(&line);
         if words.is_empty() {
             continue;
         }
-        let mut argv = vec!["ipvsadm"];
+        let mut argv: Vec<&[u8]> = vec![b"ipvsadm"];
         argv.extend(words);
-        let change =
-            match cli::parse_words(&argv, &SystemNames).map_err(|e| anyhow::anyhow!(e.message))? {
-                Action::Change(c) => c,
-                other => anyhow::bail!("not a change: {other:?}"),
-            };
+        let change = match cli::parse_words(&argv, &SystemNames)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .action
+        {
+            Action::Change(c) => c,
+            other => anyhow::bail!("not a change: {other:?}"),
+        };
         changes.push(change);
     }
     eprintln!(

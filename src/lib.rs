@@ -10,6 +10,8 @@
 
 pub mod cli;
 pub mod exec;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod names;
 pub mod output;
 pub mod status;

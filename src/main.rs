@@ -6,8 +6,7 @@
 ipvsadm::entry_point!(run);
 
 fn run() -> i32 {
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    // The arguments as the process got them: bytes, not necessarily UTF-8.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     ipvsadm::exec::run_std(&argv)
 }

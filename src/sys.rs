@@ -34,7 +34,7 @@ unsafe extern "C" {
 }
 
 /// Forward lookup of an IPv4 host name, as `gethostbyname` does it: first address only.
-pub fn host_by_name_v4(name: &str) -> Option<Ipv4Addr> {
+pub fn host_by_name_v4(name: &[u8]) -> Option<Ipv4Addr> {
     let cname = CString::new(name).ok()?;
     // SAFETY: cname is a valid C string; the result is checked for NULL and read at once.
     unsafe {
@@ -52,7 +52,7 @@ pub fn host_by_name_v4(name: &str) -> Option<Ipv4Addr> {
 }
 
 /// Reverse lookup: the canonical name `gethostbyaddr` gives for an address.
-pub fn host_by_addr(addr: &IpAddr) -> Option<String> {
+pub fn host_by_addr(addr: &IpAddr) -> Option<Vec<u8>> {
     let (buf, kind): (Vec<u8>, c_int) = match addr {
         IpAddr::V4(a) => (a.octets().to_vec(), libc::AF_INET),
         IpAddr::V6(a) => (a.octets().to_vec(), libc::AF_INET6),
@@ -67,12 +67,12 @@ pub fn host_by_addr(addr: &IpAddr) -> Option<String> {
         if he.is_null() || (*he).h_name.is_null() {
             return None;
         }
-        Some(CStr::from_ptr((*he).h_name).to_string_lossy().into_owned())
+        Some(CStr::from_ptr((*he).h_name).to_bytes().to_vec())
     }
 }
 
 /// `getservbyname(name, proto)`: the port (host order) of a named service.
-pub fn service_by_name(name: &str, proto: &str) -> Option<u16> {
+pub fn service_by_name(name: &[u8], proto: &str) -> Option<u16> {
     let cname = CString::new(name).ok()?;
     let cproto = CString::new(proto).ok()?;
     // SAFETY: both C strings live across the call; result checked for NULL and read at once.
@@ -86,7 +86,7 @@ pub fn service_by_name(name: &str, proto: &str) -> Option<u16> {
 }
 
 /// `getservbyport(port, proto)`: the name of the service on a port (host order).
-pub fn service_by_port(port: u16, proto: &str) -> Option<String> {
+pub fn service_by_port(port: u16, proto: &str) -> Option<Vec<u8>> {
     let cproto = CString::new(proto).ok()?;
     // SAFETY: cproto lives across the call; result checked for NULL, name read to its NUL.
     unsafe {
@@ -94,7 +94,7 @@ pub fn service_by_port(port: u16, proto: &str) -> Option<String> {
         if se.is_null() || (*se).s_name.is_null() {
             return None;
         }
-        Some(CStr::from_ptr((*se).s_name).to_string_lossy().into_owned())
+        Some(CStr::from_ptr((*se).s_name).to_bytes().to_vec())
     }
 }
 

@@ -99,10 +99,10 @@ pub fn daemon_state_word(state: DaemonState) -> &'static str {
 }
 
 /// The daemon state a word names.
-pub fn parse_daemon_state(s: &str) -> Option<DaemonState> {
+pub fn parse_daemon_state(s: &[u8]) -> Option<DaemonState> {
     DAEMON_STATES
         .iter()
-        .find(|(_, w)| w.word == s)
+        .find(|(_, w)| w.word.as_bytes() == s)
         .map(|(state, _)| *state)
 }
 
@@ -122,10 +122,10 @@ pub fn tunnel_type_word(t: TunnelType) -> Option<&'static str> {
 }
 
 /// The tunnel type a word names.
-pub fn parse_tunnel_type(s: &str) -> Option<TunnelType> {
+pub fn parse_tunnel_type(s: &[u8]) -> Option<TunnelType> {
     TUNNEL_TYPES
         .iter()
-        .find(|(_, w)| w.word == s)
+        .find(|(_, w)| w.word.as_bytes() == s)
         .map(|(t, _)| *t)
 }
 
@@ -222,6 +222,30 @@ pub fn forward_label(f: Forward) -> &'static str {
     }
 }
 
+/// The forwarding methods' words in JSON.
+pub const FORWARD_WORDS: [(Forward, &str); 4] = [
+    (Forward::Masq, "masq"),
+    (Forward::Local, "local"),
+    (Forward::Tunnel, "tunnel"),
+    (Forward::Route, "route"),
+];
+
+/// The word of a forwarding method in JSON, if it has one.
+pub fn forward_word(f: Forward) -> Option<&'static str> {
+    FORWARD_WORDS.iter().find(|(v, _)| *v == f).map(|(_, w)| *w)
+}
+
+/// The forwarding method a JSON word names.
+pub fn parse_forward_word(s: &str) -> Option<Forward> {
+    FORWARD_WORDS.iter().find(|(_, w)| *w == s).map(|(f, _)| *f)
+}
+
+/// The tunnel flag bits' words in JSON (no bit: no checksum).
+pub const TUNNEL_FLAG_WORDS: [(u16, &str); 2] = [
+    (IP_VS_TUNNEL_ENCAP_FLAG_CSUM, "csum"),
+    (IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM, "remcsum"),
+];
+
 /// The option that selects a forwarding method, as save writes it (local is written as
 /// direct routing, which is what the kernel makes of it).
 pub fn forward_option(f: Forward) -> &'static str {
@@ -250,8 +274,11 @@ pub const NAMED_SCHED_FLAGS: [(&str, [&str; 2]); 2] = [
 
 /// The names of the three flag bits as listings show them for a scheduler: its own names
 /// for `sh` and `mh` (whose third bit has none), else the generic ones.
-fn sched_flag_names_for(sched: &str) -> [Option<&'static str>; 3] {
-    match NAMED_SCHED_FLAGS.iter().find(|(s, _)| *s == sched) {
+fn sched_flag_names_for(sched: &[u8]) -> [Option<&'static str>; 3] {
+    match NAMED_SCHED_FLAGS
+        .iter()
+        .find(|(s, _)| s.as_bytes() == sched)
+    {
         Some((_, [a, b])) => [Some(a), Some(b), None],
         None => GENERIC_SCHED_FLAGS.map(Some),
     }
@@ -261,7 +288,7 @@ fn sched_flag_names_for(sched: &str) -> [Option<&'static str>; 3] {
 /// shows them. With `complete` (save, so that the list always restores to the same bits) a
 /// bit that has no name for this scheduler is written under its generic `flag-N` name
 /// instead of being left out.
-pub fn write_sched_flags(out: &mut Vec<u8>, sched: &str, flags: u32, complete: bool) {
+pub fn write_sched_flags(out: &mut Vec<u8>, sched: &[u8], flags: u32, complete: bool) {
     let named = sched_flag_names_for(sched);
     let mut first = true;
     for i in 0..3 {
@@ -281,28 +308,35 @@ pub fn write_sched_flags(out: &mut Vec<u8>, sched: &str, flags: u32, complete: b
     }
 }
 
-/// Parses the `-b` list for a scheduler; returns the flag bits. An empty list means no
-/// flags, empty items are skipped, and a list of only commas is refused (the reference
-/// crashes on it). A scheduler's own names are refused with another scheduler.
-pub fn parse_sched_flags(list: &str, scheduler: &str) -> Result<u32, String> {
+/// Parses the `-b` list for a scheduler; returns the flag bits, or the error message (with
+/// the list's bytes as given). An empty list means no flags, empty items are skipped, and a
+/// list of only commas is refused (the reference crashes on it). A scheduler's own names are
+/// refused with another scheduler.
+pub fn parse_sched_flags(list: &[u8], scheduler: &[u8]) -> Result<u32, Vec<u8>> {
+    let message =
+        |what: &str, item: &[u8]| [what.as_bytes(), b" scheduler flag `", item, b"'"].concat();
     if list.is_empty() {
         return Ok(0);
     }
-    if list.bytes().all(|b| b == b',') {
-        return Err(format!("invalid scheduler flag `{list}'"));
+    if list.iter().all(|&b| b == b',') {
+        return Err(message("invalid", list));
     }
     let mut bits = 0u32;
-    for item in list.split(',').filter(|w| !w.is_empty()) {
-        let generic = GENERIC_SCHED_FLAGS.iter().position(|g| *g == item);
+    for item in list.split(|&b| b == b',').filter(|w| !w.is_empty()) {
+        let generic = GENERIC_SCHED_FLAGS
+            .iter()
+            .position(|g| g.as_bytes() == item);
         let bit = match generic {
             Some(i) => SCHED_FLAG_BITS[i],
             None => {
                 let (owner, i) = NAMED_SCHED_FLAGS
                     .iter()
-                    .find_map(|(s, names)| Some((*s, names.iter().position(|n| *n == item)?)))
-                    .ok_or_else(|| format!("invalid scheduler flag `{item}'"))?;
-                if owner != scheduler {
-                    return Err(format!("incompatible scheduler flag `{item}'"));
+                    .find_map(|(s, names)| {
+                        Some((*s, names.iter().position(|n| n.as_bytes() == item)?))
+                    })
+                    .ok_or_else(|| message("invalid", item))?;
+                if owner.as_bytes() != scheduler {
+                    return Err(message("incompatible", item));
                 }
                 SCHED_FLAG_BITS[i]
             }
@@ -345,49 +379,53 @@ mod tests {
             for bits in 0..8u32 {
                 let flags = bits << 3;
                 let mut out = Vec::new();
-                write_sched_flags(&mut out, sched, flags, true);
+                write_sched_flags(&mut out, sched.as_bytes(), flags, true);
                 let text = String::from_utf8(out).unwrap();
-                assert_eq!(parse_sched_flags(&text, sched), Ok(flags), "{sched} {text}");
+                assert_eq!(
+                    parse_sched_flags(text.as_bytes(), sched.as_bytes()),
+                    Ok(flags),
+                    "{sched} {text}"
+                );
             }
         }
     }
 
     #[test]
     fn sched_flags() {
-        assert_eq!(parse_sched_flags("", "wlc"), Ok(0));
-        assert_eq!(parse_sched_flags("flag-1,,flag-3", "rr"), Ok(0x28));
-        assert_eq!(parse_sched_flags("sh-fallback,sh-port", "sh"), Ok(0x18));
-        assert_eq!(parse_sched_flags("mh-port", "mh"), Ok(0x10));
+        assert_eq!(parse_sched_flags(b"", b"wlc"), Ok(0));
+        assert_eq!(parse_sched_flags(b"flag-1,,flag-3", b"rr"), Ok(0x28));
+        assert_eq!(parse_sched_flags(b"sh-fallback,sh-port", b"sh"), Ok(0x18));
+        assert_eq!(parse_sched_flags(b"mh-port", b"mh"), Ok(0x10));
         assert_eq!(
-            parse_sched_flags("sh-port", "wlc"),
-            Err("incompatible scheduler flag `sh-port'".into())
+            parse_sched_flags(b"sh-port", b"wlc"),
+            Err(b"incompatible scheduler flag `sh-port'".to_vec())
         );
         assert_eq!(
-            parse_sched_flags("mh-fallback", "sh"),
-            Err("incompatible scheduler flag `mh-fallback'".into())
+            parse_sched_flags(b"mh-fallback", b"sh"),
+            Err(b"incompatible scheduler flag `mh-fallback'".to_vec())
         );
         assert_eq!(
-            parse_sched_flags("flag-1,bogus", "wlc"),
-            Err("invalid scheduler flag `bogus'".into())
+            parse_sched_flags(b"flag-1,bogus", b"wlc"),
+            Err(b"invalid scheduler flag `bogus'".to_vec())
         );
         assert_eq!(
-            parse_sched_flags(",", "wlc"),
-            Err("invalid scheduler flag `,'".into())
+            parse_sched_flags(b",", b"wlc"),
+            Err(b"invalid scheduler flag `,'".to_vec())
         );
         assert_eq!(
-            parse_sched_flags(",,", "wlc"),
-            Err("invalid scheduler flag `,,'".into())
+            parse_sched_flags(b",,", b"wlc"),
+            Err(b"invalid scheduler flag `,,'".to_vec())
         );
     }
 
     #[test]
     fn words_go_both_ways() {
         for (t, w) in TUNNEL_TYPES {
-            assert_eq!(parse_tunnel_type(w.word), Some(t));
+            assert_eq!(parse_tunnel_type(w.word.as_bytes()), Some(t));
             assert_eq!(tunnel_type_word(t), Some(w.word));
         }
         for (s, w) in DAEMON_STATES {
-            assert_eq!(parse_daemon_state(w.word), Some(s));
+            assert_eq!(parse_daemon_state(w.word.as_bytes()), Some(s));
             assert_eq!(daemon_state_word(s), w.word);
         }
         for p in [Protocol::Tcp, Protocol::Udp, Protocol::Sctp] {

@@ -101,3 +101,52 @@ fn a_closed_pipe_ends_the_command_with_sigpipe() {
         assert_eq!(status.signal(), Some(13), "{bin}: {status:?}");
     }
 }
+
+/// Deviation D10: a failed write to standard output is reported and fails the command
+/// (the reference exits 0 with nothing said). `/dev/full` refuses every write; the help and
+/// the version need no kernel, so this runs on the host.
+#[test]
+fn a_failed_write_is_reported_with_a_non_zero_status() {
+    for args in [&["-v"][..], &["-h"], &["--version", "extra"]] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full");
+        let o = Command::new(env!("CARGO_BIN_EXE_ipvsadm"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("run ipvsadm");
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let prog = env!("CARGO_BIN_EXE_ipvsadm");
+        assert_eq!(
+            text(&o.stderr),
+            format!("{prog}: write error: No space left on device\n"),
+            "{args:?}"
+        );
+    }
+}
+
+/// Arguments that are not UTF-8 are taken as bytes and echoed as they were given (the
+/// reference's C strings), never replaced.
+#[test]
+fn arguments_are_bytes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let o = Command::new(env!("CARGO_BIN_EXE_ipvsadm"))
+        .args([
+            OsStr::new("-A"),
+            OsStr::new("-t"),
+            OsStr::new("192.0.2.1:80"),
+            OsStr::new("-s"),
+            OsStr::new("sh"),
+            OsStr::new("-b"),
+            OsStr::from_bytes(b"\xff"),
+        ])
+        .output()
+        .expect("run ipvsadm");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.stderr, b"invalid scheduler flag `\xff'\n");
+    let o = Command::new(env!("CARGO_BIN_EXE_ipvsadm-save"))
+        .arg(OsStr::from_bytes(b"-\xff"))
+        .output()
+        .expect("run ipvsadm-save");
+    assert_eq!(o.status.code(), Some(1), "a usage note, not a crash");
+}

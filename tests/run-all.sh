@@ -4,12 +4,20 @@
 #      kernel, the initramfs; cached under target/),
 #   2. formatting, lints, the library crate's docs and package, and the host unit tests
 #      (parsers, formatters, netlink codec on golden bytes captured from the real kernel, the
-#      files generated from the option catalogue),
+#      files generated from the option catalogue), then the robustness runs: the fuzz
+#      targets' checks on a fixed number of generated inputs and on the kept corpora
+#      (fuzz/corpus; longer runs are fuzz/run.sh's, outside this script),
 #   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
 #   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
-#      and through ours, byte for byte) with the runner's self-test, and the data-plane
-#      scenarios (real packets through IPVS between network namespaces),
+#      and through ours, byte for byte) with the runner's self-test, the deviations, the
+#      data-plane scenarios (real packets through IPVS between network namespaces), JSON
+#      with network namespaces (every listing as text and JSON, compared field by field and
+#      validated against the schema; --netns across namespaces), the --apply suite (a
+#      corpus of table pairs against the reference's flush and restore, and reads under
+#      churn), and metrics (--metrics and ipvsadm-exporter compared value by value with the
+#      JSON and -Ln --stats --exact after real traffic, linted with promtool; the exporter
+#      under churn, a deleted namespace, 1,000 scrapes and an unloaded ip_vs),
 #   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
 #      are printed for the record and never judged; the stage fails only if the two
 #      implementations' listings or saves of the benchmark table differ.
@@ -25,6 +33,7 @@ tests/vm/vm.sh setup
 
 stage "format and lints"
 cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The library crate: documented without a warning, and publishable on its own (without
 # the command line's dependencies).
@@ -36,8 +45,13 @@ if cargo tree -p linux-ipvs -e normal --prefix none | grep '^clap ' >/dev/null; 
 fi
 
 stage "unit tests"
-cargo test --workspace --quiet
+# The robustness runs (the `fuzzing::tests` of both crates) have a stage of their own, so
+# that their time shows.
+cargo test --workspace --quiet -- --skip fuzzing::tests::
 cargo build --release --quiet
+
+stage "robustness (fuzz targets' checks: bounded property runs, kept corpora)"
+cargo test --workspace --quiet --lib -- fuzzing::tests:: || failed+=("robustness")
 
 stage "packaging checks"
 tests/ship/check.sh || failed+=("packaging")
@@ -52,12 +66,21 @@ tests/vm/expecttest.sh || failed+=("deviations")
 stage "data-plane scenarios"
 tests/dataplane/run.sh || failed+=("data-plane")
 
+stage "JSON and network namespaces (VM, then the text/JSON and schema checks here)"
+tests/json/run.sh || failed+=("json and netns")
+
+stage "ipvsadm-restore --apply against the real kernel (corpus and churn)"
+tests/apply/run.sh || failed+=("apply")
+
+stage "metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)"
+tests/metrics/run.sh || failed+=("metrics")
+
 stage "benchmark (figures only: no time is asserted)"
 # Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
 tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
 
 stage "done"
-total=7
+total=10
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

@@ -2,10 +2,17 @@
 //! format `ipvsadm-save` writes). Like the classic wrapper it clears the table first, then
 //! restores line by line as `ipvsadm -R` does (`#` lines are comments). `--noflush` adds
 //! to the current table instead, and `--test` only checks the input: it changes nothing and
-//! reports every line that would fail, with its line number.
+//! reports every line that would fail, with its line number. `--json` reads the table as
+//! `ipvsadm -S --json` writes it; `--netns` works in another network namespace.
+//!
+//! `--apply` never flushes: it reads the whole rules file (standard input or FILE), then
+//! changes only what differs between the kernel's table and the file, in place where it can
+//! (`--dry-run` prints those changes as restore lines instead; `--drain SECONDS` lets the
+//! connections of removed real servers finish first). Its exit statuses follow `diff`.
 #![no_main]
 
-use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -14,36 +21,63 @@ use clap::Parser;
 #[command(name = "ipvsadm-restore", version = ipvsadm::cli::VERSION_LINE)]
 struct Args {
     /// Keep the current table and add the input's rules to it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "apply")]
     noflush: bool,
     /// Only check the input: report each bad line with its number, change nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["json", "apply"])]
     test: bool,
+    /// The input is a table as `ipvsadm -S --json` writes it.
+    #[arg(long)]
+    json: bool,
+    /// Work in this network namespace (a name of `ip netns`, or a path).
+    #[arg(long, value_name = "NAME")]
+    netns: Option<std::ffi::OsString>,
+    /// Change only what differs between the table and the rules, without a flush (exit
+    /// status 0 when the table matches the rules afterwards).
+    #[arg(long)]
+    apply: bool,
+    /// With --apply: print the changes as restore lines and make none (exit status 0:
+    /// nothing to do, 1: changes pending, 2: trouble).
+    #[arg(long, requires = "apply")]
+    dry_run: bool,
+    /// With --apply: give real servers that are not in the rules weight 0 and remove them
+    /// once their connections are gone, or after SECONDS.
+    #[arg(long, value_name = "SECONDS", requires = "apply")]
+    drain: Option<u32>,
+    /// With --apply: read the rules from FILE instead of standard input.
+    #[arg(value_name = "FILE", requires = "apply")]
+    file: Option<PathBuf>,
 }
 
 ipvsadm::entry_point!(run);
 
 fn run() -> i32 {
     let args = Args::parse();
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
-    if args.test {
-        ipvsadm::exec::check_restore("ipvsadm", &mut input, &mut err)
-    } else {
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        let s = ipvsadm::exec::restore(
-            "ipvsadm",
-            &mut input,
-            &mut ipvsadm::exec::Streams {
-                out: &mut out,
-                err: &mut err,
-            },
-            args.noflush,
-        );
-        let _ = out.flush();
-        s
-    }
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    // Messages name `ipvsadm`, as the classic wrapper's `ipvsadm -R` does; a write error
+    // names this program.
+    ipvsadm::exec::with_std_streams(ipvsadm::exec::arg_bytes(&argv0), |input, io| {
+        if args.test {
+            return ipvsadm::exec::check_restore(b"ipvsadm", input, io);
+        }
+        if let Some(netns) = &args.netns
+            && let Err(status) = ipvsadm::exec::join_netns(ipvsadm::exec::arg_bytes(netns), io)
+        {
+            return status;
+        }
+        if args.apply {
+            let opts = ipvsadm::exec::apply::ApplyOptions {
+                dry_run: args.dry_run,
+                drain: args.drain.map(|s| Duration::from_secs(s.into())),
+                json: args.json,
+            };
+            let file = args.file.as_deref();
+            return ipvsadm::exec::apply::apply("ipvsadm-restore", file, input, io, &opts);
+        }
+        if args.json {
+            ipvsadm::exec::restore_json(b"ipvsadm", input, io, args.noflush)
+        } else {
+            ipvsadm::exec::restore(b"ipvsadm", input, io, args.noflush)
+        }
+    })
 }

@@ -1,34 +1,40 @@
-//! `ipvsadm-save [-n]`: writes the IPVS table to standard output in the form
-//! `ipvsadm-restore` reads, exactly as `ipvsadm -S` does. Like the classic wrapper script it
-//! replaces, any other argument starting with `-` gets a usage note (in our words) and exit
-//! status 1, and other arguments are ignored.
+//! `ipvsadm-save [-n] [--json [--pretty]] [--netns NAME]`: writes the IPVS table to standard
+//! output in the form `ipvsadm-restore` reads, exactly as `ipvsadm -S` does (with the same
+//! options). Like the classic wrapper script it replaces, any other argument starting with
+//! `-` gets a usage note (in our words) and exit status 1, and other arguments are ignored.
 #![no_main]
 
 ipvsadm::entry_point!(run);
 
 fn run() -> i32 {
-    let args: Vec<String> = std::env::args().collect();
-    let prog = args
-        .first()
-        .and_then(|p| p.rsplit('/').next())
-        .unwrap_or("ipvsadm-save")
-        .to_string();
-    let mut numeric = false;
-    for a in &args[1..] {
-        if a == "-n" {
-            numeric = true;
-        } else if a.starts_with('-') {
-            eprintln!("usage: {prog} [-n]");
-            eprintln!(
-                "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;"
-            );
-            eprintln!("  -n writes addresses and ports as numbers.");
-            return ipvsadm::status::READ_FAILED;
+    use ipvsadm::exec::arg_bytes;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv0 = args.first().map_or(&b"ipvsadm-save"[..], |a| arg_bytes(a));
+    let prog = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
+    // `ipvsadm -S` with the options given that it knows.
+    let mut argv: Vec<&[u8]> = vec![b"ipvsadm", b"-S"];
+    let mut wrong = false;
+    let mut words = args.iter().skip(1).map(|a| arg_bytes(a));
+    while let Some(a) = words.next() {
+        match a {
+            b"-n" | b"--json" | b"--pretty" => argv.push(a),
+            b"--netns" => match words.next() {
+                Some(name) => argv.extend([a, name]),
+                None => wrong = true,
+            },
+            _ if a.starts_with(b"--netns=") => argv.push(a),
+            _ if a.starts_with(b"-") => wrong = true,
+            // Other words are ignored, as the classic wrapper ignores them.
+            _ => {}
         }
     }
-    let mut argv = vec!["ipvsadm".to_string(), "-S".to_string()];
-    if numeric {
-        argv.push("-n".to_string());
-    }
-    ipvsadm::exec::run_std(&argv)
+    // Messages name `ipvsadm`, as the classic wrapper's `ipvsadm -S` does; a write error
+    // names this program.
+    ipvsadm::exec::with_std_streams(argv0, |stdin, io| {
+        if wrong {
+            io.usage_note(prog);
+            return ipvsadm::status::READ_FAILED;
+        }
+        ipvsadm::exec::run(&argv, stdin, io)
+    })
 }

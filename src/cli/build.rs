@@ -5,14 +5,16 @@
 //! fixed order whatever the order of the options was.
 
 use linux_ipvs::flags as consts;
-use linux_ipvs::{Change, Daemon, Dest, Family, Forward, Protocol, Service, ServiceKey, Timeouts};
+use linux_ipvs::{
+    Change, Daemon, Dest, Family, Forward, Name, Protocol, Service, ServiceKey, Timeouts,
+};
 
 use super::catalogue::{Command, Opt, row_of};
 use super::collect::{Collected, SvcSpec};
 use super::legality::{self, bit};
 use super::values;
 use super::{Action, CliError, ListRequest, ListWhat};
-use crate::output::{ListFormat, ListMode};
+use crate::output::{Json, ListFormat, ListMode};
 use crate::vocab;
 
 /// The bits of the tunnel options (`--tun-type` and those the tunnel table checks).
@@ -47,10 +49,12 @@ pub(super) fn build(c: &Collected) -> Result<Action, CliError> {
         else {
             return Err(CliError::invalid("--set option requires 3 timeout values"));
         };
-        let t = |s: &str| {
+        let t = |s: &[u8]| {
             values::parse_range(s, 0, 2_678_400)
                 .map(|v| v as u32)
-                .ok_or_else(|| CliError::invalid(format!("invalid timeout value `{s}' specified")))
+                .ok_or_else(|| {
+                    CliError::invalid_of(&[b"invalid timeout value `", s, b"' specified"])
+                })
         };
         timeouts = Timeouts {
             tcp: t(a)?,
@@ -59,7 +63,7 @@ pub(super) fn build(c: &Collected) -> Result<Action, CliError> {
         };
     }
     if let Some(extra) = positionals.next() {
-        return Err(CliError::invalid(format!("unexpected argument {extra}")));
+        return Err(CliError::invalid_of(&[b"unexpected argument ", extra]));
     }
     c.finish(c.cmd, timeouts)
 }
@@ -74,6 +78,9 @@ impl Collected<'_> {
         let sched_bits = vocab::parse_sched_flags(self.sched_flags, self.scheduler)
             .map_err(CliError::invalid)?;
         legality::check_command(cmd, self.given).map_err(CliError::invalid)?;
+        if self.has(Opt::Pretty) && !self.has(Opt::Json) {
+            return Err(CliError::invalid("--pretty goes with --json"));
+        }
         self.action(cmd, sched_bits, timeouts)
     }
 
@@ -105,14 +112,14 @@ impl Collected<'_> {
         let key = self.key()?;
         let add_edit = matches!(cmd, Command::AddService | Command::EditService);
         let scheduler = if !add_edit {
-            String::new()
+            Name::EMPTY
         } else if self.scheduler.is_empty() {
-            "wlc".to_string()
+            Name::from("wlc")
         } else {
-            self.scheduler.to_string()
+            Name::truncated(self.scheduler)
         };
         let mut s = Service::with_scheduler(key, scheduler);
-        s.pe_name = (!self.pe.is_empty()).then(|| self.pe.to_string());
+        s.pe_name = (!self.pe.is_empty()).then(|| Name::truncated(self.pe));
         s.netmask = self
             .netmask
             .unwrap_or(linux_ipvs::full_netmask(key.family()));
@@ -147,6 +154,16 @@ impl Collected<'_> {
             nosort: self.has(Opt::Nosort),
             persistent_conn: self.has(Opt::PersistentConn),
             mode,
+            json: self.json(),
+        }
+    }
+
+    /// `--json` and `--pretty`.
+    fn json(&self) -> Json {
+        match (self.has(Opt::Json), self.has(Opt::Pretty)) {
+            (false, _) => Json::Off,
+            (true, false) => Json::Compact,
+            (true, true) => Json::Pretty,
         }
     }
 
@@ -246,9 +263,9 @@ impl Collected<'_> {
                     .daemon_state
                     .expect("daemon state read with the command");
                 let ifn = if self.mcast_ifn.is_empty() {
-                    "eth0"
+                    Name::from("eth0")
                 } else {
-                    self.mcast_ifn
+                    Name::truncated(self.mcast_ifn)
                 };
                 let mut d = Daemon::new(state, ifn, self.syncid);
                 d.sync_maxlen = self.sync_maxlen;
@@ -266,8 +283,12 @@ impl Collected<'_> {
             Command::Restore => Ok(Action::Restore),
             Command::Save => Ok(Action::Save {
                 numeric: self.has(Opt::Numeric),
+                json: self.json(),
             }),
             Command::List => self.list().map(Action::List),
+            Command::Metrics => Ok(Action::Metrics {
+                openmetrics: self.has(Opt::OpenMetrics),
+            }),
         }
     }
 

@@ -80,6 +80,13 @@ pub enum Opt {
     McastGroup,
     McastPort,
     McastTtl,
+    // Beyond ipvsadm 1.31: output as JSON, and the network namespace to work in.
+    Json,
+    Pretty,
+    Netns,
+    // Beyond ipvsadm 1.31: the table as metrics for Prometheus.
+    Metrics,
+    OpenMetrics,
 }
 
 /// The commands, in the column order of the legality table.
@@ -99,10 +106,11 @@ pub enum Command {
     Restore,
     Save,
     Zero,
+    Metrics,
 }
 
 /// Every command, in column order.
-pub const COMMANDS: [Command; 14] = [
+pub const COMMANDS: [Command; 15] = [
     Command::AddService,
     Command::EditService,
     Command::DeleteService,
@@ -117,6 +125,7 @@ pub const COMMANDS: [Command; 14] = [
     Command::Restore,
     Command::Save,
     Command::Zero,
+    Command::Metrics,
 ];
 
 impl Command {
@@ -142,6 +151,7 @@ impl Command {
             Command::Restore => "restore",
             Command::Save => "save",
             Command::Zero => "zero",
+            Command::Metrics => "metrics",
         }
     }
 }
@@ -207,6 +217,8 @@ pub enum Value {
     Host,
     /// A network interface.
     Interface,
+    /// A network namespace of `ip netns` (or a path).
+    Netns,
 }
 
 /// Where an option's help line goes.
@@ -261,15 +273,15 @@ const fn tunnel_row(rank: u8, name: &'static str, tunnels: &'static str) -> Role
     Role::Checked(Row {
         rank,
         name,
-        commands: "xxxxx.x.xxxxxx",
+        commands: "xxxxx.x.xxxxxxx",
         tunnels: Some(tunnels),
     })
 }
 
 /// The row shared by the four ways to name a virtual service.
-const SERVICE_ADDRESS: Role = row(2, "service-address", "+++x1+++xxxxx.");
+const SERVICE_ADDRESS: Role = row(2, "service-address", "+++x1+++xxxxx.x");
 /// The row shared by the three forwarding methods.
-const FORWARDING_METHOD: Role = row(7, "forwarding-method", "xxxxx.x.xxxxxx");
+const FORWARDING_METHOD: Role = row(7, "forwarding-method", "xxxxx.x.xxxxxxx");
 
 use ArgKind::{None as N, Optional as P, Required as R};
 
@@ -392,21 +404,21 @@ pub const OPTIONS: &[OptDef] = &[
         "SCTP service at host[:port]", Value::LiveService("--sctp-service")),
     option(Opt::FwmarkService, "f", "fwmark-service", R, "fwmark", SERVICE_ADDRESS, S,
         "packets carrying a firewall mark (1..4294967295)", Value::LiveService("-f")),
-    option(Opt::Ipv6, "6", "ipv6", N, "", Role::Unchecked { offered: "+++x1+++xxxxx." }, S,
+    option(Opt::Ipv6, "6", "ipv6", N, "", Role::Unchecked { offered: "+++x1+++xxxxx.x" }, S,
         "the firewall-mark service is IPv6 (after -f)", Flag),
-    option(Opt::Scheduler, "s", "scheduler", R, "scheduler", row(3, "scheduler", "..xxxxxxxxxxxx"), O,
+    option(Opt::Scheduler, "s", "scheduler", R, "scheduler", row(3, "scheduler", "..xxxxxxxxxxxxx"), O,
         "the scheduling algorithm (wlc when not given)", Value::Words(vocab::Words::Schedulers)),
-    option(Opt::Persistent, "p", "persistent", P, "[timeout]", row(4, "persistent", "..xxxxxxxxxxxx"), O,
+    option(Opt::Persistent, "p", "persistent", P, "[timeout]", row(4, "persistent", "..xxxxxxxxxxxxx"), O,
         "keep clients on one server (timeout in seconds, 360 if omitted)", Free),
-    option(Opt::Netmask, "M", "netmask", R, "netmask", row(5, "netmask", "..xxxxxxxxxxxx"), O,
+    option(Opt::Netmask, "M", "netmask", R, "netmask", row(5, "netmask", "..xxxxxxxxxxxxx"), O,
         "granularity of persistence (IPv4 mask or IPv6 prefix length)", Free),
-    option(Opt::Pe, "", "pe", R, "engine", row(22, "pe", "..xxxxxxxxxxxx"), O,
+    option(Opt::Pe, "", "pe", R, "engine", row(22, "pe", "..xxxxxxxxxxxxx"), O,
         "persistence engine", Value::Words(vocab::Words::Engines)),
-    option(Opt::SchedFlags, "b", "sched-flags", R, "flags", row(23, "sched-flags", "..xxxxxxxxxxxx"), O,
+    option(Opt::SchedFlags, "b", "sched-flags", R, "flags", row(23, "sched-flags", "..xxxxxxxxxxxxx"), O,
         "comma-separated scheduler flags", Value::SchedFlags),
-    option(Opt::Ops, "o", "ops", N, "", row(21, "ops", "..xxxxxxxxxxxx"), O,
+    option(Opt::Ops, "o", "ops", N, "", row(21, "ops", "..xxxxxxxxxxxxx"), O,
         "one-packet scheduling (UDP services)", Flag),
-    option(Opt::RealServer, "r", "real-server", R, "server-address", row(6, "real-server", "xxxxx+++xxxxxx"), O,
+    option(Opt::RealServer, "r", "real-server", R, "server-address", row(6, "real-server", "xxxxx+++xxxxxxx"), O,
         "real server as host[:port]", Value::Host),
     option(Opt::Gatewaying, "g", "gatewaying", N, "", FORWARDING_METHOD, O,
         "forward by direct routing (the default)", Flag),
@@ -414,13 +426,13 @@ pub const OPTIONS: &[OptDef] = &[
         "forward by tunnelling", Flag),
     option(Opt::Masquerading, "m", "masquerading", N, "", FORWARDING_METHOD, O,
         "forward by NAT (masquerading)", Flag),
-    option(Opt::Weight, "w", "weight", R, "weight", row(8, "weight", "xxxxx.x.xxxxxx"), O,
+    option(Opt::Weight, "w", "weight", R, "weight", row(8, "weight", "xxxxx.x.xxxxxxx"), O,
         "capacity of the real server (0..2147483647)", Free),
-    option(Opt::UThreshold, "x", "u-threshold", R, "uthreshold", row(9, "u-threshold", "xxxxx.x.xxxxxx"), O,
+    option(Opt::UThreshold, "x", "u-threshold", R, "uthreshold", row(9, "u-threshold", "xxxxx.x.xxxxxxx"), O,
         "upper connection limit of the real server", Free),
-    option(Opt::LThreshold, "y", "l-threshold", R, "lthreshold", row(10, "l-threshold", "xxxxx.x.xxxxxx"), O,
+    option(Opt::LThreshold, "y", "l-threshold", R, "lthreshold", row(10, "l-threshold", "xxxxx.x.xxxxxxx"), O,
         "lower connection limit of the real server", Free),
-    option(Opt::TunType, "", "tun-type", R, "type", row(29, "tun-type", "xxxxx.x.xxxxxx"), O,
+    option(Opt::TunType, "", "tun-type", R, "type", row(29, "tun-type", "xxxxx.x.xxxxxxx"), O,
         "tunnel type", Value::Words(vocab::Words::TunnelTypes)),
     option(Opt::TunPort, "", "tun-port", R, "port", tunnel_row(30, "tun-port", "x+x"), O,
         "GUE tunnel destination port", Free),
@@ -430,42 +442,53 @@ pub const OPTIONS: &[OptDef] = &[
         "checksum in the tunnel", Flag),
     option(Opt::TunRemcsum, "", "tun-remcsum", N, "", tunnel_row(33, "tun-remcsum", "x1x"), O,
         "remote checksum offload in the tunnel", Flag),
-    option(Opt::Numeric, "n", "numeric", N, "", row(0, "numeric", "xxxx.xxxxxxx.x"), O,
+    option(Opt::Numeric, "n", "numeric", N, "", row(0, "numeric", "xxxx.xxxxxxx.xx"), O,
         "show addresses and ports as numbers", Flag),
-    option(Opt::Connection, "c", "connection", N, "", row(1, "connection", "xxxx1xxxxxxxxx"), O,
+    option(Opt::Connection, "c", "connection", N, "", row(1, "connection", "xxxx1xxxxxxxxxx"), O,
         "list the connection table", Flag),
-    option(Opt::Timeout, "", "timeout", N, "", row(12, "timeout", "xxxx1xxxxxxxxx"), O,
+    option(Opt::Timeout, "", "timeout", N, "", row(12, "timeout", "xxxx1xxxxxxxxxx"), O,
         "list the timeouts", Flag),
-    option(Opt::Daemon, "", "daemon", N, "", row(13, "daemon", "xxxx1xxxxxxxxx"), O,
+    option(Opt::Daemon, "", "daemon", N, "", row(13, "daemon", "xxxx1xxxxxxxxxx"), O,
         "list the synchronisation daemons", Flag),
-    option(Opt::Stats, "", "stats", N, "", row(14, "stats", "xxxx.xxxxxxxxx"), O,
+    option(Opt::Stats, "", "stats", N, "", row(14, "stats", "xxxx.xxxxxxxxxx"), O,
         "list with counters", Flag),
-    option(Opt::Rate, "", "rate", N, "", row(15, "rate", "xxxx.xxxxxxxxx"), O,
+    option(Opt::Rate, "", "rate", N, "", row(15, "rate", "xxxx.xxxxxxxxxx"), O,
         "list with rates", Flag),
-    option(Opt::Thresholds, "", "thresholds", N, "", row(16, "thresholds", "xxxx.xxxxxxxxx"), O,
+    option(Opt::Thresholds, "", "thresholds", N, "", row(16, "thresholds", "xxxx.xxxxxxxxxx"), O,
         "list with thresholds", Flag),
-    option(Opt::PersistentConn, "", "persistent-conn", N, "", row(17, "persistent-conn", "xxxx.xxxxxxxxx"), O,
+    option(Opt::PersistentConn, "", "persistent-conn", N, "", row(17, "persistent-conn", "xxxx.xxxxxxxxxx"), O,
         "list with persistent connection counts", Flag),
-    option(Opt::TunInfo, "", "tun-info", N, "", row(28, "tun-info", "xxxx.xxxxxxxxx"), O,
+    option(Opt::TunInfo, "", "tun-info", N, "", row(28, "tun-info", "xxxx.xxxxxxxxxx"), O,
         "list with tunnel details", Flag),
-    option(Opt::Exact, "X", "exact", N, "", row(20, "exact", "xxxx.xxxxxxxxx"), O,
+    option(Opt::Exact, "X", "exact", N, "", row(20, "exact", "xxxx.xxxxxxxxxx"), O,
         "show counters without K/M/G/T scaling", Flag),
-    option(Opt::Nosort, "", "nosort", N, "", row(18, "nosort", "xxxx.xxxxxxxxx"), O,
+    option(Opt::Nosort, "", "nosort", N, "", row(18, "nosort", "xxxx.xxxxxxxxxx"), O,
         "list in the kernel's order", Flag),
-    option(Opt::Sort, "", "sort", N, "", Role::Unchecked { offered: ".............." }, O,
+    option(Opt::Sort, "", "sort", N, "", Role::Unchecked { offered: "..............x" }, O,
         "accepted for compatibility; sorting is the default", Flag),
-    option(Opt::McastInterface, "", "mcast-interface", R, "interface", row(11, "mcast-interface", "xxxxxxxxx.xxxx"), D,
+    option(Opt::McastInterface, "", "mcast-interface", R, "interface", row(11, "mcast-interface", "xxxxxxxxx.xxxxx"), D,
         "interface for synchronisation traffic (default eth0)", Value::Interface),
-    option(Opt::Syncid, "", "syncid", R, "sid", row(19, "syncid", "xxxx.xxxx..xxx"), D,
+    option(Opt::Syncid, "", "syncid", R, "sid", row(19, "syncid", "xxxx.xxxx..xxxx"), D,
         "synchronisation id (0..255, default 0)", Free),
-    option(Opt::SyncMaxlen, "", "sync-maxlen", R, "length", row(27, "sync-maxlen", "xxxxxxxxx.xxxx"), D,
+    option(Opt::SyncMaxlen, "", "sync-maxlen", R, "length", row(27, "sync-maxlen", "xxxxxxxxx.xxxxx"), D,
         "largest synchronisation message (default 1472)", Free),
-    option(Opt::McastGroup, "", "mcast-group", R, "address", row(24, "mcast-group", "xxxxxxxxx.xxxx"), D,
+    option(Opt::McastGroup, "", "mcast-group", R, "address", row(24, "mcast-group", "xxxxxxxxx.xxxxx"), D,
         "multicast group (IPv4 or IPv6)", Free),
-    option(Opt::McastPort, "", "mcast-port", R, "port", row(25, "mcast-port", "xxxxxxxxx.xxxx"), D,
+    option(Opt::McastPort, "", "mcast-port", R, "port", row(25, "mcast-port", "xxxxxxxxx.xxxxx"), D,
         "multicast UDP port", Free),
-    option(Opt::McastTtl, "", "mcast-ttl", R, "ttl", row(26, "mcast-ttl", "xxxxxxxxx.xxxx"), D,
+    option(Opt::McastTtl, "", "mcast-ttl", R, "ttl", row(26, "mcast-ttl", "xxxxxxxxx.xxxxx"), D,
         "multicast TTL (1..255)", Free),
+    option(Opt::Json, "j", "json", N, "", row(34, "json", "xxxx.xxxxxxx.xx"), O,
+        "list or save as JSON (one array of objects; numbers exact)", Flag),
+    option(Opt::Pretty, "", "pretty", N, "", row(35, "pretty", "xxxx.xxxxxxx.xx"), O,
+        "with --json: indented, for people", Flag),
+    option(Opt::Netns, "", "netns", R, "name", row(36, "netns", "..............."), O,
+        "work in this network namespace (ip netns name, or a path)", Value::Netns),
+    command(Opt::Metrics, "", "metrics", Command::Metrics,
+        "print the table, counters and daemons as Prometheus metrics",
+        "[--openmetrics]"),
+    option(Opt::OpenMetrics, "", "openmetrics", N, "", row(37, "openmetrics", "xxxxxxxxxxxxxx."), O,
+        "with --metrics: OpenMetrics text, not Prometheus text 0.0.4", Flag),
 ];
 
 /// The catalogue row of an option.
@@ -560,7 +583,7 @@ mod tests {
         for (i, d) in OPTIONS.iter().enumerate() {
             assert_eq!(d.opt as usize, i, "{:?}", d.opt);
         }
-        assert_eq!(OPTIONS.len(), Opt::McastTtl as usize + 1);
+        assert_eq!(OPTIONS.len(), Opt::OpenMetrics as usize + 1);
         let spellings = spellings();
         let mut sorted = spellings.clone();
         sorted.sort();
@@ -570,7 +593,7 @@ mod tests {
 
     #[test]
     fn the_legality_table_is_whole_and_consistent() {
-        assert_eq!(ROWS, 34);
+        assert_eq!(ROWS, 38);
         for (rank, r) in TABLE.iter().enumerate() {
             assert_eq!(r.rank as usize, rank, "a rank without a row");
             assert_eq!(r.commands.len(), COMMANDS.len(), "{}", r.name);

@@ -50,16 +50,16 @@ pub(super) struct Collected<'v> {
     /// The state word of `--start-daemon`/`--stop-daemon`.
     pub daemon_state: Option<DaemonState>,
     /// The positional words (only `--set` takes any).
-    pub positionals: &'v [&'v str],
+    pub positionals: &'v [&'v [u8]],
     /// One bit per legality row given (`1 << rank`).
     pub given: u64,
     pub svc: Option<SvcSpec>,
     pub ipv6: bool,
-    pub scheduler: &'v str,
+    pub scheduler: &'v [u8],
     pub persistent: Option<u32>,
     pub netmask: Option<u32>,
-    pub pe: &'v str,
-    pub sched_flags: &'v str,
+    pub pe: &'v [u8],
+    pub sched_flags: &'v [u8],
     pub ops: bool,
     pub real: Option<Endpoint>,
     pub forward: Option<Forward>,
@@ -69,12 +69,14 @@ pub(super) struct Collected<'v> {
     pub tun_type: TunnelType,
     pub tun_port: u16,
     pub tun_flags: u16,
-    pub mcast_ifn: &'v str,
+    pub mcast_ifn: &'v [u8],
     pub syncid: u32,
     pub sync_maxlen: Option<u16>,
     pub mcast_group: Option<IpAddr>,
     pub mcast_port: Option<u16>,
     pub mcast_ttl: Option<u8>,
+    /// `--netns`: the namespace to work in.
+    pub netns: Option<&'v [u8]>,
 }
 
 /// The options after the one being taken, for values whose meaning depends on an option
@@ -84,7 +86,7 @@ pub(super) struct Later<'a> {
 }
 
 impl Later<'_> {
-    fn opts(&self) -> impl Iterator<Item = (Opt, Option<&str>)> {
+    fn opts(&self) -> impl Iterator<Item = (Opt, Option<&[u8]>)> {
         self.events.iter().filter_map(|e| match e {
             Event::Opt { opt, value, .. } => Some((*opt, value.as_deref())),
             Event::Error { .. } => None,
@@ -105,12 +107,26 @@ fn service_protocol(opt: Opt) -> Option<Protocol> {
 /// Finds the command and takes every option of a tokenized command line; `prog` is the
 /// program name as invoked (for the "Try" message).
 pub(super) fn collect<'v>(
-    prog: &str,
+    prog: &[u8],
     tokens: &'v Tokens<'v>,
     names: &dyn Names,
 ) -> Result<Collection<'v>, CliError> {
     let mut events = tokens.events.iter();
-    let Some(Event::Opt { opt, value, .. }) = events.next() else {
+    let mut first = events.next();
+    // `--netns` may come before the command, as `ip -n` does (the reference has no such
+    // option, so no command line of its changes meaning).
+    let leading = match first {
+        Some(
+            netns @ Event::Opt {
+                opt: Opt::Netns, ..
+            },
+        ) => {
+            first = events.next();
+            Some(netns)
+        }
+        _ => None,
+    };
+    let Some(Event::Opt { opt, value, .. }) = first else {
         return Err(CliError::usage(prog));
     };
     let cmd = match def(*opt).role {
@@ -137,13 +153,16 @@ pub(super) fn collect<'v>(
             None => return Err(CliError::invalid("illegal start_daemon specified")),
         };
     }
+    if let Some(Event::Opt { opt, value, token }) = leading {
+        c.option(*opt, value.as_deref(), token, &Later { events: &[] }, names)?;
+    }
     let rest: &[Event] = events.as_slice();
     for (i, ev) in rest.iter().enumerate() {
         match ev {
             Event::Error { error, token } => {
                 return Err(CliError {
                     kind: ErrorKind::Popt,
-                    message: format!("{token}: {}\n", error.text()),
+                    message: [token, &b": "[..], error.text().as_bytes(), b"\n"].concat(),
                 });
             }
             Event::Opt { opt, value, token } => {
@@ -168,11 +187,11 @@ impl<'v> Collected<'v> {
             given: 0,
             svc: None,
             ipv6: false,
-            scheduler: "",
+            scheduler: b"",
             persistent: None,
             netmask: None,
-            pe: "",
-            sched_flags: "",
+            pe: b"",
+            sched_flags: b"",
             ops: false,
             real: None,
             forward: None,
@@ -182,12 +201,13 @@ impl<'v> Collected<'v> {
             tun_type: TunnelType::Ipip,
             tun_port: 0,
             tun_flags: consts::IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM,
-            mcast_ifn: "",
+            mcast_ifn: b"",
             syncid: 0,
             sync_maxlen: None,
             mcast_group: None,
             mcast_port: None,
             mcast_ttl: None,
+            netns: None,
         }
     }
 
@@ -244,8 +264,8 @@ impl<'v> Collected<'v> {
     pub fn option(
         &mut self,
         opt: Opt,
-        value: Option<&'v str>,
-        token: &str,
+        value: Option<&'v [u8]>,
+        token: &[u8],
         later: &Later,
         names: &dyn Names,
     ) -> Result<(), CliError> {
@@ -263,7 +283,7 @@ impl<'v> Collected<'v> {
         }
         let Some(rank) = catalogue::rank(opt) else {
             // A command or `-h`/`-v` after the command.
-            return Err(CliError::invalid(format!("invalid option `{token}'")));
+            return Err(CliError::invalid_of(&[b"invalid option `", token, b"'"]));
         };
         let bit = 1 << rank;
         if self.given & bit != 0 {
@@ -273,7 +293,7 @@ impl<'v> Collected<'v> {
             )));
         }
         self.given |= bit;
-        let v = value.unwrap_or("");
+        let v = value.unwrap_or(b"");
         let int = |min: i64, max: i64, msg: &str| {
             values::parse_range(v, min, max).ok_or_else(|| CliError::invalid(msg))
         };
@@ -287,7 +307,7 @@ impl<'v> Collected<'v> {
             }
             Opt::FwmarkService => {
                 let mark = values::parse_fwmark(v).ok_or_else(|| {
-                    CliError::invalid(format!("invalid fwmark value `{v}' specified"))
+                    CliError::invalid_of(&[b"invalid fwmark value `", v, b"' specified"])
                 })?;
                 self.svc = Some(SvcSpec::Fwmark(mark));
             }
@@ -298,7 +318,7 @@ impl<'v> Collected<'v> {
                 self.persistent = Some(match value {
                     None => 360,
                     Some(v) => values::parse_range(v, 1, 2_678_400).ok_or_else(|| {
-                        CliError::invalid(format!("invalid timeout value `{v}' specified"))
+                        CliError::invalid_of(&[b"invalid timeout value `", v, b"' specified"])
                     })? as u32,
                 });
             }
@@ -353,6 +373,12 @@ impl<'v> Collected<'v> {
             }
             Opt::McastTtl => {
                 self.mcast_ttl = Some(int(1, 255, "illegal mcast-ttl specified")? as u8);
+            }
+            Opt::Netns => {
+                if v.is_empty() {
+                    return Err(CliError::invalid("illegal network namespace specified"));
+                }
+                self.netns = Some(v);
             }
             // Flags that only mark their row.
             _ => {}

@@ -189,6 +189,7 @@ pub fn bash() -> String {
             Value::LiveService(kind) => format!("words=$(_ipvsadm_services {kind}) ;;"),
             Value::Host => "\n            mapfile -t COMPREPLY < <(compgen -A hostname -- \"$cur\")\n            ;;".to_string(),
             Value::Interface => "\n            words=$(command ls /sys/class/net 2>/dev/null)\n            ;;".to_string(),
+            Value::Netns => "\n            words=$(command ls /run/netns 2>/dev/null)\n            ;;".to_string(),
         };
         let _ = writeln!(s, "        {pattern}) {body}");
     }
@@ -331,20 +332,35 @@ const BASH_MAIN_END: &str = r#"            elif [[ -n $cmd && ( -z $cur || $cur 
     return 0
 }
 
+# The network namespaces of ip netns, after --netns.
+_ipvsadm_netns_word() {
+    [[ ${COMP_WORDS[COMP_CWORD - 1]} == --netns ]] || return 1
+    mapfile -t COMPREPLY < <(compgen -W "$(command ls /run/netns 2>/dev/null)" -- "$1")
+}
+
 _ipvsadm_save() {
     COMPREPLY=()
     local cur=${COMP_WORDS[COMP_CWORD]}
+    _ipvsadm_netns_word "$cur" && return 0
     [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '-n' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-n --json --pretty --netns' -- "$cur")
     return 0
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads the rules from standard input; its options:
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    # ipvsadm-restore reads the rules from standard input (with --apply, or from a file);
+    # its options:
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} w apply=
     COMPREPLY=()
-    [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --help --version' -- "$cur")
+    _ipvsadm_netns_word "$cur" && return 0
+    # --drain takes a number of seconds: nothing to offer.
+    [[ $prev == --drain ]] && return 0
+    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply ]] && apply=1; done
+    if [[ $cur == -* || ( -z $cur && -z $apply ) ]]; then
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --help --version' -- "$cur")
+    elif [[ -n $apply ]]; then
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
     return 0
 }
 
@@ -429,6 +445,12 @@ pub fn zsh() -> String {
             Value::Interface => {
                 let _ = writeln!(s, "  {pattern}) _net_interfaces; return ;;");
             }
+            Value::Netns => {
+                let _ = writeln!(
+                    s,
+                    "  {pattern})\n    _wanted netns expl 'network namespace' compadd - /run/netns/*(N:t)\n    return\n    ;;"
+                );
+            }
         }
     }
     let _ = writeln!(
@@ -492,13 +514,23 @@ _ipvsadm_services() {
 
 case $service in
   ipvsadm-save)
-    _arguments '-n[print addresses and ports as numbers]'
+    _arguments \
+      '-n[print addresses and ports as numbers]' \
+      '--json[write the table as JSON]' \
+      '--pretty[with --json: indented]' \
+      '--netns[the network namespace]:network namespace:_files -W /run/netns'
     return
     ;;
   ipvsadm-restore)
     _arguments \
-      '--noflush[add to the current table instead of replacing it]' \
-      '--test[only check the input, change nothing]' \
+      '(--test --apply)--noflush[add to the current table instead of replacing it]' \
+      '(--noflush --apply)--test[only check the input, change nothing]' \
+      '--json[the input is JSON, as ipvsadm -S --json writes it]' \
+      '--netns[the network namespace]:network namespace:_files -W /run/netns' \
+      '(--noflush --test)--apply[change only what differs from the rules, without a flush]' \
+      '--dry-run[with --apply: print the changes as restore lines, make none]' \
+      '--drain[with --apply: drain removed real servers for at most SECONDS]:seconds' \
+      '::rules file (with --apply):_files' \
       '(- *)'{-h,--help}'[print help]' \
       '(- *)'{-V,--version}'[print the version]'
     return
@@ -619,6 +651,7 @@ pub fn fish() -> String {
             }
             Value::Host => line.push_str(" -x -a '(__fish_print_hostnames)'"),
             Value::Interface => line.push_str(" -x -a '(__fish_print_interfaces)'"),
+            Value::Netns => line.push_str(" -x -a '(command ls /run/netns 2>/dev/null)'"),
         }
         let _ = writeln!(line, " -d {}", sq(&capitalized(d.help)));
         s.push_str(&line);
@@ -710,9 +743,18 @@ const FISH_END: &str = r#"
 # ipvsadm-save and ipvsadm-restore.
 complete -c ipvsadm-save -f
 complete -c ipvsadm-save -s n -d 'Print addresses and ports as numbers'
+complete -c ipvsadm-save -l json -d 'Write the table as JSON'
+complete -c ipvsadm-save -l pretty -d 'With --json: indented'
+complete -c ipvsadm-save -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
 complete -c ipvsadm-restore -f
 complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of replacing it'
 complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'
+complete -c ipvsadm-restore -l json -d 'The input is JSON, as ipvsadm -S --json writes it'
+complete -c ipvsadm-restore -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
+complete -c ipvsadm-restore -l apply -d 'Change only what differs from the rules, without a flush'
+complete -c ipvsadm-restore -l dry-run -d 'With --apply: print the changes, make none'
+complete -c ipvsadm-restore -l drain -x -d 'With --apply: drain removed real servers for at most SECONDS'
+complete -c ipvsadm-restore -n '__fish_contains_opt apply' -F
 complete -c ipvsadm-restore -s h -l help -d 'Print help'
 complete -c ipvsadm-restore -s V -l version -d 'Print the version'
 "#;

@@ -47,8 +47,22 @@ fn spelling(d: &OptDef) -> String {
     out
 }
 
-/// The help text for a program name, ending in a newline.
-pub fn help_text(prog: &str) -> String {
+/// The help text for a program name (as invoked: bytes), ending in a newline.
+pub fn help_text(prog: &[u8]) -> Vec<u8> {
+    let text = help_with("\u{0}");
+    // The program name stands where the placeholder is.
+    let mut out = Vec::with_capacity(text.len() + 16 * prog.len());
+    for (i, piece) in text.split('\u{0}').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(prog);
+        }
+        out.extend_from_slice(piece.as_bytes());
+    }
+    out
+}
+
+/// The help text with `prog` for the program name.
+fn help_with(prog: &str) -> String {
     let mut s = String::new();
     s.push_str(VERSION_LINE);
     s.push_str("\nUsage:\n");
@@ -120,7 +134,7 @@ mod tests {
 
     #[test]
     fn help_uses_prog_and_names_every_option() {
-        let h = help_text("/usr/sbin/ipvsadm");
+        let h = String::from_utf8(help_text(b"/usr/sbin/ipvsadm")).unwrap();
         assert!(h.starts_with(VERSION_LINE));
         assert!(h.contains("\n  /usr/sbin/ipvsadm -C\n"));
         assert!(h.contains("\n  /usr/sbin/ipvsadm --set tcp tcpfin udp\n"));
@@ -129,7 +143,7 @@ mod tests {
         for o in super::super::option_spellings() {
             assert!(h.contains(&o), "{o}");
         }
-        for line in help_text("ipvsadm").lines() {
+        for line in help_with("ipvsadm").lines() {
             assert!(line.len() <= 100, "{line}");
         }
         assert!(h.contains("wrr|"), "the schedulers are listed");

@@ -31,7 +31,7 @@ mod tests;
 use linux_ipvs::{Change, ServiceKey};
 
 use crate::names::Names;
-use crate::output::ListFormat;
+use crate::output::{Json, ListFormat};
 use crate::status;
 
 pub use help::{VERSION_LINE, help_text};
@@ -46,8 +46,8 @@ use tokenize::Event;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Print this help text on stdout.
-    Help(String),
+    /// Print this help text on stdout (bytes: it names the program as invoked).
+    Help(Vec<u8>),
     /// Print this version line (with its newline) on stdout.
     Version(String),
     /// A change to the kernel's tables: `-A -E -D -C -a -e -d -Z --set --start-daemon
@@ -60,9 +60,25 @@ pub enum Action {
     Save {
         /// `-n`.
         numeric: bool,
+        /// `--json`, `--pretty`.
+        json: Json,
     },
     /// `-L` / `-l` (and no arguments at all).
     List(ListRequest),
+    /// `--metrics`: the table as metrics for Prometheus.
+    Metrics {
+        /// `--openmetrics`: the OpenMetrics text format instead of Prometheus text 0.0.4.
+        openmetrics: bool,
+    },
+}
+
+/// A parsed command line: what to do, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// What to do.
+    pub action: Action,
+    /// `--netns`: the network namespace to do it in (a name of `ip netns`, or a path).
+    pub netns: Option<Vec<u8>>,
 }
 
 /// A listing request.
@@ -95,8 +111,9 @@ pub enum ListWhat {
 pub struct CliError {
     /// The class of error (decides the exit status and what restore does).
     pub kind: ErrorKind,
-    /// The exact bytes for stderr, trailing newline(s) included.
-    pub message: String,
+    /// The exact bytes for stderr, trailing newline(s) included (the words of the command
+    /// line are echoed as they were given, UTF-8 or not).
+    pub message: Vec<u8>,
 }
 
 /// Classes of command-line errors.
@@ -120,16 +137,25 @@ impl CliError {
     }
 
     /// The "Try ..." error for a program name (also what restore reports for a nested `-R`).
-    pub fn usage(prog: &str) -> CliError {
+    pub fn usage(prog: &[u8]) -> CliError {
+        let mut message = try_line(prog);
+        message.push(b'\n');
         CliError {
             kind: ErrorKind::Usage,
-            message: format!("Try `{prog} -h' or '{prog} --help' for more information.\n"),
+            message,
         }
     }
 
-    pub(crate) fn invalid(msg: impl Into<String>) -> CliError {
-        let mut message = msg.into();
-        message.push('\n');
+    /// A validation error: its text, then a newline.
+    pub(crate) fn invalid(msg: impl AsRef<[u8]>) -> CliError {
+        CliError::invalid_of(&[msg.as_ref()])
+    }
+
+    /// A validation error whose text is made of pieces (words of the command line among
+    /// them), then a newline.
+    pub(crate) fn invalid_of(pieces: &[&[u8]]) -> CliError {
+        let mut message = pieces.concat();
+        message.push(b'\n');
         CliError {
             kind: ErrorKind::Invalid,
             message,
@@ -138,42 +164,66 @@ impl CliError {
 }
 
 impl std::fmt::Display for CliError {
-    /// The stderr text, trailing newline(s) included.
+    /// The stderr text, trailing newline(s) included (bytes that are not UTF-8 replaced).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&String::from_utf8_lossy(&self.message))
     }
+}
+
+/// The usage hint the reference prints when the first option is not a command (no newline).
+pub fn try_line(prog: &[u8]) -> Vec<u8> {
+    [
+        &b"Try `"[..],
+        prog,
+        b" -h' or '",
+        prog,
+        b" --help' for more information.",
+    ]
+    .concat()
 }
 
 impl std::error::Error for CliError {}
 
-/// Parses a command line; `argv[0]` is the program name as invoked.
-pub fn parse<S: AsRef<str>>(argv: &[S], names: &dyn Names) -> Result<Action, CliError> {
-    let words: Vec<&str> = argv.iter().map(AsRef::as_ref).collect();
+/// Parses a command line; `argv[0]` is the program name as invoked. The words are bytes, as
+/// the process got them (`&str`, `Vec<u8>` and, through `OsStrExt::as_bytes`, OS strings
+/// all fit).
+pub fn parse<S: AsRef<[u8]>>(argv: &[S], names: &dyn Names) -> Result<Parsed, CliError> {
+    let words: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
     parse_words(&words, names)
 }
 
-/// [`parse`] for words that are already string slices (restore lines), without a copy.
-pub fn parse_words(argv: &[&str], names: &dyn Names) -> Result<Action, CliError> {
+/// [`parse`] for words that are already byte slices (restore lines), without a copy.
+pub fn parse_words(argv: &[&[u8]], names: &dyn Names) -> Result<Parsed, CliError> {
     parse_words_into(argv, names, &mut Vec::with_capacity(argv.len()))
 }
 
 /// [`parse_words`] with the tokenizer's events stored in `events` (emptied first), which
 /// is left there for the next line: restore parses many.
 fn parse_words_into<'a>(
-    argv: &[&'a str],
+    argv: &[&'a [u8]],
     names: &dyn Names,
     events: &mut Vec<Event<'a>>,
-) -> Result<Action, CliError> {
+) -> Result<Parsed, CliError> {
     if argv.len() <= 1 {
-        return Ok(Action::List(ListRequest {
+        let action = Action::List(ListRequest {
             what: ListWhat::All,
             format: ListFormat::default(),
-        }));
+        });
+        return Ok(Parsed {
+            action,
+            netns: None,
+        });
     }
     let tokens = tokenize::tokenize_into(&argv[1..], std::mem::take(events));
     let result = match collect::collect(argv[0], &tokens, names) {
-        Ok(Collection::Answer(action)) => Ok(action),
-        Ok(Collection::Command(c)) => build::build(&c),
+        Ok(Collection::Answer(action)) => Ok(Parsed {
+            action,
+            netns: None,
+        }),
+        Ok(Collection::Command(c)) => build::build(&c).map(|action| Parsed {
+            action,
+            netns: c.netns.map(<[u8]>::to_vec),
+        }),
         Err(e) => Err(e),
     };
     *events = tokens.events;

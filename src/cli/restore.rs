@@ -8,8 +8,6 @@
 //! stage; everything else goes the general way. This module depends on the general parser,
 //! never the other way round.
 
-use std::borrow::Cow;
-
 use linux_ipvs::Timeouts;
 
 use super::catalogue::{Command, Opt};
@@ -21,11 +19,11 @@ use crate::names::Names;
 /// The longest token the reference keeps in one piece; longer ones are cut.
 const MAX_TOKEN: usize = 4096;
 
-/// Splits one restore line into argv words: delimiters are space, TAB, CR and LF; tokens
-/// longer than 4096 bytes are split into pieces of 4096 bytes (at a character boundary, so
-/// a piece can be a little shorter when a multi-byte character straddles the cut); every
-/// piece equal to `ipvsadm` is dropped. `#` has no special meaning here.
-pub fn restore_words(line: &str) -> Vec<&str> {
+/// Splits one restore line into argv words, as the reference reads them: delimiters are
+/// space, TAB, CR and LF; a token longer than 4096 bytes is split into pieces of 4096 bytes;
+/// each piece ends at its first NUL byte (the reference's words are C strings); every piece
+/// equal to `ipvsadm` is dropped. `#` has no special meaning here.
+pub fn restore_words(line: &[u8]) -> Vec<&[u8]> {
     let mut words = Vec::with_capacity(16);
     push_restore_words(line, &mut words);
     words
@@ -33,21 +31,21 @@ pub fn restore_words(line: &str) -> Vec<&str> {
 
 /// The blank-separated words of a line, before any cutting or dropping.
 struct RawWords<'a> {
-    line: &'a str,
+    line: &'a [u8],
     at: usize,
 }
 
 impl<'a> RawWords<'a> {
-    fn new(line: &'a str) -> RawWords<'a> {
+    fn new(line: &'a [u8]) -> RawWords<'a> {
         RawWords { line, at: 0 }
     }
 }
 
 impl<'a> Iterator for RawWords<'a> {
-    type Item = &'a str;
+    type Item = &'a [u8];
 
-    fn next(&mut self) -> Option<&'a str> {
-        let bytes = self.line.as_bytes();
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let bytes = self.line;
         let mut i = self.at;
         while i < bytes.len() && is_delimiter(bytes[i]) {
             i += 1;
@@ -61,31 +59,21 @@ impl<'a> Iterator for RawWords<'a> {
             i += 1;
         }
         self.at = i;
-        // The delimiters are ASCII, so `start..i` lies on character boundaries.
-        Some(&self.line[start..i])
+        Some(&bytes[start..i])
     }
 }
 
 /// [`restore_words`], appending to `words`.
-fn push_restore_words<'a>(line: &'a str, words: &mut Vec<&'a str>) {
+fn push_restore_words<'a>(line: &'a [u8], words: &mut Vec<&'a [u8]>) {
     for word in RawWords::new(line) {
-        if word.len() <= MAX_TOKEN {
-            if word != "ipvsadm" {
-                words.push(word);
-            }
-            continue;
-        }
-        let mut rest = word;
-        while !rest.is_empty() {
-            let mut end = rest.len().min(MAX_TOKEN);
-            while !rest.is_char_boundary(end) {
-                end -= 1;
-            }
-            let (piece, tail) = rest.split_at(end);
-            if piece != "ipvsadm" {
+        for piece in word.chunks(MAX_TOKEN) {
+            let piece = match piece.iter().position(|&b| b == 0) {
+                Some(nul) => &piece[..nul],
+                None => piece,
+            };
+            if piece != b"ipvsadm" {
                 words.push(piece);
             }
-            rest = tail;
         }
     }
 }
@@ -99,7 +87,7 @@ fn is_delimiter(b: u8) -> bool {
 #[derive(Debug, Default)]
 pub struct RestoreLines {
     /// The argv storage between lines (always empty there).
-    argv: Vec<&'static str>,
+    argv: Vec<&'static [u8]>,
     /// The tokenizer's event storage between lines (always empty there).
     events: Vec<Event<'static>>,
 }
@@ -111,16 +99,15 @@ impl RestoreLines {
     }
 
     /// Parses one line of restore input (its bytes as read, newline included or not) as the
-    /// command line `prog` followed by the line's words. Invalid UTF-8 is replaced as by
-    /// [`String::from_utf8_lossy`]. Returns `None` for a line to skip: one without words, or
-    /// whose first word starts with `#`.
+    /// command line `prog` followed by the line's words ([`restore_words`]). Returns `None`
+    /// for a line to skip: one without words, or whose first word starts with `#`.
     ///
     /// Kept out of line: the answer is then written straight into the caller's slot, where
     /// inlined into a loop it was built aside and copied.
     #[inline(never)]
     pub fn parse(
         &mut self,
-        prog: &str,
+        prog: &[u8],
         line: &[u8],
         names: &dyn Names,
     ) -> Option<Result<Action, CliError>> {
@@ -132,31 +119,40 @@ impl RestoreLines {
         }
     }
 
+    /// The fast path alone: `None` for a line it leaves to the general way. For the
+    /// robustness checks, which compare it with [`RestoreLines::parse_general`].
+    #[doc(hidden)]
+    pub fn fast_path(line: &[u8], names: &dyn Names) -> Option<Result<Action, CliError>> {
+        canonical_line(line, names).map(|c| c.finish())
+    }
+
     /// [`RestoreLines::parse`] without the fast path (kept out of line, so that the fast
     /// path's code stays small).
+    #[doc(hidden)]
     #[inline(never)]
-    fn parse_general(
+    pub fn parse_general(
         &mut self,
-        prog: &str,
+        prog: &[u8],
         line: &[u8],
         names: &dyn Names,
     ) -> Option<Result<Action, CliError>> {
-        // Valid UTF-8 is the rule; checking it is cheaper than the lossy scan.
-        let text = match std::str::from_utf8(line) {
-            Ok(t) => Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(line),
-        };
         let mut argv = recycle(std::mem::take(&mut self.argv));
         argv.push(prog);
-        push_restore_words(&text, &mut argv);
+        push_restore_words(line, &mut argv);
         let result = match argv.get(1) {
             None => None,
-            Some(first) if first.starts_with('#') => None,
+            Some(first) if first.starts_with(b"#") => None,
             Some(_) => {
                 let mut events = recycle(std::mem::take(&mut self.events));
                 let result = parse_words_into(&argv, names, &mut events);
                 self.events = recycle(events);
-                Some(result)
+                // The namespace is the whole restore's: the command line's.
+                Some(result.and_then(|p| match p.netns {
+                    None => Ok(p.action),
+                    Some(_) => Err(CliError::invalid(
+                        "--netns goes on the command line, not in restore input",
+                    )),
+                }))
             }
         };
         self.argv = recycle(argv);
@@ -200,7 +196,7 @@ fn parse_canonical<'v>(words: &mut LineWords<'v>, names: &dyn Names) -> Option<C
             b"-g" => Opt::Gatewaying,
             _ => return None,
         };
-        c.option(forward, None, "", later, names).ok()?;
+        c.option(forward, None, b"", later, names).ok()?;
         take_option(words, Some(b"-w"), &mut c, Opt::Weight, later, names)?;
         Canonical::AddServer(c)
     };
@@ -223,7 +219,7 @@ fn take_option<'v>(
         (words.word()? == flag).then_some(())?;
     }
     let value = Some(words.value()?);
-    c.option(opt, value, "", later, names).ok()
+    c.option(opt, value, b"", later, names).ok()
 }
 
 /// A line in one of the shapes of [`parse_canonical`], its options taken.
@@ -246,25 +242,24 @@ impl Canonical<'_> {
     }
 }
 
-/// The fast path of [`RestoreLines::parse`]: a line of valid UTF-8 in one of the shapes of
+/// The fast path of [`RestoreLines::parse`]: a line in one of the shapes of
 /// [`parse_canonical`], read word by word with [`LineWords`]. Such a line has the same words
 /// for the general tokenizer, so [`Canonical::finish`] gives the general way's answer;
 /// `None` leaves the line to the general way.
 fn canonical_line<'v>(line: &'v [u8], names: &dyn Names) -> Option<Canonical<'v>> {
-    let text = std::str::from_utf8(line).ok()?;
-    parse_canonical(&mut LineWords::new(text)?, names)
+    parse_canonical(&mut LineWords::new(line)?, names)
 }
 
 /// The words of a short line for the fast path. The line's bytes are read once, eight at a
 /// time, into a mask of its delimiters (see [`delimiter_mask`]); the words are then found in
 /// the mask without reading the line again. A line the fast path leaves has no `LineWords`:
 /// one longer than 63 bytes or shorter than 8 (a final newline not counted), or with a byte
-/// below `"` other than the four delimiters, such as the `!` of popt's argument expansion.
-/// The words are then the general tokenizer's: none is long enough to be cut, and the
-/// caller refuses the word `ipvsadm` (which the tokenizer drops) where it takes any word
-/// ([`LineWords::value`]).
+/// below `"` other than the four delimiters, such as the `!` of popt's argument expansion or
+/// a NUL. The words are then the general tokenizer's: none is long enough to be cut or holds
+/// a NUL, and the caller refuses the word `ipvsadm` (which the tokenizer drops) where it
+/// takes any word ([`LineWords::value`]).
 struct LineWords<'a> {
-    line: &'a str,
+    line: &'a [u8],
     /// Bit `i` is set when byte `i` is a delimiter or lies beyond the end of the line.
     delimiters: u64,
     /// Where the next word is looked for.
@@ -273,10 +268,10 @@ struct LineWords<'a> {
 
 impl<'a> LineWords<'a> {
     /// The words of `line`, or `None` for a line the fast path leaves.
-    fn new(line: &'a str) -> Option<LineWords<'a>> {
+    fn new(line: &'a [u8]) -> Option<LineWords<'a>> {
         Some(LineWords {
             line,
-            delimiters: delimiter_mask(line.as_bytes())?,
+            delimiters: delimiter_mask(line)?,
             at: 0,
         })
     }
@@ -285,16 +280,16 @@ impl<'a> LineWords<'a> {
     #[inline]
     fn word(&mut self) -> Option<&'a [u8]> {
         let (start, end) = self.next_span()?;
-        self.line.as_bytes().get(start..end)
+        self.line.get(start..end)
     }
 
     /// The next word as a value popt takes as it is (one that does not start with `-`),
     /// and that the general tokenizer keeps (not `ipvsadm`); else `None`.
     #[inline]
-    fn value(&mut self) -> Option<&'a str> {
+    fn value(&mut self) -> Option<&'a [u8]> {
         let (start, end) = self.next_span()?;
         let word = self.line.get(start..end)?;
-        (!word.starts_with('-') && word != "ipvsadm").then_some(word)
+        (!word.starts_with(b"-") && word != b"ipvsadm").then_some(word)
     }
 
     /// Whether no word is left.
@@ -369,40 +364,60 @@ fn recycle<T, U>(v: Vec<T>) -> Vec<U> {
 mod tests {
     use super::*;
 
+    /// The words of a line, as text (for the tests whose lines are text).
+    fn words(line: &str) -> Vec<&str> {
+        restore_words(line.as_bytes())
+            .into_iter()
+            .map(|w| std::str::from_utf8(w).unwrap())
+            .collect()
+    }
+
     #[test]
     fn splits_on_blanks() {
         assert_eq!(
-            restore_words("  -A\t-t 192.0.2.1:80   -s rr\r\n"),
+            words("  -A\t-t 192.0.2.1:80   -s rr\r\n"),
             vec!["-A", "-t", "192.0.2.1:80", "-s", "rr"]
         );
-        assert!(restore_words(" \t\r\n").is_empty());
-        assert!(restore_words("").is_empty());
+        assert!(words(" \t\r\n").is_empty());
+        assert!(words("").is_empty());
     }
 
     #[test]
     fn drops_ipvsadm_everywhere() {
         assert_eq!(
-            restore_words("ipvsadm -a ipvsadm -t x ipvsadm -r y"),
+            words("ipvsadm -a ipvsadm -t x ipvsadm -r y"),
             vec!["-a", "-t", "x", "-r", "y"]
         );
-        assert_eq!(
-            restore_words("/sbin/ipvsadm -C"),
-            vec!["/sbin/ipvsadm", "-C"]
-        );
-        assert_eq!(restore_words("IPVSADM"), vec!["IPVSADM"]);
+        assert_eq!(words("/sbin/ipvsadm -C"), vec!["/sbin/ipvsadm", "-C"]);
+        assert_eq!(words("IPVSADM"), vec!["IPVSADM"]);
     }
 
     #[test]
     fn hash_is_ordinary() {
-        assert_eq!(restore_words("# comment"), vec!["#", "comment"]);
-        assert_eq!(restore_words("-s rr#x"), vec!["-s", "rr#x"]);
+        assert_eq!(words("# comment"), vec!["#", "comment"]);
+        assert_eq!(words("-s rr#x"), vec!["-s", "rr#x"]);
+    }
+
+    /// The reference's words are C strings: a word ends at its first NUL byte (the rest of
+    /// the word is lost, the next word is not touched), and `ipvsadm` is dropped after that.
+    #[test]
+    fn words_end_at_a_nul() {
+        assert_eq!(
+            restore_words(b"-A -t 192.0.2.1:80\0x -s rr"),
+            vec![&b"-A"[..], b"-t", b"192.0.2.1:80", b"-s", b"rr"]
+        );
+        assert_eq!(restore_words(b"-A\0\n"), vec![&b"-A"[..]]);
+        assert_eq!(restore_words(b"\0abc -C"), vec![&b""[..], b"-C"]);
+        assert_eq!(restore_words(b"ipvsadm\0junk -C"), vec![&b"-C"[..]]);
+        // Bytes that are not UTF-8 stay as they are.
+        assert_eq!(restore_words(b"-b \xff\xfe"), vec![&b"-b"[..], b"\xff\xfe"]);
     }
 
     #[test]
     fn restore_lines_parse_as_the_words_would() {
         let names = crate::names::StaticNames::default();
         let mut lines = RestoreLines::new();
-        let inputs: [&[u8]; 12] = [
+        let inputs: [&[u8]; 14] = [
             b"-A -t 198.18.0.1:80 -s wlc\n",
             b"-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1\n",
             b"\n",
@@ -415,45 +430,59 @@ mod tests {
             b"-a -t 198.18.0.1:80 -r 203.0.113.1:8080 -m -w 1 bogus\n",
             b"-s rr -A -t 10.0.0.1:80\n",
             b"-A -t 10.0.0.1:80 -s '!#:+' -p x\n",
+            b"-A -t 198.18.0.1:80\0x -s wlc\n",
+            b"-A\0 -t 198.18.0.1:80 -s wlc\n",
         ];
         // Twice, so that the second round reuses the storage of the first.
         for _ in 0..2 {
             for input in inputs {
-                let text = String::from_utf8_lossy(input);
-                let words = restore_words(&text);
-                let expected = if words.is_empty() || words[0].starts_with('#') {
+                let words = restore_words(input);
+                let expected = if words.is_empty() || words[0].starts_with(b"#") {
                     None
                 } else {
-                    let mut argv = vec!["prog"];
+                    let mut argv: Vec<&[u8]> = vec![b"prog"];
                     argv.extend(words);
-                    Some(super::super::parse_words(&argv, &names))
+                    Some(super::super::parse_words(&argv, &names).map(|p| p.action))
                 };
-                assert_eq!(lines.parse("prog", input, &names), expected, "{text:?}");
+                assert_eq!(lines.parse(b"prog", input, &names), expected, "{input:?}");
             }
         }
         // The storage is kept between lines.
         assert!(lines.argv.capacity() > 0 && lines.events.capacity() > 0);
+        // NUL ends a word: these two add the service, as the reference does.
+        for input in [
+            &b"-A -t 198.18.0.1:80\0x -s wlc\n"[..],
+            b"-A\0 -t 198.18.0.1:80 -s wlc",
+        ] {
+            assert!(
+                matches!(
+                    lines.parse(b"prog", input, &names),
+                    Some(Ok(Action::Change(_)))
+                ),
+                "{input:?}"
+            );
+        }
     }
 
     #[test]
-    fn long_tokens_are_cut() {
+    fn long_tokens_are_cut_at_byte_4096() {
         let long = "a".repeat(4096 * 2 + 5);
         let line = format!("-s {long} -n");
-        let w = restore_words(&line);
+        let w = words(&line);
         assert_eq!(w.len(), 5);
         assert_eq!(w[1].len(), 4096);
         assert_eq!(w[2].len(), 4096);
         assert_eq!(w[3], "aaaaa");
         assert_eq!(w[4], "-n");
         let exact = "b".repeat(4096);
-        assert_eq!(restore_words(&exact), vec![exact.clone()]);
-        // A cut never splits a character: 'a' then 2,048 two-byte characters (4,097 bytes)
-        // cut before the character that straddles byte 4,096.
+        assert_eq!(words(&exact), vec![exact.clone()]);
+        // The cut is at byte 4,096 even inside a character, as the reference cuts it: 'a' then
+        // 2,048 two-byte characters (4,097 bytes) give 4,096 bytes and the last byte alone.
         let straddling = format!("a{}", "é".repeat(2048));
-        let w = restore_words(&straddling);
+        let w = restore_words(straddling.as_bytes());
         assert_eq!(w.len(), 2);
-        assert_eq!(w[0].len(), 4095);
-        assert_eq!(w[1], "é");
+        assert_eq!(w[0].len(), 4096);
+        assert_eq!(w[1], &"é".as_bytes()[1..]);
     }
 
     /// The delimiter mask against a byte-by-byte reading, on generated lines of every length
@@ -581,7 +610,7 @@ mod tests {
             if let Some(fast) = canonical_line(line.as_bytes(), &names) {
                 answered += 1;
                 assert_eq!(
-                    general.parse_general("ipvsadm", line.as_bytes(), &names),
+                    general.parse_general(b"ipvsadm", line.as_bytes(), &names),
                     Some(fast.finish()),
                     "{line:?}"
                 );
@@ -684,10 +713,10 @@ mod tests {
             let line = w.join(" ");
             if let Some(fast) = canonical_line(line.as_bytes(), &names) {
                 answered += 1;
-                let mut full = vec!["ipvsadm"];
-                full.extend(&w);
+                let mut full: Vec<&[u8]> = vec![b"ipvsadm"];
+                full.extend(w.iter().map(|w| w.as_bytes()));
                 assert_eq!(
-                    super::super::parse_words(&full, &names),
+                    super::super::parse_words(&full, &names).map(|p| p.action),
                     fast.finish(),
                     "{w:?}"
                 );

@@ -4,10 +4,10 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
 use crate::names::StaticNames;
-use crate::output::ListMode;
+use crate::output::{Json, ListMode};
 use linux_ipvs::flags as consts;
 use linux_ipvs::{
-    Daemon, DaemonState, Dest, Family, Forward, Protocol, Service, Timeouts, TunnelType,
+    Daemon, DaemonState, Dest, Family, Forward, Name, Protocol, Service, Timeouts, TunnelType,
 };
 
 pub(super) fn names() -> StaticNames {
@@ -35,7 +35,7 @@ fn argv(args: &[&str]) -> Vec<String> {
 }
 
 fn run_v(args: &[&str]) -> Result<Action, CliError> {
-    parse(&argv(args), &names())
+    parse(&argv(args), &names()).map(|p| p.action)
 }
 
 /// Runs a command line given as blank-separated words.
@@ -47,7 +47,7 @@ fn run(line: &str) -> Result<Action, CliError> {
 fn ok(line: &str) -> Action {
     match run(line) {
         Ok(a) => a,
-        Err(e) => panic!("{line:?} failed: {:?}", e.message),
+        Err(e) => panic!("{line:?} failed: {e}"),
     }
 }
 
@@ -55,7 +55,7 @@ fn ok(line: &str) -> Action {
 fn err_v(args: &[&str]) -> (i32, String) {
     match run_v(args) {
         Ok(a) => panic!("{args:?} succeeded: {a:?}"),
-        Err(e) => (e.status(), e.message),
+        Err(e) => (e.status(), e.to_string()),
     }
 }
 
@@ -113,11 +113,15 @@ fn no_arguments_lists() {
 #[test]
 fn help_and_version() {
     let h = ok("-h -n --bogus");
-    assert_eq!(h, Action::Help(help_text("ipvsadm")));
+    assert_eq!(h, Action::Help(help_text(b"ipvsadm")));
     assert!(matches!(ok("--help"), Action::Help(_)));
     let prog = vec!["/usr/sbin/ipvsadm".to_string(), "-h".to_string()];
-    match parse(&prog, &names()) {
-        Ok(Action::Help(t)) => assert!(t.contains("  /usr/sbin/ipvsadm -L [virtual-service]")),
+    match parse(&prog, &names()).map(|p| p.action) {
+        Ok(Action::Help(t)) => assert!(
+            String::from_utf8(t)
+                .unwrap()
+                .contains("  /usr/sbin/ipvsadm -L [virtual-service]")
+        ),
         r => panic!("{r:?}"),
     }
     assert_eq!(ok("-v extra"), Action::Version(format!("{VERSION_LINE}\n")));
@@ -148,12 +152,12 @@ fn first_option_must_be_a_command() {
         let e = run_v(args).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Usage, "{args:?}");
         assert_eq!(e.status(), 255);
-        assert_eq!(e.message, TRY);
+        assert_eq!(e.message, TRY.as_bytes());
     }
     let prog = vec!["/usr/sbin/ipvsadm".to_string(), "-x".to_string()];
     assert_eq!(
         parse(&prog, &names()).unwrap_err().message,
-        "Try `/usr/sbin/ipvsadm -h' or '/usr/sbin/ipvsadm --help' for more information.\n"
+        b"Try `/usr/sbin/ipvsadm -h' or '/usr/sbin/ipvsadm --help' for more information.\n"
     );
     // A positional word before the command is a leftover, as in popt.
     fails("foo -L", "unexpected argument foo");
@@ -180,7 +184,7 @@ fn popt_errors_after_the_command() {
     let popt = |line: &str, msg: &str| {
         let e = run(line).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Popt, "{line}");
-        assert_eq!((e.status(), e.message.as_str()), (255, msg), "{line}");
+        assert_eq!((e.status(), e.to_string().as_str()), (255, msg), "{line}");
     };
     popt("-L --foo", "--foo: unknown option\n");
     popt("-L --tcp 192.0.2.1:80", "--tcp: unknown option\n");
@@ -234,8 +238,8 @@ fn clusters_and_attached_values() {
         "-list",
         "Illegal 'scheduler' option with the 'list' command",
     );
-    assert!(matches!(ok("-Sn"), Action::Save { numeric: true }));
-    assert!(matches!(ok("-S"), Action::Save { numeric: false }));
+    assert!(matches!(ok("-Sn"), Action::Save { numeric: true, .. }));
+    assert!(matches!(ok("-S"), Action::Save { numeric: false, .. }));
 }
 
 #[test]
@@ -392,11 +396,11 @@ fn check_column(cmd: &str, base: &str, allowed: &[&str]) {
         let r = run(&line);
         if allowed.contains(name) {
             if let Err(e) = &r {
-                assert!(!e.message.starts_with("Illegal"), "{line}: {}", e.message);
+                assert!(!e.message.starts_with(b"Illegal"), "{line}: {e}");
             }
         } else {
             let cmd_name = match r {
-                Err(e) => e.message,
+                Err(e) => e.to_string(),
                 Ok(a) => panic!("{line} succeeded: {a:?}"),
             };
             assert!(
@@ -767,7 +771,7 @@ fn netmasks_follow_the_final_family() {
 fn scheduler_and_service_fields() {
     let s = add_service("-A -t 192.0.2.1:80");
     assert_eq!(s.scheduler, "wlc");
-    assert_eq!((s.flags, s.timeout, s.pe_name.clone()), (0, 0, None));
+    assert_eq!((s.flags, s.timeout, s.pe_name), (0, 0, None));
     match run_v(&["-A", "-t", "192.0.2.1:80", "-s", ""]) {
         Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.scheduler, "wlc"),
         r => panic!("{r:?}"),
@@ -778,7 +782,7 @@ fn scheduler_and_service_fields() {
     );
     let s = add_service("-A -u 192.0.2.1:53 -s sh -p 20 --pe sip -o -b sh-fallback,sh-port");
     assert_eq!(s.scheduler, "sh");
-    assert_eq!(s.pe_name.as_deref(), Some("sip"));
+    assert_eq!(s.pe_name, Some(Name::from("sip")));
     assert_eq!(s.flags, 0x01 | 0x04 | 0x08 | 0x10);
     assert_eq!(s.timeout, 20);
     match run_v(&["-A", "-t", "192.0.2.1:80", "--pe", ""]) {
@@ -1225,22 +1229,18 @@ fn error_kinds_and_status() {
     assert_eq!((e.kind, e.status()), (ErrorKind::Invalid, 2));
     let e = run("-x").unwrap_err();
     assert_eq!((e.kind, e.status()), (ErrorKind::Usage, 255));
-    assert_eq!(e.to_string(), e.message);
+    assert_eq!(e.to_string().as_bytes(), e.message);
     assert_eq!(
-        CliError::usage("p").message,
-        "Try `p -h' or 'p --help' for more information.\n"
+        CliError::usage(b"p").message,
+        b"Try `p -h' or 'p --help' for more information.\n"
     );
 }
 
 #[test]
 fn restore_lines_parse() {
-    let mut words = vec!["ipvsadm".to_string()];
-    words.extend(
-        restore_words("ipvsadm -A -t 192.0.2.1:80 -s rr\r\n")
-            .into_iter()
-            .map(str::to_string),
-    );
-    match parse(&words, &names()) {
+    let mut words: Vec<&[u8]> = vec![b"ipvsadm"];
+    words.extend(restore_words(b"ipvsadm -A -t 192.0.2.1:80 -s rr\r\n"));
+    match parse(&words, &names()).map(|p| p.action) {
         Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.scheduler, "rr"),
         r => panic!("{r:?}"),
     }
@@ -1296,4 +1296,74 @@ fn never_panics_on_word_combinations() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Options beyond ipvsadm 1.31.
+
+#[test]
+fn json_and_pretty() {
+    assert_eq!(list("-L --json").format.json, Json::Compact);
+    assert_eq!(list("-Lnj").format.json, Json::Compact);
+    assert_eq!(
+        list("-L -j --pretty -t 192.0.2.1:80").format.json,
+        Json::Pretty
+    );
+    assert_eq!(list("-Lc --json").format.json, Json::Compact);
+    assert_eq!(list("-L --timeout --json").format.json, Json::Compact);
+    assert_eq!(list("-L").format.json, Json::Off);
+    assert!(matches!(
+        ok("-S -n --json"),
+        Action::Save {
+            numeric: true,
+            json: Json::Compact
+        }
+    ));
+    fails("-L --pretty", "--pretty goes with --json");
+    fails(
+        "-A -t 192.0.2.1:80 --json",
+        "Illegal 'json' option with the 'add-service' command",
+    );
+    fails("-L --json -j", "multiple 'json' options specified");
+}
+
+#[test]
+fn netns() {
+    let parsed = parse(&argv(&["-C", "--netns", "blue"]), &names()).unwrap();
+    assert_eq!(parsed.netns.as_deref(), Some(&b"blue"[..]));
+    assert_eq!(parsed.action, Action::Change(Change::Flush));
+    let parsed = parse(&argv(&["-L", "--netns=/proc/1/ns/net", "-n"]), &names()).unwrap();
+    assert_eq!(parsed.netns.as_deref(), Some(&b"/proc/1/ns/net"[..]));
+    assert_eq!(parse(&argv(&["-L"]), &names()).unwrap().netns, None);
+    // Before the command too, as `ip -n` takes it.
+    let parsed = parse(&argv(&["--netns", "blue", "-Sn"]), &names()).unwrap();
+    assert_eq!(parsed.netns.as_deref(), Some(&b"blue"[..]));
+    assert!(matches!(parsed.action, Action::Save { numeric: true, .. }));
+    fails(
+        "--netns a -L --netns b",
+        "multiple 'netns' options specified",
+    );
+    assert_eq!(err_v(&["--netns", "a"]).0, 255, "still a command first");
+    fails(
+        "-L --netns a --netns b",
+        "multiple 'netns' options specified",
+    );
+    assert_eq!(
+        err_v(&["-L", "--netns", ""]),
+        (2, "illegal network namespace specified\n".into())
+    );
+    assert_eq!(
+        err_v(&["-L", "--netns"]),
+        (255, "--netns: missing argument\n".into())
+    );
+    // The namespace is the command line's: restore input may not name one.
+    let mut lines = RestoreLines::new();
+    let e = lines
+        .parse(b"ipvsadm", b"-C --netns blue\n", &names())
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        b"--netns goes on the command line, not in restore input\n"
+    );
 }

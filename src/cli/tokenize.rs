@@ -2,7 +2,8 @@
 //! as ipvsadm uses it. Short option clusters, attached and `=` values, long options with `=`
 //! or a separate value, one optional-value option (`-p`), `--` ending option processing, and
 //! positional words collected aside. It only splits the command line, with the option names
-//! and argument kinds of the catalogue; it does not validate values.
+//! and argument kinds of the catalogue; it does not validate values. Words are bytes, as
+//! popt sees them: a letter of a short-option cluster is a byte.
 
 use std::borrow::Cow;
 
@@ -30,15 +31,15 @@ const SHORT_ROWS: [u8; 128] = {
 /// No row in [`SHORT_ROWS`].
 const NO_ROW: u8 = u8::MAX;
 
-fn by_short(c: char) -> Option<&'static OptDef> {
-    match SHORT_ROWS.get(c as usize) {
+fn by_short(c: u8) -> Option<&'static OptDef> {
+    match SHORT_ROWS.get(usize::from(c)) {
         Some(&row) if row != NO_ROW => Some(&OPTIONS[usize::from(row)]),
         _ => None,
     }
 }
 
-fn by_long(name: &str) -> Option<&'static OptDef> {
-    OPTIONS.iter().find(|s| s.long == name)
+fn by_long(name: &[u8]) -> Option<&'static OptDef> {
+    OPTIONS.iter().find(|s| s.long.as_bytes() == name)
 }
 
 /// A popt-level error (printed as `TOKEN: TEXT`).
@@ -72,16 +73,16 @@ pub enum Event<'a> {
         /// Which option.
         opt: Opt,
         /// Its value.
-        value: Option<Cow<'a, str>>,
+        value: Option<Cow<'a, [u8]>>,
         /// The last command-line word consumed (what popt reports as the bad option).
-        token: &'a str,
+        token: &'a [u8],
     },
     /// A popt error; option processing stops here.
     Error {
         /// What went wrong.
         error: PoptError,
         /// The last command-line word consumed.
-        token: &'a str,
+        token: &'a [u8],
     },
 }
 
@@ -92,14 +93,14 @@ pub struct Tokens<'a> {
     /// Options in command-line order; an [`Event::Error`] can only be last.
     pub events: Vec<Event<'a>>,
     /// Positional words in order.
-    pub positionals: Vec<&'a str>,
+    pub positionals: Vec<&'a [u8]>,
 }
 
 /// Splits `argv` (without the program name) the way popt would. Like popt, it honours
 /// `POSIXLY_CORRECT` / `POSIX_ME_HARDER` in the environment (set at all, even empty).
 /// The events are stored in `events` (emptied first), so that a caller tokenizing many
 /// lines can reuse one allocation.
-pub fn tokenize_into<'a>(args: &[&'a str], events: Vec<Event<'a>>) -> Tokens<'a> {
+pub fn tokenize_into<'a>(args: &[&'a [u8]], events: Vec<Event<'a>>) -> Tokens<'a> {
     // Read once per process: restore tokenizes every line.
     static POSIX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let posix = *POSIX.get_or_init(|| {
@@ -111,13 +112,17 @@ pub fn tokenize_into<'a>(args: &[&'a str], events: Vec<Event<'a>>) -> Tokens<'a>
 
 /// [`tokenize_into`] with popt's POSIXMEHARDER mode given explicitly, in a new vector.
 #[cfg(test)]
-pub fn tokenize_with<'a>(args: &[&'a str], posix: bool) -> Tokens<'a> {
+pub fn tokenize_with<'a>(args: &[&'a [u8]], posix: bool) -> Tokens<'a> {
     tokenize_with_into(args, posix, Vec::new())
 }
 
 /// [`tokenize_into`] with popt's POSIXMEHARDER mode given explicitly: when `posix` is
 /// true, every word after the first positional word is positional too.
-fn tokenize_with_into<'a>(args: &[&'a str], posix: bool, mut events: Vec<Event<'a>>) -> Tokens<'a> {
+fn tokenize_with_into<'a>(
+    args: &[&'a [u8]],
+    posix: bool,
+    mut events: Vec<Event<'a>>,
+) -> Tokens<'a> {
     events.clear();
     let mut t = Tokens {
         events,
@@ -140,18 +145,18 @@ fn tokenize_with_into<'a>(args: &[&'a str], posix: bool, mut events: Vec<Event<'
         }
         let word = args[next];
         next += 1;
-        if rest_positional || !word.starts_with('-') || word == "-" {
+        if rest_positional || !word.starts_with(b"-") || word == b"-" {
             t.positionals.push(word);
             rest_positional |= posix;
             continue;
         }
-        if word == "--" {
+        if word == b"--" {
             rest_positional = true;
             continue;
         }
-        if let Some(long) = word.strip_prefix("--") {
-            let (name, attached) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
+        if let Some(long) = word.strip_prefix(b"--") {
+            let (name, attached) = match long.iter().position(|&b| b == b'=') {
+                Some(i) => (&long[..i], Some(&long[i + 1..])),
                 None => (long, None),
             };
             let Some(spec) = by_long(name) else {
@@ -177,15 +182,15 @@ fn tokenize_with_into<'a>(args: &[&'a str], posix: bool, mut events: Vec<Event<'
         let cluster = &word[1..];
         let mut pos = 0usize;
         while pos < cluster.len() {
-            let c = cluster[pos..].chars().next().expect("non-empty rest");
-            pos += c.len_utf8();
+            let c = cluster[pos];
+            pos += 1;
             let Some(spec) = by_short(c) else {
                 return t.fail(PoptError::BadOption, word);
             };
             let rest = &cluster[pos..];
             let value = match spec.arg {
                 ArgKind::None => {
-                    if rest.starts_with('=') {
+                    if rest.starts_with(b"=") {
                         return t.fail(PoptError::UnwantedArg, word);
                     }
                     None
@@ -193,7 +198,7 @@ fn tokenize_with_into<'a>(args: &[&'a str], posix: bool, mut events: Vec<Event<'
                 _ if !rest.is_empty() => {
                     // The rest of the cluster is the value.
                     pos = cluster.len();
-                    let v = rest.strip_prefix('=').unwrap_or(rest);
+                    let v = rest.strip_prefix(b"=").unwrap_or(rest);
                     Some(expand_next_arg(v, args, next, &mut deleted))
                 }
                 kind => match take_next(args, &mut next, kind) {
@@ -219,11 +224,11 @@ fn tokenize_with_into<'a>(args: &[&'a str], posix: bool, mut events: Vec<Event<'
 /// `-s '!#:+' -n`; we keep the text instead.)
 #[inline]
 fn expand_next_arg<'a>(
-    value: &'a str,
-    args: &[&'a str],
+    value: &'a [u8],
+    args: &[&'a [u8]],
     next: usize,
     deleted: &mut [bool],
-) -> Cow<'a, str> {
+) -> Cow<'a, [u8]> {
     // No word held the mark (`deleted` is empty), or this value does not.
     if deleted.is_empty() || !has_mark(value) {
         return Cow::Borrowed(value);
@@ -231,46 +236,57 @@ fn expand_next_arg<'a>(
     expand_marks(value, args, next, deleted)
 }
 
+/// popt's argument-expansion mark.
+const MARK: &[u8] = b"!#:+";
+
+/// Where `MARK` first stands in `s`.
+fn find_mark(s: &[u8]) -> Option<usize> {
+    s.windows(MARK.len()).position(|w| w == MARK)
+}
+
 /// The expansion of [`expand_next_arg`], for a value that holds the mark.
 fn expand_marks<'a>(
-    value: &'a str,
-    args: &[&'a str],
+    value: &'a [u8],
+    args: &[&'a [u8]],
     next: usize,
     deleted: &mut [bool],
-) -> Cow<'a, str> {
-    const MARK: &str = "!#:+";
+) -> Cow<'a, [u8]> {
     let mut found: Option<usize> = None;
-    let mut out = String::with_capacity(value.len());
+    let mut out = Vec::with_capacity(value.len());
     let mut rest = value;
-    while let Some(at) = rest.find(MARK) {
-        out.push_str(&rest[..at]);
+    while let Some(at) = find_mark(rest) {
+        out.extend_from_slice(&rest[..at]);
         if found.is_none() {
-            found = (next..args.len()).find(|&i| !deleted[i] && !args[i].starts_with('-'));
+            found = (next..args.len()).find(|&i| !deleted[i] && !args[i].starts_with(b"-"));
             if let Some(i) = found {
                 deleted[i] = true;
             }
         }
         match found {
-            Some(i) => out.push_str(args[i]),
-            None => out.push_str(MARK),
+            Some(i) => out.extend_from_slice(args[i]),
+            None => out.extend_from_slice(MARK),
         }
         rest = &rest[at + MARK.len()..];
     }
-    out.push_str(rest);
+    out.extend_from_slice(rest);
     Cow::Owned(out)
 }
 
 /// Whether a word holds popt's `!#:+` (a cheap byte scan first: it rarely has a `!`).
-fn has_mark(s: &str) -> bool {
-    s.bytes().any(|b| b == b'!') && s.contains("!#:+")
+fn has_mark(s: &[u8]) -> bool {
+    s.contains(&b'!') && find_mark(s).is_some()
 }
 
 /// Takes the value of an option from the next word. `Err` means a required value is missing.
-fn take_next<'a>(args: &[&'a str], next: &mut usize, kind: ArgKind) -> Result<Option<&'a str>, ()> {
+fn take_next<'a>(
+    args: &[&'a [u8]],
+    next: &mut usize,
+    kind: ArgKind,
+) -> Result<Option<&'a [u8]>, ()> {
     match args.get(*next) {
         None if kind == ArgKind::Optional => Ok(None),
         None => Err(()),
-        Some(w) if kind == ArgKind::Optional && w.starts_with('-') => Ok(None),
+        Some(w) if kind == ArgKind::Optional && w.starts_with(b"-") => Ok(None),
         Some(w) => {
             *next += 1;
             Ok(Some(*w))
@@ -279,7 +295,7 @@ fn take_next<'a>(args: &[&'a str], next: &mut usize, kind: ArgKind) -> Result<Op
 }
 
 impl<'a> Tokens<'a> {
-    fn fail(mut self, error: PoptError, token: &'a str) -> Tokens<'a> {
+    fn fail(mut self, error: PoptError, token: &'a [u8]) -> Tokens<'a> {
         self.events.push(Event::Error { error, token });
         self
     }
@@ -291,8 +307,8 @@ mod tests {
 
     #[test]
     fn short_letter_table_agrees_with_the_catalogue() {
-        for c in (0..0x3000).filter_map(char::from_u32) {
-            let linear = OPTIONS.iter().find(|s| s.shorts.contains(c));
+        for c in 0..=u8::MAX {
+            let linear = OPTIONS.iter().find(|s| s.shorts.as_bytes().contains(&c));
             assert_eq!(
                 by_short(c).map(|s| (s.opt, s.long)),
                 linear.map(|s| (s.opt, s.long)),
@@ -301,16 +317,29 @@ mod tests {
         }
     }
 
+    /// Words written as text, as the tokenizer takes them.
+    fn bytes<'a>(args: &[&'a str]) -> Vec<&'a [u8]> {
+        args.iter().map(|a| a.as_bytes()).collect()
+    }
+
     fn toks<'a>(args: &[&'a str]) -> Tokens<'a> {
-        tokenize_with(args, false)
+        tokenize_with(&bytes(args), false)
     }
 
     fn ev<'a>(opt: Opt, value: Option<&'a str>, token: &'a str) -> Event<'a> {
         Event::Opt {
             opt,
-            value: value.map(Cow::Borrowed),
-            token,
+            value: value.map(|v| Cow::Borrowed(v.as_bytes())),
+            token: token.as_bytes(),
         }
+    }
+
+    /// Positional words as text.
+    fn texts<'a>(words: &[&'a [u8]]) -> Vec<&'a str> {
+        words
+            .iter()
+            .map(|w| std::str::from_utf8(w).unwrap())
+            .collect()
     }
 
     #[test]
@@ -336,7 +365,7 @@ mod tests {
         );
         let t = toks(&["-Ats", "x", "rr"]);
         assert_eq!(t.events[1], ev(Opt::TcpService, Some("s"), "-Ats"));
-        assert_eq!(t.positionals, vec!["x", "rr"]);
+        assert_eq!(texts(&t.positionals), vec!["x", "rr"]);
         // `-list` is -l -i -s t.
         let t = toks(&["-list"]);
         assert_eq!(t.events[2], ev(Opt::Scheduler, Some("t"), "-list"));
@@ -379,7 +408,7 @@ mod tests {
             t.events[1],
             Event::Error {
                 error: PoptError::BadOption,
-                token: "-1"
+                token: b"-1"
             }
         );
         assert_eq!(
@@ -401,35 +430,35 @@ mod tests {
             e(&["--tcp"]),
             Event::Error {
                 error: PoptError::BadOption,
-                token: "--tcp"
+                token: b"--tcp"
             }
         );
         assert_eq!(
             e(&["-L", "-s"]),
             Event::Error {
                 error: PoptError::NoArg,
-                token: "-s"
+                token: b"-s"
             }
         );
         assert_eq!(
             e(&["-Ls"]),
             Event::Error {
                 error: PoptError::NoArg,
-                token: "-Ls"
+                token: b"-Ls"
             }
         );
         assert_eq!(
             e(&["--numeric=foo"]),
             Event::Error {
                 error: PoptError::UnwantedArg,
-                token: "--numeric=foo"
+                token: b"--numeric=foo"
             }
         );
         assert_eq!(
             e(&["-n=3"]),
             Event::Error {
                 error: PoptError::UnwantedArg,
-                token: "-n=3"
+                token: b"-n=3"
             }
         );
         // Processing stops at the first error.
@@ -440,11 +469,11 @@ mod tests {
     #[test]
     fn posix_me_harder() {
         let v = ["-L", "extra", "--foo", "-n"];
-        let t = tokenize_with(&v, true);
+        let t = tokenize_with(&bytes(&v), true);
         assert_eq!(t.events, vec![ev(Opt::List, None, "-L")]);
-        assert_eq!(t.positionals, vec!["extra", "--foo", "-n"]);
-        let t = tokenize_with(&v, false);
-        assert_eq!(t.positionals, vec!["extra"]);
+        assert_eq!(texts(&t.positionals), vec!["extra", "--foo", "-n"]);
+        let t = tokenize_with(&bytes(&v), false);
+        assert_eq!(texts(&t.positionals), vec!["extra"]);
         assert!(matches!(t.events.last(), Some(Event::Error { .. })));
     }
 
@@ -458,7 +487,7 @@ mod tests {
             t.events[1],
             ev(Opt::Scheduler, Some("rxr"), "--scheduler=!#:+x!#:+")
         );
-        assert_eq!(t.positionals, vec!["y"]);
+        assert_eq!(texts(&t.positionals), vec!["y"]);
         // Option words are passed over; a word after `--` can be taken.
         let t = toks(&["-A", "-s!#:+", "--", "wrr"]);
         assert_eq!(t.events[1], ev(Opt::Scheduler, Some("wrr"), "-s!#:+"));
@@ -476,12 +505,48 @@ mod tests {
     fn double_dash_and_positionals() {
         let t = toks(&["-C", "--", "-x", "y"]);
         assert_eq!(t.events.len(), 1);
-        assert_eq!(t.positionals, vec!["-x", "y"]);
+        assert_eq!(texts(&t.positionals), vec!["-x", "y"]);
         let t = toks(&["-", "", "-L"]);
-        assert_eq!(t.positionals, vec!["-", ""]);
+        assert_eq!(texts(&t.positionals), vec!["-", ""]);
         assert_eq!(t.events, vec![ev(Opt::List, None, "-L")]);
         // A required value takes `--` verbatim.
         let t = toks(&["-s", "--"]);
         assert_eq!(t.events, vec![ev(Opt::Scheduler, Some("--"), "--")]);
+    }
+
+    #[test]
+    fn words_are_bytes() {
+        // A byte above ASCII in a cluster is an unknown option; in a value it stays as is.
+        let t = tokenize_with(&[&b"-L\xff"[..]], false);
+        assert_eq!(
+            t.events[1],
+            Event::Error {
+                error: PoptError::BadOption,
+                token: b"-L\xff"
+            }
+        );
+        let t = tokenize_with(&[&b"-A"[..], b"-s\xff", b"--pe=\xfe"], false);
+        assert_eq!(
+            t.events[1],
+            ev(Opt::Scheduler, None, "x").with_value(b"\xff", b"-s\xff")
+        );
+        assert_eq!(
+            t.events[2],
+            ev(Opt::Pe, None, "x").with_value(b"\xfe", b"--pe=\xfe")
+        );
+    }
+
+    impl<'a> Event<'a> {
+        /// The same option event with this value and token.
+        fn with_value(self, value: &'a [u8], token: &'a [u8]) -> Event<'a> {
+            match self {
+                Event::Opt { opt, .. } => Event::Opt {
+                    opt,
+                    value: Some(Cow::Borrowed(value)),
+                    token,
+                },
+                e => e,
+            }
+        }
     }
 }

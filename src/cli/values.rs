@@ -1,6 +1,7 @@
 //! Parsers for option values, with the leniencies of the C library functions ipvsadm relies
 //! on: `strtol`-style integers, `inet_aton` addresses, `atoi` prefixes, service addresses
-//! with optional IPv6 brackets and service-name ports, and scheduler-flag lists.
+//! with optional IPv6 brackets and service-name ports. Values are bytes, as the C tool reads
+//! them: nothing here needs them to be UTF-8.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -8,15 +9,30 @@ use crate::names::Names;
 use linux_ipvs::{Family, Protocol};
 
 /// C `isspace` in the C locale.
-fn is_c_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// `s` without its leading C blanks.
+fn trim_c_space(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&c| !is_c_space(c)).unwrap_or(s.len());
+    &s[start..]
+}
+
+/// A sign, then the rest: `(negative, rest)`.
+fn sign(t: &[u8]) -> (bool, &[u8]) {
+    match t.first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    }
 }
 
 /// The integer rule: C `strtol` base 10 with leading blanks and a sign, at least one
 /// digit, nothing after the digits, and the value within a C `long`.
-pub fn parse_long(s: &str) -> Option<i64> {
+pub fn parse_long(s: &[u8]) -> Option<i64> {
     // The common case: plain digits, too few to overflow.
-    let b = s.as_bytes();
+    let b = s;
     if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
         return Some(b.iter().fold(0, |v, &d| v * 10 + i64::from(d - b'0')));
     }
@@ -24,18 +40,13 @@ pub fn parse_long(s: &str) -> Option<i64> {
 }
 
 /// [`parse_long`] for any text.
-fn parse_long_general(s: &str) -> Option<i64> {
-    let t = s.trim_start_matches(is_c_space);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+fn parse_long_general(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = sign(trim_c_space(s));
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     let mut v: i128 = 0;
-    for b in digits.bytes() {
+    for &b in digits {
         v = v * 10 + i128::from(b - b'0');
         if v > i128::from(i64::MAX) + 1 {
             return None;
@@ -46,21 +57,16 @@ fn parse_long_general(s: &str) -> Option<i64> {
 }
 
 /// The integer rule with a range check.
-pub fn parse_range(s: &str, min: i64, max: i64) -> Option<i64> {
+pub fn parse_range(s: &[u8], min: i64, max: i64) -> Option<i64> {
     parse_long(s).filter(|v| (min..=max).contains(v))
 }
 
 /// C `atoi`: leading blanks, a sign, then as many digits as there are (0 without any).
 /// Out-of-range values follow glibc (`strtol` saturates, then the conversion to `int` wraps).
-pub fn atoi(s: &str) -> i32 {
-    let t = s.trim_start_matches(is_c_space);
-    let (neg, rest) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
+pub fn atoi(s: &[u8]) -> i32 {
+    let (neg, rest) = sign(trim_c_space(s));
     let mut v: i128 = 0;
-    for b in rest.bytes().take_while(u8::is_ascii_digit) {
+    for &b in rest.iter().take_while(|b| b.is_ascii_digit()) {
         v = (v * 10 + i128::from(b - b'0')).min(i128::from(i64::MAX) + 1);
     }
     let v = if neg { -v } else { v };
@@ -101,8 +107,8 @@ fn strtoul0(s: &[u8]) -> Option<(u64, usize)> {
 
 /// glibc `inet_aton`: one to four numbers (decimal, `0x` hex or `0` octal) separated by dots,
 /// the last one filling the remaining bytes; anything after a blank is ignored.
-pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
-    let b = s.as_bytes();
+pub fn inet_aton(s: &[u8]) -> Option<Ipv4Addr> {
+    let b = s;
     let mut parts = [0u64; 3];
     let mut nparts = 0usize;
     let mut i = 0usize;
@@ -125,7 +131,7 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
             break;
         }
     }
-    if i < b.len() && !is_c_space(b[i] as char) {
+    if i < b.len() && !is_c_space(b[i]) {
         return None;
     }
     let limit: u64 = match nparts {
@@ -145,7 +151,7 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
 }
 
 /// An IPv4 host: `inet_aton`, else a name lookup.
-pub fn host_v4(s: &str, names: &dyn Names) -> Option<Ipv4Addr> {
+pub fn host_v4(s: &[u8], names: &dyn Names) -> Option<Ipv4Addr> {
     inet_aton(s).or_else(|| names.host_v4(s))
 }
 
@@ -161,8 +167,8 @@ pub struct Endpoint {
 /// Parses `host[:port]`, `[v6]:port`, or a bare IPv6 address. `proto` is the
 /// protocol used for service-name ports; without one, names do not resolve.
 #[inline]
-pub fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
-    match plain_v4_endpoint(s.as_bytes()) {
+pub fn parse_endpoint(s: &[u8], proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
+    match plain_v4_endpoint(s) {
         Some(ep) => Some(ep),
         None => parse_endpoint_general(s, proto, names),
     }
@@ -227,32 +233,35 @@ fn leading_digits(s: &[u8], at: usize, max: usize) -> (u32, usize) {
 
 /// [`parse_endpoint`] for any text.
 #[inline(never)]
-fn parse_endpoint_general(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
-    if s.is_empty() || s.bytes().all(|b| b.is_ascii_digit()) {
+fn parse_endpoint_general(
+    s: &[u8],
+    proto: Option<Protocol>,
+    names: &dyn Names,
+) -> Option<Endpoint> {
+    if s.is_empty() || s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (host, bracket_port) = if let Some(inner) = s.strip_prefix('[') {
-        let close = inner.find(']')?;
-        let after = &inner[close + 1..];
-        let port = after.strip_prefix(':')?;
+    let (host, bracket_port) = if let Some(inner) = s.strip_prefix(b"[") {
+        let close = inner.iter().position(|&b| b == b']')?;
+        let port = inner[close + 1..].strip_prefix(b":")?;
         (&inner[..close], Some(port))
     } else {
         (s, None)
     };
     // An IPv6 address has at least two colons; skip the attempt for `a.b.c.d:port`.
-    let maybe_v6 = host.bytes().filter(|&b| b == b':').nth(1).is_some();
-    let (addr, port_text) =
-        if let Some(v6) = maybe_v6.then(|| host.parse::<Ipv6Addr>().ok()).flatten() {
-            (IpAddr::V6(v6), bracket_port)
-        } else {
-            // The IPv4 path: the port (if any) follows the last colon of the host text; a port
-            // after brackets is ignored.
-            let (h, p) = match host.rfind(':') {
-                Some(i) => (&host[..i], Some(&host[i + 1..])),
-                None => (host, None),
-            };
-            (IpAddr::V4(host_v4(h, names)?), p)
+    let maybe_v6 = host.iter().filter(|&&b| b == b':').nth(1).is_some();
+    let v6 = || std::str::from_utf8(host).ok()?.parse::<Ipv6Addr>().ok();
+    let (addr, port_text) = if let Some(v6) = maybe_v6.then(v6).flatten() {
+        (IpAddr::V6(v6), bracket_port)
+    } else {
+        // The IPv4 path: the port (if any) follows the last colon of the host text; a port
+        // after brackets is ignored.
+        let (h, p) = match host.iter().rposition(|&b| b == b':') {
+            Some(i) => (&host[..i], Some(&host[i + 1..])),
+            None => (host, None),
         };
+        (IpAddr::V4(host_v4(h, names)?), p)
+    };
     let port = match port_text {
         None => None,
         Some(p) => Some(parse_port(p, proto, names)?),
@@ -261,7 +270,7 @@ fn parse_endpoint_general(s: &str, proto: Option<Protocol>, names: &dyn Names) -
 }
 
 /// A port number, else a service name for the protocol.
-fn parse_port(p: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<u16> {
+fn parse_port(p: &[u8], proto: Option<Protocol>, names: &dyn Names) -> Option<u16> {
     if let Some(v) = parse_range(p, 0, 65535) {
         return Some(v as u16);
     }
@@ -269,24 +278,24 @@ fn parse_port(p: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<u16
 }
 
 /// A fwmark: the integer rule, 1..=4294967295.
-pub fn parse_fwmark(s: &str) -> Option<u32> {
+pub fn parse_fwmark(s: &[u8]) -> Option<u32> {
     parse_range(s, 1, u32::MAX.into()).map(|v| v as u32)
 }
 
 /// An IPv4 persistence mask (anything `inet_aton` accepts or an IPv4 host name), as the
 /// kernel's u32 (the four bytes read natively).
-pub fn parse_netmask_v4(s: &str, names: &dyn Names) -> Option<u32> {
+pub fn parse_netmask_v4(s: &[u8], names: &dyn Names) -> Option<u32> {
     host_v4(s, names).map(|a| u32::from_ne_bytes(a.octets()))
 }
 
 /// An IPv6 persistence prefix length: `atoi`, 1..=128.
-pub fn parse_netmask_v6(s: &str) -> Option<u32> {
+pub fn parse_netmask_v6(s: &[u8]) -> Option<u32> {
     let v = atoi(s);
     (1..=128).contains(&v).then_some(v as u32)
 }
 
 /// A netmask for a family.
-pub fn parse_netmask(s: &str, family: Family, names: &dyn Names) -> Result<u32, &'static str> {
+pub fn parse_netmask(s: &[u8], family: Family, names: &dyn Names) -> Result<u32, &'static str> {
     match family {
         Family::Inet => {
             parse_netmask_v4(s, names).ok_or("illegal virtual server persistent mask specified")
@@ -295,36 +304,90 @@ pub fn parse_netmask(s: &str, family: Family, names: &dyn Names) -> Result<u32, 
     }
 }
 
-/// A multicast group: IPv6 if the text has a colon, else a strict dotted quad.
-pub fn parse_mcast_group(s: &str) -> Result<IpAddr, String> {
-    if s.contains(':') {
-        match s.parse::<Ipv6Addr>() {
-            Ok(a) if a.is_multicast() => Ok(IpAddr::V6(a)),
-            _ => Err(format!("invalid IPv6 mcast-group `{s}'")),
+/// A multicast group: IPv6 if the text has a colon, else a strict dotted quad. The error is
+/// the message, with the value's bytes as given.
+pub fn parse_mcast_group(s: &[u8]) -> Result<IpAddr, Vec<u8>> {
+    let text = std::str::from_utf8(s).ok();
+    if s.contains(&b':') {
+        match text.and_then(|t| t.parse::<Ipv6Addr>().ok()) {
+            Some(a) if a.is_multicast() => Ok(IpAddr::V6(a)),
+            _ => Err([&b"invalid IPv6 mcast-group `"[..], s, b"'"].concat()),
         }
     } else {
-        match s.parse::<Ipv4Addr>() {
-            Ok(a) if a.is_multicast() => Ok(IpAddr::V4(a)),
-            _ => Err(format!("invalid IPv4 mcast-group `{s}'")),
+        match text.and_then(|t| t.parse::<Ipv4Addr>().ok()) {
+            Some(a) if a.is_multicast() => Ok(IpAddr::V4(a)),
+            _ => Err([&b"invalid IPv4 mcast-group `"[..], s, b"'"].concat()),
         }
     }
 }
 
-/// Truncates a string to at most `max` bytes (at a character boundary).
-pub fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+/// At most the first `max` bytes of a value, as the C tool copies names into its fixed
+/// buffers.
+pub fn truncate(s: &[u8], max: usize) -> &[u8] {
+    &s[..s.len().min(max)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The parsers take bytes; these tests write their inputs as text (a test of bytes that
+    // are not UTF-8 is further down).
+    fn parse_long(s: &str) -> Option<i64> {
+        super::parse_long(s.as_bytes())
+    }
+    fn parse_long_general(s: &str) -> Option<i64> {
+        super::parse_long_general(s.as_bytes())
+    }
+    fn parse_range(s: &str, min: i64, max: i64) -> Option<i64> {
+        super::parse_range(s.as_bytes(), min, max)
+    }
+    fn atoi(s: &str) -> i32 {
+        super::atoi(s.as_bytes())
+    }
+    fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+        super::inet_aton(s.as_bytes())
+    }
+    fn parse_endpoint(s: &str, proto: Option<Protocol>, names: &dyn Names) -> Option<Endpoint> {
+        super::parse_endpoint(s.as_bytes(), proto, names)
+    }
+    fn parse_endpoint_general(
+        s: &str,
+        proto: Option<Protocol>,
+        names: &dyn Names,
+    ) -> Option<Endpoint> {
+        super::parse_endpoint_general(s.as_bytes(), proto, names)
+    }
+    fn parse_fwmark(s: &str) -> Option<u32> {
+        super::parse_fwmark(s.as_bytes())
+    }
+    fn parse_netmask(s: &str, family: Family, names: &dyn Names) -> Result<u32, &'static str> {
+        super::parse_netmask(s.as_bytes(), family, names)
+    }
+    fn parse_mcast_group(s: &str) -> Result<IpAddr, String> {
+        super::parse_mcast_group(s.as_bytes()).map_err(|e| String::from_utf8(e).unwrap())
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8() {
+        // Numbers and addresses with a byte above ASCII are refused, as by the C library.
+        assert_eq!(super::parse_long(b"5\xff"), None);
+        assert_eq!(super::inet_aton(b"192.0.2.1\xff"), None);
+        assert_eq!(
+            super::inet_aton(b"192.0.2.1 \xff"),
+            Some(Ipv4Addr::new(192, 0, 2, 1))
+        );
+        assert_eq!(
+            super::parse_endpoint(b"[2001:db8::\xff]:80", None, &names()),
+            None
+        );
+        // The message quotes the value's bytes as they were.
+        assert_eq!(
+            super::parse_mcast_group(b"\xff"),
+            Err(b"invalid IPv4 mcast-group `\xff'".to_vec())
+        );
+        assert_eq!(super::truncate(b"\xc3\xa9\xc3\xa9", 3), b"\xc3\xa9\xc3");
+    }
     use crate::names::StaticNames;
 
     fn names() -> StaticNames {
@@ -717,8 +780,9 @@ mod tests {
 
     #[test]
     fn truncation() {
-        assert_eq!(truncate("abcdef", 3), "abc");
-        assert_eq!(truncate("ab", 3), "ab");
-        assert_eq!(truncate("aé", 2), "a");
+        assert_eq!(truncate(b"abcdef", 3), b"abc");
+        assert_eq!(truncate(b"ab", 3), b"ab");
+        // Bytes, as the C tool copies them: a character can be cut.
+        assert_eq!(truncate("aé".as_bytes(), 2), b"a\xc3");
     }
 }

@@ -63,9 +63,13 @@ pub fn for_error(context: Context, e: &Error) -> String {
 /// The message of a save that found the service table (or a service's real servers) torn
 /// by concurrent changes on every read (D12).
 pub fn torn(reads: usize) -> String {
-    format!(
-        "The service table changed while it was being read, {reads} times in a row: save stopped"
-    )
+    format!("{}: save stopped", kept_changing(reads))
+}
+
+/// The message of a whole-table read (metrics) that found the table torn by concurrent
+/// changes on every read.
+pub fn kept_changing(reads: usize) -> String {
+    format!("The service table changed while it was being read, {reads} times in a row")
 }
 
 /// The C library's text for an errno.

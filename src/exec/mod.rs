@@ -2,21 +2,26 @@
 //! needs one, carry out the action, and turn every outcome into the reference's text and exit
 //! status. Output goes to the writers it is given; nothing here exits the process.
 //!
+//! `ipvsadm-restore --apply` converges the table on a rules file without a flush
+//! ([`apply`]).
+//!
 //! Restore (`-R`) reads its lines, parses each, and sends consecutive changes to the kernel in
 //! batches, mapping each ACK back to its line so messages and statuses are those of
 //! one-request-per-line, in the same order.
 
+pub mod apply;
 pub mod errors;
+pub mod metrics;
 
 use std::io::{BufRead, Write};
 
 use std::ops::ControlFlow;
 
-use linux_ipvs::{Change, ChangeKind, Client, Dest, Info, Service, ServiceIndex};
+use linux_ipvs::{Change, ChangeKind, Client, Dest, Info, Name, Service, ServiceIndex};
 
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
 use crate::names::SystemNames;
-use crate::output::{self, ListMode};
+use crate::output::{self, Json, ListFormat, ListMode, Snapshot};
 use crate::status;
 use errors::Context;
 
@@ -38,54 +43,141 @@ enum Flow {
     Stop(i32),
 }
 
-/// The process's output streams.
+/// The process's output streams, and the first write to them that failed.
 pub struct Streams<'a> {
     /// Standard output.
-    pub out: &'a mut dyn Write,
+    out: &'a mut dyn Write,
     /// Standard error.
-    pub err: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    /// The first failed write (standard output's or standard error's).
+    failure: Option<std::io::Error>,
 }
 
-impl Streams<'_> {
-    fn error_line(&mut self, msg: &str) {
-        let _ = self.err.write_all(msg.as_bytes());
-        let _ = self.err.write_all(b"\n");
+impl<'a> Streams<'a> {
+    /// Streams over two writers.
+    pub fn new(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Streams<'a> {
+        Streams {
+            out,
+            err,
+            failure: None,
+        }
+    }
+
+    fn record(&mut self, written: std::io::Result<()>) {
+        if let Err(e) = written {
+            self.failure.get_or_insert(e);
+        }
+    }
+
+    /// Writes to standard output; a failure is remembered for [`Streams::finish`].
+    fn out_bytes(&mut self, bytes: &[u8]) {
+        let written = self.out.write_all(bytes);
+        self.record(written);
+    }
+
+    /// Writes to standard error; a failure is remembered for [`Streams::finish`].
+    fn err_bytes(&mut self, bytes: &[u8]) {
+        let written = self.err.write_all(bytes);
+        self.record(written);
+    }
+
+    /// Writes a message and a newline to standard error.
+    fn error_line(&mut self, msg: impl AsRef<[u8]>) {
+        self.err_bytes(&[msg.as_ref(), b"\n"].concat());
+    }
+
+    /// `ipvsadm-save`'s usage note (our own words), for an option it does not know.
+    pub fn usage_note(&mut self, prog: &[u8]) {
+        self.error_line(
+            [
+                &b"usage: "[..],
+                prog,
+                b" [-n] [--json [--pretty]] [--netns NAME]",
+            ]
+            .concat(),
+        );
+        self.error_line(
+            "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;",
+        );
+        self.error_line("  -n writes addresses and ports as numbers, --json as JSON,");
+        self.error_line("  --netns NAME the table of that network namespace.");
+    }
+
+    /// Flushes standard output and gives the exit status of a command that would end with
+    /// `status`: when a write failed, here or before, the failure is reported on standard
+    /// error as `PROG: write error: REASON` and the status is 1 unless it is already an
+    /// error (deviation D10 in the README: the reference ignores write errors).
+    pub fn finish(&mut self, prog: &[u8], status: i32) -> i32 {
+        let flushed = self.out.flush();
+        self.record(flushed);
+        let Some(e) = self.failure.take() else {
+            return status;
+        };
+        let reason = match e.raw_os_error() {
+            Some(errno) => errors::strerror(errno),
+            None => e.to_string(),
+        };
+        let _ = self
+            .err
+            .write_all(&[prog, b": write error: ", reason.as_bytes(), b"\n"].concat());
+        let _ = self.err.flush();
+        if status == status::OK {
+            status::WRITE_FAILED
+        } else {
+            status
+        }
     }
 }
 
-/// Runs one invocation with the process's own standard streams (stdout buffered and
-/// flushed at the end) and returns its exit status: the whole of a command's `main`.
-pub fn run_std(argv: &[String]) -> i32 {
+/// Runs a command's work with the process's own standard streams (standard output
+/// buffered) and returns its exit status, after the final flush and the report of any
+/// write error ([`Streams::finish`]). `prog` is the program name for that report.
+pub fn with_std_streams(
+    prog: &[u8],
+    work: impl FnOnce(&mut dyn BufRead, &mut Streams<'_>) -> i32,
+) -> i32 {
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    let status = run(
-        argv,
-        &mut stdin,
-        &mut Streams {
-            out: &mut out,
-            err: &mut err,
-        },
-    );
-    // A reader that went away (`ipvsadm -L | head`) is not a failure.
-    let _ = out.flush();
-    status
+    let mut io = Streams::new(&mut out, &mut err);
+    let status = work(&mut stdin, &mut io);
+    io.finish(prog, status)
+}
+
+/// The bytes of a process argument, as the C tool sees them.
+pub fn arg_bytes(arg: &std::ffi::OsStr) -> &[u8] {
+    std::os::unix::ffi::OsStrExt::as_bytes(arg)
+}
+
+/// Runs one invocation with the process's own standard streams and returns its exit
+/// status: the whole of a command's `main`. The arguments are taken as bytes.
+pub fn run_std(argv: &[std::ffi::OsString]) -> i32 {
+    let words: Vec<&[u8]> = argv.iter().map(|a| arg_bytes(a)).collect();
+    let prog = words.first().copied().unwrap_or(b"ipvsadm");
+    with_std_streams(prog, |stdin, io| run(&words, stdin, io))
 }
 
 /// Runs one invocation and returns its exit status.
-pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
-    let mut session = Session::new(argv.first().map(String::as_str).unwrap_or("ipvsadm"));
+pub fn run(argv: &[&[u8]], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+    let mut session = Session::new(argv.first().copied().unwrap_or(b"ipvsadm"));
     // No arguments at all is a plain listing: the parser answers that itself.
-    let action = match cli::parse(argv, &session.names) {
-        Ok(a) => a,
+    let parsed = match cli::parse(argv, &session.names) {
+        Ok(p) => p,
         Err(e) => {
-            let _ = io.err.write_all(e.message.as_bytes());
+            io.err_bytes(&e.message);
             return e.status();
         }
     };
+    let action = parsed.action;
+    if let Some(netns) = &parsed.netns
+        && !matches!(action, Action::Help(_) | Action::Version(_))
+        && let Err(s) = join_netns(netns, io)
+    {
+        return s;
+    }
     match action {
         Action::Restore => session.restore(stdin, io),
         other => match session.execute(other, io) {
@@ -96,14 +188,66 @@ pub fn run(argv: &[String], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i3
 
 /// `ipvsadm-restore`: clears the table (unless `noflush`) and restores standard input, as
 /// `ipvsadm -R` does. `prog` names the program in messages.
-pub fn restore(prog: &str, stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflush: bool) -> i32 {
+pub fn restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflush: bool) -> i32 {
     Session::new(prog).restore_from(stdin, io, !noflush)
+}
+
+/// `ipvsadm-restore --json`: reads a table as `-S --json` writes it from standard input,
+/// clears the table (unless `noflush`), then adds its services and real servers. The whole
+/// document is read and checked before the first change; a document that does not parse
+/// changes nothing (status 2). Kernel errors are reported per change, as a restore does, and
+/// the status is that of the first failure.
+pub fn restore_json(
+    prog: &[u8],
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+    noflush: bool,
+) -> i32 {
+    let mut text = Vec::new();
+    if let Err(e) = stdin.read_to_end(&mut text) {
+        io.error_line(format!("cannot read the input: {e}"));
+        return status::INVALID;
+    }
+    let table = match output::json::read_table(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            io.error_line(format!("invalid JSON input: {e}"));
+            return status::INVALID;
+        }
+    };
+    let mut changes = Vec::new();
+    if !noflush {
+        changes.push(Change::Flush);
+    }
+    for (svc, dests) in table {
+        // A real server's request names its service by the key alone, as `-a` does.
+        let key_only = Service::with_scheduler(svc.key, Name::EMPTY);
+        changes.push(Change::AddService(svc));
+        changes.extend(
+            dests
+                .into_iter()
+                .map(|d| Change::AddDest(key_only.clone(), d)),
+        );
+    }
+    let mut session = Session::new(prog);
+    if let Err(s) = session.client(io) {
+        return s;
+    }
+    let mut ops = Vec::new();
+    let mut status = status::OK;
+    for change in &changes {
+        let queued = session.queue(change, &mut ops, io);
+        first_failure(&mut status, queued);
+    }
+    let sent = session.send_queued(&mut ops, io);
+    first_failure(&mut status, sent);
+    status
 }
 
 /// `ipvsadm-restore --test`: parses every line as restore would, touches nothing, and
 /// writes one `line N: message` for each line that would fail before reaching the kernel.
 /// Returns 0 when every line is valid, else 2.
-pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -> i32 {
+pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
     let names = SystemNames;
     let mut bad = 0usize;
     let mut line = Vec::new();
@@ -115,19 +259,13 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
         number += 1;
         let problem = match lines.parse(prog, &line, &names) {
             None => continue,
-            Some(Ok(Action::Restore)) => Some(try_line(prog)),
+            Some(Ok(Action::Restore)) => Some(cli::try_line(prog)),
             Some(Ok(_)) => None,
-            Some(Err(e)) => Some(e.message.trim_end().to_string()),
+            Some(Err(e)) => Some(e.message.trim_ascii_end().to_vec()),
         };
         if let Some(p) = problem {
             bad += 1;
-            for (i, l) in p.lines().enumerate() {
-                let _ = if i == 0 {
-                    writeln!(err, "line {number}: {l}")
-                } else {
-                    writeln!(err, "line {number}:   {l}")
-                };
-            }
+            line_problem(io, number, &p);
         }
     }
     if bad == 0 {
@@ -137,21 +275,34 @@ pub fn check_restore(prog: &str, stdin: &mut dyn BufRead, err: &mut dyn Write) -
     }
 }
 
+/// Writes what is wrong with input line `number`: `line N: ...`, the message's further
+/// lines indented under the first.
+fn line_problem(io: &mut Streams<'_>, number: usize, problem: &[u8]) {
+    for (i, l) in problem.split(|&b| b == b'\n').enumerate() {
+        let head = if i == 0 {
+            format!("line {number}: ")
+        } else {
+            format!("line {number}:   ")
+        };
+        io.error_line([head.as_bytes(), l].concat());
+    }
+}
+
 struct Session {
     client: Option<Client>,
     /// What `GET_INFO` said when the connection was opened.
     info: Option<Info>,
     names: SystemNames,
-    prog: String,
+    prog: Vec<u8>,
 }
 
 impl Session {
-    fn new(prog: &str) -> Session {
+    fn new(prog: &[u8]) -> Session {
         Session {
             client: None,
             info: None,
             names: SystemNames,
-            prog: prog.to_string(),
+            prog: prog.to_vec(),
         }
     }
 
@@ -165,7 +316,7 @@ impl Session {
                     self.info = Some(info);
                 }
                 Err(e) => {
-                    io.error_line(&format!(
+                    io.error_line(format!(
                         "Can't initialize ipvs: {}\nAre you sure that IP Virtual Server is built in the kernel or as module?",
                         errors::for_error(Context::Other, &e)
                     ));
@@ -179,15 +330,20 @@ impl Session {
     fn execute(&mut self, action: Action, io: &mut Streams<'_>) -> Flow {
         let change = match action {
             Action::Change(c) => c,
-            Action::Help(text) | Action::Version(text) => {
-                let _ = io.out.write_all(text.as_bytes());
+            Action::Help(text) => {
+                io.out_bytes(&text);
+                return Flow::Stop(status::OK);
+            }
+            Action::Version(text) => {
+                io.out_bytes(text.as_bytes());
                 return Flow::Stop(status::OK);
             }
             Action::List(req) => return self.list(&req, io),
-            Action::Save { numeric } => return self.save(numeric, io),
+            Action::Save { numeric, json } => return self.save(numeric, json, io),
+            Action::Metrics { openmetrics } => return self.metrics(openmetrics.into(), io),
             Action::Restore => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
-                io.error_line(&try_line(&self.prog));
+                io.error_line(cli::try_line(&self.prog));
                 return Flow::Stop(status::FAILED);
             }
         };
@@ -198,7 +354,7 @@ impl Session {
         match client.apply(&change) {
             Ok(()) => Flow::Next(status::OK),
             Err(e) => {
-                io.error_line(&errors::for_error(Context::Change(change.kind()), &e));
+                io.error_line(errors::for_error(Context::Change(change.kind()), &e));
                 Flow::Next(status::FAILED)
             }
         }
@@ -211,15 +367,20 @@ impl Session {
             if let Err(s) = self.client(io) {
                 return Flow::Stop(s);
             }
-            let text = match std::fs::read_to_string(PROC_CONN) {
+            let text = match std::fs::read(PROC_CONN) {
                 Ok(t) => t,
                 Err(_) => {
-                    io.error_line(&format!("cannot open file {PROC_CONN}"));
+                    io.error_line(format!("cannot open file {PROC_CONN}"));
                     return Flow::Stop(status::READ_FAILED);
                 }
             };
-            if output::write_connections(&mut buf, &text, &req.format, &self.names).is_err() {
-                io.error_line(&format!("unexpected input from {PROC_CONN}"));
+            let written = if req.format.json == Json::Off {
+                output::write_connections(&mut buf, &text, &req.format, &self.names)
+            } else {
+                output::json::write_connections(&mut buf, &text, &req.format, &self.names)
+            };
+            if written.is_err() {
+                io.error_line(format!("unexpected input from {PROC_CONN}"));
                 return Flow::Stop(status::READ_FAILED);
             }
             return write_out(io, &buf);
@@ -230,15 +391,18 @@ impl Session {
         }
         let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
-        if let ListWhat::All = req.what {
-            // Read as it comes, as the reference does (no second read: D12 is save's).
+        let fmt = &req.format;
+        let json = fmt.json;
+        if let (ListWhat::All, Json::Off) = (&req.what, json) {
+            // Read as it comes, as the reference does (no second read: D12 is save's), and
+            // written a service at a time.
             let fetched = client.service_index().and_then(|mut index| {
-                if !req.format.nosort {
+                if !fmt.nosort {
                     index.sort_by_key(output::service_key);
                 }
-                let mut stream = output::ListStream::new(&req.format, &names);
+                let mut stream = output::ListStream::new(fmt, &names);
                 stream.head(&mut buf, &info);
-                let counters = matches!(req.format.mode, ListMode::Stats | ListMode::Rate);
+                let counters = matches!(fmt.mode, ListMode::Stats | ListMode::Rate);
                 write_table(client, &index, counters, &mut buf, io, |out, svc, dests| {
                     stream.service(out, svc, dests)
                 })
@@ -247,19 +411,36 @@ impl Session {
         }
         let result: Result<(), linux_ipvs::Error> = (|| {
             match &req.what {
-                ListWhat::All => unreachable!("handled above"),
+                ListWhat::All => {
+                    // JSON: the whole table, every field (counters included).
+                    let services = client.snapshot()?;
+                    let snap = Snapshot { info, services };
+                    output::json::write_table(&mut buf, &snap, fmt, &names);
+                }
                 ListWhat::Service(key) => {
                     let svc = client.service(key)?;
                     let dests = client.dests(&svc.key)?;
-                    output::write_service(&mut buf, &svc, &dests, &req.format, &names);
+                    if json == Json::Off {
+                        output::write_service(&mut buf, &svc, &dests, fmt, &names);
+                    } else {
+                        output::json::write_service(&mut buf, &svc, &dests, fmt, &names);
+                    }
                 }
                 ListWhat::Timeouts => {
                     let t = client.timeouts()?;
-                    output::write_timeouts(&mut buf, &t);
+                    if json == Json::Off {
+                        output::write_timeouts(&mut buf, &t);
+                    } else {
+                        output::json::write_timeouts(&mut buf, &t, json);
+                    }
                 }
                 ListWhat::Daemons => {
                     let d = client.daemons()?;
-                    output::write_daemons(&mut buf, &d);
+                    if json == Json::Off {
+                        output::write_daemons(&mut buf, &d);
+                    } else {
+                        output::json::write_daemons(&mut buf, &d, json);
+                    }
                 }
                 ListWhat::Connections => unreachable!("handled above"),
             }
@@ -269,30 +450,48 @@ impl Session {
             Ok(()) => write_out(io, &buf),
             Err(e) => {
                 if !matches!(req.what, ListWhat::Timeouts) {
-                    io.error_line(&errors::for_error(Context::List, &e));
+                    io.error_line(errors::for_error(Context::List, &e));
                 }
                 Flow::Stop(status::READ_FAILED)
             }
         }
     }
 
-    fn save(&mut self, numeric: bool, io: &mut Streams<'_>) -> Flow {
+    fn save(&mut self, numeric: bool, json: Json, io: &mut Streams<'_>) -> Flow {
         let names = self.names;
         if let Err(s) = self.client(io) {
             return Flow::Stop(s);
         }
+        let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
         // D12: never a table that a concurrent change tore; nothing is written before the
         // services' keys are known to be whole (and the walk checks each real-server list).
         let fetched = client
             .consistent_service_index(SAVE_READS)
             .and_then(|mut index| {
-                index.sort_by_key(output::service_key);
-                let mut stream = output::SaveStream::new(numeric, &names);
-                let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
-                write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
-                    stream.service(out, svc, dests)
-                })
+                if json == Json::Off {
+                    index.sort_by_key(output::service_key);
+                    let mut stream = output::SaveStream::new(numeric, &names);
+                    let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
+                    return write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
+                        stream.service(out, svc, dests)
+                    });
+                }
+                // JSON: the whole table with its counters, from the same checked read.
+                let mut services = Vec::with_capacity(index.len());
+                let _: ControlFlow<()> = client.walk(&index, true, |svc, dests| {
+                    services.push((svc.clone(), dests.to_vec()));
+                    ControlFlow::Continue(())
+                })?;
+                let snap = Snapshot { info, services };
+                let fmt = ListFormat {
+                    numeric,
+                    json,
+                    ..ListFormat::default()
+                };
+                let mut buf = Vec::with_capacity(4096);
+                output::json::write_table(&mut buf, &snap, &fmt, &names);
+                write_all(&mut buf, io)
             });
         finish_table(fetched, io)
     }
@@ -345,7 +544,7 @@ impl Session {
                 Some(Err(e)) => {
                     let sent = self.send_queued(&mut ops, io);
                     first_failure(&mut status, sent);
-                    let _ = io.err.write_all(e.message.as_bytes());
+                    io.err_bytes(&e.message);
                     match e.kind {
                         ErrorKind::Popt => {
                             first_failure(&mut status, e.status());
@@ -421,14 +620,14 @@ fn report(
             let context = ops
                 .get(answered)
                 .map_or(Context::Other, |k| Context::Change(*k));
-            io.error_line(&errors::for_error(context, &e));
+            io.error_line(errors::for_error(context, &e));
             first_failure(&mut status, status::FAILED);
         }
         answered += 1;
     }
     ops.drain(..answered.min(ops.len()));
     if let Err(e) = sent {
-        io.error_line(&errors::for_error(Context::Other, &e));
+        io.error_line(errors::for_error(Context::Other, &e));
         first_failure(&mut status, status::FAILED);
         ops.clear();
     }
@@ -511,8 +710,8 @@ fn first_failure(status: &mut i32, s: i32) {
 }
 
 /// Walks the table of `index`, writing each service with `write` into `buf` and `buf` to
-/// standard output whenever it holds [`OUTPUT_CHUNK`] bytes, then the rest. `Ok(Some)` is
-/// how writing standard output went, when it failed.
+/// standard output whenever it holds [`OUTPUT_CHUNK`] bytes, then the rest. A failed write
+/// to standard output stops the walk and is recorded (see [`Streams::finish`]).
 fn write_table(
     client: &mut Client,
     index: &ServiceIndex,
@@ -520,7 +719,7 @@ fn write_table(
     buf: &mut Vec<u8>,
     io: &mut Streams<'_>,
     mut write: impl FnMut(&mut Vec<u8>, &Service, &[Dest]),
-) -> Result<Option<std::io::Error>, linux_ipvs::Error> {
+) -> Result<(), linux_ipvs::Error> {
     let walked = client.walk(index, counters, |svc, dests| {
         write(buf, svc, dests);
         if buf.len() >= OUTPUT_CHUNK {
@@ -531,52 +730,74 @@ fn write_table(
         }
         ControlFlow::Continue(())
     })?;
-    Ok(match walked {
-        ControlFlow::Break(e) => Some(e),
-        ControlFlow::Continue(()) => io.out.write_all(buf).and_then(|()| io.out.flush()).err(),
-    })
+    match walked {
+        ControlFlow::Break(e) => io.record(Err(e)),
+        ControlFlow::Continue(()) => write_all(buf, io)?,
+    }
+    Ok(())
+}
+
+/// Writes `buf` to standard output, flushed; a failure is recorded.
+fn write_all(buf: &mut [u8], io: &mut Streams<'_>) -> Result<(), linux_ipvs::Error> {
+    let written = io.out.write_all(buf).and_then(|()| io.out.flush());
+    io.record(written);
+    Ok(())
 }
 
 /// The end of a listing or save written by [`write_table`]: its status, with the message
 /// of a kernel error, or of a table that kept changing (D12).
-fn finish_table(
-    written: Result<Option<std::io::Error>, linux_ipvs::Error>,
-    io: &mut Streams<'_>,
-) -> Flow {
+fn finish_table(written: Result<(), linux_ipvs::Error>, io: &mut Streams<'_>) -> Flow {
     match written {
-        Ok(None) => Flow::Next(status::OK),
-        Ok(Some(e)) => write_failed(&e),
+        Ok(()) => Flow::Next(status::OK),
         Err(linux_ipvs::Error::Torn { reads }) => {
-            io.error_line(&errors::torn(reads));
+            io.error_line(errors::torn(reads));
             Flow::Stop(status::READ_FAILED)
         }
         Err(e) => {
-            io.error_line(&errors::for_error(Context::List, &e));
+            io.error_line(errors::for_error(Context::List, &e));
             Flow::Stop(status::READ_FAILED)
         }
     }
 }
 
-/// The status when standard output could not be written.
-fn write_failed(e: &std::io::Error) -> Flow {
-    // A closed pipe (`ipvsadm -L | head`) is not an error of ours.
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Flow::Next(status::OK)
-    } else {
-        Flow::Stop(status::READ_FAILED)
-    }
-}
-
+/// Writes a listing to standard output, flushed (a failure is reported at the end, see
+/// [`Streams::finish`]).
 fn write_out(io: &mut Streams<'_>, buf: &[u8]) -> Flow {
-    match io.out.write_all(buf).and_then(|_| io.out.flush()) {
-        Ok(()) => Flow::Next(status::OK),
-        Err(e) => write_failed(&e),
-    }
+    io.out_bytes(buf);
+    let flushed = io.out.flush();
+    io.record(flushed);
+    Flow::Next(status::OK)
 }
 
-/// The usage hint the reference prints when the first option is not a command.
-pub fn try_line(prog: &str) -> String {
-    format!("Try `{prog} -h' or '{prog} --help' for more information.")
+/// Moves the process into the network namespace `--netns` names (a name of `ip netns`, or a
+/// path), as `ip -n` does, before anything touches the kernel: the netlink socket and
+/// `/proc/net/ip_vs_conn` are then that namespace's. On failure it says why, in iproute2's
+/// words, and gives the exit status.
+pub fn join_netns(netns: &[u8], io: &mut Streams<'_>) -> Result<(), i32> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::OsStr::from_bytes(netns);
+    match linux_ipvs::netns::join(path.as_ref()) {
+        Ok(()) => Ok(()),
+        Err(linux_ipvs::Error::Netns {
+            joining, source, ..
+        }) => {
+            let reason = match source.raw_os_error() {
+                Some(errno) => errors::strerror(errno),
+                None => source.to_string(),
+            };
+            let (before, after): (&[u8], &[u8]) = if joining {
+                (b"setting the network namespace \"", b"\" failed: ")
+            } else {
+                (b"Cannot open network namespace \"", b"\": ")
+            };
+            io.error_line([before, netns, after, reason.as_bytes()].concat());
+            Err(status::INVALID)
+        }
+        Err(e) => {
+            io.error_line(e.to_string());
+            Err(status::INVALID)
+        }
+    }
 }
 
 /// Opens the kernel connection; when IPVS is missing, asks modprobe for it once and retries.

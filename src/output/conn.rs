@@ -131,12 +131,29 @@ fn v4_any(tok: &[u8]) -> Ipv4Addr {
     parse_v4(tok).unwrap_or_else(|| Ipv4Addr::from(strtoul_hex32(tok)))
 }
 
-/// One entry, or `None` when the piece does not hold the nine mandatory fields.
-fn write_entry(out: &mut Vec<u8>, piece: &[u8], fmt: &ListFormat, names: &dyn Names) -> Option<()> {
+/// One entry of the connection table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Conn<'a> {
+    /// The protocol as the file writes it (`TCP`, `UDP`, `SCTP`, ...).
+    pub label: &'a [u8],
+    /// The protocol's name for service-name lookups, if it is one we know.
+    pub proto: Option<&'static str>,
+    pub client: (IpAddr, u16),
+    pub virt: (IpAddr, u16),
+    pub dest: (IpAddr, u16),
+    pub state: &'a [u8],
+    /// Seconds until it expires.
+    pub expires: u32,
+    /// The persistence engine's name and data, if the entry has them.
+    pub pe: Option<(&'a [u8], &'a [u8])>,
+}
+
+/// Reads one entry, or `None` when the piece does not hold the nine mandatory fields.
+fn parse_entry(piece: &[u8]) -> Option<Conn<'_>> {
     let mut it = piece
         .split(|b| b.is_ascii_whitespace())
         .filter(|t| !t.is_empty());
-    let proto_s = it.next()?;
+    let label = it.next()?;
     let c_s = it.next()?;
     let cport = hex_u16(it.next()?)?;
     let v_s = it.next()?;
@@ -149,8 +166,7 @@ fn write_entry(out: &mut Vec<u8>, piece: &[u8], fmt: &ListFormat, names: &dyn Na
         (Some(n), Some(d)) => Some((n, d)),
         _ => None,
     };
-
-    let proto = vocab::parse_protocol_label(proto_s).and_then(Protocol::name);
+    let proto = vocab::parse_protocol_label(label).and_then(Protocol::name);
     // Client and virtual addresses share the family of the client's; the destination's is
     // its own (tunnels may cross families).
     let (caddr, vaddr) = if let Some(c) = parse_v6(c_s) {
@@ -163,23 +179,47 @@ fn write_entry(out: &mut Vec<u8>, piece: &[u8], fmt: &ListFormat, names: &dyn Na
         Some(d) => IpAddr::V6(d),
         None => IpAddr::V4(v4_any(d_s)),
     };
+    Some(Conn {
+        label,
+        proto,
+        client: (caddr, cport),
+        virt: (vaddr, vport),
+        dest: (daddr, dport),
+        state,
+        expires,
+        pe,
+    })
+}
 
-    pad_right(out, proto_s, 3);
+/// The entries of the table's text, in file order (malformed ones left out), or
+/// [`ConnError::Empty`] for an empty file.
+pub(crate) fn entries(proc_text: &[u8]) -> Result<impl Iterator<Item = Conn<'_>>, ConnError> {
+    let mut pieces = pieces(proc_text);
+    // The first piece is the header.
+    if pieces.next().is_none() {
+        return Err(ConnError::Empty);
+    }
+    Ok(pieces.filter_map(parse_entry))
+}
+
+/// Appends one entry's line.
+fn write_entry(out: &mut Vec<u8>, c: &Conn<'_>, fmt: &ListFormat, names: &dyn Names) {
+    pad_right(out, c.label, 3);
     out.push(b' ');
     let start = out.len();
-    w!(out, "{:02}:{:02}", expires / 60, expires % 60);
+    w!(out, "{:02}:{:02}", c.expires / 60, c.expires % 60);
     pad(out, out.len() - start, 6);
     out.push(b' ');
-    pad_right(out, state, 11);
+    pad_right(out, c.state, 11);
     out.push(b' ');
-    let n = endpoint(out, &caddr, cport, proto, fmt.numeric, names);
+    let n = endpoint(out, &c.client.0, c.client.1, c.proto, fmt.numeric, names);
     pad(out, n, 18);
     out.push(b' ');
-    let n = endpoint(out, &vaddr, vport, proto, fmt.numeric, names);
+    let n = endpoint(out, &c.virt.0, c.virt.1, c.proto, fmt.numeric, names);
     pad(out, n, 18);
     out.push(b' ');
-    let n = endpoint(out, &daddr, dport, proto, fmt.numeric, names);
-    if let (true, Some((pe_name, pe_data))) = (fmt.persistent_conn, pe) {
+    let n = endpoint(out, &c.dest.0, c.dest.1, c.proto, fmt.numeric, names);
+    if let (true, Some((pe_name, pe_data))) = (fmt.persistent_conn, c.pe) {
         pad(out, n, 16);
         out.push(b' ');
         pad_right(out, pe_name, 18);
@@ -187,7 +227,6 @@ fn write_entry(out: &mut Vec<u8>, piece: &[u8], fmt: &ListFormat, names: &dyn Na
         out.extend_from_slice(pe_data);
     }
     out.push(b'\n');
-    Some(())
 }
 
 /// The connection listing from the contents of `/proc/net/ip_vs_conn`: the two header lines
@@ -195,14 +234,11 @@ fn write_entry(out: &mut Vec<u8>, piece: &[u8], fmt: &ListFormat, names: &dyn Na
 /// entry in file order. Empty input writes nothing and returns [`ConnError::Empty`].
 pub fn write_connections(
     out: &mut Vec<u8>,
-    proc_text: &str,
+    proc_text: &[u8],
     fmt: &ListFormat,
     names: &dyn Names,
 ) -> Result<(), ConnError> {
-    let mut pieces = pieces(proc_text.as_bytes());
-    if pieces.next().is_none() {
-        return Err(ConnError::Empty);
-    }
+    let entries = entries(proc_text)?;
     out.extend_from_slice(b"IPVS connection entries\n");
     if fmt.persistent_conn {
         out.extend_from_slice(
@@ -213,8 +249,8 @@ pub fn write_connections(
             b"pro expire state       source             virtual            destination\n",
         );
     }
-    for piece in pieces {
-        let _ = write_entry(out, piece, fmt, names);
+    for c in entries {
+        write_entry(out, &c, fmt, names);
     }
     Ok(())
 }

@@ -102,7 +102,7 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
             out.extend_from_slice(svc.scheduler.as_bytes());
             if svc.flags & SCHED_FLAGS != 0 {
                 out.extend_from_slice(b" (");
-                vocab::write_sched_flags(out, &svc.scheduler, svc.flags, false);
+                vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags, false);
                 out.push(b')');
             }
             if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
@@ -111,8 +111,9 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
                 if let Some(mask) = Netmask::of(svc) {
                     w!(out, " mask {mask}");
                 }
-                if let Some(pe) = svc.pe_name.as_deref().filter(|p| !p.is_empty()) {
-                    w!(out, " pe {pe}");
+                if let Some(pe) = svc.pe_name.filter(|p| !p.is_empty()) {
+                    out.extend_from_slice(b" pe ");
+                    out.extend_from_slice(pe.as_bytes());
                 }
             }
             if svc.flags & IP_VS_SVC_F_ONEPACKET != 0 {

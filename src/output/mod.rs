@@ -23,8 +23,11 @@
 use linux_ipvs::{Dest, Info, Service};
 
 mod conn;
+pub mod json;
 mod list;
+pub mod metrics;
 mod misc;
+mod plan;
 mod save;
 mod sort;
 mod text;
@@ -35,6 +38,7 @@ mod tests;
 pub use conn::{ConnError, write_connections};
 pub use list::{ListStream, write_list, write_service};
 pub use misc::{write_daemons, write_timeouts};
+pub use plan::{write_change, write_plan};
 pub use save::{SaveStream, write_save};
 pub use sort::{service_key, sort_snapshot};
 
@@ -57,6 +61,18 @@ pub enum ListMode {
     TunInfo,
 }
 
+/// Whether, and how, a listing or save is written as JSON (`--json`, `--pretty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Json {
+    /// The classic text.
+    #[default]
+    Off,
+    /// JSON on one line.
+    Compact,
+    /// JSON indented, for people.
+    Pretty,
+}
+
 /// How a listing is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ListFormat {
@@ -70,6 +86,8 @@ pub struct ListFormat {
     pub persistent_conn: bool,
     /// Columns of service listings.
     pub mode: ListMode,
+    /// JSON instead of text (every field, whatever the mode).
+    pub json: Json,
 }
 
 /// The service table as fetched from the kernel: each service with its real servers.

@@ -21,7 +21,7 @@ use linux_ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, TunnelTyp
 
 /// Appends the service selector: `-t <ep>`, `-f <mark>`, `-f <mark> -6`, ... (never cut,
 /// except the 59-byte endpoint limit).
-fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
+pub(super) fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
     match svc.key {
         ServiceKey::Fwmark { family, mark } => {
             out.extend_from_slice(b"-f ");
@@ -43,7 +43,7 @@ fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) 
 }
 
 /// Appends the `-A` line of a service.
-fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
+pub(super) fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
     out.extend_from_slice(b"-A ");
     out.extend_from_slice(sel);
     out.extend_from_slice(b" -s ");
@@ -55,21 +55,22 @@ fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
             w!(out, " -M {mask}");
         }
     }
-    if let Some(pe) = svc.pe_name.as_deref().filter(|p| !p.is_empty()) {
-        w!(out, " --pe {pe}");
+    if let Some(pe) = svc.pe_name.filter(|p| !p.is_empty()) {
+        out.extend_from_slice(b" --pe ");
+        out.extend_from_slice(pe.as_bytes());
     }
     if svc.flags & IP_VS_SVC_F_ONEPACKET != 0 {
         out.extend_from_slice(b" -o");
     }
     if svc.flags & SCHED_FLAGS != 0 {
         out.extend_from_slice(b" -b ");
-        vocab::write_sched_flags(out, &svc.scheduler, svc.flags, true);
+        vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags, true);
     }
     out.push(b'\n');
 }
 
 /// Appends the `-a` line of a real server.
-fn dest_line(
+pub(super) fn dest_line(
     out: &mut Vec<u8>,
     d: &Dest,
     sel: &[u8],

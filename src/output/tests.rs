@@ -1050,7 +1050,7 @@ fn conns(proc_text: &str, numeric: bool, pc: bool, n: &StaticNames) -> String {
         persistent_conn: pc,
         ..ListFormat::default()
     };
-    write_connections(&mut o, proc_text, &f, n).unwrap();
+    write_connections(&mut o, proc_text.as_bytes(), &f, n).unwrap();
     text(o)
 }
 
@@ -1127,7 +1127,7 @@ fn connection_edge_cases() {
     let n = StaticNames::default();
     let mut o = Vec::new();
     assert_eq!(
-        write_connections(&mut o, "", &ListFormat::default(), &n),
+        write_connections(&mut o, b"", &ListFormat::default(), &n),
         Err(ConnError::Empty)
     );
     assert!(o.is_empty());

@@ -185,7 +185,7 @@ pub(crate) fn endpoint(
     }
     let host = if numeric { None } else { names.host_name(addr) };
     match host {
-        Some(h) => out.extend_from_slice(h.as_bytes()),
+        Some(h) => out.extend_from_slice(&h),
         None => ntop(out, addr),
     }
     if v6 {
@@ -197,7 +197,7 @@ pub(crate) fn endpoint(
         _ => None,
     };
     match service {
-        Some(s) => out.extend_from_slice(s.as_bytes()),
+        Some(s) => out.extend_from_slice(&s),
         None => num(out, port.into()),
     }
     out.truncate(start + ENDPOINT_MAX.min(out.len() - start));

@@ -2,7 +2,8 @@
 # tests/bench/run.sh: benchmark our ipvsadm against the reference, in one VM boot.
 #
 #   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"] [--big]
-#                      [--big-repeat 1] [--small-runs 100] [--repeat 3] [--icount]
+#                      [--big-repeat 1] [--small-runs 100] [--repeat 3] [--apply-repeat 1]
+#                      [--icount]
 #   tests/bench/run.sh --summarize CONSOLE-LOG
 #
 # Measures, in the same boot and each in a fresh network namespace, the reference
@@ -12,6 +13,19 @@
 #   save     `ipvsadm -Sn` of that table
 #   clear    `ipvsadm -C`
 #   startup  R runs of `ipvsadm -Ln` on a small table (5 services x 2 servers)
+#   json     `ipvsadm -Ln --json` of that table (ours only: compared with our `-Ln`)
+#   metrics  `ipvsadm --metrics` of that table, and one scrape of it by ipvsadm-exporter
+#            (ours only: compared with our `-Ln`; the exporter's peak memory)
+#   apply    the table changed by 1% (services edited, removed and added, real servers
+#            edited, removed and added): `ipvsadm-restore --apply` of the new rules against
+#            the reference's `ipvsadm -C; ipvsadm -R` of them and against our own
+#            `ipvsadm-restore` (which clears first), each from the old table; then `--apply`
+#            with nothing to do against our `ipvsadm -Sn` of the same table (three of each,
+#            in turns). The saves after the apply and after the reference's restore are
+#            compared. Repeated --apply-repeat times (default 1; not at the --big size): a
+#            clear followed by a restore is slow in the kernel itself (a cleared table's
+#            real servers wait in a trash list that every add walks), so one repetition at
+#            10,000 services takes minutes.
 # plus two floors, the kernel's own cost: the same changes parsed in advance and sent in
 # batches by examples/floor.rs (restore's floor), then that table read by
 # examples/listfloor.rs the way -L reads it, nothing printed (list's floor: the service
@@ -77,6 +91,13 @@ END {
 	printf "%-14s %9s %9s %7s %18s %10s %10s %9s %9s\n", "operation", "ref s", "ours s", "ratio", "per rep min/med/max", "ref maxKiB", "ours maxKiB", "ref us/sv", "ours us/sv"
 	for (i = 1; i <= k; i++) {
 		o = order[i]
+		if (o ~ /^(apply|noop)-/) continue
+		if (o ~ /^(json|metrics|scrape)-/) {
+			w = o; sub(/-.*/, "", w); n = substr(o, length(w) + 2); u = median(t[o, "ours"]); l = median(t["list-" n, "ours"])
+			what = w == "json" ? "-Ln --json" : w == "metrics" ? "--metrics" : "an exporter scrape, its peak"
+			printf "%-14s %9s %9.2f  (ours %s; %.2fx the time of our -Ln, median of the repetitions %.2fx; %s KiB)\n", o, "-", u, what, (l > 0 ? u / l : 0), ratios(t[o, "ours"], t["list-" n, "ours"]), median(m[o, "ours"])
+			continue
+		}
 		r = median(t[o, "ref"]); u = median(t[o, "ours"])
 		# The ratio of each repetition (the implementations ran in turns).
 		nr = split(t[o, "ref"], ra, " "); split(t[o, "ours"], ua, " ")
@@ -112,6 +133,16 @@ END {
 		for (j = 1; j <= nl; j++) lf = lf " " li[j] + lw[j]
 		printf "list floor (kernel only) list-%s: service dump %.2f s + real servers %.2f s = %.2f s; ours -Ln is %.2fx it (median of the repetitions: %.2fx)\n", n, x, w, x + w, (x + w > 0 ? u / (x + w) : 0), ratios(t["list-" n, "ours"], lf)
 	}
+	for (i = 1; i <= k; i++) {
+		o = order[i]
+		if (o !~ /^apply-/) continue
+		n = substr(o, 7)
+		a = median(t[o, "ours"]); rf = median(t[o, "ref"]); rs = median(t[o, "restore"])
+		np = median(t["noop-" n, "ours"]); sv = median(t["noop-" n, "save"])
+		printf "apply 1%% of %s services x %s: ours --apply %.2f s (%s KiB); reference -C; -R %.2f s: %.1fx (target 20x); our ipvsadm-restore %.2f s: %.1fx\n", n, servers[n], a, median(m[o, "ours"]), rf, (a > 0 ? rf / a : 0), rs, (a > 0 ? rs / a : 0)
+		printf "no-op apply of %s services x %s: %.2f s, our -Sn %.2f s: the apply takes %.2fx the -Sn (median of the turns %.2fx; target 1.3x or less)\n", n, servers[n], np, sv, (sv > 0 ? np / sv : 0), ratios(t["noop-" n, "ours"], t["noop-" n, "save"])
+		if (bad[o, "ours"] != "" || bad["noop-" n, "ours"] != "") printf "   (non-zero exit statuses of --apply:%s%s)\n", bad[o, "ours"], bad["noop-" n, "ours"]
+	}
 	if (ns > 1) {
 		printf "cost per service (us: median time / services; restore: per line), and its growth from one size to the next:\n"
 		for (oi = 1; oi <= 4; oi++) {
@@ -145,7 +176,7 @@ END {
 		}
 		print line " (the service dump alone: the kernel resumes it from its first service for every datagram)"
 	}
-	printf "medians of %d repetitions per figure (the largest size: %d)\n", runs[order[1], "ref"], runs[order[k - 1], "ref"]
+	printf "medians of %d repetitions per figure (the largest size: %d)\n", runs[order[1], "ref"], runs["restore-" sizes[ns], "ref"]
 }' "$1"
 }
 
@@ -161,6 +192,7 @@ big_repeat=1
 summary=
 small_runs=100
 repeat=3
+apply_repeat=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) ours=$2; shift 2 ;;
@@ -170,6 +202,7 @@ while [ $# -gt 0 ]; do
 	--big-repeat) big_repeat=$2; shift 2 ;;
 	--small-runs) small_runs=$2; shift 2 ;;
 	--repeat) repeat=$2; shift 2 ;;
+	--apply-repeat) apply_repeat=$2; shift 2 ;;
 	--summarize) summary=$2; shift 2 ;;
 	--icount) export VM_QEMU_EXTRA="${VM_QEMU_EXTRA:-} -icount shift=0,sleep=off"; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -191,22 +224,30 @@ if [ "$ours" = "$("$repo/tests/release-dir.sh")/ipvsadm" ]; then
 	(cd "$repo" && cargo build --release --quiet &&
 		cargo build --release --quiet --example floor --example listfloor)
 fi
-# Each size as N:K (services, real servers per service) and its repetitions.
+# Each size as N:K:R:A (services, real servers per service, repetitions, repetitions with
+# the 1% apply).
 specs=
 for s in $sizes; do
 	case $s in *:*) ;; *) s=$s:4 ;; esac
-	specs="$specs $s:$repeat"
+	specs="$specs $s:$repeat:$apply_repeat"
 done
-[ -n "$big" ] && specs="$specs $big:$big_repeat"
+[ -n "$big" ] && specs="$specs $big:$big_repeat:0"
 
 payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 vm=$repo/tests/vm/vm.sh
 "$vm" add-binary /usr/sbin/ipvsadm "$payload" ref/ipvsadm
 "$vm" add-binary "$ours" "$payload" ours/ipvsadm
-# Restore's line parser alone (`ipvsadm-restore --test`: every line parsed, nothing sent).
-if [ -x "$(dirname "$ours")/ipvsadm-restore" ]; then
-	"$vm" add-binary "$(dirname "$ours")/ipvsadm-restore" "$payload" ours/ipvsadm-restore
+# ipvsadm-restore: its line parser alone (`--test`: every line parsed, nothing sent), and
+# --apply when this build has it; ipvsadm-exporter, when it is there.
+ours_restore=$(dirname "$ours")/ipvsadm-restore
+has_apply=0
+if [ -x "$ours_restore" ]; then
+	"$vm" add-binary "$ours_restore" "$payload" ours/ipvsadm-restore
+	"$ours_restore" --help 2>/dev/null | grep -q -- --apply && has_apply=1
+fi
+if [ -x "$(dirname "$ours")/ipvsadm-exporter" ]; then
+	"$vm" add-binary "$(dirname "$ours")/ipvsadm-exporter" "$payload" ours/ipvsadm-exporter
 fi
 impls="ref ours"
 if [ -n "$baseline" ]; then
@@ -229,6 +270,28 @@ for spec in $specs; do
 				printf "-a -t %s -r 203.0.113.%d:8080 -m -w %d\n", vip, k, k
 		}
 	}' >"$payload/data/rules-$n"
+	# The same table with 1% changed: of every 100 services one gets another scheduler, and
+	# of every 400 one is gone and one new (198.20.0.0/16) comes; of every 100 real servers
+	# one gets another weight, and of every 400 one is gone and one on a new port comes.
+	a=${spec##*:}
+	[ "$a" -gt 0 ] || continue
+	awk -v n="$n" -v servers="$k" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			if (i % 400 == 1) continue
+			vip = sprintf("198.%d.%d.%d:80", 18 + int(i / 65536), int(i / 256) % 256, i % 256)
+			printf "-A -t %s -s %s\n", vip, (i % 100 == 0 ? "rr" : "wlc")
+			for (k = 1; k <= servers; k++) {
+				j = i * servers + k
+				if (j % 400 == 3) { printf "-a -t %s -r 203.0.113.%d:9090 -m -w %d\n", vip, k, k; continue }
+				printf "-a -t %s -r 203.0.113.%d:8080 -m -w %d\n", vip, k, (j % 100 == 2 ? 7 : k)
+			}
+		}
+		for (i = 0; i < n / 400; i++) {
+			vip = sprintf("198.20.%d.%d:80", int(i / 256) % 256, i % 256)
+			printf "-A -t %s -s wlc\n", vip
+			for (k = 1; k <= servers; k++) printf "-a -t %s -r 203.0.113.%d:8080 -m -w 1\n", vip, k
+		}
+	}' >"$payload/data/rules-$n-new"
 done
 awk 'BEGIN { for (i = 1; i <= 5; i++) { printf "-A -t 192.0.2.%d:80 -s rr\n", i;
 	for (k = 1; k <= 2; k++) printf "-a -t 192.0.2.%d:80 -r 198.51.100.%d:80 -m\n", i, k } }' \
@@ -237,6 +300,7 @@ awk 'BEGIN { for (i = 1; i <= 5; i++) { printf "-A -t 192.0.2.%d:80 -s rr\n", i;
 cat >"$payload/run.sh" <<EOF
 #!/bin/sh
 specs="$specs"
+has_apply=$has_apply
 small_runs=$small_runs
 echo "SMALLRUNS $small_runs"
 repeat=$repeat
@@ -270,7 +334,7 @@ measure() {
 }
 status=0
 for spec in $specs; do
-	n=${spec%%:*} k=${spec#*:} reps=${k#*:} k=${k%%:*}
+	n=${spec%%:*} k=${spec#*:} reps=${k#*:} k=${k%%:*} applies=${reps#*:} reps=${reps%%:*}
 	echo "SIZE $n $k"
 	r=0
 	while [ $r -lt $reps ]; do
@@ -279,6 +343,24 @@ for spec in $specs; do
 			fresh
 			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
 			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
+			if [ $impl = ours ]; then
+				measure json-$n ours /dev/null /payload/ours/ipvsadm -Ln --json
+				measure metrics-$n ours /dev/null /payload/ours/ipvsadm --metrics
+			fi
+			if [ $impl = ours ] && [ -x /payload/ours/ipvsadm-exporter ]; then
+				$IP netns exec b$ns /payload/ours/ipvsadm-exporter --listen 127.0.0.1:9617 2>/dev/null &
+				exporter=$!
+				for _ in $(seq 50); do
+					$IP netns exec b$ns wget -q -O /dev/null http://127.0.0.1:9617/health 2>/dev/null && break
+					sleep 0.1
+				done
+				$T -f "%e" -o /tmp/t $IP netns exec b$ns wget -q -O /tmp/out-scrape-$n-ours http://127.0.0.1:9617/metrics
+				st=$?
+				echo "RESULT scrape-$n ours $(cat /tmp/t) $(awk '/^VmHWM:/ { print $2 }' /proc/$exporter/status) $st"
+				kill $exporter
+				wait $exporter 2>/dev/null
+				echo "METRICS $n services: $(wc -c </tmp/out-metrics-$n-ours) bytes, $(grep -c '^ipvs_service_connections_total' /tmp/out-scrape-$n-ours) services scraped"
+			fi
 			measure save-$n $impl /dev/null /payload/$impl/ipvsadm -Sn
 			measure clear-$n $impl /dev/null /payload/$impl/ipvsadm -C
 			gone
@@ -305,6 +387,40 @@ for spec in $specs; do
 				diff /tmp/out-$what-$n-ref /tmp/out-$what-$n-ours | head -5
 			fi
 		done
+		[ "$has_apply" = 1 ] && [ $r -le "$applies" ] || continue
+		# Applying 1% of change: from the old table each time, the three ways in turn, each
+		# once the kernel's work after loading the old table (its rate estimators start) is
+		# done.
+		new=/payload/data/rules-$n-new
+		fresh
+		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		settle
+		measure apply-$n ref /dev/null sh -c "/payload/ref/ipvsadm -C; /payload/ref/ipvsadm -R <$new"
+		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ref
+		gone
+		fresh
+		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		settle
+		measure apply-$n restore $new /payload/ours/ipvsadm-restore
+		gone
+		fresh
+		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+		settle
+		measure apply-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
+		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ours
+		# Nothing left to do: three no-op applies and three saves of the same table, in turns.
+		settle
+		for _ in 1 2 3; do
+			measure noop-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
+			measure noop-$n save /dev/null /payload/ours/ipvsadm -Sn
+		done
+		gone
+		if cmp -s /tmp/applied-ref /tmp/applied-ours; then
+			echo "SAME apply-$n $(wc -l </tmp/applied-ours) lines"
+		else
+			echo "DIFFER apply-$n"; status=1
+			diff /tmp/applied-ref /tmp/applied-ours | head -5
+		fi
 	done
 done
 r=0
@@ -328,7 +444,7 @@ log=$(mktemp)
 status=0
 timeout=1800
 [ -n "$big" ] && timeout=$((timeout + 7200 * big_repeat))
-"$vm" run "$payload" $timeout | tee "$log" | grep -E '^(RESULT|FLOOR|LISTFLOOR|PARSE|SAME|DIFFER|SIZE)' || status=$?
+"$vm" run "$payload" $timeout | tee "$log" | grep -E '^(RESULT|FLOOR|LISTFLOOR|PARSE|SAME|DIFFER|SIZE|METRICS)' || status=$?
 grep -q '^DIFFER' "$log" && status=1
 
 echo

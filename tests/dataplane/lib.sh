@@ -74,6 +74,65 @@ ipvs_out() {
 	$IP netns exec "$ns" "$IPVSADM" "$@" 2>&1
 }
 
+# restore_apply NS ARGS...: ipvsadm-restore (the one beside the ipvsadm under test) in NS,
+# traced; prints its standard error (the summary) and returns its exit status.
+restore_apply() {
+	ns=$1
+	shift
+	[ -x "${IPVSADM_RESTORE:-}" ] || fail "no ipvsadm-restore beside the ipvsadm under test"
+	trace "$ns# ipvsadm-restore $*"
+	$IP netns exec "$ns" "$IPVSADM_RESTORE" "$@" 2>/tmp/dp/restore-err
+	rc=$?
+	cat /tmp/dp/restore-err >>"$DP_TRACE"
+	cat /tmp/dp/restore-err
+	return $rc
+}
+
+# ---- long-lived TCP connections (busybox nc) ----------------------------------------------
+# echo_server NS PORT NAME: a TCP echo server in NS on PORT that greets each connection
+# with NAME, then echoes every line; each connection's handler writes its pid to
+# /tmp/dp/NAME.pids (its first line is the first connection's).
+echo_server() {
+	h=/tmp/dp/echo-$3.sh
+	printf '#!/bin/sh\necho $$ >>/tmp/dp/%s.pids\necho %s\nexec cat\n' "$3" "$3" >"$h"
+	chmod +x "$h"
+	: >"/tmp/dp/$3.pids"
+	bg "$1" nc -ll -p "$2" -e "$h"
+}
+# stream NS ADDR PORT FILE: a long-lived connection from NS to ADDR:PORT that sends a
+# numbered line every 0.2 s and appends what comes back to FILE.
+stream() {
+	: >"$4"
+	trace "$1# (a line every 0.2 s) | nc $2 $3 >$4 &"
+	$IP netns exec "$1" sh -c "i=0; while :; do echo line-\$i; i=\$((i + 1)); usleep 200000; done | nc $2 $3" >"$4" 2>/dev/null &
+	echo "pid $!" >>"$DP_STATE"
+}
+# nlines FILE: how many lines FILE holds.
+nlines() { wc -l <"$1" | tr -d ' '; }
+# flowing FILE SECONDS: succeeds when FILE gains lines during SECONDS.
+flowing() {
+	before=$(nlines "$1")
+	sleep "$2"
+	[ "$(nlines "$1")" -gt "$before" ]
+}
+# the_other NAME: for the layout of front.sh, where the echo servers are named rs1 and rs2,
+# sets xa to NAME's address, other to the other server's name and oa to its address.
+the_other() {
+	case $1 in
+	rs1) xa=$RS1 other=rs2 oa=$RS2 ;;
+	rs2) xa=$RS2 other=rs1 oa=$RS1 ;;
+	*) fail "unexpected greeting '$1'" ;;
+	esac
+}
+# greeting NS ADDR PORT: the first line a new connection from NS to ADDR:PORT receives
+# (the echo server's name), or "<no answer>".
+greeting() {
+	g=$($IP netns exec "$1" sh -c "sleep 1 | timeout 3 nc $2 $3" 2>/dev/null | head -n 1)
+	[ -n "$g" ] || g="<no answer>"
+	trace "$1# nc $2 $3   -> $g"
+	echo "$g"
+}
+
 # ---- topology -----------------------------------------------------------------------------
 # ns_add NS...: fresh namespaces with lo up, forwarding off, rp_filter off.
 ns_add() {

@@ -52,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/
 fi
 
 # --- (a) man pages -------------------------------------------------------------
-pages=(man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8)
+pages=(man/ipvsadm.8 man/ipvsadm-save.8 man/ipvsadm-restore.8 man/ipvsadm-exporter.8)
 for p in "${pages[@]}"; do
     if [ ! -f "$p" ]; then
         not_ok "$p exists"
@@ -78,7 +78,7 @@ else
     groff -man -Tascii -P-c man/ipvsadm.8 2>/dev/null | col -b >"$man_text"
 fi
 has_text() { grep -qF -- "$2" "$1"; }
-for d in D1 D2 D3 D4 D5 D6 D7 D8 D9; do
+for d in D1 D2 D3 D4 D5 D6 D7 D8 D9 D10 D11; do
     expect "ipvsadm.8 documents deviation $d" grep -qE "^ +$d( |$)" "$man_text"
 done
 for f in /proc/net/ip_vs_conn /etc/sysconfig/ipvsadm /etc/sysconfig/ipvsadm-config \
@@ -174,6 +174,10 @@ bash_exactly() {
     if [ "$got" = "$want" ]; then ok "bash: $desc"; else not_ok "bash: $desc" "want: $want
 got:  $got"; fi
 }
+got=$(bash -c 'source completions/ipvsadm-exporter.bash; COMP_WORDS=(ipvsadm-exporter --); COMP_CWORD=1
+    _ipvsadm_exporter; printf "%s\n" "${COMPREPLY[@]}"' | sort | tr '\n' ' ')
+[ "$got" = "--all-netns --help --listen --netns --version " ] && ok "bash: ipvsadm-exporter's options" ||
+    not_ok "bash: ipvsadm-exporter's options" "got: $got"
 schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
 bash_offers "commands first" "-A --add-service -E -D -C -R -S -a -e -d -L -l --list -Z --set --start-daemon --stop-daemon -h -v --version" "-t -s -n" ipvsadm ''
 bash_exactly "the 13 schedulers after -s" "$schedulers" ipvsadm -A -t 192.0.2.10:80 -s ''
@@ -191,11 +195,13 @@ bash_offers "service options after -A" "-t --tcp-service -u --udp-service --sctp
 bash_offers "server options after -a" "-t -r --real-server -g -i -m --masquerading -w -x -y --tun-type --tun-port --tun-csum" "-s -p -A" ipvsadm -a -t 192.0.2.10:80 -
 bash_offers "list options after -L" "-n -c --connection --timeout --daemon --stats --rate --thresholds --persistent-conn --tun-info -X --exact --nosort" "-s -r -A" ipvsadm -L -
 bash_offers "list options after a -Ln cluster" "--stats --rate" "-s" ipvsadm -Ln --
-bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort" ipvsadm --start-daemon master --
-bash_exactly "numeric after -S" "-n --numeric --sort" ipvsadm -S -
+bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort --netns" ipvsadm --start-daemon master --
+bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
-bash_exactly "ipvsadm-save offers -n" "-n" ipvsadm-save ''
-bash_exactly "ipvsadm-restore offers its options" "--help --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
+bash_exactly "ipvsadm-restore offers its options" "--apply --drain --dry-run --help --json --netns --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-restore: the options of --apply" "--drain --dry-run" ipvsadm-restore --apply --d
+bash_exactly "ipvsadm-restore: nothing for --drain's seconds" "" ipvsadm-restore --apply --drain ''
 if [ "$(id -u)" -eq 0 ]; then
     bash_exactly "live TCP services after -t" "192.0.2.10:80 [2001:db8::10]:443" ipvsadm -a -t ''
     bash_exactly "live UDP services after -u" "192.0.2.53:53" ipvsadm -D -u ''
@@ -208,6 +214,7 @@ fi
 # --- (d) zsh and fish completions -------------------------------------------------
 if command -v zsh >/dev/null; then
     expect "zsh -n completions/_ipvsadm" zsh -n completions/_ipvsadm
+    expect "zsh -n completions/_ipvsadm-exporter" zsh -n completions/_ipvsadm-exporter
     expect "zsh completion names ipvsadm, ipvsadm-save and ipvsadm-restore" \
         grep -qx '#compdef ipvsadm ipvsadm-save ipvsadm-restore' completions/_ipvsadm
     mkdir -p "$work/zsh"
@@ -230,6 +237,7 @@ else
 fi
 if command -v fish >/dev/null; then
     expect "fish -n completions/ipvsadm.fish" fish -n completions/ipvsadm.fish
+    expect "fish -n completions/ipvsadm-exporter.fish" fish -n completions/ipvsadm-exporter.fish
     fish_offers() { # fish_offers DESC "WANT" "UNWANTED" LINE
         local got w bad=''
         got=$(HOME=$work fish --no-config -c "source completions/ipvsadm.fish
@@ -254,12 +262,16 @@ fi
 # --- (c) make install -------------------------------------------------------------
 fake=$work/release
 mkdir -p "$fake"
-for b in ipvsadm ipvsadm-save ipvsadm-restore; do printf '#!/bin/sh\necho %s\n' "$b" >"$fake/$b"; done
+for b in ipvsadm ipvsadm-save ipvsadm-restore ipvsadm-exporter; do printf '#!/bin/sh\necho %s\n' "$b" >"$fake/$b"; done
 dest=$work/destdir
 if out=$(make -s install DESTDIR="$dest" RELEASEDIR="$fake" 2>&1); then ok "make install with the defaults"; else not_ok "make install with the defaults" "$out"; fi
 layout_ok=1 bad=''
-for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore \
+for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-exporter \
     share/man/man8/ipvsadm.8 share/man/man8/ipvsadm-save.8 share/man/man8/ipvsadm-restore.8 \
+    share/man/man8/ipvsadm-exporter.8 lib/systemd/system/ipvsadm-exporter.service \
+    share/bash-completion/completions/ipvsadm-exporter share/zsh/site-functions/_ipvsadm-exporter \
+    share/fish/vendor_completions.d/ipvsadm-exporter.fish \
+    lib/systemd/system/ipvsadm-metrics.service lib/systemd/system/ipvsadm-metrics.timer \
     share/bash-completion/completions/ipvsadm share/bash-completion/completions/ipvsadm-save \
     share/bash-completion/completions/ipvsadm-restore share/zsh/site-functions/_ipvsadm \
     share/fish/vendor_completions.d/ipvsadm.fish share/fish/vendor_completions.d/ipvsadm-save.fish \
@@ -277,11 +289,20 @@ mode=$(stat -c %a "$dest/usr/local/share/man/man8/ipvsadm.8" 2>/dev/null)
 [ "$mode" = 644 ] && ok "man pages installed 0644" || not_ok "man pages installed 0644" "mode $mode"
 expect "unit runs the installed helper" grep -qx 'ExecStart=/usr/local/libexec/ipvsadm/ipvsadm-boot start' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "helper calls the installed ipvsadm" grep -qx 'default_ipvsadm=/usr/local/sbin/ipvsadm' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
+expect "helper calls the installed ipvsadm-restore" grep -qx 'default_ipvsadm_restore=/usr/local/sbin/ipvsadm-restore' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
+expect "unit reload applies the rules" grep -qx 'ExecReload=/usr/local/libexec/ipvsadm/ipvsadm-boot reload' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "init script calls the installed helper" grep -qx 'boot=/usr/local/libexec/ipvsadm/ipvsadm-boot' "$dest/etc/init.d/ipvsadm"
 expect "modules-load file loads ip_vs" grep -qx 'ip_vs' "$dest/usr/local/lib/modules-load.d/ipvsadm.conf"
+expect "exporter unit runs the installed exporter" grep -q '^ExecStart=/usr/local/sbin/ipvsadm-exporter ' "$dest/usr/local/lib/systemd/system/ipvsadm-exporter.service"
+expect "textfile unit runs the installed ipvsadm" grep -q '^ExecStart=.* /usr/local/sbin/ipvsadm --metrics ' "$dest/usr/local/lib/systemd/system/ipvsadm-metrics.service"
 if command -v systemd-analyze >/dev/null; then
     sed "s|/usr/local/libexec|$dest/usr/local/libexec|" "$dest/usr/local/lib/systemd/system/ipvsadm.service" >"$work/ipvsadm.service"
     silent "systemd-analyze verify accepts the unit" env MANPATH="$dest/usr/local/share/man" systemd-analyze verify "$work/ipvsadm.service"
+    for u in ipvsadm-exporter.service ipvsadm-metrics.service ipvsadm-metrics.timer; do
+        sed "s|/usr/local/sbin|$dest/usr/local/sbin|" "$dest/usr/local/lib/systemd/system/$u" >"$work/$u"
+    done
+    silent "systemd-analyze verify accepts the metrics units" env MANPATH="$dest/usr/local/share/man" \
+        systemd-analyze verify "$work/ipvsadm-exporter.service" "$work/ipvsadm-metrics.service" "$work/ipvsadm-metrics.timer"
 else
     note "systemd-analyze not available: unit not verified"
 fi
@@ -345,11 +366,23 @@ case $1 in
 esac
 exit 0
 EOF
+# A fake ipvsadm-restore: logs its arguments and, for --apply, takes the rules file as
+# the table (without its comments), as a converged apply leaves it.
+cat >"$stub/ipvsadm-restore" <<'EOF'
+#!/bin/sh
+d=$STUB_DIR
+echo "restore $*" >>"$d/log"
+for last; do :; done
+case " $* " in
+*" --apply "*) grep -v '^[[:space:]]*#' "$last" >"$d/table" ;;
+esac
+exit 0
+EOF
 cat >"$stub/modprobe" <<'EOF'
 #!/bin/sh
 echo "modprobe $*" >>"$STUB_DIR/log"
 EOF
-chmod +x "$stub/ipvsadm" "$stub/modprobe"
+chmod +x "$stub/ipvsadm" "$stub/ipvsadm-restore" "$stub/modprobe"
 
 rules_text='-A -t 192.0.2.10:80 -s rr
 -a -t 192.0.2.10:80 -r 198.51.100.2:80 -m -w 1
@@ -358,7 +391,7 @@ rules_text='-A -t 192.0.2.10:80 -s rr
 
 # boot CONVENTION-ROOT ACTION: run the helper against a fake /etc.
 boot() {
-    STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_SYSCONFDIR=$1 \
+    STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RESTORE=$stub/ipvsadm-restore IPVSADM_SYSCONFDIR=$1 \
         IPVSADM_MODPROBE=$stub/modprobe IPVSADM_PROC_MODULES=$1/proc-modules \
         sh packaging/ipvsadm-boot "$2" 2>"$stub/stderr"
 }
@@ -425,6 +458,17 @@ for conv in redhat debian; do
     reset_stub
     echo '-A -t 192.0.2.99:80 -s bad' >>"$rules"
     if boot "$etc" restore; then not_ok "$conv: a failed restore line fails restore"; else ok "$conv: a failed restore line fails restore"; fi
+
+    # reload applies the rules file: no clearing, no restore.
+    reset_stub
+    if boot "$etc" reload; then ok "$conv: reload succeeds"; else not_ok "$conv: reload succeeds" "$(cat "$stub/stderr")"; fi
+    logged "$conv: reload runs ipvsadm-restore --apply on $rules" "restore --apply $rules"
+    not_logged "$conv: reload does not clear the table" "-C"
+    not_logged "$conv: reload does not restore" "-R"
+    reset_stub
+    echo 'IPVS_RELOAD_DRAIN="30"' >>"$settings"
+    boot "$etc" force-reload
+    logged "$conv: IPVS_RELOAD_DRAIN drains on reload" "restore --apply --drain 30 $rules"
 done
 
 # Debian AUTO=false: start leaves the table alone.
@@ -456,6 +500,7 @@ expect "init script has LSB headers" grep -q '^### BEGIN INIT INFO' packaging/ip
 if command -v shellcheck >/dev/null; then
     expect "shellcheck packaging scripts" shellcheck -s sh packaging/ipvsadm-boot packaging/ipvsadm.init
     expect "shellcheck bash completion" shellcheck -s bash completions/ipvsadm.bash
+    expect "shellcheck exporter bash completion" shellcheck -s bash completions/ipvsadm-exporter.bash
 else
     note "shellcheck not available: scripts not linted"
 fi

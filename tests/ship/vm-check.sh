@@ -9,7 +9,8 @@
 #   - ipvsadm-save writes what ipvsadm -S writes;
 #   - the SysV init script (packaging/ipvsadm.init, through packaging/ipvsadm-boot) under
 #     both conventions: start restores a rule set, stop saves and clears it, a second start
-#     brings the same table back, and the sync daemon starts when configured.
+#     brings the same table back, reload applies an edited rules file without a flush
+#     (ipvsadm-restore --apply), and the sync daemon starts when configured.
 # Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 set -euo pipefail
 
@@ -124,6 +125,14 @@ for style in debian redhat; do
 	sh /payload/ipvsadm.init start >init-out 2>&1
 	ipvsadm -Sn >got-again
 	check "$style: a second start brings the same table back" want-stop got-again
+	# reload applies the edited rules file in place: what the file says, by --apply.
+	sed -e 's/-r 198.51.100.3:80 -m -w 3/-r 198.51.100.3:80 -m -w 5/' -e '/198.51.100.5/d' want-stop >$rulesf
+	sh /payload/ipvsadm.init reload >init-out 2>&1; st=$?
+	[ $st = 0 ] && ok "$style: init reload exits 0" || bad "$style: init reload exits 0" "status $st" "$(cat init-out)"
+	grep -q "applied $rulesf" init-out && ok "$style: reload applies the rules (ipvsadm-restore --apply)" \
+		|| bad "$style: reload applies the rules" "$(cat init-out)"
+	ipvsadm -Sn >got-reload
+	check "$style: after reload the table is the rules file's" $rulesf got-reload
 	sh /payload/ipvsadm.init stop >/dev/null 2>&1
 	ipvsadm -C
 	ipvsadm --stop-daemon master >/dev/null 2>&1

@@ -8,6 +8,14 @@ dir=$1
 shift
 zpty z 'TERM=dumb zsh -f -i'
 zpty -w z "PS1='P>'; fpath=($dir \$fpath); autoload -U compinit; compinit -u -d $dir/dump"
+# Wait (at most 20 s) for the first prompt after that set-up, so that a slow compinit on a
+# busy machine is not taken for the answer to the first line.
+ready='' tries=0
+while (( tries++ < 100 )); do
+  sleep 0.2
+  while zpty -r -t z chunk; do ready+=$chunk; done
+  [[ $ready == *$'\n'P\>* ]] && break
+done
 for l in "$@"; do
   zpty -w -n z "$l"$'\t\t'
   out='' tries=0

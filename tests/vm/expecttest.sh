@@ -21,6 +21,13 @@ payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
 "$here/vm.sh" add-binary "$ours" "$payload" ours/ipvsadm
 "$here/vm.sh" add-binary "$listfloor" "$payload" bin/listfloor
+# ipvsadm-save and ipvsadm-restore beside it, when they are there (the cases find them on
+# PATH, like ipvsadm).
+for b in ipvsadm-save ipvsadm-restore; do
+	if [ -x "$(dirname "$ours")/$b" ]; then
+		"$here/vm.sh" add-binary "$(dirname "$ours")/$b" "$payload" "ours/$b"
+	fi
+done
 mkdir "$payload/cases"
 cp "${cases[@]}" "$payload/cases/"
 cp "$here/expect-runner.sh" "$here/case-netns.sh" "$here/churn-check.sh" "$payload/"

@@ -10,7 +10,7 @@ use nix::libc;
 use crate::codec::{Style, config, daemon, dest, service};
 use crate::consts::*;
 use crate::index::ServiceIndex;
-use crate::model::{Daemon, Dest, Info, Service, ServiceKey, Timeouts};
+use crate::model::{Daemon, Dest, Info, Name, Service, ServiceKey, Timeouts};
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, Reply, add_flags, push_genl_request,
@@ -317,13 +317,64 @@ impl Client<Socket> {
     /// # Ok::<(), linux_ipvs::Error>(())
     /// ```
     pub fn open() -> Result<Client, Error> {
+        let (sock, family, seq) = Client::connect()?;
+        Ok(Client::assemble(sock, family, seq))
+    }
+
+    /// Opens the socket and resolves the family: the socket, the family id and the next
+    /// sequence number.
+    fn connect() -> Result<(Socket, u16, u32), Error> {
         let mut sock = Socket::open()?;
         let seq = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as u32)
             .unwrap_or(1);
         let family = netlink::resolve_family(&mut sock, IPVS_GENL_NAME, seq)?;
-        Ok(Client::assemble(sock, family, seq.wrapping_add(1)))
+        Ok((sock, family, seq.wrapping_add(1)))
+    }
+
+    /// [`Client::open`] in another network namespace (a name of `ip netns`, or a path such
+    /// as `/proc/PID/ns/net`, see [`crate::netns::path_of`]), without moving the calling
+    /// thread: a short-lived thread joins the namespace and opens the socket, which stays
+    /// that namespace's. Needs `CAP_SYS_ADMIN`.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::Client;
+    ///
+    /// let mut blue = Client::open_in("blue".as_ref())?;
+    /// let mut here = Client::open()?;
+    /// println!("blue {} services, here {}", blue.services()?.len(), here.services()?.len());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn open_in(netns: &std::path::Path) -> Result<Client, Error> {
+        let path = crate::netns::path_of(netns);
+        // Opened here, so that a missing namespace is reported without a thread.
+        let file = crate::netns::open(&path)?;
+        let (sock, table, rcvbuf, family, seq) = std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(
+                        |e| Error::Netns {
+                            path,
+                            joining: true,
+                            source: std::io::Error::from(e),
+                        },
+                    )?;
+                    let (mut sock, family, seq) = Client::connect()?;
+                    // The table-dump socket too: opened later, it would be this thread's
+                    // namespace's no more.
+                    sock.open_table()?;
+                    let (main, table, rcvbuf) = sock.into_parts();
+                    Ok::<_, Error>((main, table, rcvbuf, family, seq))
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
+        Ok(Client::assemble(
+            Socket::from_parts(sock, table, rcvbuf),
+            family,
+            seq,
+        ))
     }
 }
 
@@ -349,7 +400,8 @@ impl<T: Transport> Client<T> {
 
     /// Applies changes in order, many per datagram, and returns each one's outcome, in the
     /// same order. The kernel carries on after a failed change, as separate requests would.
-    /// The outer error is a failure of the socket itself.
+    /// The outer error is a failure of the socket itself, or [`Error::TooLong`] for a change
+    /// too long to encode (then nothing is sent).
     ///
     /// ```no_run
     /// use linux_ipvs::{Change, Client, Dest, Family, Service, ServiceKey};
@@ -369,6 +421,21 @@ impl<T: Transport> Client<T> {
     /// ```
     pub fn apply_batch(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
         self.send_queued()?;
+        // Nothing is queued now, so the datagram buffer is free for a trial encoding: a
+        // change too long to encode fails the call before anything is sent.
+        for c in changes {
+            self.tx.clear();
+            let cmd = c.kind().cmd();
+            push_genl_request(
+                &mut self.tx,
+                self.family,
+                0,
+                0,
+                cmd,
+                IPVS_GENL_VERSION,
+                |w| c.encode(w),
+            )?;
+        }
         let before = self.done.len();
         let sent = changes
             .iter()
@@ -383,7 +450,9 @@ impl<T: Transport> Client<T> {
     /// the datagram holds [`BATCH_BYTES`], or as many changes as the socket has room for
     /// replies ([`Transport::reply_room`]: room for an error for each), sends it and waits
     /// for its replies (see [`Client::send_queued`]). An error is a failure of the socket
-    /// itself: the changes of that datagram are dropped without outcomes.
+    /// itself: the changes of that datagram are dropped without outcomes; or
+    /// [`Error::TooLong`] for a change too long to encode, which is then not queued (the
+    /// others are unaffected).
     ///
     /// ```no_run
     /// use linux_ipvs::{Change, Client, Family, Service, ServiceKey};
@@ -402,12 +471,12 @@ impl<T: Transport> Client<T> {
     /// # Ok::<(), linux_ipvs::Error>(())
     /// ```
     pub fn queue(&mut self, change: &Change) -> Result<(), Error> {
-        let seq = self.next_seq();
+        let seq = self.seq.wrapping_add(1);
         if self.queued == 0 {
             self.tx.clear();
-            self.first_queued = seq;
         }
-        self.last_queued = self.tx.len();
+        // A change too long to encode is refused here, and takes no sequence number.
+        let last_before = std::mem::replace(&mut self.last_queued, self.tx.len());
         push_genl_request(
             &mut self.tx,
             self.family,
@@ -416,7 +485,12 @@ impl<T: Transport> Client<T> {
             change.kind().cmd(),
             IPVS_GENL_VERSION,
             |w| change.encode(w),
-        );
+        )
+        .inspect_err(|_| self.last_queued = last_before)?;
+        self.seq = seq;
+        if self.queued == 0 {
+            self.first_queued = seq;
+        }
         self.queued += 1;
         if self.tx.len() >= BATCH_BYTES || self.queued >= self.sock.reply_room() {
             self.send_queued()?;
@@ -523,7 +597,7 @@ impl<T: Transport> Client<T> {
             cmd,
             IPVS_GENL_VERSION,
             &attrs,
-        );
+        )?;
         let expect = read.expect();
         self.sock.send_for(expect, &self.tx)?;
         let mut x = Exchange::default();
@@ -619,7 +693,7 @@ impl<T: Transport> Client<T> {
     /// ```
     pub fn service(&mut self, key: &ServiceKey) -> Result<Service, Error> {
         let mut probe = Service::new(*key);
-        probe.scheduler.clear();
+        probe.scheduler = Name::EMPTY;
         probe.netmask = 0;
         self.request(
             IPVS_CMD_GET_SERVICE,
@@ -778,6 +852,8 @@ impl<T: Transport> Client<T> {
             if agrees && !index.has_duplicates() {
                 index.set_reads(read);
                 index.set_checked(max_reads);
+                // A table that held still takes one read, or two if it came in parts.
+                index.set_changed(read - if parts <= 1 { 1 } else { 2 });
                 return Ok(index);
             }
             drop(previous.take());
@@ -844,7 +920,7 @@ impl<T: Transport> Client<T> {
                 family: crate::model::Family::Inet,
                 mark: 0,
             },
-            String::new(),
+            Name::default(),
         );
         let mut fresh = None;
         let mut dests = Vec::new();
@@ -917,7 +993,7 @@ impl<T: Transport> Client<T> {
                 IPVS_CMD_GET_SERVICE,
                 IPVS_GENL_VERSION,
                 |w| service::encode_key_only(w, key),
-            );
+            )?;
         }
         let dump = self.next_seq();
         push_genl_request(
@@ -928,7 +1004,7 @@ impl<T: Transport> Client<T> {
             IPVS_CMD_GET_DEST,
             IPVS_GENL_VERSION,
             |w| service::encode_key_only(w, key),
-        );
+        )?;
         self.sock.send_for(Expect::Reply, &self.tx)?;
         if let Some(f) = fresh.as_deref_mut() {
             *f = None;
@@ -1091,12 +1167,7 @@ mod tests {
 
     fn msg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
         let mut m = Vec::new();
-        m.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
-        m.extend_from_slice(&kind.to_ne_bytes());
-        m.extend_from_slice(&flags.to_ne_bytes());
-        m.extend_from_slice(&seq.to_ne_bytes());
-        m.extend_from_slice(&0u32.to_ne_bytes());
-        m.extend_from_slice(payload);
+        crate::fuzzing::message(&mut m, kind, flags, seq, payload);
         m
     }
 
@@ -1504,7 +1575,7 @@ mod tests {
         })
     }
 
-    type Seen = (u16, String, Option<u64>, usize);
+    type Seen = (u16, Name, Option<u64>, usize);
 
     fn walk_all(c: &mut Client<Scripted>, index: &ServiceIndex, counters: bool) -> Vec<Seen> {
         let mut seen = Vec::new();
@@ -1515,12 +1586,7 @@ mod tests {
                 // Counters are read only when asked for.
                 let conns = if counters { Some(7) } else { None };
                 assert!(dests.iter().all(|d| d.stats.map(|s| s.conns) == conns));
-                seen.push((
-                    port,
-                    svc.scheduler.clone(),
-                    svc.stats.map(|s| s.conns),
-                    dests.len(),
-                ));
+                seen.push((port, svc.scheduler, svc.stats.map(|s| s.conns), dests.len()));
                 ControlFlow::<()>::Continue(())
             })
             .unwrap();
@@ -1534,7 +1600,7 @@ mod tests {
         let mut index = c.service_index().unwrap();
         index.sort_by_key(|k| k.port());
         let dump_requests = c.sock.requests.len();
-        let s = |sched: &str| sched.to_string();
+        let s = Name::from;
         assert_eq!(
             walk_all(&mut c, &index, false),
             [
@@ -1704,6 +1770,44 @@ mod tests {
             mark: 9,
         });
         assert_eq!(err.unwrap_err().errno(), libc_esrch());
+    }
+
+    #[test]
+    fn a_change_too_long_to_encode_is_refused_before_anything_is_sent() {
+        let mut c = client(|r| vec![ack(r.seq, 0)]);
+        // An attribute longer than its length field holds, and a nest too big for its own.
+        let unknown = |len| crate::model::UnknownAttr {
+            kind: 99,
+            payload: vec![0; len],
+        };
+        let Change::AddService(mut long_attr) = add(80) else {
+            unreachable!()
+        };
+        long_attr.unknown = vec![unknown(70_000)];
+        let Change::AddService(mut big_nest) = add(81) else {
+            unreachable!()
+        };
+        big_nest.unknown = vec![unknown(30_000); 3];
+        for svc in [long_attr, big_nest] {
+            let batch = [add(1), Change::AddService(svc.clone()), add(2)];
+            let err = c.apply_batch(&batch).unwrap_err();
+            assert!(matches!(err, Error::TooLong(_)), "{err:?}");
+            assert_eq!(err.errno(), nix::libc::EMSGSIZE);
+            assert_eq!(c.sock.sent_datagrams, 0, "nothing of the batch is sent");
+            // Queued on its own, it is refused and takes no sequence number; the changes
+            // around it go out as usual.
+            c.queue(&add(3)).unwrap();
+            let err = c.queue(&Change::AddService(svc)).unwrap_err();
+            assert!(matches!(err, Error::TooLong(_)), "{err:?}");
+            c.queue(&add(4)).unwrap();
+            c.send_queued().unwrap();
+            assert_eq!(c.outcomes().filter(Result::is_ok).count(), 2);
+            let seqs: Vec<u32> = c.sock.requests.iter().map(|r| r.seq).collect();
+            assert_eq!(seqs.len(), 2);
+            assert_eq!(seqs[1], seqs[0].wrapping_add(1));
+            c.sock.requests.clear();
+            c.sock.sent_datagrams = 0;
+        }
     }
 
     fn libc_eexist() -> i32 {

@@ -10,7 +10,7 @@
 //! and [`ServiceIndex::same_keys`] are the two tests of
 //! [`Client::consistent_service_index`](crate::Client::consistent_service_index).
 
-use crate::model::{Service, ServiceKey, UnknownAttr};
+use crate::model::{Name, Service, ServiceKey, UnknownAttr};
 
 /// Marks a record without a persistence engine name.
 const NO_NAME: u16 = u16::MAX;
@@ -49,7 +49,7 @@ struct Record {
 pub struct ServiceIndex {
     records: Vec<Record>,
     /// The distinct scheduler and engine names (a table has a handful).
-    names: Vec<String>,
+    names: Vec<Name>,
     /// Attributes this version does not know, by position in the dump (rare: kept apart).
     unknown: Vec<(u32, Vec<UnknownAttr>)>,
     /// How many reads of the table it took.
@@ -57,6 +57,9 @@ pub struct ServiceIndex {
     /// For an index read until it was consistent, how many reads that allowed: a walk
     /// checks each real-server list the same way. 0 for a plain read.
     checked: usize,
+    /// For an index read until it was consistent, how many reads were thrown away because
+    /// the table changed meanwhile.
+    changed: usize,
 }
 
 impl ServiceIndex {
@@ -68,8 +71,8 @@ impl ServiceIndex {
     /// Adds a service as the next one of the dump.
     pub(crate) fn push(&mut self, svc: Service) {
         let pos = self.records.len() as u32;
-        let scheduler = self.name(&svc.scheduler);
-        let pe = svc.pe_name.as_deref().map_or(NO_NAME, |p| self.name(p));
+        let scheduler = self.name(svc.scheduler);
+        let pe = svc.pe_name.map_or(NO_NAME, |p| self.name(p));
         if !svc.unknown.is_empty() {
             self.unknown.push((pos, svc.unknown));
         }
@@ -84,11 +87,11 @@ impl ServiceIndex {
         });
     }
 
-    fn name(&mut self, name: &str) -> u16 {
-        match self.names.iter().position(|n| n == name) {
+    fn name(&mut self, name: Name) -> u16 {
+        match self.names.iter().position(|n| *n == name) {
             Some(i) => i as u16,
             None => {
-                self.names.push(name.to_string());
+                self.names.push(name);
                 (self.names.len() - 1) as u16
             }
         }
@@ -101,6 +104,10 @@ impl ServiceIndex {
     /// Marks the index as read consistently, allowing `max_reads` reads.
     pub(crate) fn set_checked(&mut self, max_reads: usize) {
         self.checked = max_reads;
+    }
+
+    pub(crate) fn set_changed(&mut self, changed: usize) {
+        self.changed = changed;
     }
 
     /// How many reads a walk allows for each real-server list (0: no checks).
@@ -124,6 +131,12 @@ impl ServiceIndex {
         self.reads
     }
 
+    /// How many reads were thrown away because the table changed while it was read: 0 for
+    /// a table that held still (and for a plain read, which is not checked).
+    pub fn changed_reads(&self) -> usize {
+        self.changed
+    }
+
     /// The services' keys, in the index's order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &ServiceKey> + '_ {
         self.records.iter().map(|r| &r.key)
@@ -132,26 +145,20 @@ impl ServiceIndex {
     /// The `i`-th service (index order) with its settings; its counters are `None` (a
     /// [`Client::walk`](crate::Client::walk) with counters reads them).
     pub fn service(&self, i: usize) -> Option<Service> {
-        let mut svc = Service::with_scheduler(self.records.get(i)?.key, String::new());
+        let mut svc = Service::with_scheduler(self.records.get(i)?.key, Name::default());
         self.fill(i, &mut svc);
         Some(svc)
     }
 
-    /// Overwrites `svc` with the `i`-th service, reusing its strings' room.
+    /// Overwrites `svc` with the `i`-th service, reusing its room.
     pub(crate) fn fill(&self, i: usize, svc: &mut Service) {
         let r = &self.records[i];
         svc.key = r.key;
-        svc.scheduler.clear();
-        svc.scheduler
-            .push_str(&self.names[usize::from(r.scheduler)]);
-        match (r.pe, &mut svc.pe_name) {
-            (NO_NAME, pe) => *pe = None,
-            (n, Some(pe)) => {
-                pe.clear();
-                pe.push_str(&self.names[usize::from(n)]);
-            }
-            (n, pe) => *pe = Some(self.names[usize::from(n)].clone()),
-        }
+        svc.scheduler = self.names[usize::from(r.scheduler)];
+        svc.pe_name = match r.pe {
+            NO_NAME => None,
+            n => Some(self.names[usize::from(n)]),
+        };
         svc.flags = r.flags;
         svc.timeout = r.timeout;
         svc.netmask = r.netmask;
@@ -249,14 +256,14 @@ mod tests {
             index.push(s);
         }
         index.sort_by_key(|k| k.port());
-        let got: Vec<(u16, String)> = (0..index.len())
+        let got: Vec<(u16, Name)> = (0..index.len())
             .map(|i| index.service(i).unwrap())
             .map(|s| (s.key.port(), s.scheduler))
             .collect();
         assert_eq!(
             got,
             [
-                (80, "b".to_string()),
+                (80, "b".into()),
                 (81, "d".into()),
                 (82, "a".into()),
                 (82, "c".into())

@@ -32,6 +32,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! To converge the kernel's table on a desired one without a flush, read it with
+//! [`Client::consistent_snapshot`] (which never hands out a read torn by concurrent
+//! changes), compute the changes with [`plan`] (pure: edits in place, adds and removes only
+//! what differs, optionally drains) and run them with [`Plan::apply`]. [`Table`] replays
+//! changes in memory with the kernel's checks, for building the desired table from a rules
+//! file.
+//!
 //! Every call that talks to the kernel needs `CAP_NET_ADMIN` in the network namespace the
 //! socket belongs to, and the `ip_vs` module loaded (this crate never loads modules).
 //! Wire details (message framing, attribute codecs, kernel command numbers) are private;
@@ -42,19 +49,31 @@
 
 mod client;
 mod codec;
+mod consistent;
 mod consts;
+#[cfg(test)]
+mod fake;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod index;
 mod model;
 mod netlink;
+pub mod netns;
+mod plan;
 mod sys;
+mod table;
 
 pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
+pub use consistent::ConsistentSnapshot;
 pub use index::ServiceIndex;
 pub use model::{
-    Daemon, DaemonState, Dest, Family, Forward, Info, Protocol, Service, ServiceKey, Stats,
+    Daemon, DaemonState, Dest, Family, Forward, Info, Name, Protocol, Service, ServiceKey, Stats,
     Timeouts, TunnelType, UnknownAttr, full_netmask,
 };
 pub use netlink::{Error, Expect, Socket};
+pub use plan::{Draining, Plan, PlanCounts, Removal, plan};
+pub use table::{DuplicateService, Table};
 
 /// The kernel's values for the model's flag fields and the sizes of its name buffers, under
 /// their kernel names (`include/uapi/linux/ip_vs.h`).

@@ -5,6 +5,7 @@
 //! ([`ServiceKey`]). The codec modules beside this one turn them into netlink attributes and
 //! back; the command-line front end builds them; the formatters print them.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::consts;
@@ -181,15 +182,107 @@ pub struct UnknownAttr {
     pub payload: Vec<u8>,
 }
 
+/// A name the kernel keeps in a 16-byte buffer: a scheduler, a persistence engine, a network
+/// interface. It is bytes, at most [`Name::MAX`] of them (the buffer ends with a NUL). The
+/// kernel's schedulers and engines have ASCII names, but nothing requires UTF-8 (an
+/// interface can be named with any bytes but `/`, `:` and blanks), so a name is kept as the
+/// bytes it is; [`fmt::Display`] shows other bytes as U+FFFD. It is `Copy`: no allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name {
+    len: u8,
+    bytes: [u8; Name::MAX],
+}
+
+impl Name {
+    /// The longest name the kernel keeps, in bytes.
+    pub const MAX: usize = 15;
+
+    /// The empty name (no scheduler, as in requests that name a service only by its key).
+    pub const EMPTY: Name = Name {
+        len: 0,
+        bytes: [0; Name::MAX],
+    };
+
+    /// The name made of the first [`Name::MAX`] bytes of `bytes`, up to the first NUL: what
+    /// the kernel's buffer keeps of it (and what ipvsadm copies into it).
+    pub fn truncated(bytes: &[u8]) -> Name {
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+        let len = end.min(Name::MAX);
+        let mut name = Name::EMPTY;
+        name.bytes[..len].copy_from_slice(&bytes[..len]);
+        name.len = len as u8;
+        name
+    }
+
+    /// The name's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The name as text, when it is UTF-8.
+    pub fn to_str(&self) -> Option<&str> {
+        std::str::from_utf8(self.as_bytes()).ok()
+    }
+
+    /// Whether the name is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Default for Name {
+    fn default() -> Name {
+        Name::EMPTY
+    }
+}
+
+impl From<&str> for Name {
+    /// [`Name::truncated`]: a longer name is cut to [`Name::MAX`] bytes.
+    fn from(s: &str) -> Name {
+        Name::truncated(s.as_bytes())
+    }
+}
+
+impl From<&[u8]> for Name {
+    /// [`Name::truncated`].
+    fn from(b: &[u8]) -> Name {
+        Name::truncated(b)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*String::from_utf8_lossy(self.as_bytes()), f)
+    }
+}
+
 /// A virtual service and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
     /// What identifies it.
     pub key: ServiceKey,
-    /// Scheduler name (`rr`, `wlc`, ...), at most 15 bytes on the wire.
-    pub scheduler: String,
+    /// Scheduler name (`rr`, `wlc`, ...).
+    pub scheduler: Name,
     /// Persistence engine name (`sip`), if any.
-    pub pe_name: Option<String>,
+    pub pe_name: Option<Name>,
     /// Flags (`IP_VS_SVC_F_*`); already masked by the kernel's flag mask on decode.
     pub flags: u32,
     /// Persistence timeout in seconds (meaningful with [`consts::IP_VS_SVC_F_PERSISTENT`]).
@@ -206,11 +299,11 @@ pub struct Service {
 impl Service {
     /// A service with ipvsadm's defaults: `wlc`, no persistence, the family's full netmask.
     pub fn new(key: ServiceKey) -> Service {
-        Service::with_scheduler(key, "wlc".to_string())
+        Service::with_scheduler(key, Name::from("wlc"))
     }
     /// [`Service::new`] with another scheduler (empty: none, as in requests that name
     /// a service only by its key).
-    pub fn with_scheduler(key: ServiceKey, scheduler: String) -> Service {
+    pub fn with_scheduler(key: ServiceKey, scheduler: Name) -> Service {
         Service {
             key,
             scheduler,
@@ -420,7 +513,7 @@ pub struct Daemon {
     /// Master or backup.
     pub state: DaemonState,
     /// Interface for the multicast traffic.
-    pub mcast_ifn: String,
+    pub mcast_ifn: Name,
     /// Sync id.
     pub syncid: u32,
     /// Maximum sync message length, if set.
@@ -437,10 +530,10 @@ pub struct Daemon {
 
 impl Daemon {
     /// A daemon with only the mandatory settings.
-    pub fn new(state: DaemonState, mcast_ifn: &str, syncid: u32) -> Daemon {
+    pub fn new(state: DaemonState, mcast_ifn: impl Into<Name>, syncid: u32) -> Daemon {
         Daemon {
             state,
-            mcast_ifn: mcast_ifn.to_string(),
+            mcast_ifn: mcast_ifn.into(),
             syncid,
             sync_maxlen: None,
             mcast_group: None,
@@ -448,5 +541,24 @@ impl Daemon {
             mcast_ttl: None,
             unknown: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_kernels_bytes() {
+        assert_eq!(Name::from("wlc"), "wlc");
+        assert!(Name::EMPTY.is_empty());
+        // Cut to the kernel's 15 bytes, even inside a character; at a NUL.
+        let long = Name::from("é".repeat(8).as_str());
+        assert_eq!(long.as_bytes().len(), 15);
+        assert_eq!(long.to_str(), None);
+        assert_eq!(long.to_string(), format!("{}\u{fffd}", "é".repeat(7)));
+        assert_eq!(Name::truncated(b"rr\0x"), "rr");
+        assert_eq!(Name::from(&b"\xff"[..]).as_bytes(), b"\xff");
+        assert_eq!(format!("{:?}", Name::from("sh")), "\"sh\"");
     }
 }

@@ -29,7 +29,7 @@ pub fn decode_timeouts(attrs: &[u8]) -> Result<Timeouts, Error> {
 }
 
 /// Writes the info attributes as the kernel does in its `GET_INFO` reply.
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn encode_info(w: &mut AttrWriter<'_>, i: &Info) {
     w.u32(IPVS_INFO_ATTR_VERSION, i.version);
     w.u32(IPVS_INFO_ATTR_CONN_TAB_SIZE, i.conn_tab_size);

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Style;
 use crate::consts::*;
-use crate::model::{Daemon, DaemonState, UnknownAttr};
+use crate::model::{Daemon, DaemonState, Name, UnknownAttr};
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
@@ -15,7 +15,7 @@ use crate::netlink::attr::{AttrWriter, Attrs};
 pub fn encode(w: &mut AttrWriter<'_>, d: &Daemon, style: Style) {
     let nest = style.begin(w, IPVS_CMD_ATTR_DAEMON);
     w.u32(IPVS_DAEMON_ATTR_STATE, d.state.raw());
-    w.str(IPVS_DAEMON_ATTR_MCAST_IFN, &d.mcast_ifn);
+    w.cstr(IPVS_DAEMON_ATTR_MCAST_IFN, d.mcast_ifn.as_bytes());
     w.u32(IPVS_DAEMON_ATTR_SYNC_ID, d.syncid);
     if let Some(v) = d.sync_maxlen {
         w.u16(IPVS_DAEMON_ATTR_SYNC_MAXLEN, v);
@@ -57,7 +57,7 @@ pub fn decode(payload: &[u8]) -> Result<Daemon, Error> {
                     _ => return Err(Error::Malformed("unknown daemon state")),
                 }
             }
-            IPVS_DAEMON_ATTR_MCAST_IFN => ifn = Some(a.string()?),
+            IPVS_DAEMON_ATTR_MCAST_IFN => ifn = Some(Name::truncated(a.cstr())),
             IPVS_DAEMON_ATTR_SYNC_ID => syncid = Some(a.u32()?),
             IPVS_DAEMON_ATTR_SYNC_MAXLEN => d.sync_maxlen = Some(a.u16()?),
             IPVS_DAEMON_ATTR_MCAST_PORT => d.mcast_port = Some(a.u16()?),

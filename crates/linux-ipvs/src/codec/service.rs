@@ -5,7 +5,7 @@
 
 use super::{Style, addr, stats};
 use crate::consts::*;
-use crate::model::{Family, Protocol, Service, ServiceKey, UnknownAttr};
+use crate::model::{Family, Name, Protocol, Service, ServiceKey, UnknownAttr};
 use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
@@ -15,9 +15,9 @@ use crate::netlink::attr::{AttrWriter, Attrs};
 pub fn encode(w: &mut AttrWriter<'_>, svc: &Service, style: Style) {
     let nest = style.begin(w, IPVS_CMD_ATTR_SERVICE);
     encode_key(w, &svc.key);
-    w.str(IPVS_SVC_ATTR_SCHED_NAME, &svc.scheduler);
+    w.cstr(IPVS_SVC_ATTR_SCHED_NAME, svc.scheduler.as_bytes());
     if let Some(pe) = &svc.pe_name {
-        w.str(IPVS_SVC_ATTR_PE_NAME, pe);
+        w.cstr(IPVS_SVC_ATTR_PE_NAME, pe.as_bytes());
     }
     let mut flags = [0u8; 8];
     flags[..4].copy_from_slice(&svc.flags.to_ne_bytes());
@@ -83,8 +83,10 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
             IPVS_SVC_ATTR_ADDR => raw_addr = Some(a.payload),
             IPVS_SVC_ATTR_PORT => port = Some(a.be16()?),
             IPVS_SVC_ATTR_FWMARK => fwmark = Some(a.u32()?),
-            IPVS_SVC_ATTR_SCHED_NAME => scheduler = Some(a.string()?),
-            IPVS_SVC_ATTR_PE_NAME => pe_name = Some(a.string()?).filter(|s| !s.is_empty()),
+            IPVS_SVC_ATTR_SCHED_NAME => scheduler = Some(Name::truncated(a.cstr())),
+            IPVS_SVC_ATTR_PE_NAME => {
+                pe_name = Some(Name::truncated(a.cstr())).filter(|s| !s.is_empty())
+            }
             IPVS_SVC_ATTR_FLAGS => {
                 let b = a.payload;
                 if b.len() < 8 {

@@ -19,9 +19,16 @@ pub const fn align(len: usize) -> usize {
 }
 
 /// Appends attributes to a message buffer.
+///
+/// An attribute's length field has 16 bits: one longer than 65,535 bytes (header included)
+/// cannot be framed. It is still written, with a length that is wrong, and
+/// [`AttrWriter::too_long`] reports it: whoever writes a message must check that before
+/// the bytes go anywhere ([`super::msg::push_genl_request`] does).
 #[derive(Debug)]
 pub struct AttrWriter<'a> {
     buf: &'a mut Vec<u8>,
+    /// The length of the first attribute that did not fit its length field.
+    too_long: Option<usize>,
 }
 
 /// Where a nested attribute started, to be closed with [`AttrWriter::end_nested`].
@@ -32,7 +39,16 @@ pub struct Nest(usize);
 impl<'a> AttrWriter<'a> {
     /// Writes attributes at the end of `buf`.
     pub fn new(buf: &'a mut Vec<u8>) -> Self {
-        AttrWriter { buf }
+        AttrWriter {
+            buf,
+            too_long: None,
+        }
+    }
+
+    /// The length of the first attribute written that is too long for netlink, if any: the
+    /// bytes written are then not a valid list of attributes.
+    pub fn too_long(&self) -> Option<usize> {
+        self.too_long
     }
 
     /// An attribute with a raw payload.
@@ -77,13 +93,17 @@ impl<'a> AttrWriter<'a> {
     }
     /// A NUL-terminated string attribute.
     pub fn str(&mut self, kind: u16, s: &str) -> &mut Self {
+        self.cstr(kind, s.as_bytes())
+    }
+    /// A NUL-terminated string attribute of bytes (which must not hold a NUL).
+    pub fn cstr(&mut self, kind: u16, s: &[u8]) -> &mut Self {
         const SHORT: usize = 15;
         if s.len() <= SHORT {
             // Scheduler and engine names: the zeroed room after the text is the NUL.
-            return self.packed::<{ NLA_HDRLEN + SHORT + 1 }>(kind, s.as_bytes(), s.len() + 1);
+            return self.packed::<{ NLA_HDRLEN + SHORT + 1 }>(kind, s, s.len() + 1);
         }
         self.header(kind, s.len() + 1);
-        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(s);
         self.buf.push(0);
         self.pad();
         self
@@ -102,9 +122,18 @@ impl<'a> AttrWriter<'a> {
     }
     /// Closes a nested attribute, fixing its length.
     pub fn end_nested(&mut self, nest: Nest) -> &mut Self {
-        let len = (self.buf.len() - nest.0) as u16;
-        self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
+        let len = self.buf.len() - nest.0;
+        self.check_len(len);
+        self.buf[nest.0..nest.0 + 2].copy_from_slice(&(len as u16).to_ne_bytes());
         self
+    }
+
+    /// Notes an attribute of `len` bytes that its length field cannot hold.
+    #[inline]
+    fn check_len(&mut self, len: usize) {
+        if len > usize::from(u16::MAX) && self.too_long.is_none() {
+            self.too_long = Some(len);
+        }
     }
     /// An attribute of `len` payload bytes (`bytes`, then zeros) assembled in an `M`-byte
     /// array (header included) and appended with its padding in one copy.
@@ -121,6 +150,7 @@ impl<'a> AttrWriter<'a> {
     /// reserved for the payload and its padding.
     fn header(&mut self, kind: u16, payload_len: usize) {
         let len = NLA_HDRLEN + payload_len;
+        self.check_len(len);
         self.buf.reserve(align(len));
         self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
         self.buf.extend_from_slice(&kind.to_ne_bytes());
@@ -161,14 +191,18 @@ impl<'a> Attr<'a> {
     pub fn u64(&self) -> Result<u64, Error> {
         self.fixed::<8>().map(u64::from_ne_bytes)
     }
-    /// The payload as a string, up to its first NUL.
-    pub fn string(&self) -> Result<String, Error> {
+    /// The payload up to its first NUL, as bytes.
+    pub fn cstr(&self) -> &'a [u8] {
         let end = self
             .payload
             .iter()
             .position(|&b| b == 0)
             .unwrap_or(self.payload.len());
-        Ok(String::from_utf8_lossy(&self.payload[..end]).into_owned())
+        &self.payload[..end]
+    }
+    /// The payload as text, up to its first NUL (other bytes than UTF-8 replaced).
+    pub fn string(&self) -> String {
+        String::from_utf8_lossy(self.cstr()).into_owned()
     }
     fn fixed<const N: usize>(&self) -> Result<[u8; N], Error> {
         self.payload
@@ -237,7 +271,7 @@ mod tests {
         let inner: Vec<_> = Attrs::new(attrs[1].payload)
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(inner[0].string().unwrap(), "rr");
+        assert_eq!(inner[0].string(), "rr");
         assert_eq!(inner[1].be16().unwrap(), 80);
     }
 
@@ -278,6 +312,23 @@ mod tests {
         want.extend(expected(6, &[9; 16]));
         want.extend(expected(7, &[8; 3]));
         assert_eq!(buf, want);
+    }
+
+    #[test]
+    fn attributes_too_long_for_their_length_field_are_reported() {
+        let mut buf = Vec::new();
+        let mut w = AttrWriter::new(&mut buf);
+        w.str(1, &"a".repeat(65_530));
+        assert_eq!(w.too_long(), None, "65,535 bytes with header and NUL fit");
+        w.str(2, &"a".repeat(65_531));
+        assert_eq!(w.too_long(), Some(65_536));
+        let mut buf = Vec::new();
+        let mut w = AttrWriter::new(&mut buf);
+        let n = w.begin_nested(3);
+        w.bytes(4, &[0; 40_000]).bytes(5, &[0; 40_000]);
+        assert_eq!(w.too_long(), None);
+        w.end_nested(n);
+        assert_eq!(w.too_long(), Some(80_012));
     }
 
     #[test]

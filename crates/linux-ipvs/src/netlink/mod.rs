@@ -39,6 +39,22 @@ pub enum Error {
         /// How many reads were made.
         reads: usize,
     },
+    /// A network namespace could not be opened or joined.
+    #[error("network namespace {}: cannot {}: {source}", .path.display(), if *.joining { "join it" } else { "open it" })]
+    Netns {
+        /// The namespace's file (`/run/netns/NAME`, `/proc/PID/ns/net`, ...).
+        path: std::path::PathBuf,
+        /// Whether it was joining that failed (else opening its file).
+        joining: bool,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A request would hold an attribute longer than netlink's 16-bit length field allows
+    /// (a name or an unknown attribute of the model too long, or too many in one nest): it
+    /// was not sent.
+    #[error("netlink attribute of {0} bytes is too long")]
+    TooLong(usize),
 }
 
 impl Error {
@@ -52,6 +68,8 @@ impl Error {
             Error::Malformed(_) => libc::EINVAL,
             Error::FamilyNotFound(_) => libc::ENOPROTOOPT,
             Error::Torn { .. } => libc::EAGAIN,
+            Error::Netns { source, .. } => source.raw_os_error().unwrap_or(libc::EINVAL),
+            Error::TooLong(_) => libc::EMSGSIZE,
         }
     }
 }
@@ -74,7 +92,7 @@ pub fn resolve_family(sock: &mut Socket, name: &str, seq: u32) -> Result<u16, Er
         |w| {
             w.str(CTRL_ATTR_FAMILY_NAME, name);
         },
-    );
+    )?;
     sock.send(&buf)?;
     let mut id = None;
     loop {

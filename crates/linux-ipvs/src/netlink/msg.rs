@@ -35,7 +35,8 @@ const NLMSG_HDRLEN: usize = 16;
 const GENL_HDRLEN: usize = 4;
 
 /// Appends one generic-netlink request to `buf` and returns its length. `attrs` writes the
-/// attributes after the headers.
+/// attributes after the headers. An attribute too long for netlink leaves `buf` as it was
+/// and gives [`Error::TooLong`].
 pub fn push_genl_request(
     buf: &mut Vec<u8>,
     family: u16,
@@ -44,7 +45,7 @@ pub fn push_genl_request(
     cmd: u8,
     version: u8,
     attrs: impl FnOnce(&mut AttrWriter<'_>),
-) -> usize {
+) -> Result<usize, Error> {
     let start = buf.len();
     let mut head = [0u8; NLMSG_HDRLEN + GENL_HDRLEN];
     // Bytes 0..4 (the length) are fixed below; 12..16 (the port id) the kernel fills in.
@@ -55,10 +56,15 @@ pub fn push_genl_request(
     // Room for a typical IPVS request, so the attribute writes rarely grow the buffer.
     buf.reserve(256);
     buf.extend_from_slice(&head);
-    attrs(&mut AttrWriter::new(buf));
+    let mut w = AttrWriter::new(buf);
+    attrs(&mut w);
+    if let Some(too_long) = w.too_long() {
+        buf.truncate(start);
+        return Err(Error::TooLong(too_long));
+    }
     let len = buf.len() - start;
     buf[start..start + 4].copy_from_slice(&(len as u32).to_ne_bytes());
-    len
+    Ok(len)
 }
 
 /// Sets `flags` in the header of the message that starts `msg` (one built by
@@ -166,7 +172,7 @@ impl<'a> Message<'a> {
         Attrs::new(tlvs)
             .filter_map(Result::ok)
             .find(|a| a.kind == NLMSGERR_ATTR_MSG)
-            .and_then(|a| a.string().ok())
+            .map(|a| a.string())
             .filter(|s| !s.is_empty())
     }
 }
@@ -214,7 +220,8 @@ mod tests {
     #[test]
     fn request_header_layout() {
         let mut buf = vec![0xAA]; // something already in the batch
-        let len = push_genl_request(&mut buf, 0x20, NLM_F_REQUEST | NLM_F_ACK, 7, 17, 1, |_| {});
+        let len =
+            push_genl_request(&mut buf, 0x20, NLM_F_REQUEST | NLM_F_ACK, 7, 17, 1, |_| {}).unwrap();
         assert_eq!(len, 20);
         assert_eq!(
             &buf[1..],
@@ -227,9 +234,9 @@ mod tests {
     #[test]
     fn flags_are_added_to_a_built_request() {
         let mut buf = Vec::new();
-        push_genl_request(&mut buf, 0x20, NLM_F_REQUEST, 7, 17, 1, |_| {});
+        push_genl_request(&mut buf, 0x20, NLM_F_REQUEST, 7, 17, 1, |_| {}).unwrap();
         let second = buf.len();
-        push_genl_request(&mut buf, 0x20, NLM_F_REQUEST, 8, 17, 1, |_| {});
+        push_genl_request(&mut buf, 0x20, NLM_F_REQUEST, 8, 17, 1, |_| {}).unwrap();
         add_flags(&mut buf[second..], NLM_F_ACK);
         let flags: Vec<u16> = Messages::new(&buf).map(|m| m.unwrap().flags).collect();
         assert_eq!(flags, [NLM_F_REQUEST, NLM_F_REQUEST | NLM_F_ACK]);

@@ -185,6 +185,36 @@ impl Socket {
         })
     }
 
+    /// Opens the table-dump socket now rather than on its first use: a client opened in
+    /// another network namespace opens both there.
+    pub(crate) fn open_table(&mut self) -> Result<(), Error> {
+        if self.table.is_none() {
+            self.table = Some(Channel::open()?.0);
+        }
+        Ok(())
+    }
+
+    /// The sockets without their receive slots, which can move to another thread (sockets
+    /// opened by a thread that joined another network namespace), and the first socket's
+    /// receive buffer size.
+    pub(crate) fn into_parts(self) -> (NlSocket, Option<NlSocket>, usize) {
+        (self.main.sock, self.table.map(|t| t.sock), self.rcvbuf)
+    }
+
+    /// A socket from [`Socket::into_parts`].
+    pub(crate) fn from_parts(main: NlSocket, table: Option<NlSocket>, rcvbuf: usize) -> Socket {
+        let channel = |sock| Channel {
+            sock,
+            many: [None, None, None],
+        };
+        Socket {
+            main: channel(main),
+            table: table.map(channel),
+            rcvbuf,
+            buf: vec![0; PAGE],
+        }
+    }
+
     /// How many replies to changes may wait in the receive buffer at once without the
     /// kernel dropping one (it would then report `ENOBUFS`): a batch sends no more changes
     /// than this before reading their replies.
@@ -211,9 +241,7 @@ impl Socket {
     pub(crate) fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
         match expect {
             Expect::Dump => {
-                if self.table.is_none() {
-                    self.table = Some(Channel::open()?.0);
-                }
+                self.open_table()?;
                 self.table.as_ref().expect("opened above").send(msgs)
             }
             Expect::Acks | Expect::Reply => self.main.send(msgs),

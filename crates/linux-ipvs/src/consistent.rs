@@ -1,0 +1,195 @@
+//! Reading the whole table in a state it really had, or not at all.
+//!
+//! The kernel's service dump goes out in parts and resumes each part by position, and IPVS
+//! does not flag a dump that a change interrupted (`NLM_F_DUMP_INTR` is never set for it).
+//! So a service added or deleted by another process while the table is being read shifts
+//! the positions, and the read repeats a service or misses one; the real servers of each
+//! service come from a dump of their own, which can tear the same way. A program that acts
+//! on such a read (deletes what it did not see, adds what it thinks is missing) does damage.
+//!
+//! So every whole-table read that others may act on goes through one check, made by
+//! [`Client::consistent_service_index`]: a service dump that came in one datagram was made
+//! in one pass under the IPVS lock and is whole; one that came in several is read again
+//! until two reads in a row list the same services in the same order, none twice, a
+//! bounded number of times ([`Error::Torn`] after that). [`Client::walk`] checks each
+//! real-server list of such an index the same way. [`Client::consistent_snapshot`] is that
+//! read with every service's real servers, held in memory (as a plan needs it); listings
+//! walk the index instead. (Two reads torn the very same way would pass, as would a change
+//! made and undone between them.) Changes made by others after a list was read are not
+//! undone by any of this: acting on the read is then like acting on any read a moment old.
+
+use std::ops::ControlFlow;
+
+use crate::client::{Client, Transport};
+use crate::model::{Dest, Service};
+use crate::netlink::Error;
+
+/// A table read that passed the checks of [`Client::consistent_snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsistentSnapshot {
+    /// Every service with its real servers, in the kernel's order (as
+    /// [`Client::snapshot`] returns them).
+    pub entries: Vec<(Service, Vec<Dest>)>,
+    /// How many tries it took: 1 when the table held still, one more for each read
+    /// thrown away because the table changed meanwhile.
+    pub tries: usize,
+}
+
+impl<T: Transport> Client<T> {
+    /// Every service with its real servers, from a read that no change made by another
+    /// process meanwhile tore, reading at most `max_reads` times (a table too large for one
+    /// datagram takes two reads that agree); then [`Error::Torn`]. With `counters`, the
+    /// services and real servers come with their counters (as [`Client::snapshot`] gives
+    /// them); without, the counters are `None`, and the read is cheaper. Active and
+    /// inactive connection counts come either way.
+    ///
+    /// The whole table is held in memory; [`Client::consistent_service_index`] and
+    /// [`Client::walk`] read it a service at a time, with the same checks.
+    ///
+    /// ```no_run
+    /// let read = linux_ipvs::Client::open()?.consistent_snapshot(10, false)?;
+    /// println!("{} services, in {} tries", read.entries.len(), read.tries);
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn consistent_snapshot(
+        &mut self,
+        max_reads: usize,
+        counters: bool,
+    ) -> Result<ConsistentSnapshot, Error> {
+        let index = self.consistent_service_index(max_reads)?;
+        let mut entries = Vec::with_capacity(index.len());
+        let _: ControlFlow<()> = self.walk(&index, counters, |svc, dests| {
+            entries.push((svc.clone(), dests.to_vec()));
+            ControlFlow::Continue(())
+        })?;
+        Ok(ConsistentSnapshot {
+            entries,
+            tries: index.changed_reads() + 1,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::{FakeKernel, Tear};
+    use crate::model::{Family, ServiceKey};
+
+    fn table(services: u32, dests: u8) -> Vec<(Service, Vec<Dest>)> {
+        (1..=services)
+            .map(|mark| {
+                let svc = Service::new(ServiceKey::Fwmark {
+                    family: Family::Inet,
+                    mark,
+                });
+                let ds = (1..=dests)
+                    .map(|i| Dest::new([198, 51, 100, i].into(), 0))
+                    .collect();
+                (svc, ds)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_quiet_table_in_one_datagram_is_read_once() {
+        let mut c = FakeKernel::client(table(3, 3));
+        let read = c.consistent_snapshot(4, true).unwrap();
+        assert_eq!(read.tries, 1);
+        assert_eq!(
+            read.entries,
+            table(3, 3).into_iter().map(hashed).collect::<Vec<_>>()
+        );
+        let k = c.into_transport();
+        assert_eq!(k.service_dumps, 1, "a dump in one datagram cannot be torn");
+        assert_eq!(k.dest_dumps, 3);
+    }
+
+    #[test]
+    fn a_quiet_table_in_parts_is_read_once_with_one_more_service_dump() {
+        let mut c = FakeKernel::client(table(20, 3));
+        let read = c.consistent_snapshot(4, false).unwrap();
+        assert_eq!(read.tries, 1);
+        let uncounted = |(mut s, d): (Service, Vec<Dest>)| {
+            s.stats = None;
+            let d = d
+                .into_iter()
+                .map(|mut d| {
+                    d.stats = None;
+                    d
+                })
+                .collect();
+            (s, d)
+        };
+        assert_eq!(
+            read.entries,
+            table(20, 3)
+                .into_iter()
+                .map(hashed)
+                .map(uncounted)
+                .collect::<Vec<_>>()
+        );
+        let k = c.into_transport();
+        assert_eq!(k.service_dumps, 2);
+        assert_eq!(
+            k.dest_dumps, 20,
+            "real-server lists in one datagram are read once"
+        );
+    }
+
+    #[test]
+    fn torn_service_dumps_are_read_again() {
+        // A repeated service (seen at once), then a missed one (seen by the next dump).
+        let tears = [Tear::Repeat(5), Tear::Skip(7), Tear::Quiet, Tear::Quiet];
+        let mut c = FakeKernel::client_with(table(20, 1), &tears, &[]);
+        let read = c.consistent_snapshot(4, false).unwrap();
+        assert_eq!(read.tries, 3, "two reads thrown away");
+        assert_eq!(read.entries.len(), 20);
+        assert_eq!(c.into_transport().service_dumps, 4);
+    }
+
+    #[test]
+    fn a_table_that_changes_between_two_dumps_is_read_again() {
+        // A churning process adds a service between the first two dumps.
+        let tears = [Tear::Quiet, Tear::Add(99)];
+        let mut c = FakeKernel::client_with(table(10, 1), &tears, &[]);
+        let read = c.consistent_snapshot(4, false).unwrap();
+        assert_eq!(read.tries, 2);
+        assert_eq!(read.entries.len(), 11);
+    }
+
+    #[test]
+    fn torn_real_server_lists_are_read_again() {
+        // Lists in several datagrams are read until two agree: a missed real server in the
+        // first read of the first service, a repeated one in the third.
+        let tears = [Tear::Skip(2), Tear::Quiet, Tear::Repeat(0)];
+        let mut c = FakeKernel::client_with(table(3, 12), &[], &tears);
+        let read = c.consistent_snapshot(5, false).unwrap();
+        assert!(read.entries.iter().all(|(_, d)| d.len() == 12));
+        assert_eq!(c.into_transport().dest_dumps, 5 + 2 + 2);
+    }
+
+    #[test]
+    fn a_table_that_keeps_changing_is_given_up_on() {
+        let tears: Vec<Tear> = (0..10).map(Tear::Skip).collect();
+        let mut c = FakeKernel::client_with(table(10, 1), &tears, &[]);
+        match c.consistent_snapshot(3, false) {
+            Err(Error::Torn { reads: 3 }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.into_transport().service_dumps, 3);
+    }
+
+    #[test]
+    fn reads_torn_the_same_way_twice_cannot_be_told_from_a_quiet_one() {
+        // The limit of any reader: the same service missed by both dumps.
+        let tears = [Tear::Skip(4), Tear::Skip(4)];
+        let mut c = FakeKernel::client_with(table(10, 1), &tears, &[]);
+        assert_eq!(c.consistent_snapshot(3, false).unwrap().entries.len(), 9);
+    }
+
+    /// A service as the kernel reports it (with its internal hashed flag).
+    fn hashed((mut s, d): (Service, Vec<Dest>)) -> (Service, Vec<Dest>) {
+        s.flags |= crate::consts::IP_VS_SVC_F_HASHED;
+        (s, d)
+    }
+}

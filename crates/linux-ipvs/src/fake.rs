@@ -1,0 +1,226 @@
+//! A stand-in for the kernel's IPVS, for tests: a [`Transport`] that keeps a [`Table`],
+//! changes it with the requests it is sent (ACKing each, or answering with the errno the
+//! table gives), and answers service and real-server dumps from it, a few entries per
+//! datagram as the kernel splits a long dump. Dumps can be torn on purpose, as the kernel's
+//! are when another process changes the table during a read (which only a dump in more
+//! than one datagram can be).
+
+use std::collections::VecDeque;
+
+use nix::libc;
+
+use crate::client::{Change, Client, Transport};
+use crate::codec::{Style, dest, service};
+use crate::consts::*;
+use crate::model::{Dest, Family, Service, ServiceKey};
+use crate::netlink::Error;
+use crate::netlink::attr::{AttrWriter, Attrs};
+use crate::netlink::msg::{Messages, NLMSG_DONE, NLMSG_ERROR};
+use crate::table::Table;
+
+const FAMILY: u16 = 0x21;
+const NLM_F_MULTI: u16 = 0x02;
+const NLM_F_DUMP: u16 = 0x300;
+
+/// Entries per datagram of a dump.
+pub const PER_DATAGRAM: usize = 4;
+
+/// What happens to one dump (services or one service's real servers), in order of requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tear {
+    /// The dump is whole.
+    Quiet,
+    /// The item at this position comes twice (something was added before it meanwhile).
+    Repeat(usize),
+    /// The item at this position is missing (something before it was deleted meanwhile).
+    Skip(usize),
+    /// Before this service dump, another process adds the fwmark service with this mark.
+    Add(u32),
+}
+
+/// The stand-in kernel (see the module).
+pub struct FakeKernel {
+    /// The table as the kernel holds it.
+    pub table: Table,
+    /// What happens to the next service dumps, one each.
+    pub service_tears: VecDeque<Tear>,
+    /// What happens to the next real-server dumps, one each.
+    pub dest_tears: VecDeque<Tear>,
+    /// Service dumps answered.
+    pub service_dumps: usize,
+    /// Real-server dumps answered.
+    pub dest_dumps: usize,
+    /// Changes received (each request that is not a dump).
+    pub changes: usize,
+    replies: VecDeque<Vec<u8>>,
+    current: Vec<u8>,
+}
+
+impl FakeKernel {
+    /// A client talking to a stand-in kernel that holds `entries`.
+    pub fn client(entries: Vec<(Service, Vec<Dest>)>) -> Client<FakeKernel> {
+        FakeKernel::client_with(entries, &[], &[])
+    }
+
+    /// [`FakeKernel::client`] with tears for the first service and real-server dumps.
+    pub fn client_with(
+        entries: Vec<(Service, Vec<Dest>)>,
+        service_tears: &[Tear],
+        dest_tears: &[Tear],
+    ) -> Client<FakeKernel> {
+        let k = FakeKernel {
+            table: Table::from_entries(entries).expect("unique keys"),
+            service_tears: service_tears.iter().copied().collect(),
+            dest_tears: dest_tears.iter().copied().collect(),
+            service_dumps: 0,
+            dest_dumps: 0,
+            changes: 0,
+            replies: VecDeque::new(),
+            current: Vec::new(),
+        };
+        Client::with_transport(k, FAMILY)
+    }
+
+    fn answer(&mut self, seq: u32, flags: u16, cmd: u8, attrs: &[u8]) -> Result<(), Error> {
+        let mut svc = None;
+        let mut dst = None;
+        for a in Attrs::new(attrs) {
+            let a = a?;
+            match a.kind {
+                IPVS_CMD_ATTR_SERVICE => svc = Some(service::decode(a.payload)?),
+                IPVS_CMD_ATTR_DEST => dst = Some(a.payload),
+                _ => {}
+            }
+        }
+        let family = svc.as_ref().map_or(Family::Inet, |s| s.key.family());
+        let dst = dst.map(|p| dest::decode(p, family)).transpose()?;
+        match cmd {
+            IPVS_CMD_GET_SERVICE if flags & NLM_F_DUMP != NLM_F_DUMP => {
+                let key = svc.expect("a service in a service request").key;
+                let reply = match self.table.get(&key) {
+                    Some((s, _)) => data(seq, IPVS_CMD_NEW_SERVICE, |w| {
+                        let mut s = s.clone();
+                        s.flags |= IP_VS_SVC_F_HASHED;
+                        service::encode(w, &s, Style::Reply)
+                    }),
+                    None => {
+                        let mut p = (-libc::ESRCH).to_ne_bytes().to_vec();
+                        p.extend_from_slice(&[0; 16]);
+                        message(NLMSG_ERROR, 0, seq, &p)
+                    }
+                };
+                self.replies.push_back(reply);
+            }
+            IPVS_CMD_GET_SERVICE => {
+                let tear = self.service_tears.pop_front().unwrap_or(Tear::Quiet);
+                if let Tear::Add(mark) = tear {
+                    let key = ServiceKey::Fwmark {
+                        family: Family::Inet,
+                        mark,
+                    };
+                    let _ = self.table.apply(&Change::AddService(Service::new(key)));
+                }
+                self.service_dumps += 1;
+                let items: Vec<Service> =
+                    self.table.entries().iter().map(|e| e.0.clone()).collect();
+                let mut parts = Vec::new();
+                for s in torn(&items, tear) {
+                    parts.push(data(seq, IPVS_CMD_NEW_SERVICE, |w| {
+                        let mut s = s.clone();
+                        s.flags |= IP_VS_SVC_F_HASHED;
+                        service::encode(w, &s, Style::Reply)
+                    }));
+                }
+                self.dump_reply(seq, parts);
+            }
+            IPVS_CMD_GET_DEST => {
+                let tear = self.dest_tears.pop_front().unwrap_or(Tear::Quiet);
+                self.dest_dumps += 1;
+                let key = svc.expect("a service in a real-server dump").key;
+                let items = self
+                    .table
+                    .get(&key)
+                    .map(|e| e.1.clone())
+                    .unwrap_or_default();
+                let parts = torn(&items, tear)
+                    .map(|d| data(seq, IPVS_CMD_NEW_DEST, |w| dest::encode(w, d, Style::Reply)))
+                    .collect();
+                self.dump_reply(seq, parts);
+            }
+            _ => {
+                self.changes += 1;
+                let s = || svc.clone().expect("a service in the request");
+                let d = || dst.clone().expect("a real server in the request");
+                let change = match cmd {
+                    IPVS_CMD_NEW_SERVICE => Change::AddService(s()),
+                    IPVS_CMD_SET_SERVICE => Change::EditService(s()),
+                    IPVS_CMD_DEL_SERVICE => Change::DeleteService(s()),
+                    IPVS_CMD_NEW_DEST => Change::AddDest(s(), d()),
+                    IPVS_CMD_SET_DEST => Change::EditDest(s(), d()),
+                    IPVS_CMD_DEL_DEST => Change::DeleteDest(s(), d()),
+                    IPVS_CMD_FLUSH => Change::Flush,
+                    other => panic!("the stand-in kernel does not know command {other}"),
+                };
+                let errno = self.table.apply(&change).err().map_or(0, |e| e.errno());
+                let mut p = (-errno).to_ne_bytes().to_vec();
+                p.extend_from_slice(&[0; 16]);
+                self.replies.push_back(message(NLMSG_ERROR, 0, seq, &p));
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a dump's entries, [`PER_DATAGRAM`] to a datagram, `NLMSG_DONE` in the last.
+    fn dump_reply(&mut self, seq: u32, parts: Vec<Vec<u8>>) {
+        let mut datagrams: Vec<Vec<u8>> = parts.chunks(PER_DATAGRAM).map(|c| c.concat()).collect();
+        if datagrams.is_empty() {
+            datagrams.push(Vec::new());
+        }
+        let last = datagrams.last_mut().expect("one at least");
+        last.extend(message(NLMSG_DONE, NLM_F_MULTI, seq, &[0; 4]));
+        self.replies.extend(datagrams);
+    }
+}
+
+/// The items of a dump, torn as `tear` says.
+fn torn<T>(items: &[T], tear: Tear) -> impl Iterator<Item = &T> {
+    items.iter().enumerate().flat_map(move |(i, x)| {
+        let times = match tear {
+            Tear::Repeat(at) if at == i => 2,
+            Tear::Skip(at) if at == i => 0,
+            _ => 1,
+        };
+        std::iter::repeat_n(x, times)
+    })
+}
+
+fn message(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(16 + payload.len());
+    crate::fuzzing::message(&mut m, kind, flags, seq, payload);
+    m
+}
+
+fn data(seq: u32, cmd: u8, attrs: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<u8> {
+    let mut p = vec![cmd, IPVS_GENL_VERSION, 0, 0];
+    attrs(&mut AttrWriter::new(&mut p));
+    message(FAMILY, NLM_F_MULTI, seq, &p)
+}
+
+impl Transport for FakeKernel {
+    fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+        for m in Messages::new(msgs) {
+            let m = m?;
+            let (cmd, attrs) = (m.payload[0], &m.payload[4..]);
+            self.answer(m.seq, m.flags, cmd, attrs)?;
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self) -> Result<&[u8], Error> {
+        self.current = self
+            .replies
+            .pop_front()
+            .expect("the client waits for a reply that never comes");
+        Ok(&self.current)
+    }
+}

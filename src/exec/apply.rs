@@ -1,0 +1,370 @@
+//! `ipvsadm-restore --apply`: converge the kernel's table on a rules file without a flush.
+//!
+//! The whole file is read first, into the table it describes ([`read_rules`]: its lines
+//! replayed on an empty table in memory, with the kernel's checks), so that a bad line
+//! anywhere changes nothing. Then, in rounds: a read of the kernel's table that is not torn
+//! by concurrent changes ([`Client::consistent_snapshot`]), the plan from it to the file's
+//! table ([`linux_ipvs::plan`]: edits in place, adds and removes only what differs), and the
+//! plan's changes in batches. Without `--drain` one round does it. With `--drain SECONDS`,
+//! unwanted real servers first get weight 0 and the rounds go on (a fresh read every half
+//! second) until their connections are gone and they, then their services if unwanted, are
+//! removed, or until SECONDS have passed, when what is left is removed at once. `--dry-run`
+//! prints the first round's plan in the restore syntax and changes nothing.
+//!
+//! Exit statuses follow `diff`: [`status::APPLY_SAME`], [`status::APPLY_DIFFERS`],
+//! [`status::APPLY_TROUBLE`].
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use linux_ipvs::{
+    Change, ChangeKind, Client, ConsistentSnapshot, Error, PlanCounts, Removal, ServiceKey, Table,
+    Transport, plan,
+};
+
+use super::errors::{self, Context};
+use super::{Input, Session, Streams, line_problem};
+use crate::cli::{Action, RestoreLines, try_line};
+use crate::names::{Names, SystemNames};
+use crate::output;
+use crate::status;
+
+/// How many reads of the kernel's table a round may take before it gives up because the
+/// table keeps changing (a table too large for one datagram is read until two reads in a
+/// row agree, and each real-server list the same way).
+pub const READ_TRIES: usize = 10;
+
+/// How often a drain reads the connection counts again.
+pub const DRAIN_POLL: Duration = Duration::from_millis(500);
+
+/// What `--apply` was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApplyOptions {
+    /// `--dry-run`: print the plan, change nothing.
+    pub dry_run: bool,
+    /// `--drain SECONDS`: drain unwanted real servers for at most this long.
+    pub drain: Option<Duration>,
+    /// `--json`: the rules are a table as `ipvsadm -S --json` writes it.
+    pub json: bool,
+}
+
+/// What the rounds need of the kernel: a consistent read and a batch of changes. The
+/// client is one; tests use a table in memory.
+pub trait Kernel {
+    /// The whole table, from a read that is not torn (see [`READ_TRIES`]).
+    fn read(&mut self) -> Result<ConsistentSnapshot, Error>;
+    /// Applies the changes in order; one outcome each.
+    fn apply(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error>;
+}
+
+impl<T: Transport> Kernel for Client<T> {
+    fn read(&mut self) -> Result<ConsistentSnapshot, Error> {
+        // No counters: a plan needs settings and connection counts only.
+        self.consistent_snapshot(READ_TRIES, false)
+    }
+    fn apply(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
+        self.apply_batch(changes)
+    }
+}
+
+/// `ipvsadm-restore --apply [--dry-run] [--drain SECONDS] [--json] [FILE]`: reads the rules
+/// from `file` (standard input, `input`, without one), then converges the kernel's table on
+/// them. `prog` names the program in messages. Returns the exit status.
+pub fn apply(
+    prog: &str,
+    file: Option<&Path>,
+    input: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+    opts: &ApplyOptions,
+) -> i32 {
+    let names = SystemNames;
+    let mut opened;
+    let source: &mut dyn BufRead = match file {
+        None => input,
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => {
+                opened = std::io::BufReader::with_capacity(64 * 1024, f);
+                &mut opened
+            }
+            Err(e) => {
+                io.error_line(format!("{prog}: cannot open {}: {e}", path.display()));
+                return status::APPLY_TROUBLE;
+            }
+        },
+    };
+    let desired = if opts.json {
+        read_json_rules(source, io)
+    } else {
+        read_rules(b"ipvsadm", source, &names, io)
+    };
+    let Some(desired) = desired else {
+        io.error_line(format!(
+            "{prog}: the rules have errors; nothing was changed"
+        ));
+        return status::APPLY_TROUBLE;
+    };
+    let mut session = Session::new(prog.as_bytes());
+    match session.client(io) {
+        Ok(client) => converge(prog, client, &desired, opts, DRAIN_POLL, io, &names),
+        Err(_) => status::APPLY_TROUBLE,
+    }
+}
+
+/// Reads the rules as a JSON table (`ipvsadm -S --json`) into the table it describes, its
+/// services and real servers added in order with the kernel's checks. Reports what is
+/// wrong (`service N: ...`) and returns `None` when anything is.
+pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Option<Table> {
+    let mut text = Vec::new();
+    if let Err(e) = input.read_to_end(&mut text) {
+        io.error_line(format!("cannot read the input: {e}"));
+        return None;
+    }
+    let entries = match output::json::read_table(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            io.error_line(format!("invalid JSON input: {e}"));
+            return None;
+        }
+    };
+    let mut table = Table::new();
+    let mut bad = false;
+    for (i, (svc, dests)) in entries.into_iter().enumerate() {
+        let mut changes = vec![Change::AddService(svc.clone())];
+        changes.extend(dests.into_iter().map(|d| Change::AddDest(svc.clone(), d)));
+        for c in &changes {
+            if let Err(e) = table.apply(c) {
+                let what = errors::for_error(Context::Change(c.kind()), &e);
+                io.error_line(format!("service {}: {what}", i + 1));
+                bad = true;
+            }
+        }
+    }
+    (!bad).then_some(table)
+}
+
+/// Reads a rules file (restore lines; comments and blank lines skipped) into the table it
+/// describes: each line's change replayed on an empty table with the kernel's checks.
+/// Writes `line N: message` to standard error for every line that is not a valid rule of the service
+/// table (parse errors, a service defined twice, a real server for a service not defined
+/// yet, commands other than `-A -E -D -a -e -d -C`), and then returns `None`. `prog` is the
+/// program name the parser's messages use.
+pub fn read_rules(
+    prog: &[u8],
+    input: &mut dyn BufRead,
+    names: &dyn Names,
+    io: &mut Streams<'_>,
+) -> Option<Table> {
+    let mut table = Table::new();
+    let mut lines = RestoreLines::new();
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    let mut bad = 0usize;
+    let mut input = Input::new(input);
+    while input.line(&mut line, &mut || {}) {
+        number += 1;
+        let problem = match lines.parse(prog, &line, names) {
+            None => continue,
+            Some(Err(e)) => e.message.trim_ascii_end().to_vec(),
+            Some(Ok(Action::Restore)) => try_line(prog),
+            Some(Ok(Action::Change(c))) if is_table_change(c.kind()) => match table.apply(&c) {
+                Ok(()) => continue,
+                Err(e) => errors::for_error(Context::Change(c.kind()), &e).into_bytes(),
+            },
+            Some(Ok(_)) => {
+                b"not a rule of the service table (--apply takes -A, -E, -D, -a, -e, -d and -C)"
+                    .to_vec()
+            }
+        };
+        bad += 1;
+        line_problem(io, number, &problem);
+    }
+    (bad == 0).then_some(table)
+}
+
+/// The changes a rules file for `--apply` may hold: those of the service table.
+fn is_table_change(kind: ChangeKind) -> bool {
+    use ChangeKind::*;
+    matches!(
+        kind,
+        AddService | EditService | DeleteService | AddDest | EditDest | DeleteDest | Flush
+    )
+}
+
+/// What the rounds did, for the summary.
+#[derive(Debug, Default)]
+struct Totals {
+    counts: PlanCounts,
+    /// Real servers that were draining at some point.
+    drained: HashSet<(ServiceKey, IpAddr, u16)>,
+    /// Removals made because the drain time was over.
+    at_deadline: usize,
+    /// The most reads one round needed.
+    most_reads: usize,
+}
+
+/// The rounds of `--apply` (see the module): read, plan, apply, until the table matches
+/// `desired` (and, with a drain, nothing is left draining). `poll` is the pause between
+/// drain rounds that changed nothing. Prints failed changes and the summary on standard
+/// error, with `--dry-run` the plan on standard output. Returns the exit status.
+pub fn converge(
+    prog: &str,
+    kernel: &mut dyn Kernel,
+    desired: &Table,
+    opts: &ApplyOptions,
+    poll: Duration,
+    io: &mut Streams<'_>,
+    names: &dyn Names,
+) -> i32 {
+    let deadline = opts.drain.map(|d| Instant::now() + d);
+    let mut totals = Totals::default();
+    let mut rounds = 0usize;
+    let mut told_waiting = false;
+    let mut failed = false;
+    loop {
+        let read = match kernel.read() {
+            Ok(r) => r,
+            Err(e) => {
+                io.error_line(format!("{prog}: {}", read_error(&e)));
+                if rounds == 0 {
+                    io.error_line(format!("{prog}: nothing was changed"));
+                    return status::APPLY_TROUBLE;
+                }
+                failed = true;
+                break;
+            }
+        };
+        totals.most_reads = totals.most_reads.max(read.tries);
+        let draining = deadline.is_some_and(|d| Instant::now() < d);
+        let removal = if draining {
+            Removal::Drain
+        } else {
+            Removal::Immediate
+        };
+        let p = plan(&read.entries, desired.entries(), removal);
+        if opts.dry_run {
+            let mut buf = Vec::new();
+            output::write_plan(&mut buf, &p.changes, names);
+            io.out_bytes(&buf);
+            let c = p.counts;
+            io.error_line(format!(
+                "{prog}: dry run: {} to add, {} to edit, {} to remove, {} draining",
+                c.added,
+                c.edited,
+                c.removed,
+                p.draining.len()
+            ));
+            tell_reads(prog, io, totals.most_reads);
+            return if p.is_empty() {
+                status::APPLY_SAME
+            } else {
+                status::APPLY_DIFFERS
+            };
+        }
+        if opts.drain.is_some() && !draining {
+            totals.at_deadline += p.counts.removed;
+        }
+        if !p.changes.is_empty() {
+            match kernel.apply(&p.changes) {
+                Ok(outcomes) => {
+                    for (c, o) in p.changes.iter().zip(outcomes) {
+                        if let Err(e) = o {
+                            failed = true;
+                            report_failure(prog, c, &e, io, names);
+                        }
+                    }
+                }
+                Err(e) => {
+                    io.error_line(format!("{prog}: {}", errors::for_error(Context::Other, &e)));
+                    failed = true;
+                }
+            }
+        }
+        add_counts(&mut totals.counts, p.counts);
+        for d in &p.draining {
+            totals.drained.insert((d.service, d.dest.addr, d.dest.port));
+        }
+        rounds += 1;
+        if failed || p.draining.is_empty() {
+            break;
+        }
+        if !told_waiting {
+            told_waiting = true;
+            let secs = opts.drain.unwrap_or_default().as_secs();
+            io.error_line(format!("{prog}: draining {} real server(s): removed when their connections are gone, or after {secs} s",
+                p.draining.len()
+            ));
+        }
+        if p.changes.is_empty() {
+            // Nothing moved this round: wait for connections to close (not past the end).
+            let left = deadline.map_or(poll, |d| d.saturating_duration_since(Instant::now()));
+            std::thread::sleep(poll.min(left));
+        }
+    }
+    let c = totals.counts;
+    let mut summary = format!(
+        "{prog}: {} added, {} edited, {} removed, {} drained",
+        c.added,
+        c.edited,
+        c.removed,
+        totals.drained.len()
+    );
+    if totals.at_deadline > 0 && !totals.drained.is_empty() {
+        summary.push_str(&format!(
+            " ({} removed when the drain time was over)",
+            totals.at_deadline
+        ));
+    }
+    io.error_line(summary);
+    tell_reads(prog, io, totals.most_reads);
+    if failed {
+        status::APPLY_DIFFERS
+    } else {
+        status::APPLY_SAME
+    }
+}
+
+fn add_counts(total: &mut PlanCounts, c: PlanCounts) {
+    total.added += c.added;
+    total.edited += c.edited;
+    total.removed += c.removed;
+    total.drains_started += c.drains_started;
+}
+
+/// Says how many reads it took when the table changed while it was read.
+fn tell_reads(prog: &str, io: &mut Streams<'_>, reads: usize) {
+    if reads > 1 {
+        io.error_line(format!(
+            "{prog}: the table changed while it was read; a consistent read took {reads} tries"
+        ));
+    }
+}
+
+fn read_error(e: &Error) -> String {
+    match e {
+        Error::Torn { reads } => format!(
+            "the IPVS table kept changing while it was read ({reads} reads, none consistent)"
+        ),
+        e => format!(
+            "cannot read the IPVS table: {}",
+            errors::for_error(Context::List, e)
+        ),
+    }
+}
+
+/// `prog: CHANGE: message` for a change the kernel refused, the change as its restore line.
+fn report_failure(prog: &str, change: &Change, e: &Error, io: &mut Streams<'_>, names: &dyn Names) {
+    let mut line = Vec::new();
+    output::write_change(&mut line, change, names);
+    let line = String::from_utf8_lossy(&line);
+    io.error_line(format!(
+        "{prog}: {}: {}",
+        line.trim_end(),
+        errors::for_error(Context::Change(change.kind()), e)
+    ));
+}
+
+#[cfg(test)]
+mod tests;

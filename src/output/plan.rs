@@ -1,0 +1,208 @@
+//! A plan (`ipvsadm-restore --apply --dry-run`) as restore lines: each change of the
+//! service table written in the syntax `ipvsadm -R` reads, addresses and ports as numbers,
+//! so that a plan can be reviewed, kept and replayed. Adds and edits are the save format's
+//! `-A`/`-a` lines with the edit command (`-E`/`-e`) in their place; removals name only what
+//! they remove (`-D` with the service, `-d` with the real server too).
+
+use linux_ipvs::{Change, Protocol, Service};
+
+use super::save::{dest_line, selector, service_line};
+use super::text::endpoint;
+use crate::names::Names;
+
+/// Appends the restore line of one change of the service table (what a plan holds). Other
+/// changes (timeouts, daemons, zeroing) write nothing.
+pub fn write_change(out: &mut Vec<u8>, change: &Change, names: &dyn Names) {
+    let mut sel = Vec::with_capacity(80);
+    let service = |sel: &mut Vec<u8>, s: &Service| selector(sel, s, true, names);
+    let start = out.len();
+    match change {
+        Change::AddService(s) | Change::EditService(s) => {
+            service(&mut sel, s);
+            service_line(out, s, &sel);
+        }
+        Change::AddDest(s, d) | Change::EditDest(s, d) => {
+            service(&mut sel, s);
+            let proto = s.key.protocol().and_then(Protocol::name);
+            dest_line(out, d, &sel, proto, true, names);
+        }
+        Change::DeleteService(s) => {
+            service(&mut sel, s);
+            out.extend_from_slice(b"-D ");
+            out.extend_from_slice(&sel);
+            out.push(b'\n');
+        }
+        Change::DeleteDest(s, d) => {
+            service(&mut sel, s);
+            out.extend_from_slice(b"-d ");
+            out.extend_from_slice(&sel);
+            out.extend_from_slice(b" -r ");
+            let proto = s.key.protocol().and_then(Protocol::name);
+            endpoint(out, &d.addr, d.port, proto, true, names);
+            out.push(b'\n');
+        }
+        Change::Flush => out.extend_from_slice(b"-C\n"),
+        Change::Zero(_)
+        | Change::SetTimeouts(_)
+        | Change::StartDaemon(_)
+        | Change::StopDaemon(_) => {}
+    }
+    // The save format's lines start with the add command; an edit is the same line with the
+    // edit command.
+    if let Change::EditService(_) | Change::EditDest(..) = change {
+        debug_assert!(out[start..].starts_with(b"-A ") || out[start..].starts_with(b"-a "));
+        out[start + 1] = if matches!(change, Change::EditService(_)) {
+            b'E'
+        } else {
+            b'e'
+        };
+    }
+}
+
+/// Appends the restore lines of a list of changes, in order.
+pub fn write_plan(out: &mut Vec<u8>, changes: &[Change], names: &dyn Names) {
+    for c in changes {
+        write_change(out, c, names);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{self, Action};
+    use crate::names::StaticNames;
+    use linux_ipvs::flags::{IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1};
+    use linux_ipvs::{Dest, Family, Forward, ServiceKey, TunnelType};
+
+    fn text(c: &Change) -> String {
+        let mut out = Vec::new();
+        write_change(&mut out, c, &StaticNames::default());
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The change the parser makes of a written line.
+    fn parsed(line: &str) -> Change {
+        let mut argv: Vec<&[u8]> = vec![b"ipvsadm"];
+        argv.extend(cli::restore_words(line.as_bytes()));
+        match cli::parse_words(&argv, &StaticNames::default()).map(|p| p.action) {
+            Ok(Action::Change(c)) => c,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn services() -> Vec<Service> {
+        let mut sh = Service::with_scheduler(
+            ServiceKey::Addr {
+                protocol: linux_ipvs::Protocol::Sctp,
+                addr: "2001:db8::1".parse().unwrap(),
+                port: 0,
+            },
+            "sh".into(),
+        );
+        sh.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED1;
+        sh.timeout = 60;
+        sh.netmask = 64;
+        let mut fw = Service::new(ServiceKey::Fwmark {
+            family: Family::Inet6,
+            mark: 4_000_000_000,
+        });
+        fw.pe_name = Some("sip".into());
+        fw.flags = IP_VS_SVC_F_PERSISTENT;
+        fw.timeout = 300;
+        fw.netmask = 128;
+        let tcp = Service::with_scheduler(
+            ServiceKey::Addr {
+                protocol: linux_ipvs::Protocol::Tcp,
+                addr: "192.0.2.1".parse().unwrap(),
+                port: 80,
+            },
+            "rr".into(),
+        );
+        vec![sh, fw, tcp]
+    }
+
+    #[test]
+    fn every_line_parses_back_to_its_change() {
+        let mut tunnel = Dest::new("2001:db8::9".parse().unwrap(), 0);
+        tunnel.forward = Forward::Tunnel;
+        tunnel.tun_type = TunnelType::Gue;
+        tunnel.tun_port = 6080;
+        tunnel.tun_flags = linux_ipvs::flags::IP_VS_TUNNEL_ENCAP_FLAG_CSUM;
+        tunnel.weight = 0;
+        tunnel.u_threshold = 10;
+        tunnel.l_threshold = 5;
+        for svc in services() {
+            let mut masq = Dest::new("198.51.100.2".parse().unwrap(), 8080);
+            masq.forward = Forward::Masq;
+            masq.weight = 3;
+            if svc.key.family() == Family::Inet6 {
+                masq.addr = "2001:db8::2".parse().unwrap();
+            }
+            let mut tun = tunnel.clone();
+            tun.port = svc.key.port();
+            for c in [
+                Change::AddService(svc.clone()),
+                Change::EditService(svc.clone()),
+                Change::DeleteService(svc.clone()),
+                Change::AddDest(svc.clone(), masq.clone()),
+                Change::EditDest(svc.clone(), tun.clone()),
+                Change::DeleteDest(svc.clone(), masq.clone()),
+            ] {
+                let line = text(&c);
+                assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
+                let back = parsed(&line);
+                assert_eq!(back.kind(), c.kind(), "{line}");
+                match (&c, &back) {
+                    (Change::AddService(a), Change::AddService(b))
+                    | (Change::EditService(a), Change::EditService(b)) => {
+                        assert_eq!(a, b, "{line}")
+                    }
+                    (Change::DeleteService(a), Change::DeleteService(b)) => {
+                        assert_eq!(a.key, b.key, "{line}")
+                    }
+                    (Change::AddDest(s, d), Change::AddDest(t, e))
+                    | (Change::EditDest(s, d), Change::EditDest(t, e)) => {
+                        assert_eq!((s.key, d), (t.key, e), "{line}")
+                    }
+                    (Change::DeleteDest(s, d), Change::DeleteDest(t, e)) => {
+                        assert_eq!((s.key, d.addr, d.port), (t.key, e.addr, e.port), "{line}")
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_plan_reads_like_a_rules_file() {
+        let [_, _, tcp] = <[Service; 3]>::try_from(services()).unwrap();
+        let mut d = Dest::new("198.51.100.2".parse().unwrap(), 80);
+        d.forward = Forward::Masq;
+        let mut out = Vec::new();
+        write_plan(
+            &mut out,
+            &[
+                Change::AddService(tcp.clone()),
+                Change::AddDest(tcp.clone(), d.clone()),
+                Change::EditDest(
+                    tcp.clone(),
+                    Dest {
+                        weight: 0,
+                        ..d.clone()
+                    },
+                ),
+                Change::DeleteDest(tcp.clone(), d),
+                Change::DeleteService(tcp),
+            ],
+            &StaticNames::default(),
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "-A -t 192.0.2.1:80 -s rr\n\
+             -a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1\n\
+             -e -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 0\n\
+             -d -t 192.0.2.1:80 -r 198.51.100.2:80\n\
+             -D -t 192.0.2.1:80\n"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# tests/apply/vm-run.sh: in the VM (busybox sh), the corpus and churn checks of
+# tests/apply/run.sh. Our binaries are /payload/bin/ipvsadm and ipvsadm-restore; the
+# reference is /usr/sbin/ipvsadm. Prints `ok - ...`/`not ok - ...` and, last,
+# `N passed, N failed`.
+IP=/usr/sbin/ip
+. ./case-netns.sh
+OURS=/payload/bin/ipvsadm
+APPLY=/payload/bin/ipvsadm-restore
+REF=/usr/sbin/ipvsadm
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() {
+	fail=$((fail + 1))
+	echo "not ok - $1"
+	shift
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/    /'; done
+}
+W=/tmp/apply
+mkdir -p $W
+
+# ---- the corpus: --apply against the reference's flush and restore ----------------------
+# Each side runs in one namespace and one shell (entering a namespace costs as much as a
+# command here): first every pair through --apply, then every wanted table through the
+# reference's flush and restore; then the results are compared.
+ns_create ap || exit 2
+ns_create rf || exit 2
+mkdir -p $W/c
+t0=$(cut -d' ' -f1 /proc/uptime)
+$IP netns exec ap sh -c '
+n=0
+for cur in corpus/*.cur; do
+	des=${cur%.cur}.des
+	o=$0/c/$(basename "$cur" .cur)
+	n=$((n + 1))
+	$2 <"$cur" 2>$o.load-err || echo "the current table does not load" >>$o.problems
+	drain=""
+	[ $((n % 3)) = 0 ] && drain="--drain 5" && touch $o.drained
+	$2 --apply $drain "$des" 2>$o.apply-err || echo "--apply exited $?" >>$o.problems
+	$1 -Sn >$o.apply
+	$2 --apply --dry-run "$des" >$o.plan 2>$o.plan-err || echo "the second --apply --dry-run exited $?" >>$o.problems
+done' $W $OURS $APPLY
+$IP netns exec rf sh -c '
+for des in corpus/*.des; do
+	o=$0/c/$(basename "$des" .des)
+	{ echo -C; grep -v "^#" "$des"; } | $2 -R 2>$o.ref-err
+	$1 -Sn >$o.ref
+done' $W $OURS $REF
+t1=$(cut -d' ' -f1 /proc/uptime)
+n=0 drained=0 changes=0 corpus_bad=0
+for cur in corpus/*.cur; do
+	name=$(basename "$cur" .cur)
+	o=$W/c/$name
+	n=$((n + 1))
+	[ -f $o.drained ] && drained=$((drained + 1))
+	cmp -s $o.apply $o.ref || echo "-Sn differs from the reference's flush and restore" >>$o.problems
+	[ -s $o.plan ] && echo "the second plan is not empty" >>$o.problems
+	set -- $(grep -o '[0-9]* added, [0-9]* edited, [0-9]* removed' $o.apply-err)
+	changes=$((changes + ${1:-0} + ${3:-0} + ${5:-0}))
+	if [ -s $o.problems ]; then
+		corpus_bad=$((corpus_bad + 1))
+		bad "$name: $(cat $o.problems | tr '\n' ';')" "apply: $(cat $o.apply-err)" \
+			"reference restore: $(cat $o.ref-err)" "$(diff $o.ref $o.apply | head -20)" \
+			"second plan: $(cat $o.plan)"
+	fi
+done
+if [ $corpus_bad = 0 ] && [ $n -ge 200 ]; then
+	ok "corpus: $n pairs ($drained with --drain), $changes changes: every -Sn after --apply equals the reference's flush and restore, every second --apply has nothing to do ($(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.0f", b - a }') s)"
+else
+	bad "corpus: $corpus_bad of $n pairs failed (at least 200 needed)"
+fi
+$IP netns del ap
+$IP netns del rf
+
+# ---- churn ---------------------------------------------------------------------------------
+. ./churn.sh
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

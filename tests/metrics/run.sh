@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# tests/metrics/run.sh: --metrics and ipvsadm-exporter against the real kernel, one VM boot.
+#
+#   tests/metrics/run.sh [--bin-dir DIR]      (default DIR: tests/release-dir.sh)
+#
+# In the VM (tests/metrics/vm.sh): traffic through a NAT service, the metrics taken with
+# the JSON and the text listing while the table holds still (twice, with more traffic in
+# between), the textfile unit's command, and the exporter under churn, a deleted
+# namespace, 1,000 scrapes and an unloaded ip_vs. The expositions come back here
+# (target/metrics-samples/), where
+#   - promtool check metrics (Debian's prometheus package, installed if missing) lints every
+#     one in the Prometheus text format: no error, no warning, and
+#   - tests/metrics_vm.rs compares the metrics with the JSON and `-Ln --stats --exact`,
+#     value by value, and checks that the counters grew.
+# Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bin=$("$repo/tests/release-dir.sh")
+[ "${1:-}" = --bin-dir ] && bin=$2
+for b in ipvsadm ipvsadm-restore ipvsadm-exporter; do
+	[ -x "$bin/$b" ] || { echo "metrics/run.sh: $bin/$b missing (cargo build --release)" >&2; exit 2; }
+done
+if ! command -v promtool >/dev/null; then
+	echo "metrics/run.sh: installing promtool (Debian's prometheus package)" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null 2>&1 || true
+	command -v promtool >/dev/null || { echo "metrics/run.sh: promtool not available" >&2; exit 2; }
+fi
+vm=$repo/tests/vm/vm.sh
+"$vm" setup
+. "$repo/tests/vm/suite.sh"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+vm_status=0
+SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 900 "$log" "$bin" \
+	ipvsadm ipvsadm-restore ipvsadm-exporter -- "$repo/packaging/ipvsadm-metrics.service" || vm_status=$?
+samples=$repo/target/metrics-samples
+suite_samples "$log" "$samples"
+status=0
+[ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: target/vm/last-run.log)"; status=1; }
+pass=0 fail=0
+for f in "$samples"/*.prom; do
+	name=$(basename "$f")
+	if out=$(promtool check metrics <"$f" 2>&1) && [ -z "$out" ]; then
+		pass=$((pass + 1))
+		echo "ok - promtool check metrics: $name ($(grep -vc '^#' "$f") samples), no error, no warning"
+	else
+		fail=$((fail + 1))
+		echo "not ok - promtool check metrics: $name"
+		printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
+	fi
+done
+[ $pass -ge 8 ] || { echo "not ok - only $pass expositions came back to lint"; fail=$((fail + 1)); }
+echo "promtool: $pass passed, $fail failed"
+[ $fail = 0 ] || status=1
+(cd "$repo" && IPVSADM_METRICS_VM=$samples cargo test --quiet --test metrics_vm -- --nocapture) || status=1
+exit $status

@@ -1,0 +1,241 @@
+#!/bin/sh
+# tests/metrics/vm.sh: runs INSIDE the test VM (busybox sh), from tests/metrics/run.sh.
+#
+# 1. A NAT service with two real servers, an idle fwmark service and a master sync daemon
+#    in a director namespace; real traffic through the NAT service. While the table holds
+#    still (its JSON the same before and after), `--json`, `--metrics`, `-Ln --stats
+#    --exact` and an exporter scrape are taken; then more traffic and the same again. The
+#    host compares them value by value (tests/metrics_vm.rs) and lints every exposition
+#    with promtool.
+# 2. The textfile route: the command of the shipped ipvsadm-metrics.service, as written.
+# 3. The exporter survives: scrapes while another namespace's table churns, a watched
+#    namespace deleted, 1,000 scrapes in a row (its RSS before and after), and the ip_vs
+#    module unloaded.
+# Prints `ok - ...` / `not ok - ...` per check, the samples base64-encoded between
+# `@@SAMPLE name@@` and `@@END@@`, then `N passed, N failed`.
+cd /payload || exit 2
+. ./lib.sh
+export PATH=/payload/bin:$PATH
+IPVSADM=/payload/bin/ipvsadm
+EXPORTER=/payload/bin/ipvsadm-exporter
+: >/tmp/dp-state
+. ./checks.sh
+# scrape PORT [ACCEPT]: the exporter's /metrics, seen from the monitoring namespace.
+scrape() {
+	if [ -n "${2:-}" ]; then
+		nsx mtm timeout 60 wget -q -O - --header "Accept: $2" "http://127.0.0.1:$1/metrics"
+	else
+		nsx mtm timeout 60 wget -q -O - "http://127.0.0.1:$1/metrics"
+	fi
+}
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# The number of metric families of an exposition.
+families() { grep -c '^# TYPE ' "$1"; }
+
+# ---- 1. the NAT service, with traffic ------------------------------------------------------
+VIP=192.0.2.1 C=mtc D=mtd R1=mtr1 R2=mtr2
+ns_add $C $D $R1 $R2 mtm mtx mty
+router $D
+wire $C eth0 $D eth0
+addr $C eth0 192.0.2.10/24
+addr $D eth0 $VIP/24
+nat_servers mtb0 $D $R1 $R2
+ipvs $D -A -t $VIP:80 -s rr
+ipvs $D -a -t $VIP:80 -r 203.0.113.11:80 -m
+ipvs $D -a -t $VIP:80 -r 203.0.113.12:80 -m -w 2
+ipvs $D -A -f 7 -6 -s wlc -p 60
+ipvs $D -a -f 7 -6 -r 2001:db8::11 -g
+ipvs $D --start-daemon master --mcast-interface lo --syncid 9
+ipvs mty -A -u 198.18.0.53:53 -s rr
+
+# The exporter, in its own namespace on its loopback, watching three others.
+$IP netns exec mtm $EXPORTER --listen 127.0.0.1:9617 --netns $D --netns mtx --netns mty \
+	2>/tmp/exporter.log &
+E1=$!
+echo "pid $E1" >>/tmp/dp-state
+wait_ok() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9617/health; }
+wait_for 10 wait_ok && ok "the exporter answers /health" || bad "the exporter answers /health" "$(cat /tmp/exporter.log)"
+
+traffic() { # traffic N: N page fetches and two 64 KiB downloads through the NAT service
+	got=$(fetch_n $C http://$VIP/ "$1")
+	s1=$(fetch_size $C http://$VIP/big)
+	s2=$(fetch_size $C http://$VIP/big)
+	[ "$(count aaaa "$got")" -gt 0 ] && [ "$(count bbbbb "$got")" -gt 0 ] && [ "$s1$s2" = 6553665536 ]
+}
+traffic 6 && ok "traffic through the NAT service" || bad "traffic through the NAT service" "$got $s1 $s2"
+# The counters are published by the kernel's estimator about every 2 s.
+conns_now() { nsx $D $IPVSADM -Ln --stats --exact -t $VIP:80 | awk '$1 == "TCP" { print $3 }'; }
+conns_at_least() { [ "$(conns_now)" -ge "$1" ]; }
+wait_for 10 conns_at_least 8 && ok "the counters show the traffic ($(conns_now) connections)" ||
+	bad "the counters show the traffic" "$(conns_now)"
+
+# still N: json, metrics, -Ln --stats --exact, a scrape and json again, until the two JSON
+# documents are the same (nothing moved in between); the four go to the host as samples.
+still() {
+	tries=0
+	while [ $tries -lt 20 ]; do
+		tries=$((tries + 1))
+		nsx $D $IPVSADM -Ln --json >/tmp/mt-a.json
+		nsx $D $IPVSADM --metrics >/tmp/mt-metrics.prom
+		nsx $D $IPVSADM -Ln --stats --exact >/tmp/mt-stats.txt
+		scrape 9617 >/tmp/mt-scrape.prom
+		nsx $D $IPVSADM -Ln --json >/tmp/mt-b.json
+		if cmp -s /tmp/mt-a.json /tmp/mt-b.json; then
+			ok "snapshot $1: the table held still around --metrics, -Ln --stats and a scrape (try $tries)"
+			sample "json-$1.json" /tmp/mt-a.json
+			sample "metrics-$1.prom" /tmp/mt-metrics.prom
+			sample "stats-$1.txt" /tmp/mt-stats.txt
+			sample "scrape-$1.prom" /tmp/mt-scrape.prom
+			return 0
+		fi
+		sleep 0.7
+	done
+	bad "snapshot $1: the table kept moving for $tries tries"
+}
+still 1
+before=$(conns_now)
+traffic 4 && ok "more traffic" || bad "more traffic" "$got $s1 $s2"
+wait_for 10 conns_at_least $((before + 6)) && ok "the counters grew ($before -> $(conns_now) connections)" ||
+	bad "the counters grew" "$before -> $(conns_now)"
+still 2
+
+nsx $D $IPVSADM --metrics --openmetrics >/tmp/mt-om.txt && [ "$(tail -n 1 /tmp/mt-om.txt)" = "# EOF" ] &&
+	ok "--metrics --openmetrics ends with # EOF" || bad "--metrics --openmetrics" "$(tail -n 3 /tmp/mt-om.txt)"
+sample openmetrics.txt /tmp/mt-om.txt
+scrape 9617 "application/openmetrics-text; version=1.0.0" >/tmp/mt-om-scrape.txt
+[ "$(tail -n 1 /tmp/mt-om-scrape.txt)" = "# EOF" ] && grep -q '^# TYPE ipvs_service info$' /tmp/mt-om-scrape.txt &&
+	ok "a scrape asking for OpenMetrics gets it" || bad "a scrape asking for OpenMetrics" "$(head -n 5 /tmp/mt-om-scrape.txt)"
+sample openmetrics-scrape.txt /tmp/mt-om-scrape.txt
+
+# ---- 2. the textfile route, as the shipped unit writes it ----------------------------------
+mkdir -p /tmp/textfile
+unit_cmd=$(sed -n 's/^ExecStart=//p' ipvsadm-metrics.service | sed 's/\$\$/$/g; s|/usr/sbin/ipvsadm|/payload/bin/ipvsadm|g')
+out=$(nsx $D env TEXTFILE_DIR=/tmp/textfile sh -c "$unit_cmd" 2>&1)
+rc=$?
+if [ $rc = 0 ] && [ -z "$out" ] && [ "$(ls /tmp/textfile)" = ipvs.prom ] &&
+	grep -q '^ipvs_service_connections_total{family="inet",protocol="tcp",address="192.0.2.1",port="80"} ' /tmp/textfile/ipvs.prom; then
+	ok "the textfile unit's command writes ipvs.prom (and no temporary file is left)"
+else
+	bad "the textfile unit's command (status $rc)" "$unit_cmd" "$out" "$(ls -l /tmp/textfile)"
+fi
+sample textfile.prom /tmp/textfile/ipvs.prom
+
+# ---- 3. the exporter survives --------------------------------------------------------------
+# a. Scrapes while mtx's table churns: 40 rounds of a 60-service restore and a clear.
+i=0
+while [ $i -lt 60 ]; do
+	i=$((i + 1))
+	echo "-A -t 198.18.1.$i:80 -s rr"
+	echo "-a -t 198.18.1.$i:80 -r 198.51.100.$i:80 -g"
+	echo "-a -t 198.18.1.$i:80 -r 198.51.100.$((i + 100)):80 -g -w 2"
+done >/tmp/churn.rules
+(
+	n=0
+	while [ $n -lt 40 ]; do
+		n=$((n + 1))
+		nsx mtx ipvsadm-restore </tmp/churn.rules
+		nsx mtx $IPVSADM -C
+	done
+) &
+churner=$!
+echo "pid $churner" >>/tmp/dp-state
+n=0 good=0 partial=0 expected=$(families /tmp/mt-scrape.prom)
+while [ $n -lt 30 ]; do
+	n=$((n + 1))
+	if scrape 9617 >/tmp/mt-churn.prom && [ "$(families /tmp/mt-churn.prom)" = "$expected" ] &&
+		grep -q '^ipvs_up{netns="mtx"} 1$' /tmp/mt-churn.prom; then
+		good=$((good + 1))
+		s=$(grep -c '^ipvs_service_connections_total{netns="mtx",' /tmp/mt-churn.prom)
+		[ "$s" -gt 0 ] && [ "$s" -lt 60 ] && partial=$((partial + 1))
+		[ "$s" -gt 0 ] && cp /tmp/mt-churn.prom /tmp/mt-churn-some.prom
+	fi
+done
+wait $churner
+kill -0 $E1 2>/dev/null && [ $good = 30 ] &&
+	ok "30 scrapes while a table churned: all complete, mtx up in all ($partial caught it part-way)" ||
+	bad "scrapes while a table churned: $good of 30 complete" "$(tail -n 5 /tmp/exporter.log)"
+[ -f /tmp/mt-churn-some.prom ] && sample churn.prom /tmp/mt-churn-some.prom
+
+# b. A watched namespace deleted; and an exporter of every namespace sees it go.
+$IP netns exec mtm $EXPORTER --listen 127.0.0.1:9618 --all-netns 2>/tmp/exporter-all.log &
+E2=$!
+echo "pid $E2" >>/tmp/dp-state
+wait_all() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9618/health; }
+wait_for 10 wait_all || bad "the --all-netns exporter answers"
+scrape 9618 >/tmp/mt-all.prom
+sample all-netns.prom /tmp/mt-all.prom
+grep -q '^ipvs_up{netns="mty"} 1$' /tmp/mt-all.prom && grep -q '^ipvs_up{netns="mtd"} 1$' /tmp/mt-all.prom &&
+	ok "--all-netns watches every namespace ($(grep -c '^ipvs_up{' /tmp/mt-all.prom))" ||
+	bad "--all-netns" "$(grep '^ipvs_up' /tmp/mt-all.prom)"
+$IP netns del mty
+scrape 9617 >/tmp/mt-del.prom
+scrape 9618 >/tmp/mt-del-all.prom
+if grep -q '^ipvs_up{netns="mty"} 0$' /tmp/mt-del.prom && grep -q '^ipvs_up{netns="mtd"} 1$' /tmp/mt-del.prom &&
+	! grep -q 'netns="mty"' /tmp/mt-del-all.prom && grep -q '^ipvs_up{netns="mtd"} 1$' /tmp/mt-del-all.prom &&
+	kill -0 $E1 2>/dev/null && kill -0 $E2 2>/dev/null &&
+	grep -q '^ipvsadm-exporter: netns mty: ' /tmp/exporter.log &&
+	grep -q '^ipvsadm-exporter: netns mty: gone' /tmp/exporter-all.log; then
+	ok "a watched namespace deleted: ipvs_up 0 and a log line; --all-netns drops it"
+else
+	bad "a watched namespace deleted" "$(grep '^ipvs_up' /tmp/mt-del.prom /tmp/mt-del-all.prom)" \
+		"$(cat /tmp/exporter.log /tmp/exporter-all.log)"
+fi
+sample deleted.prom /tmp/mt-del.prom
+kill $E2
+
+# c. 1,000 scrapes in a row, the RSS before and after: ten wget runs of 100 URLs each (one
+# connection per URL; a process per scrape would cost more than the scrapes).
+urls() { i=0; while [ $i -lt "$1" ]; do i=$((i + 1)); echo http://127.0.0.1:9617/metrics; done; }
+scrapes() { nsx mtm timeout 300 wget -q -O /dev/null $(urls "$1"); }
+scrapes 10
+rss0=$(rss $E1)
+t0=$(cut -d' ' -f1 /proc/uptime)
+n=0 failed=0
+while [ $n -lt 10 ]; do
+	n=$((n + 1))
+	scrapes 100 || failed=$((failed + 1))
+	[ $n = 1 ] && rss100=$(rss $E1)
+done
+rss1=$(rss $E1)
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "1,000 scrapes (3 namespaces each) in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s"
+echo "exporter RSS: ${rss0} kB after 10 scrapes, ${rss100} kB after 110, ${rss1} kB after 1,010"
+# Stable memory: what the last 900 scrapes added stays under 1 MiB (a leak of one table per
+# scrape, some 10 KiB here, would add 9 MiB).
+if [ $failed = 0 ] && [ $((rss1 - rss100)) -lt 1024 ] && kill -0 $E1 2>/dev/null; then
+	ok "1,000 scrapes, none failed; RSS ${rss0} kB -> ${rss1} kB"
+else
+	bad "1,000 scrapes: $failed runs of 100 failed; RSS ${rss0} -> ${rss100} -> ${rss1} kB"
+fi
+
+# d. The ip_vs module unloaded: every table flushed, the daemon stopped, the modules removed,
+# and the kernel's module loader pointed at /bin/false (the kernel loads ip_vs on demand when
+# a program asks generic netlink for the IPVS family: this makes it a kernel without it).
+nsx $D $IPVSADM --stop-daemon master
+for ns in $($IP netns list | awk '{ print $1 }'); do nsx "$ns" $IPVSADM -C; done
+$IPVSADM -C
+for m in $(awk '$1 ~ /^ip_vs_/ { print $1 }' /proc/modules); do rmmod "$m"; done
+rmmod ip_vs 2>/tmp/rmmod.err
+modprobe_was=$(cat /proc/sys/kernel/modprobe)
+echo /bin/false >/proc/sys/kernel/modprobe
+if grep -q '^ip_vs ' /proc/modules; then
+	bad "ip_vs could not be unloaded" "$(cat /tmp/rmmod.err)" "$(grep '^ip_vs' /proc/modules)"
+else
+	scrape 9617 >/tmp/mt-noipvs.prom
+	if grep -q '^ipvs_up{netns="mtd"} 0$' /tmp/mt-noipvs.prom && grep -q '^ipvs_up{netns="mtx"} 0$' /tmp/mt-noipvs.prom &&
+		kill -0 $E1 2>/dev/null && ! grep -q '^ip_vs ' /proc/modules &&
+		grep -q '^ipvsadm-exporter: netns mtd: .*IPVS' /tmp/exporter.log; then
+		ok "ip_vs unloaded: ipvs_up 0 everywhere, a log line, the exporter serving"
+	else
+		bad "ip_vs unloaded" "$(grep '^ipvs_up' /tmp/mt-noipvs.prom)" "$(cat /tmp/exporter.log)"
+	fi
+	sample no-ipvs.prom /tmp/mt-noipvs.prom
+fi
+echo "$modprobe_was" >/proc/sys/kernel/modprobe
+nsx mtm timeout 5 wget -q -O - http://127.0.0.1:9617/health | grep -qx ok &&
+	ok "/health still answers" || bad "/health"
+echo "exporter log:"
+sed 's/^/    /' /tmp/exporter.log
+
+for pid in $(sed -n 's/^pid //p' /tmp/dp-state); do kill "$pid" 2>/dev/null; done
+checks_done
