@@ -21,7 +21,7 @@ use linux_ipvs::{Change, ChangeKind, Client, Dest, Info, Name, Service, ServiceI
 
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
 use crate::names::SystemNames;
-use crate::output::{self, Json, ListFormat, ListMode, Snapshot};
+use crate::output::{self, Json, ListFormat, ListMode};
 use crate::status;
 use errors::Context;
 
@@ -393,30 +393,35 @@ impl Session {
         let client = self.client.as_mut().expect("opened above");
         let fmt = &req.format;
         let json = fmt.json;
-        if let (ListWhat::All, Json::Off) = (&req.what, json) {
+        if let ListWhat::All = req.what {
             // Read as it comes, as the reference does (no second read: D12 is save's), and
             // written a service at a time.
             let fetched = client.service_index().and_then(|mut index| {
                 if !fmt.nosort {
                     index.sort_by_key(output::service_key);
                 }
+                if json != Json::Off {
+                    // Every field, counters included, whatever the mode.
+                    let mut stream = output::json::JsonStream::new(fmt, &names);
+                    write_table(client, &index, true, &mut buf, io, |out, svc, dests| {
+                        stream.service(out, svc, dests)
+                    })?;
+                    stream.finish(&mut buf);
+                    return write_all(&mut buf, io);
+                }
                 let mut stream = output::ListStream::new(fmt, &names);
                 stream.head(&mut buf, &info);
                 let counters = matches!(fmt.mode, ListMode::Stats | ListMode::Rate);
                 write_table(client, &index, counters, &mut buf, io, |out, svc, dests| {
                     stream.service(out, svc, dests)
-                })
+                })?;
+                write_all(&mut buf, io)
             });
             return finish_table(fetched, io);
         }
         let result: Result<(), linux_ipvs::Error> = (|| {
             match &req.what {
-                ListWhat::All => {
-                    // JSON: the whole table, every field (counters included).
-                    let services = client.snapshot()?;
-                    let snap = Snapshot { info, services };
-                    output::json::write_table(&mut buf, &snap, fmt, &names);
-                }
+                ListWhat::All => unreachable!("handled above"),
                 ListWhat::Service(key) => {
                     let svc = client.service(key)?;
                     let dests = client.dests(&svc.key)?;
@@ -462,35 +467,32 @@ impl Session {
         if let Err(s) = self.client(io) {
             return Flow::Stop(s);
         }
-        let info = self.info.expect("set when the client opened");
         let client = self.client.as_mut().expect("opened above");
         // D12: never a table that a concurrent change tore; nothing is written before the
         // services' keys are known to be whole (and the walk checks each real-server list).
         let fetched = client
             .consistent_service_index(SAVE_READS)
             .and_then(|mut index| {
+                index.sort_by_key(output::service_key);
+                let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
                 if json == Json::Off {
-                    index.sort_by_key(output::service_key);
                     let mut stream = output::SaveStream::new(numeric, &names);
-                    let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
-                    return write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
+                    write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
                         stream.service(out, svc, dests)
-                    });
+                    })?;
+                } else {
+                    // Every field, counters included, from the same checked read.
+                    let fmt = ListFormat {
+                        numeric,
+                        json,
+                        ..ListFormat::default()
+                    };
+                    let mut stream = output::json::JsonStream::new(&fmt, &names);
+                    write_table(client, &index, true, &mut buf, io, |out, svc, dests| {
+                        stream.service(out, svc, dests)
+                    })?;
+                    stream.finish(&mut buf);
                 }
-                // JSON: the whole table with its counters, from the same checked read.
-                let mut services = Vec::with_capacity(index.len());
-                let _: ControlFlow<()> = client.walk(&index, true, |svc, dests| {
-                    services.push((svc.clone(), dests.to_vec()));
-                    ControlFlow::Continue(())
-                })?;
-                let snap = Snapshot { info, services };
-                let fmt = ListFormat {
-                    numeric,
-                    json,
-                    ..ListFormat::default()
-                };
-                let mut buf = Vec::with_capacity(4096);
-                output::json::write_table(&mut buf, &snap, &fmt, &names);
                 write_all(&mut buf, io)
             });
         finish_table(fetched, io)
@@ -585,8 +587,13 @@ impl Session {
             Ok(c) => c,
             Err(s) => return s,
         };
-        ops.push(change.kind());
         let sent = client.queue(change);
+        if let Err(e @ linux_ipvs::Error::TooLong(_)) = &sent {
+            // Refused before it was queued; the changes queued before it are unaffected.
+            io.error_line(errors::for_error(Context::Change(change.kind()), e));
+            return status::FAILED;
+        }
+        ops.push(change.kind());
         report(client, sent, ops, io)
     }
 
@@ -710,8 +717,9 @@ fn first_failure(status: &mut i32, s: i32) {
 }
 
 /// Walks the table of `index`, writing each service with `write` into `buf` and `buf` to
-/// standard output whenever it holds [`OUTPUT_CHUNK`] bytes, then the rest. A failed write
-/// to standard output stops the walk and is recorded (see [`Streams::finish`]).
+/// standard output whenever it holds [`OUTPUT_CHUNK`] bytes; the rest stays in `buf` for
+/// the caller's end and [`write_all`]. A failed write to standard output stops the walk
+/// (the rest of `buf` is then dropped) and is recorded (see [`Streams::finish`]).
 fn write_table(
     client: &mut Client,
     index: &ServiceIndex,
@@ -730,17 +738,19 @@ fn write_table(
         }
         ControlFlow::Continue(())
     })?;
-    match walked {
-        ControlFlow::Break(e) => io.record(Err(e)),
-        ControlFlow::Continue(()) => write_all(buf, io)?,
+    if let ControlFlow::Break(e) = walked {
+        io.record(Err(e));
+        buf.clear();
     }
     Ok(())
 }
 
-/// Writes `buf` to standard output, flushed; a failure is recorded.
-fn write_all(buf: &mut [u8], io: &mut Streams<'_>) -> Result<(), linux_ipvs::Error> {
+/// Writes `buf` to standard output, flushed; a failure is recorded. (The `Result` is for
+/// the callers' chains: it is always `Ok`.)
+fn write_all(buf: &mut Vec<u8>, io: &mut Streams<'_>) -> Result<(), linux_ipvs::Error> {
     let written = io.out.write_all(buf).and_then(|()| io.out.flush());
     io.record(written);
+    buf.clear();
     Ok(())
 }
 

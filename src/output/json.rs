@@ -412,6 +412,67 @@ pub fn write_table(out: &mut Vec<u8>, snap: &Snapshot, fmt: &ListFormat, names: 
     write_document(out, fmt.json, &services);
 }
 
+/// The service table as JSON written a service at a time, for a table walked one service
+/// at a time: [`JsonStream::service`] for each service in listing order (the caller orders
+/// the services; each one's real servers are sorted here unless `nosort`), then
+/// [`JsonStream::finish`]. The bytes are those [`write_table`] writes for the same table.
+pub struct JsonStream<'a> {
+    fmt: &'a ListFormat,
+    names: &'a dyn Names,
+    /// The real servers' order, reused from service to service.
+    order: Vec<usize>,
+    /// Services written so far.
+    written: usize,
+    /// One pretty-printed service, before it is indented into the array.
+    scratch: Vec<u8>,
+}
+
+impl<'a> JsonStream<'a> {
+    /// A stream in the style of `fmt.json`.
+    pub fn new(fmt: &'a ListFormat, names: &'a dyn Names) -> JsonStream<'a> {
+        JsonStream {
+            fmt,
+            names,
+            order: Vec::new(),
+            written: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends one service with its real servers.
+    pub fn service(&mut self, out: &mut Vec<u8>, svc: &Service, dests: &[Dest]) {
+        dest_order(dests, self.fmt.nosort, &mut self.order);
+        let view = service_view(svc, dests, &self.order, self.fmt.numeric, self.names);
+        let first = self.written == 0;
+        self.written += 1;
+        if self.fmt.json != Json::Pretty {
+            out.push(if first { b'[' } else { b',' });
+            serde_json::to_writer(&mut *out, &view).expect("serialising a JSON view");
+            return;
+        }
+        // As serde_json indents an array's elements: each line two spaces in (a JSON
+        // string never holds a raw newline, so every newline is between tokens).
+        out.extend_from_slice(if first { b"[\n  " } else { b",\n  " });
+        self.scratch.clear();
+        serde_json::to_writer_pretty(&mut self.scratch, &view).expect("serialising a JSON view");
+        for (i, line) in self.scratch.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"\n  ");
+            }
+            out.extend_from_slice(line);
+        }
+    }
+
+    /// Closes the array (an empty one when no service was written) and the document.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        match (self.written, self.fmt.json == Json::Pretty) {
+            (0, _) => out.extend_from_slice(b"[]\n"),
+            (_, true) => out.extend_from_slice(b"\n]\n"),
+            (_, false) => out.extend_from_slice(b"]\n"),
+        }
+    }
+}
+
 /// One service as JSON (`-L -t ... --json`): an array of one.
 pub fn write_service(
     out: &mut Vec<u8>,

@@ -1288,3 +1288,35 @@ fn large_listing_is_fast_enough() {
             .starts_with("TCP  10.0.0.0:80 wlc")
     );
 }
+
+#[test]
+fn json_written_a_service_at_a_time_is_the_whole_document() {
+    let names = names_a2();
+    for table in [
+        snap(Vec::new()),
+        table_a1(),
+        table_a4(),
+        table_a5(),
+        table_a7(),
+    ] {
+        for style in [Json::Compact, Json::Pretty] {
+            for nosort in [false, true] {
+                let f = ListFormat {
+                    json: style,
+                    nosort,
+                    ..fmt(false, ListMode::Default)
+                };
+                let mut whole = Vec::new();
+                json::write_table(&mut whole, &table, &f, &names);
+                let mut streamed = Vec::new();
+                let mut stream = json::JsonStream::new(&f, &names);
+                for i in super::sort::service_order(&table.services, nosort) {
+                    let (svc, dests) = &table.services[i];
+                    stream.service(&mut streamed, svc, dests);
+                }
+                stream.finish(&mut streamed);
+                assert_eq!(text(streamed), text(whole), "{style:?}, nosort {nosort}");
+            }
+        }
+    }
+}
