@@ -7,10 +7,12 @@
 #      files generated from the option catalogue), then the robustness runs: the fuzz
 #      targets' checks on a fixed number of generated inputs and on the kept corpora
 #      (fuzz/corpus; longer runs are fuzz/run.sh's, outside this script),
-#   3. packaging checks (man pages lint clean, completions, install layout, boot helper;
-#      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real kernel),
-#   4. in one VM boot each: the differential suite (every case through the reference ipvsadm
-#      and through ours, byte for byte) with the runner's self-test, the deviations, the
+#   3. in two lanes at once (two VMs side by side, the lines of each prefixed [a] or [b]):
+#      packaging checks (man pages lint clean, completions, install layout, boot helper;
+#      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real
+#      kernel), and in one VM boot each: the differential suite (every case through the
+#      reference ipvsadm and through ours, byte for byte) with the runner's self-test, the
+#      deviations (and saves under churn), the
 #      data-plane scenarios (real packets through IPVS between network namespaces), JSON
 #      with network namespaces (every listing as text and JSON, compared field by field and
 #      validated against the schema; --netns across namespaces), the --apply suite (a
@@ -18,9 +20,9 @@
 #      churn), and metrics (--metrics and ipvsadm-exporter compared value by value with the
 #      JSON and -Ln --stats --exact after real traffic, linted with promtool; the exporter
 #      under churn, a deleted namespace, 1,000 scrapes and an unloaded ip_vs),
-#   5. the benchmark against the reference (tests/bench/run.sh, one VM boot): its figures
-#      are printed for the record and never judged; the stage fails only if the two
-#      implementations' listings or saves of the benchmark table differ.
+#   4. the benchmark against the reference, alone on the host (tests/bench/run.sh, one VM
+#      boot): its figures are printed for the record and never judged; the stage fails
+#      only if the two implementations' listings or saves of the benchmark table differ.
 # Exits non-zero when anything fails. Timings are printed per stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,31 +55,44 @@ cargo build --release --quiet
 stage "robustness (fuzz targets' checks: bounded property runs, kept corpora)"
 cargo test --workspace --quiet --lib -- fuzzing::tests:: || failed+=("robustness")
 
-stage "packaging checks"
-tests/ship/check.sh || failed+=("packaging")
-tests/ship/vm-check.sh || failed+=("shipped commands in the VM")
-
-stage "differential suite"
-tests/vm/difftest.sh --selftest || failed+=("differential")
-
-stage "deliberate deviations (expectation cases, ours only)"
-tests/vm/expecttest.sh || failed+=("deviations")
-
-stage "data-plane scenarios"
-tests/dataplane/run.sh || failed+=("data-plane")
-
-stage "JSON and network namespaces (VM, then the text/JSON and schema checks here)"
-tests/json/run.sh || failed+=("json and netns")
-
-stage "ipvsadm-restore --apply against the real kernel (corpus and churn)"
-tests/apply/run.sh || failed+=("apply")
-
-stage "metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)"
-tests/metrics/run.sh || failed+=("metrics")
+# The VM suites in two lanes at once, each QEMU on a host CPU of its own: the differential
+# suite (the longest) in one, the others in turn in the other. Each lane's lines are
+# printed as they come, prefixed with its letter; each lane's VMs keep their own console
+# log (target/vm/last-run-LANE.log).
+mkdir -p target
+failures=$(mktemp)
+trap 'rm -f "$failures"' EXIT
+# lane LETTER: runs the stages that follow it on its command line, "TITLE::COMMAND" each.
+lane() {
+	local letter=$1 item title cmd
+	shift
+	export VM_LOG=$PWD/target/vm/last-run-$letter.log
+	for item in "$@"; do
+		title=${item%%::*} cmd=${item#*::}
+		stage "$title"
+		bash -c "$cmd" || echo "$title" >>"$failures"
+		echo "==== end of $title ($(date +%T))"
+	done 2>&1 | sed -u "s/^/[$letter] /"
+}
+stage "VM suites, two lanes"
+lane a \
+	"differential suite::tests/vm/difftest.sh --selftest" &
+lane_a=$!
+lane b \
+	"packaging checks::tests/ship/check.sh" \
+	"shipped commands in the VM::tests/ship/vm-check.sh" \
+	"deliberate deviations (expectation cases, ours only)::tests/vm/expecttest.sh" \
+	"data-plane scenarios::tests/dataplane/run.sh" \
+	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" \
+	"ipvsadm-restore --apply against the real kernel (corpus and churn)::tests/apply/run.sh" \
+	"metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)::tests/metrics/run.sh" &
+lane_b=$!
+wait $lane_a $lane_b || true
+while IFS= read -r title; do failed+=("$title"); done <"$failures"
 
 stage "benchmark (figures only: no time is asserted)"
-# Medians of 5: one slow repetition (it happens now and then, cause unknown) does not move them.
-tests/bench/run.sh --repeat 5 || failed+=("benchmark listings")
+# Medians of 3, each repetition's ratio beside them (the implementations take turns).
+tests/bench/run.sh --repeat 3 || failed+=("benchmark listings")
 
 stage "done"
 total=10

@@ -102,7 +102,7 @@ for s in "${scen[@]}"; do
 		failed=$((failed + 1)) missing="$missing $s"
 	fi
 done
-[ -z "$missing" ] || echo "no verdict from the VM for:$missing (see target/vm/last-run.log)"
+[ -z "$missing" ] || echo "no verdict from the VM for:$missing (see ${VM_LOG:-target/vm/last-run.log})"
 echo "data-plane run: $((t1 - t0))s wall time"
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -27,7 +27,7 @@ suite_run "$vm" "$here/vm.sh" 600 "$log" "$bin" ipvsadm ipvsadm-save ipvsadm-res
 samples=$repo/target/json-samples
 suite_samples "$log" "$samples"
 status=0
-[ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: target/vm/last-run.log)"; status=1; }
+[ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: ${VM_LOG:-target/vm/last-run.log})"; status=1; }
 (cd "$repo" && IPVSADM_JSON_VM=$samples cargo test --quiet --test json_vm -- --nocapture) || status=1
 (cd "$repo" && IPVSADM_JSON_SAMPLES=$samples cargo test --quiet --test json_schema collected -- --nocapture) || status=1
 exit $status

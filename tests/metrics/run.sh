@@ -38,7 +38,7 @@ SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 900 "$lo
 samples=$repo/target/metrics-samples
 suite_samples "$log" "$samples"
 status=0
-[ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: target/vm/last-run.log)"; status=1; }
+[ $vm_status = 0 ] || { echo "the VM checks failed (status $vm_status; console: ${VM_LOG:-target/vm/last-run.log})"; status=1; }
 pass=0 fail=0
 for f in "$samples"/*.prom; do
 	name=$(basename "$f")

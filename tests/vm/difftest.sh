@@ -96,7 +96,7 @@ rc=$?
 set -e
 case $rc in
 0) echo "difftest.sh: all good" ;;
-124) echo "difftest.sh: the VM gave no result (see target/vm/last-run.log)" >&2 ;;
+124) echo "difftest.sh: the VM gave no result (see ${VM_LOG:-target/vm/last-run.log})" >&2 ;;
 *) echo "difftest.sh: FAILED (payload status $rc)" >&2; rc=1 ;;
 esac
 exit $rc
