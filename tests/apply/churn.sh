@@ -5,8 +5,9 @@
 # file holds the same. A churning process keeps 20 more services (198.19.0.0/16) coming
 # and going: each step adds one and deletes the one added 20 steps before. Positions in
 # the service dump shift under a reader, so a plain read can miss or repeat services.
-#  - Control: plain `ipvsadm -Sn` listings under churn, each counted torn when it does not
-#    hold the 600 services exactly once.
+#  - Control: plain reads under churn, the reference's `ipvsadm -Sn` (ours never saves a
+#    torn table, D12), each counted torn when it does not hold the 600 services exactly
+#    once.
 #  - --dry-run under churn: its plan may only remove churning services (`-D -t 198.19...`):
 #    any other line comes from a torn read.
 #  - --apply under churn: it must add and edit nothing (only remove churning services; a
@@ -55,13 +56,13 @@ for rate in ${CHURN_RATES:-slow fast}; do
 	sleep 2
 	torn=0 listings=0
 	for _ in 1 2 3 4; do
-		$X $OURS -Sn >$W/list
+		$X $REF -Sn >$W/list
 		listings=$((listings + 1))
 		got=$(grep -c '^-A -t 198\.18\.' $W/list)
 		dups=$(grep '^-A ' $W/list | sort | uniq -d | wc -l)
 		{ [ "$got" != 600 ] || [ "$dups" != 0 ]; } && torn=$((torn + 1))
 	done
-	echo "# $rate churn: $torn of $listings plain -Sn listings were torn (not the 600 services exactly once)"
+	echo "# $rate churn: $torn of $listings plain reads (the reference's -Sn) were torn (not the 600 services exactly once)"
 	dry_tries="" dry_gave_up=0 dry_bad=0
 	apply_tries="" apply_gave_up=0 apply_bad=0 apply_removed=0
 	r=0

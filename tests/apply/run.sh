@@ -11,8 +11,8 @@
 #    `--apply --dry-run wanted` then exits 0 with an empty plan (a second apply sends no
 #    change).
 # 2. Churn (tests/apply/churn.sh): a table of 600 services that the rules file holds too,
-#    while another process adds and deletes other services in a loop: plain `-Sn`
-#    listings are counted torn or not (the control), and --apply and --dry-run must never
+#    while another process adds and deletes other services in a loop: plain reads (the
+#    reference's `-Sn`) are counted torn or not (the control), and --apply and --dry-run must never
 #    act on a torn read (their plans hold nothing but removals of the churning services);
 #    the reads each took are printed.
 # Prints one line per check and `N passed, N failed`; exits non-zero on any failure.

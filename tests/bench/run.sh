@@ -242,6 +242,12 @@ vm=$repo/tests/vm/vm.sh
 # --apply when this build has it; ipvsadm-exporter, when it is there.
 ours_restore=$(dirname "$ours")/ipvsadm-restore
 has_apply=0
+# --json and --metrics, when this build has them (an earlier build measured with --ours
+# may not).
+has_json=0
+"$ours" -h 2>&1 | grep -q -- --json && has_json=1
+has_metrics=0
+"$ours" -h 2>&1 | grep -q -- --metrics && has_metrics=1
 if [ -x "$ours_restore" ]; then
 	"$vm" add-binary "$ours_restore" "$payload" ours/ipvsadm-restore
 	"$ours_restore" --help 2>/dev/null | grep -q -- --apply && has_apply=1
@@ -301,6 +307,8 @@ cat >"$payload/run.sh" <<EOF
 #!/bin/sh
 specs="$specs"
 has_apply=$has_apply
+has_json=$has_json
+has_metrics=$has_metrics
 small_runs=$small_runs
 echo "SMALLRUNS $small_runs"
 repeat=$repeat
@@ -343,8 +351,10 @@ for spec in $specs; do
 			fresh
 			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
 			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
-			if [ $impl = ours ]; then
+			if [ $impl = ours ] && [ $has_json = 1 ]; then
 				measure json-$n ours /dev/null /payload/ours/ipvsadm -Ln --json
+			fi
+			if [ $impl = ours ] && [ $has_metrics = 1 ]; then
 				measure metrics-$n ours /dev/null /payload/ours/ipvsadm --metrics
 			fi
 			if [ $impl = ours ] && [ -x /payload/ours/ipvsadm-exporter ]; then
