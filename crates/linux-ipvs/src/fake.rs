@@ -182,6 +182,15 @@ impl FakeKernel {
     }
 }
 
+/// The TCP service 192.0.2.1:`port`, with default settings: the tests' usual service.
+pub fn tcp(port: u16) -> Service {
+    Service::new(ServiceKey::Addr {
+        protocol: crate::model::Protocol::Tcp,
+        addr: "192.0.2.1".parse().unwrap(),
+        port,
+    })
+}
+
 /// The items of a dump, torn as `tear` says.
 fn torn<T>(items: &[T], tear: Tear) -> impl Iterator<Item = &T> {
     items.iter().enumerate().flat_map(move |(i, x)| {

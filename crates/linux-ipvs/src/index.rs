@@ -197,15 +197,8 @@ impl ServiceIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, Protocol, Stats};
-
-    fn tcp(port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol: Protocol::Tcp,
-            addr: "192.0.2.1".parse().unwrap(),
-            port,
-        })
-    }
+    use crate::fake::tcp;
+    use crate::model::{Family, Stats};
 
     #[test]
     fn a_service_comes_back_with_its_settings_but_without_counters() {

@@ -283,15 +283,8 @@ pub(crate) fn same_dest_settings(a: &Dest, b: &Dest) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Family, Forward, Protocol};
-
-    fn tcp(port: u16) -> Service {
-        Service::new(ServiceKey::Addr {
-            protocol: Protocol::Tcp,
-            addr: "192.0.2.1".parse().unwrap(),
-            port,
-        })
-    }
+    use crate::fake::tcp;
+    use crate::model::{Family, Forward};
 
     fn rs(last: u8) -> Dest {
         Dest::new(IpAddr::from([198, 51, 100, last]), 80)

@@ -13,19 +13,11 @@ use crate::consts::{
     IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1,
     IP_VS_SVC_F_SCHED2,
 };
-use crate::fake::FakeKernel;
+use crate::fake::{FakeKernel, tcp};
 use crate::model::{Family, Forward, Protocol, TunnelType};
 use crate::table::Table;
 
 type Entries = Vec<(Service, Vec<Dest>)>;
-
-fn tcp(port: u16) -> Service {
-    Service::new(ServiceKey::Addr {
-        protocol: Protocol::Tcp,
-        addr: "192.0.2.1".parse().unwrap(),
-        port,
-    })
-}
 
 fn rs(last: u8, weight: i32) -> Dest {
     let mut d = Dest::new(IpAddr::from([198, 51, 100, last]), 80);
