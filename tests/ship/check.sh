@@ -78,7 +78,7 @@ else
     groff -man -Tascii -P-c man/ipvsadm.8 2>/dev/null | col -b >"$man_text"
 fi
 has_text() { grep -qF -- "$2" "$1"; }
-for d in D1 D2 D3 D4 D5 D6 D7 D8 D9 D10 D11; do
+for d in D1 D2 D3 D4 D5 D6 D7 D8 D9 D10 D11 D12; do
     expect "ipvsadm.8 documents deviation $d" grep -qE "^ +$d( |$)" "$man_text"
 done
 for f in /proc/net/ip_vs_conn /etc/sysconfig/ipvsadm /etc/sysconfig/ipvsadm-config \
