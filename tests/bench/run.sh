@@ -3,6 +3,7 @@
 #
 #   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"] [--big]
 #                      [--big-repeat 1] [--small-runs 100] [--repeat 3] [--apply-repeat 1]
+#                      [--apply-sizes "1000 10000"]
 #                      [--icount]
 #   tests/bench/run.sh --summarize CONSOLE-LOG
 #
@@ -25,7 +26,9 @@
 #            compared. Repeated --apply-repeat times (default 1; not at the --big size): a
 #            clear followed by a restore is slow in the kernel itself (a cleared table's
 #            real servers wait in a trash list that every add walks), so one repetition at
-#            10,000 services takes minutes.
+#            10,000 services takes minutes. --apply-sizes limits the 1% comparison to
+#            those sizes (default: every size); at the others the no-op apply is measured
+#            alone, on the changed table loaded by our restore.
 # plus two floors, the kernel's own cost: the same changes parsed in advance and sent in
 # batches by examples/floor.rs (restore's floor), then that table read by
 # examples/listfloor.rs the way -L reads it, nothing printed (list's floor: the service
@@ -135,13 +138,18 @@ END {
 	}
 	for (i = 1; i <= k; i++) {
 		o = order[i]
-		if (o !~ /^apply-/) continue
-		n = substr(o, 7)
-		a = median(t[o, "ours"]); rf = median(t[o, "ref"]); rs = median(t[o, "restore"])
-		np = median(t["noop-" n, "ours"]); sv = median(t["noop-" n, "save"])
-		printf "apply 1%% of %s services x %s: ours --apply %.2f s (%s KiB); reference -C; -R %.2f s: %.1fx (target 20x); our ipvsadm-restore %.2f s: %.1fx\n", n, servers[n], a, median(m[o, "ours"]), rf, (a > 0 ? rf / a : 0), rs, (a > 0 ? rs / a : 0)
-		printf "no-op apply of %s services x %s: %.2f s, our -Sn %.2f s: the apply takes %.2fx the -Sn (median of the turns %.2fx; target 1.3x or less)\n", n, servers[n], np, sv, (sv > 0 ? np / sv : 0), ratios(t["noop-" n, "ours"], t["noop-" n, "save"])
-		if (bad[o, "ours"] != "" || bad["noop-" n, "ours"] != "") printf "   (non-zero exit statuses of --apply:%s%s)\n", bad[o, "ours"], bad["noop-" n, "ours"]
+		if (o ~ /^apply-/) {
+			n = substr(o, 7)
+			a = median(t[o, "ours"]); rf = median(t[o, "ref"]); rs = median(t[o, "restore"])
+			printf "apply 1%% of %s services x %s: ours --apply %.2f s (%s KiB); reference -C; -R %.2f s: %.1fx (target 20x); our ipvsadm-restore %.2f s: %.1fx\n", n, servers[n], a, median(m[o, "ours"]), rf, (a > 0 ? rf / a : 0), rs, (a > 0 ? rs / a : 0)
+			if (bad[o, "ours"] != "") printf "   (non-zero exit statuses of --apply:%s)\n", bad[o, "ours"]
+		}
+		if (o ~ /^noop-/) {
+			n = substr(o, 6)
+			np = median(t[o, "ours"]); sv = median(t[o, "save"])
+			printf "no-op apply of %s services x %s: %.2f s, our -Sn %.2f s: the apply takes %.2fx the -Sn (median of the turns %.2fx; target 1.3x or less)\n", n, servers[n], np, sv, (sv > 0 ? np / sv : 0), ratios(t[o, "ours"], t[o, "save"])
+			if (bad[o, "ours"] != "") printf "   (non-zero exit statuses of the no-op --apply:%s)\n", bad[o, "ours"]
+		}
 	}
 	if (ns > 1) {
 		printf "cost per service (us: median time / services; restore: per line), and its growth from one size to the next:\n"
@@ -193,6 +201,7 @@ summary=
 small_runs=100
 repeat=3
 apply_repeat=1
+apply_sizes=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) ours=$2; shift 2 ;;
@@ -203,6 +212,7 @@ while [ $# -gt 0 ]; do
 	--small-runs) small_runs=$2; shift 2 ;;
 	--repeat) repeat=$2; shift 2 ;;
 	--apply-repeat) apply_repeat=$2; shift 2 ;;
+	--apply-sizes) apply_sizes=$2; shift 2 ;;
 	--summarize) summary=$2; shift 2 ;;
 	--icount) export VM_QEMU_EXTRA="${VM_QEMU_EXTRA:-} -icount shift=0,sleep=off"; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -224,14 +234,18 @@ if [ "$ours" = "$("$repo/tests/release-dir.sh")/ipvsadm" ]; then
 	(cd "$repo" && cargo build --release --quiet &&
 		cargo build --release --quiet --example floor --example listfloor)
 fi
-# Each size as N:K:R:A (services, real servers per service, repetitions, repetitions with
-# the 1% apply).
+# Each size as N:K:R:A:F (services, real servers per service, repetitions, repetitions with
+# the applies, 1 when the 1% apply is compared with the reference's clear and restore).
 specs=
 for s in $sizes; do
 	case $s in *:*) ;; *) s=$s:4 ;; esac
-	specs="$specs $s:$repeat:$apply_repeat"
+	full=1
+	if [ -n "$apply_sizes" ]; then
+		case " $apply_sizes " in *" ${s%%:*} "*) ;; *) full=0 ;; esac
+	fi
+	specs="$specs $s:$repeat:$apply_repeat:$full"
 done
-[ -n "$big" ] && specs="$specs $big:$big_repeat:0"
+[ -n "$big" ] && specs="$specs $big:$big_repeat:0:0"
 
 payload=$(mktemp -d)
 trap 'rm -rf "$payload"' EXIT
@@ -279,7 +293,7 @@ for spec in $specs; do
 	# The same table with 1% changed: of every 100 services one gets another scheduler, and
 	# of every 400 one is gone and one new (198.20.0.0/16) comes; of every 100 real servers
 	# one gets another weight, and of every 400 one is gone and one on a new port comes.
-	a=${spec##*:}
+	a=${spec#*:*:*:} a=${a%%:*}
 	[ "$a" -gt 0 ] || continue
 	awk -v n="$n" -v servers="$k" 'BEGIN {
 		for (i = 0; i < n; i++) {
@@ -343,6 +357,7 @@ measure() {
 status=0
 for spec in $specs; do
 	n=${spec%%:*} k=${spec#*:} reps=${k#*:} k=${k%%:*} applies=${reps#*:} reps=${reps%%:*}
+	full=${applies#*:} applies=${applies%%:*}
 	echo "SIZE $n $k"
 	r=0
 	while [ $r -lt $reps ]; do
@@ -398,26 +413,37 @@ for spec in $specs; do
 			fi
 		done
 		[ "$has_apply" = 1 ] && [ $r -le "$applies" ] || continue
-		# Applying 1% of change: from the old table each time, the three ways in turn, each
-		# once the kernel's work after loading the old table (its rate estimators start) is
-		# done.
 		new=/payload/data/rules-$n-new
-		fresh
-		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
-		settle
-		measure apply-$n ref /dev/null sh -c "/payload/ref/ipvsadm -C; /payload/ref/ipvsadm -R <$new"
-		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ref
-		gone
-		fresh
-		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
-		settle
-		measure apply-$n restore $new /payload/ours/ipvsadm-restore
-		gone
-		fresh
-		$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
-		settle
-		measure apply-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
-		$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ours
+		if [ "$full" = 1 ]; then
+			# Applying 1% of change: from the old table each time, the three ways in turn,
+			# each once the kernel's work after loading the old table (its rate estimators
+			# start) is done.
+			fresh
+			$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+			settle
+			measure apply-$n ref /dev/null sh -c "/payload/ref/ipvsadm -C; /payload/ref/ipvsadm -R <$new"
+			$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ref
+			gone
+			fresh
+			$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+			settle
+			measure apply-$n restore $new /payload/ours/ipvsadm-restore
+			gone
+			fresh
+			$IP netns exec b$ns /payload/ours/ipvsadm -R </payload/data/rules-$n
+			settle
+			measure apply-$n ours /dev/null /payload/ours/ipvsadm-restore --apply $new
+			$IP netns exec b$ns /payload/ours/ipvsadm -Sn >/tmp/applied-ours
+			if cmp -s /tmp/applied-ref /tmp/applied-ours; then
+				echo "SAME apply-$n $(wc -l </tmp/applied-ours) lines"
+			else
+				echo "DIFFER apply-$n"; status=1
+				diff /tmp/applied-ref /tmp/applied-ours | head -5
+			fi
+		else
+			fresh
+			$IP netns exec b$ns /payload/ours/ipvsadm -R <$new
+		fi
 		# Nothing left to do: three no-op applies and three saves of the same table, in turns.
 		settle
 		for _ in 1 2 3; do
@@ -425,12 +451,6 @@ for spec in $specs; do
 			measure noop-$n save /dev/null /payload/ours/ipvsadm -Sn
 		done
 		gone
-		if cmp -s /tmp/applied-ref /tmp/applied-ours; then
-			echo "SAME apply-$n $(wc -l </tmp/applied-ours) lines"
-		else
-			echo "DIFFER apply-$n"; status=1
-			diff /tmp/applied-ref /tmp/applied-ours | head -5
-		fi
 	done
 done
 r=0
