@@ -56,7 +56,7 @@ stage "robustness (fuzz targets' checks: bounded property runs, kept corpora)"
 cargo test --workspace --quiet --lib -- fuzzing::tests:: || failed+=("robustness")
 
 # The VM suites in two lanes at once, each QEMU on a host CPU of its own: the differential
-# suite (the longest) in one, the others in turn in the other. Each lane's lines are
+# suite (the longest) and JSON in one, the others in turn in the other. Each lane's lines are
 # printed as they come, prefixed with its letter; each lane's VMs keep their own console
 # log (target/vm/last-run-LANE.log).
 mkdir -p target
@@ -76,14 +76,14 @@ lane() {
 }
 stage "VM suites, two lanes"
 lane a \
-	"differential suite::tests/vm/difftest.sh --selftest" &
+	"differential suite::tests/vm/difftest.sh --selftest" \
+	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" &
 lane_a=$!
 lane b \
 	"packaging checks::tests/ship/check.sh" \
 	"shipped commands in the VM::tests/ship/vm-check.sh" \
 	"deliberate deviations (expectation cases, ours only)::tests/vm/expecttest.sh" \
 	"data-plane scenarios::tests/dataplane/run.sh" \
-	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" \
 	"ipvsadm-restore --apply against the real kernel (corpus and churn)::tests/apply/run.sh" \
 	"metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)::tests/metrics/run.sh" &
 lane_b=$!

@@ -18,3 +18,14 @@ route add ::/0 dev d0
 EOF
 }
 
+
+# ns_delete NAME: deletes the namespace, clearing its IPVS table first (with the reference
+# ipvsadm of the VM's image). The kernel keeps the services of every namespace in one
+# table, and a service dump resumes by position counted across all of them, so services
+# that a deleted namespace's teardown unlinks later, in the background, would shift (and
+# tear) a dump running meanwhile in the next case's namespace. A clear unlinks them at
+# once, under the IPVS mutex.
+ns_delete() {
+	$IP netns exec "$1" /usr/sbin/ipvsadm -C >/dev/null 2>&1
+	$IP netns del "$1"
+}

@@ -13,7 +13,9 @@
 # deletes services in 198.19.0.0/24 and real servers of the first service in
 # 198.51.100.0/24: first flat out (a shell loop feeding one `ipvsadm -R`, thousands of
 # changes a second, under which most saves of ours are refused), then one `ipvsadm` per
-# change with a pause after each round of four (under which saves of ours must succeed). In each phase the reference's `ipvsadm -Sn` is read under the same
+# change with a pause after each round of four (under which saves of ours must succeed);
+# then flat out again, in another namespace. In each phase the reference's `ipvsadm -Sn`
+# is read under the same
 # churn too: its torn saves show that the churn does tear reads (the check fails if it tore
 # none, as it would then prove nothing). With --listfloor (examples/listfloor.rs), the
 # phase also reports how many reads the library's consistent read took
@@ -62,7 +64,7 @@ whole() {
 	}' "$1"
 }
 
-churn() { # churn PAUSE: runs until $w/stop exists
+churn() { # churn PAUSE: runs until $w/stop exists, in namespace $cns
 	i=0
 	if [ "$1" = 0 ]; then
 		while [ ! -e $w/stop ]; do
@@ -71,15 +73,15 @@ churn() { # churn PAUSE: runs until $w/stop exists
 			echo "-a -t 198.18.0.0:80 -r 198.51.100.$i:8080 -m"
 			echo "-D -t 198.19.0.$i:80"
 			echo "-d -t 198.18.0.0:80 -r 198.51.100.$i:8080"
-		done | $IP netns exec $ns "$ours" -R
+		done | $IP netns exec $cns "$ours" -R
 		return
 	fi
 	while [ ! -e $w/stop ]; do
 		i=$((i % 200 + 1))
-		$IP netns exec $ns "$ours" -A -t 198.19.0.$i:80 -s rr
-		$IP netns exec $ns "$ours" -a -t 198.18.0.0:80 -r 198.51.100.$i:8080 -m
-		$IP netns exec $ns "$ours" -D -t 198.19.0.$i:80
-		$IP netns exec $ns "$ours" -d -t 198.18.0.0:80 -r 198.51.100.$i:8080
+		$IP netns exec $cns "$ours" -A -t 198.19.0.$i:80 -s rr
+		$IP netns exec $cns "$ours" -a -t 198.18.0.0:80 -r 198.51.100.$i:8080 -m
+		$IP netns exec $cns "$ours" -D -t 198.19.0.$i:80
+		$IP netns exec $cns "$ours" -d -t 198.18.0.0:80 -r 198.51.100.$i:8080
 		sleep "$1"
 	done
 }
@@ -138,8 +140,17 @@ phase() { # phase NAME PAUSE SAVES MUST-SAVE READS: MUST-SAVE 1 when some save m
 
 # Flat out, a save may be refused every time (the table never holds still for two reads);
 # with pauses, saves must go through.
+cns=$ns
 phase flat-out 0 6 0 3
 phase paused 0.3 12 1 6
+# The churn in another namespace, the saved table unchanged: the kernel keeps every
+# namespace's services in one table and a dump's position counts them all, so this tears
+# reads too (the reference's), and ours must still never save a torn table.
+cns=churn-other
+ns_create $cns
+$IP netns exec $cns "$ours" -A -t 198.18.0.0:80 -s rr
+phase other-namespace 0 3 0 1
+ns_delete $cns
 $IP netns del $ns
 if [ "$reference_torn" = 0 ]; then
 	echo "FAIL churn: the churn tore none of the reference's saves, so it proved nothing"

@@ -111,7 +111,7 @@ run_case() {
 	fi
 	$IP netns exec "$ns" env PATH="${3%/*}:$PATH" sh "$self" --exec "$1" "$4"
 	rc=$?
-	$IP netns del "$ns"
+	ns_delete "$ns"
 	return $rc
 }
 

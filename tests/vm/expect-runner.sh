@@ -67,7 +67,7 @@ $(diff -u $w/$i.$s $w/$i.got-$s | sed 's/^/    /')"
 		fi
 		i=$((i + 1))
 	done
-	$IP netns del $ns
+	ns_delete $ns
 	if [ $ok = 1 ]; then
 		pass=$((pass + 1)); echo "PASS $name ($k steps)"
 	else

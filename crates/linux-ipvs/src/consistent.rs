@@ -3,9 +3,12 @@
 //! The kernel's service dump goes out in parts and resumes each part by position, and IPVS
 //! does not flag a dump that a change interrupted (`NLM_F_DUMP_INTR` is never set for it).
 //! So a service added or deleted by another process while the table is being read shifts
-//! the positions, and the read repeats a service or misses one; the real servers of each
-//! service come from a dump of their own, which can tear the same way. A program that acts
-//! on such a read (deletes what it did not see, adds what it thinks is missing) does damage.
+//! the positions, and the read repeats a service or misses one. The positions count the
+//! services of every network namespace (the kernel keeps them all in one table), so a
+//! change in any namespace does it, even the background teardown of a deleted namespace's
+//! services. The real servers of each service come from a dump of their own, which can
+//! tear the same way. A program that acts on such a read (deletes what it did not see,
+//! adds what it thinks is missing) does damage.
 //!
 //! So every whole-table read that others may act on goes through one check, made by
 //! [`Client::consistent_service_index`]: a service dump that came in one datagram was made
