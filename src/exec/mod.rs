@@ -407,17 +407,16 @@ impl Session {
                         stream.service(out, svc, dests)
                     })?;
                     stream.finish(&mut buf);
-                    return write_all(&mut buf, io);
+                    return Ok(());
                 }
                 let mut stream = output::ListStream::new(fmt, &names);
                 stream.head(&mut buf, &info);
                 let counters = matches!(fmt.mode, ListMode::Stats | ListMode::Rate);
                 write_table(client, &index, counters, &mut buf, io, |out, svc, dests| {
                     stream.service(out, svc, dests)
-                })?;
-                write_all(&mut buf, io)
+                })
             });
-            return finish_table(fetched, io);
+            return finish_table(fetched, &buf, io);
         }
         let result: Result<(), linux_ipvs::Error> = (|| {
             match &req.what {
@@ -470,11 +469,11 @@ impl Session {
         let client = self.client.as_mut().expect("opened above");
         // D12: never a table that a concurrent change tore; nothing is written before the
         // services' keys are known to be whole (and the walk checks each real-server list).
+        let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
         let fetched = client
             .consistent_service_index(SAVE_READS)
             .and_then(|mut index| {
                 index.sort_by_key(output::service_key);
-                let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
                 if json == Json::Off {
                     let mut stream = output::SaveStream::new(numeric, &names);
                     write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
@@ -493,9 +492,9 @@ impl Session {
                     })?;
                     stream.finish(&mut buf);
                 }
-                write_all(&mut buf, io)
+                Ok(())
             });
-        finish_table(fetched, io)
+        finish_table(fetched, &buf, io)
     }
 
     /// `-R`: one command per line of standard input.
@@ -718,7 +717,7 @@ fn first_failure(status: &mut i32, s: i32) {
 
 /// Walks the table of `index`, writing each service with `write` into `buf` and `buf` to
 /// standard output whenever it holds [`OUTPUT_CHUNK`] bytes; the rest stays in `buf` for
-/// the caller's end and [`write_all`]. A failed write to standard output stops the walk
+/// [`finish_table`]. A failed write to standard output stops the walk
 /// (the rest of `buf` is then dropped) and is recorded (see [`Streams::finish`]).
 fn write_table(
     client: &mut Client,
@@ -745,20 +744,12 @@ fn write_table(
     Ok(())
 }
 
-/// Writes `buf` to standard output, flushed; a failure is recorded. (The `Result` is for
-/// the callers' chains: it is always `Ok`.)
-fn write_all(buf: &mut Vec<u8>, io: &mut Streams<'_>) -> Result<(), linux_ipvs::Error> {
-    let written = io.out.write_all(buf).and_then(|()| io.out.flush());
-    io.record(written);
-    buf.clear();
-    Ok(())
-}
-
-/// The end of a listing or save written by [`write_table`]: its status, with the message
-/// of a kernel error, or of a table that kept changing (D12).
-fn finish_table(written: Result<(), linux_ipvs::Error>, io: &mut Streams<'_>) -> Flow {
+/// The end of a listing or save written by [`write_table`]: the `rest` of its output
+/// written and flushed, or the message of a kernel error or of a table that kept changing
+/// (D12, nothing more written); and the status.
+fn finish_table(written: Result<(), linux_ipvs::Error>, rest: &[u8], io: &mut Streams<'_>) -> Flow {
     match written {
-        Ok(()) => Flow::Next(status::OK),
+        Ok(()) => write_out(io, rest),
         Err(linux_ipvs::Error::Torn { reads }) => {
             io.error_line(errors::torn(reads));
             Flow::Stop(status::READ_FAILED)

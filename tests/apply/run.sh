@@ -47,7 +47,7 @@ trap 'rm -rf "$payload"' EXIT
 "$vm" add-binary "$bin/ipvsadm" "$payload" bin/ipvsadm
 "$vm" add-binary "$bin/ipvsadm-restore" "$payload" bin/ipvsadm-restore
 "$corpus" "$payload/corpus" "$pairs"
-cp "$here/vm-run.sh" "$here/churn.sh" "$repo/tests/vm/case-netns.sh" "$payload/"
+cp "$here/vm-run.sh" "$here/churn.sh" "$repo/tests/vm/case-netns.sh" "$repo/tests/vm/checks.sh" "$payload/"
 cat >"$payload/run.sh" <<RUN
 #!/bin/sh
 cd /payload && CHURN_RUNS=$churn_runs sh ./vm-run.sh

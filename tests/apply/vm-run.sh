@@ -8,14 +8,7 @@ IP=/usr/sbin/ip
 OURS=/payload/bin/ipvsadm
 APPLY=/payload/bin/ipvsadm-restore
 REF=/usr/sbin/ipvsadm
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/    /'; done
-}
+. ./checks.sh
 W=/tmp/apply
 mkdir -p $W
 
@@ -75,5 +68,4 @@ $IP netns del rf
 # ---- churn ---------------------------------------------------------------------------------
 . ./churn.sh
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+checks_done

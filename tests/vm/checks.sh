@@ -1,5 +1,5 @@
 # tests/vm/checks.sh: sourced INSIDE the VM (busybox sh) by the suites that tests/vm/suite.sh
-# runs: counts and prints checks, and hands files to the host.
+# runs, and by tests/apply/vm-run.sh: counts and prints checks, and hands files to the host.
 #   ok DESCRIPTION             a check that passed
 #   bad DESCRIPTION [LINE...]  a check that failed, with the lines that show why (indented)
 #   sample NAME FILE           FILE, base64-encoded between `@@SAMPLE NAME@@` and `@@END@@`
