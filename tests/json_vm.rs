@@ -349,18 +349,22 @@ fn small_listings_carry_the_same_facts() {
             assert!(line.contains(&format!(", maxlen={m}")), "{line}");
         }
     }
-    // Connections: the same entries, expiry within the seconds between the two reads.
+    // Connections: the text was read between two JSON documents with the same entries, so
+    // each entry's countdown in the text lies between the two documents' (it only falls).
     let t = read(&dir, "conns.txt");
     let j = json(&dir, "conns.json");
+    let after = json(&dir, "conns-after.json");
     let rows: Vec<Vec<&str>> = t
         .lines()
         .skip(2)
         .map(|l| l.split_whitespace().collect())
         .collect();
     let conns = j.as_array().unwrap();
+    let conns_after = after.as_array().unwrap();
     assert_eq!(rows.len(), conns.len());
+    assert_eq!(conns_after.len(), conns.len());
     assert!(!rows.is_empty(), "the traffic left connections");
-    for (row, c) in rows.iter().zip(conns) {
+    for ((row, c), c_after) in rows.iter().zip(conns).zip(conns_after) {
         assert_eq!(row[0], c["protocol"].as_str().unwrap().to_uppercase());
         assert_eq!(row[2], c["state"].as_str().unwrap());
         assert_eq!(row[3], endpoint(&c["client"]));
@@ -368,10 +372,19 @@ fn small_listings_carry_the_same_facts() {
         assert_eq!(row[5], endpoint(&c["destination"]));
         let (m, s) = row[1].split_once(':').unwrap();
         let text_expires = m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap();
-        let json_expires = u(&c["expires"]);
+        let (before, after) = (u(&c["expires"]), u(&c_after["expires"]));
         assert!(
-            text_expires.abs_diff(json_expires) <= 3,
-            "{text_expires} vs {json_expires}"
+            after <= text_expires && text_expires <= before,
+            "{row:?}: the text's {text_expires} s, the JSON's {before} s before it and {after} s after it"
         );
+        for key in [
+            "protocol",
+            "state",
+            "client",
+            "virtual_service",
+            "destination",
+        ] {
+            assert_eq!(c[key], c_after[key], "{key}");
+        }
     }
 }

@@ -375,7 +375,7 @@ for spec in $specs; do
 			if [ $impl = ours ] && [ -x /payload/ours/ipvsadm-exporter ]; then
 				$IP netns exec b$ns /payload/ours/ipvsadm-exporter --listen 127.0.0.1:9617 2>/dev/null &
 				exporter=$!
-				for _ in $(seq 50); do
+				for _ in $(seq 300); do
 					$IP netns exec b$ns wget -q -O /dev/null http://127.0.0.1:9617/health 2>/dev/null && break
 					sleep 0.1
 				done

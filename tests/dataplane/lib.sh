@@ -109,11 +109,17 @@ stream() {
 }
 # nlines FILE: how many lines FILE holds.
 nlines() { wc -l <"$1" | tr -d ' '; }
-# flowing FILE SECONDS: succeeds when FILE gains lines during SECONDS.
-flowing() {
-	before=$(nlines "$1")
-	sleep "$2"
-	[ "$(nlines "$1")" -gt "$before" ]
+# grows FILE N SECONDS: succeeds as soon as FILE holds N lines more than it does now; fails
+# when SECONDS pass first. (A stream's lines come back every 0.2 s when nothing is loaded;
+# the bound is for a machine that is.)
+grows() {
+	_want=$(($(nlines "$1") + $2))
+	wait_for "$3" at_least_lines "$1" "$_want"
+}
+at_least_lines() { [ "$(nlines "$1")" -ge "$2" ]; }
+# established NS ADDR PORT: NS holds an established TCP connection to ADDR:PORT.
+established() {
+	nsx "$1" netstat -tn 2>/dev/null | awk -v p="$2:$3" '$5 == p && $6 == "ESTABLISHED" { f = 1 } END { exit !f }'
 }
 # the_other NAME: for the layout of front.sh, where the echo servers are named rs1 and rs2,
 # sets xa to NAME's address, other to the other server's name and oa to its address.
@@ -125,9 +131,11 @@ the_other() {
 	esac
 }
 # greeting NS ADDR PORT: the first line a new connection from NS to ADDR:PORT receives
-# (the echo server's name), or "<no answer>".
+# (the echo server's name), or "<no answer>". busybox nc half-closes at the end of its
+# input and reads on until the server closes: the echo server greets, sees the end of the
+# input and leaves, so this takes as long as the exchange does (20 s at most).
 greeting() {
-	g=$($IP netns exec "$1" sh -c "sleep 1 | timeout 3 nc $2 $3" 2>/dev/null | head -n 1)
+	g=$($IP netns exec "$1" sh -c "true | timeout 20 nc $2 $3" 2>/dev/null | head -n 1)
 	[ -n "$g" ] || g="<no answer>"
 	trace "$1# nc $2 $3   -> $g"
 	echo "$g"
@@ -230,13 +238,13 @@ bg() {
 # fetch NS URL: what the client in NS received (busybox wget under busybox timeout: the
 # static wget's own -T crashes).  Prints the body, or "<no answer>".
 fetch() {
-	body=$($IP netns exec "$1" timeout 5 wget -q -O - "$2" 2>/dev/null) || body="<no answer>"
+	body=$($IP netns exec "$1" timeout 30 wget -q -O - "$2" 2>/dev/null) || body="<no answer>"
 	[ -n "$body" ] || body="<empty>"
 	trace "$1# wget -q -O - $2   -> $body"
 	echo "$body"
 }
 # fetch_n NS URL N: N fetches; prints the bodies on one line, space-separated.  Stops at
-# the first request without an answer (each costs a 5 s timeout; one is enough to fail).
+# the first request without an answer (each has 30 s at most; one is enough to fail).
 fetch_n() {
 	i=0 all=""
 	while [ $i -lt "$3" ]; do
@@ -249,7 +257,7 @@ fetch_n() {
 }
 # fetch_size NS URL: the number of bytes received.
 fetch_size() {
-	$IP netns exec "$1" timeout 10 wget -q -O - "$2" 2>/dev/null | wc -c
+	$IP netns exec "$1" timeout 60 wget -q -O - "$2" 2>/dev/null | wc -c
 }
 # wait_http NS URL [TRIES]: wait until URL answers (servers started in the background).
 # nat_servers BRIDGE DIRECTOR RS1-NS RS2-NS: the NAT back end shared by several layouts.
@@ -296,9 +304,9 @@ wait_http() {
 	done
 	fail "$2 does not answer from $1"
 }
-# wait_port NS ADDR PORT: wait until something listens on ADDR:PORT, seen from NS.
+# wait_listen NS PORT: wait (30 s at most) until something listens on PORT in NS.
 wait_listen() {
-	t=50
+	t=300
 	while [ $t -gt 0 ]; do
 		nsx "$1" netstat -lnt 2>/dev/null | grep -q ":$2 " && return 0
 		sleep 0.1

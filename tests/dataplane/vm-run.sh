@@ -3,14 +3,15 @@
 #
 #   IPVSADM=/path/in/vm sh vm-run.sh [-v] [-t SECONDS] SCENARIO...
 #
-# Runs each scenarios/SCENARIO.sh in turn (each under a time limit, default 90 s), cleans up
-# what it left (processes first, then namespaces and root-namespace links), and prints
+# Runs each scenarios/SCENARIO.sh in turn (each under a time limit, default 300 s: a guard
+# against a hang, far above any scenario's time), cleans up what it left (processes first,
+# then namespaces and root-namespace links), and prints
 #   === SCENARIO: <title> ===      before it,
 #   PASS SCENARIO (Ns) / FAIL SCENARIO (Ns)   after it (and its command trace if it failed),
 # and as the very last line `N passed, N failed`.  Exit status 0 when all passed.
 # -v: trace every command on the console as it runs (tests/lab.sh).
 cd "$(dirname "$0")" || exit 2
-verbose=0 limit=90
+verbose=0 limit=300
 while [ $# -gt 0 ]; do
 	case $1 in
 	-v) verbose=1; shift ;;

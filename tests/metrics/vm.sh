@@ -54,7 +54,7 @@ $IP netns exec mtm $EXPORTER --listen 127.0.0.1:9617 --netns $D --netns mtx --ne
 E1=$!
 echo "pid $E1" >>/tmp/dp-state
 wait_ok() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9617/health; }
-wait_for 10 wait_ok && ok "the exporter answers /health" || bad "the exporter answers /health" "$(cat /tmp/exporter.log)"
+wait_for 60 wait_ok && ok "the exporter answers /health" || bad "the exporter answers /health" "$(cat /tmp/exporter.log)"
 
 traffic() { # traffic N: N page fetches and two 64 KiB downloads through the NAT service
 	got=$(fetch_n $C http://$VIP/ "$1")
@@ -66,7 +66,7 @@ traffic 6 && ok "traffic through the NAT service" || bad "traffic through the NA
 # The counters are published by the kernel's estimator about every 2 s.
 conns_now() { nsx $D $IPVSADM -Ln --stats --exact -t $VIP:80 | awk '$1 == "TCP" { print $3 }'; }
 conns_at_least() { [ "$(conns_now)" -ge "$1" ]; }
-wait_for 10 conns_at_least 8 && ok "the counters show the traffic ($(conns_now) connections)" ||
+wait_for 60 conns_at_least 8 && ok "the counters show the traffic ($(conns_now) connections)" ||
 	bad "the counters show the traffic" "$(conns_now)"
 
 # still N: json, metrics, -Ln --stats --exact, a scrape and json again, until the two JSON
@@ -95,7 +95,7 @@ still() {
 still 1
 before=$(conns_now)
 traffic 4 && ok "more traffic" || bad "more traffic" "$got $s1 $s2"
-wait_for 10 conns_at_least $((before + 6)) && ok "the counters grew ($before -> $(conns_now) connections)" ||
+wait_for 60 conns_at_least $((before + 6)) && ok "the counters grew ($before -> $(conns_now) connections)" ||
 	bad "the counters grew" "$before -> $(conns_now)"
 still 2
 
@@ -161,7 +161,7 @@ $IP netns exec mtm $EXPORTER --listen 127.0.0.1:9618 --all-netns 2>/tmp/exporter
 E2=$!
 echo "pid $E2" >>/tmp/dp-state
 wait_all() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9618/health; }
-wait_for 10 wait_all || bad "the --all-netns exporter answers"
+wait_for 60 wait_all || bad "the --all-netns exporter answers"
 scrape 9618 >/tmp/mt-all.prom
 sample all-netns.prom /tmp/mt-all.prom
 grep -q '^ipvs_up{netns="mty"} 1$' /tmp/mt-all.prom && grep -q '^ipvs_up{netns="mtd"} 1$' /tmp/mt-all.prom &&

@@ -3,12 +3,13 @@
 #
 # Layout of front.sh; echo servers on port 9000 greet with their names. VIP:9000 is rr
 # with persistence (-p 60) over rs1 and rs2. c1 connects once and gets a template for
-# its server X. The new rules drop X; --apply --drain 12 gives it weight 0. With
+# its server X. The new rules drop X; --apply --drain 40 gives it weight 0. With
 # net.ipv4.vs.expire_quiescent_template=0 (the default), c1's next connection still goes
 # to X (its template is alive), while a new client, c2, reaches the other server. With
 # expire_quiescent_template=1 the kernel drops a template that points to a weight-0
 # server when it is used, so c1's next connection reaches the other server too. X keeps
-# inactive connections (TIME_WAIT), so the drain ends at its 12 s.
+# inactive connections (TIME_WAIT), so the drain ends at its 40 s: far beyond the few
+# seconds the checks take, so a loaded machine does not run out of it before they are done.
 FP=dp
 . ./front.sh
 echo_server $R1 9000 rs1
@@ -29,10 +30,10 @@ cat >/tmp/dp/dp-new <<R
 -A -t $VIP:9000 -s rr -p 60
 -a -t $VIP:9000 -r $oa:9000 -m -w 1
 R
-(restore_apply $D --apply --drain 12 /tmp/dp/dp-new >/tmp/dp/dp-apply 2>&1; echo $? >/tmp/dp/dp-status) &
+(restore_apply $D --apply --drain 40 /tmp/dp/dp-new >/tmp/dp/dp-apply 2>&1; echo $? >/tmp/dp/dp-status) &
 echo "pid $!" >>"$DP_STATE"
 weight0() { ipvs_out $D -Ln | grep -q -- "-> $xa:9000 *Masq *0 "; }
-wait_for 10 weight0 || { show_listing $D -Ln; fail "$x did not get weight 0"; }
+wait_for 60 weight0 || { show_listing $D -Ln; fail "$x did not get weight 0"; }
 
 g1=$(greeting $C1 $VIP 9000)
 g2=$(greeting $C2 $VIP 9000)
@@ -45,7 +46,7 @@ say "expire_quiescent_template=1: c1 reached $g3"
 [ "$g3" = "$other" ] || fail "c1 still reached the draining $x"
 show_listing $D -Lnc
 
-wait_for 20 test -f /tmp/dp/dp-status || fail "the apply did not end"
+wait_for 90 test -f /tmp/dp/dp-status || fail "the apply did not end"
 say_text "$(cat /tmp/dp/dp-apply)"
 [ "$(cat /tmp/dp/dp-status)" = 0 ] || fail "the apply failed"
 grep -q "removed when the drain time was over" /tmp/dp/dp-apply || fail "the drain did not end at its time limit"

@@ -29,7 +29,7 @@ conns_ok() {
 	ipvs_out $D -Ln --stats | awk -v a="$RS1:80" -v b="$RS2:80" '
 		$1 == "->" && ($2 == a || $2 == b) && $3 + 0 > 0 { n++ } END { exit n != 2 }'
 }
-wait_for 6 conns_ok || { show_listing $D -Ln --stats; fail "--stats does not count connections on both real servers"; }
+wait_for 60 conns_ok || { show_listing $D -Ln --stats; fail "--stats does not count connections on both real servers"; }
 show_listing $D -Ln --stats
 lnc=$(ipvs_out $D -Lnc)
 say "$D# ipvsadm -Lnc"

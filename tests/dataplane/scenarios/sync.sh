@@ -76,7 +76,7 @@ synced() {
 		printf '%s\n' "$l" | grep -q "^TCP .* $CIP:[0-9]* *$VIP:80 *$RS2:80"
 }
 t0=$(cut -d' ' -f1 /proc/uptime)
-wait_for 10 synced || { show_listing $B -Lnc; fail "the master's connections did not reach the backup's -Lnc within 10 s"; }
+wait_for 60 synced || { show_listing $B -Lnc; fail "the master's connections did not reach the backup's -Lnc within 60 s"; }
 t1=$(cut -d' ' -f1 /proc/uptime)
 say "the backup's -Lnc lists them after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s:"
 say_text "$(ipvs_out $B -Lnc | grep "$VIP:80 ")"
@@ -85,18 +85,19 @@ say_text "$(ipvs_out $B -Lnc | grep "$VIP:80 ")"
 flag=/tmp/dp/sync.moved out=/tmp/dp/sync.out
 rm -f $flag
 : >$out
-trace "$C# (echo before; <wait for the move>; echo after; sleep 3) | nc $VIP 7000"
+trace "$C# (echo before; <wait for the move>; echo after; <wait for its echo>) | nc $VIP 7000"
 (
 	echo before
 	while [ ! -f $flag ]; do sleep 0.2; done
 	echo after
-	sleep 3
-) | $IP netns exec $C timeout 40 nc $VIP 7000 >$out 2>&1 &
+	i=0
+	while ! grep -q after $out && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+) | $IP netns exec $C timeout 200 nc $VIP 7000 >$out 2>&1 &
 echo "pid $!" >>"$DP_STATE"
-wait_for 10 grep -q before $out || fail "the echo session through the master did not start: $(cat $out)"
+wait_for 60 grep -q before $out || fail "the echo session through the master did not start: $(cat $out)"
 say "session through the master echoed: $(cat $out | tr '\n' ' ')"
 session_synced() { ipvs_out $B -Lnc | grep -q "^TCP .* ESTABLISHED *$CIP:[0-9]* *$VIP:7000 "; }
-wait_for 10 session_synced || { show_listing $B -Lnc; fail "the session did not reach the backup"; }
+wait_for 60 session_synced || { show_listing $B -Lnc; fail "the session did not reach the backup"; }
 say "the backup knows the session: $(ipvs_out $B -Lnc | grep "$VIP:7000 ")"
 
 say "failover: the VIP $VIP and the gateway $GW move from the master to the backup"
@@ -110,7 +111,7 @@ xin $R1 $IP neigh replace $GW lladdr $bmac1 dev eth0 nud reachable
 xin $R2 $IP neigh replace $GW lladdr $bmac1 dev eth0 nud reachable
 rx0=$(counter $B eth0 rx_packets) mrx0=$(counter $M eth0 rx_packets)
 touch $flag
-wait_for 10 grep -q after $out
+wait_for 60 grep -q after $out
 rx1=$(counter $B eth0 rx_packets) mrx1=$(counter $M eth0 rx_packets)
 say "session after the move echoed: $(cat $out | tr '\n' ' ')"
 say "packets received meanwhile: backup eth0 $((rx1 - rx0)), master eth0 $((mrx1 - mrx0))"
