@@ -300,6 +300,12 @@ impl<T: Transport> Client<T> {
         Client::assemble(sock, family, 1)
     }
 
+    /// The `IPVS` generic-netlink family id this client sends to (resolved by
+    /// [`Client::open`]), for [`Client::with_transport`] over another transport.
+    pub fn family_id(&self) -> u16 {
+        self.family
+    }
+
     /// The transport, given back (a stand-in's record of what was sent, say).
     pub fn into_transport(self) -> T {
         self.sock

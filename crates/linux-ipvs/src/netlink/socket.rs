@@ -2,12 +2,14 @@
 //! buffers (several requests at once) and receive into reused buffers.
 //!
 //! A client talks through one socket, and opens a second one for the dumps of whole tables
-//! (the service dump). The kernel sizes the datagrams of a dump by the largest receive
-//! buffer the socket has ever been read with (up to 32 KiB): large ones suit a table dump,
-//! which the kernel resumes from its first entry for every datagram, so few of them cost
-//! less; small ones suit the many short dumps of real servers (one per service), whose
-//! 32 KiB buffers would each take a multi-page allocation in the kernel. So the first socket
-//! is never read with more than a page at a time, and the second always with 32 KiB.
+//! (the service dump).
+//!
+//! Every receive slot holds any datagram the kernel may send: a dump datagram is as large
+//! as a page (at most 8 KiB) from the start, and as large as the largest receive buffer the
+//! socket has been read with (at most 32 KiB) once the kernel has seen one; other replies
+//! fit a page. On kernels with 16 KiB or 64 KiB pages, and on any socket read once with a
+//! large buffer, page-sized slots would cut datagrams short. So every slot is
+//! [`DATAGRAM_MAX`], and the kernel makes every dump in datagrams of up to 32 KiB.
 
 use std::io::IoSliceMut;
 use std::os::fd::AsRawFd;
@@ -21,14 +23,11 @@ use nix::sys::socket::{
 
 use super::Error;
 
-/// The receive buffer for single replies on the first socket: one page, which every reply
-/// to a request fits (the kernel never makes a datagram larger than the page-sized buffer
-/// it has seen, nor than a page for a first reply).
-const PAGE: usize = 4096;
-
-/// The receive slots of the table-dump socket: the most the kernel puts in one dump
-/// datagram (32 KiB less its own overhead).
-const TABLE_SLOT: usize = 32 * 1024;
+/// The largest datagram the kernel sends a netlink reader: a dump's datagrams grow to the
+/// largest receive buffer the reader has shown, capped at 32 KiB less the kernel's own
+/// overhead (`netlink_recvmsg`), and start at `NLMSG_GOODSIZE`, a page of at most 8 KiB;
+/// single replies are allocated at `NLMSG_GOODSIZE` too.
+pub(crate) const DATAGRAM_MAX: usize = 32 * 1024;
 
 /// The socket receive buffer asked for: room for the replies to a whole batch of changes.
 const SOCKET_RCVBUF: usize = 1 << 20;
@@ -51,8 +50,7 @@ pub enum Expect {
     /// the kernel only makes while we read. Sent and read on a socket of its own.
     Dump,
     /// The reply to a single request or the short dump of one service's real servers: a
-    /// datagram or two of at most a page (a short dump's data and its end usually come
-    /// together in one call).
+    /// datagram or two (a short dump's data and its end usually come together in one call).
     Reply,
 }
 
@@ -60,8 +58,8 @@ impl Expect {
     fn slots(self) -> (usize, usize) {
         match self {
             Expect::Acks => (64, REPLY_CHARGE),
-            Expect::Dump => (4, TABLE_SLOT),
-            Expect::Reply => (2, PAGE),
+            Expect::Dump => (4, DATAGRAM_MAX),
+            Expect::Reply => (2, DATAGRAM_MAX),
         }
     }
 }
@@ -174,14 +172,16 @@ impl Channel {
 }
 
 impl Socket {
-    /// Opens and binds the first socket (the table-dump socket waits for its first use).
-    pub(crate) fn open() -> Result<Socket, Error> {
+    /// Opens the client's sockets in the calling thread's network namespace, for
+    /// [`Client::with_transport`](crate::Client::with_transport) or a transport of one's own
+    /// that wraps this one (to log or count what passes, say).
+    pub fn open() -> Result<Socket, Error> {
         let (main, rcvbuf) = Channel::open()?;
         Ok(Socket {
             main,
             table: None,
             rcvbuf,
-            buf: vec![0; PAGE],
+            buf: vec![0; DATAGRAM_MAX],
         })
     }
 
@@ -211,7 +211,7 @@ impl Socket {
             main: channel(main),
             table: table.map(channel),
             rcvbuf,
-            buf: vec![0; PAGE],
+            buf: vec![0; DATAGRAM_MAX],
         }
     }
 
@@ -277,7 +277,7 @@ impl Socket {
             // did not fit is reported rather than cut silently.
             match self.main.sock.recv(&mut self.buf[..], Msg::TRUNC) {
                 Ok((n, _)) if n > self.buf.len() => {
-                    return Err(Error::Malformed("reply larger than a page"));
+                    return Err(Error::Malformed("reply larger than a receive buffer"));
                 }
                 Ok((n, _)) => return Ok(&self.buf[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

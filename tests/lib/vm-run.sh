@@ -1,0 +1,41 @@
+#!/bin/sh
+# tests/lib/vm-run.sh: in the VM (busybox sh), the library checks of tests/lib/run.sh. The
+# program is /payload/bin/lib_vm (examples/lib_vm.rs); the reference is /usr/sbin/ipvsadm,
+# which builds every table here. Prints `ok - ...`/`not ok - ...` and, last,
+# `N passed, N failed`.
+IP=/usr/sbin/ip
+. ./case-netns.sh
+LIB=/payload/bin/lib_vm
+REF=/usr/sbin/ipvsadm
+. ./checks.sh
+W=/tmp/lib
+mkdir -p $W
+
+# The reference's real servers of a TCP service as `ADDR:PORT WEIGHT` lines, sorted.
+ref_dests() {
+	$IP netns exec "$1" $REF -Ln -t "$2" | awk '$1 == "->" && $2 != "RemoteAddress:Port" { print $2, $4 }' | sort
+}
+
+# ---- any page size: 500 real servers after the kernel has seen a 32 KiB buffer ----------
+ns_create big || exit 2
+{
+	echo "-A -t 192.0.2.1:80 -s rr"
+	i=0
+	while [ $i -lt 500 ]; do
+		echo "-a -t 192.0.2.1:80 -r 198.51.100.$((i % 250 + 1)):$((8000 + i / 250)) -m -w $((i % 7 + 1))"
+		i=$((i + 1))
+	done
+} >$W/big.rules
+$IP netns exec big $REF -R <$W/big.rules || bad "the reference could not load 500 real servers"
+ref_dests big 192.0.2.1:80 >$W/big.ref
+$IP netns exec big $LIB large-buffer-dests 192.0.2.1:80 >$W/big.out 2>$W/big.err
+status=$?
+sort $W/big.out >$W/big.lib
+if [ $status = 0 ] && [ "$(wc -l <$W/big.ref)" = 500 ] && cmp -s $W/big.ref $W/big.lib; then
+	ok "500 real servers read after a 32 KiB buffer was shown match the reference ($(cat $W/big.err))"
+else
+	bad "500 real servers read after a 32 KiB buffer was shown (exit $status)" "$(cat $W/big.err)" \
+		"$(diff $W/big.ref $W/big.lib | head -10)"
+fi
+
+checks_done
