@@ -38,4 +38,19 @@ else
 		"$(diff $W/big.ref $W/big.lib | head -10)"
 fi
 
+# ---- a client's sockets are its namespace's ---------------------------------------------
+ns_create home || exit 2
+ns_create away || exit 2
+$IP netns exec home sh -c "$REF -A -t 192.0.2.1:80 && $REF -A -t 192.0.2.2:80 && $REF -A -t 192.0.2.3:443"
+$IP netns exec away $REF -A -t 203.0.113.9:80
+printf 'service %s\n' 192.0.2.1:80 192.0.2.2:80 192.0.2.3:443 >$W/home.want
+$IP netns exec home $LIB open-then-join /run/netns/away >$W/home.lib 2>$W/home.err
+status=$?
+if [ $status = 0 ] && cmp -s $W/home.want $W/home.lib; then
+	ok "a client opened before its thread joined another namespace lists its own namespace's services"
+else
+	bad "a client opened before its thread joined another namespace (exit $status)" \
+		"$(cat $W/home.err)" "$(diff $W/home.want $W/home.lib)"
+fi
+
 checks_done

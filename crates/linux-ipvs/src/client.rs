@@ -313,7 +313,8 @@ impl<T: Transport> Client<T> {
 }
 
 impl Client<Socket> {
-    /// Opens a generic-netlink socket in the calling thread's network namespace and
+    /// Opens the client's generic-netlink sockets in the calling thread's network namespace
+    /// (all of them now: they stay that namespace's whatever the thread joins later) and
     /// resolves the `IPVS` family. Fails with [`Error::FamilyNotFound`] when the kernel has
     /// no IPVS (module not loaded).
     ///
@@ -366,10 +367,7 @@ impl Client<Socket> {
                             source: std::io::Error::from(e),
                         },
                     )?;
-                    let (mut sock, family, seq) = Client::connect()?;
-                    // The table-dump socket too: opened later, it would be this thread's
-                    // namespace's no more.
-                    sock.open_table()?;
+                    let (sock, family, seq) = Client::connect()?;
                     let (main, table, rcvbuf) = sock.into_parts();
                     Ok::<_, Error>((main, table, rcvbuf, family, seq))
                 })

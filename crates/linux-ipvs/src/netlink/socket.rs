@@ -1,8 +1,8 @@
 //! The generic-netlink sockets of a client: neli opens and configures them; we send whole
 //! buffers (several requests at once) and receive into reused buffers.
 //!
-//! A client talks through one socket, and opens a second one for the dumps of whole tables
-//! (the service dump).
+//! A client talks through one socket, and a second one for the dumps of whole tables (the
+//! service dump); both are opened with the client, in the namespace it is made in.
 //!
 //! Every receive slot holds any datagram the kernel may send: a dump datagram is as large
 //! as a page (at most 8 KiB) from the start, and as large as the largest receive buffer the
@@ -69,8 +69,8 @@ impl Expect {
 /// [`Client`](crate::Client) uses unless it is given another.
 pub struct Socket {
     main: Channel,
-    /// The socket for table dumps, opened on first use.
-    table: Option<Channel>,
+    /// The socket for table dumps.
+    table: Channel,
     /// The receive buffer the kernel gave the first socket, in bytes as it counts them.
     rcvbuf: usize,
     buf: Vec<u8>,
@@ -177,39 +177,33 @@ impl Socket {
     /// that wraps this one (to log or count what passes, say).
     pub fn open() -> Result<Socket, Error> {
         let (main, rcvbuf) = Channel::open()?;
+        // Both now: a socket belongs to the namespace of the thread that opens it, and this
+        // thread may join another one before the first table dump.
+        let (table, _) = Channel::open()?;
         Ok(Socket {
             main,
-            table: None,
+            table,
             rcvbuf,
             buf: vec![0; DATAGRAM_MAX],
         })
     }
 
-    /// Opens the table-dump socket now rather than on its first use: a client opened in
-    /// another network namespace opens both there.
-    pub(crate) fn open_table(&mut self) -> Result<(), Error> {
-        if self.table.is_none() {
-            self.table = Some(Channel::open()?.0);
-        }
-        Ok(())
-    }
-
     /// The sockets without their receive slots, which can move to another thread (sockets
     /// opened by a thread that joined another network namespace), and the first socket's
     /// receive buffer size.
-    pub(crate) fn into_parts(self) -> (NlSocket, Option<NlSocket>, usize) {
-        (self.main.sock, self.table.map(|t| t.sock), self.rcvbuf)
+    pub(crate) fn into_parts(self) -> (NlSocket, NlSocket, usize) {
+        (self.main.sock, self.table.sock, self.rcvbuf)
     }
 
     /// A socket from [`Socket::into_parts`].
-    pub(crate) fn from_parts(main: NlSocket, table: Option<NlSocket>, rcvbuf: usize) -> Socket {
+    pub(crate) fn from_parts(main: NlSocket, table: NlSocket, rcvbuf: usize) -> Socket {
         let channel = |sock| Channel {
             sock,
             many: [None, None, None],
         };
         Socket {
             main: channel(main),
-            table: table.map(channel),
+            table: channel(table),
             rcvbuf,
             buf: vec![0; DATAGRAM_MAX],
         }
@@ -240,10 +234,7 @@ impl Socket {
     /// that will read the reply `expect` names.
     pub(crate) fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
         match expect {
-            Expect::Dump => {
-                self.open_table()?;
-                self.table.as_ref().expect("opened above").send(msgs)
-            }
+            Expect::Dump => self.table.send(msgs),
             Expect::Acks | Expect::Reply => self.main.send(msgs),
         }
     }
@@ -263,10 +254,9 @@ impl Socket {
         expect: Expect,
         each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        match (expect, self.table.as_mut()) {
-            (Expect::Dump, Some(table)) => table.recv_many(expect, each),
-            (Expect::Dump, None) => Err(Error::Malformed("no table dump was requested")),
-            (Expect::Acks | Expect::Reply, _) => self.main.recv_many(expect, each),
+        match expect {
+            Expect::Dump => self.table.recv_many(expect, each),
+            Expect::Acks | Expect::Reply => self.main.recv_many(expect, each),
         }
     }
 
