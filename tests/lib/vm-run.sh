@@ -53,4 +53,26 @@ else
 		"$(cat $W/home.err)" "$(diff $W/home.want $W/home.lib)"
 fi
 
+# ---- a dump abandoned half-way leaves the client working ---------------------------------
+# 300 more services in the namespace of the 500 real servers, so that both dumps take
+# several datagrams; the program fails each dump once after its first datagram.
+i=1
+while [ $i -le 300 ]; do
+	echo "-A -t 203.0.113.1:$i -s wlc"
+	i=$((i + 1))
+done >$W/many.rules
+$IP netns exec big $REF -R <$W/many.rules || bad "the reference could not load 300 services"
+$IP netns exec big $REF -Ln | awk '$1 == "TCP" { print "service", $2 }' | sort >$W/svc.ref
+$IP netns exec big $LIB aborted-dump 192.0.2.1:80 >$W/abort.out 2>$W/abort.err
+status=$?
+grep -v '^service ' $W/abort.out | sort >$W/abort.dests
+grep '^service ' $W/abort.out >$W/abort.svc
+if [ $status = 0 ] && cmp -s $W/big.ref $W/abort.dests && [ "$(wc -l <$W/svc.ref)" = 301 ] &&
+	cmp -s $W/svc.ref $W/abort.svc; then
+	ok "after a real-server dump and a service dump abandoned half-way, the same client lists both as the reference does"
+else
+	bad "listings after dumps abandoned half-way (exit $status)" "$(cat $W/abort.err)" \
+		"$(diff $W/big.ref $W/abort.dests | head -5)" "$(diff $W/svc.ref $W/abort.svc | head -5)"
+fi
+
 checks_done

@@ -212,7 +212,9 @@ pub trait Transport {
     fn reply_room(&self) -> usize {
         usize::MAX
     }
-    /// Drops whatever replies are waiting, after a failed batch.
+    /// Drops whatever replies are waiting, after a failed batch or a dump abandoned
+    /// half-way (a reply that did not decode, say); a transport over the kernel reads such a
+    /// dump out to its end, so that the next request is answered.
     fn discard_waiting(&mut self) {}
 }
 
@@ -607,7 +609,7 @@ impl<T: Transport> Client<T> {
         let mut x = Exchange::default();
         let mut done = false;
         while !done {
-            self.sock.recv_many(expect, &mut |data| {
+            let received = self.sock.recv_many(expect, &mut |data| {
                 let mut carried = false;
                 for m in Messages::new(data) {
                     let m = m?;
@@ -635,7 +637,8 @@ impl<T: Transport> Client<T> {
                 }
                 x.parts += usize::from(carried);
                 Ok(())
-            })?;
+            });
+            abandon_on_error(&mut self.sock, received)?;
         }
         Ok(x)
     }
@@ -1019,7 +1022,7 @@ impl<T: Transport> Client<T> {
         let mut done = false;
         let mut parts = 0;
         while !done {
-            self.sock.recv_many(Expect::Reply, &mut |data| {
+            let received = self.sock.recv_many(Expect::Reply, &mut |data| {
                 let mut carried = false;
                 for m in Messages::new(data) {
                     let m = m?;
@@ -1060,10 +1063,21 @@ impl<T: Transport> Client<T> {
                 }
                 parts += usize::from(carried);
                 Ok(())
-            })?;
+            });
+            abandon_on_error(&mut self.sock, received)?;
         }
         Ok(parts)
     }
+}
+
+/// Passes a receive's outcome on; on an error (a reply that did not decode, a socket
+/// error), first drops what is left of the reply, so that a dump abandoned half-way does not
+/// keep the socket busy for the next request.
+fn abandon_on_error<T: Transport>(sock: &mut T, received: Result<(), Error>) -> Result<(), Error> {
+    if received.is_err() {
+        sock.discard_waiting();
+    }
+    received
 }
 
 fn for_each_nest(
@@ -1113,6 +1127,12 @@ mod tests {
         overflow_at: Option<u32>,
         overflowed: bool,
         discards: usize,
+        /// Datagrams queued and handed out so far, and where the datagrams of the last
+        /// dump end: like the kernel, a dump asked for while an earlier one still has
+        /// datagrams to hand out is refused with `EBUSY`.
+        queued_total: usize,
+        delivered: usize,
+        dump_end: usize,
     }
 
     #[derive(Debug, Clone)]
@@ -1135,13 +1155,22 @@ mod tests {
                     flags: m.flags,
                     attrs: m.payload[4..].to_vec(),
                 };
-                let replies = (self.script)(&req);
+                let is_dump = req.flags & NLM_F_DUMP != 0;
+                let replies = if is_dump && self.delivered < self.dump_end {
+                    vec![ack(req.seq, nix::libc::EBUSY)]
+                } else {
+                    (self.script)(&req)
+                };
                 self.overflowed |= Some(req.seq) == self.overflow_at;
                 self.requests.push(req);
                 if self.overflowed {
                     continue;
                 }
                 // One datagram per reply message, like the kernel's ACKs.
+                self.queued_total += replies.len();
+                if is_dump {
+                    self.dump_end = self.queued_total;
+                }
                 self.queue.extend(replies);
             }
             self.ends.push(self.requests.len() - 1);
@@ -1158,6 +1187,7 @@ mod tests {
                 .queue
                 .pop_front()
                 .expect("client waits for a reply that never comes");
+            self.delivered += 1;
             Ok(&self.current)
         }
         fn reply_room(&self) -> usize {
@@ -1166,6 +1196,7 @@ mod tests {
         fn discard_waiting(&mut self) {
             self.discards += 1;
             self.queue.clear();
+            self.delivered = self.queued_total;
         }
     }
 
@@ -1205,6 +1236,9 @@ mod tests {
                 overflow_at: None,
                 overflowed: false,
                 discards: 0,
+                queued_total: 0,
+                delivered: 0,
+                dump_end: 0,
             },
             FAMILY,
         )
@@ -1759,6 +1793,61 @@ mod tests {
             "only the consistent second dump counts"
         );
         assert_eq!(c.sock.requests.len(), 2);
+    }
+
+    /// A message cut short: its header claims more than the datagram holds.
+    fn cut(mut m: Vec<u8>) -> Vec<u8> {
+        m.truncate(m.len() / 2);
+        m
+    }
+
+    #[test]
+    fn a_dump_abandoned_half_way_is_read_out_so_the_next_one_is_answered() {
+        let mut round = 0;
+        let mut c = client(move |r| {
+            round += 1;
+            match (round, r.cmd) {
+                // A datagram that does not decode in the middle of a service dump.
+                (1, IPVS_CMD_GET_SERVICE) => vec![
+                    service_msg(r.seq, NLM_F_MULTI, 1),
+                    cut(service_msg(r.seq, NLM_F_MULTI, 2)),
+                    service_msg(r.seq, NLM_F_MULTI, 3),
+                    done(r.seq),
+                ],
+                // The same in the middle of a real-server dump.
+                (2, IPVS_CMD_GET_DEST) => vec![
+                    dest_msg(r.seq, 1),
+                    cut(dest_msg(r.seq, 2)),
+                    dest_msg(r.seq, 3),
+                    done(r.seq),
+                ],
+                (3, IPVS_CMD_GET_DEST) => vec![dest_msg(r.seq, 7), done(r.seq)],
+                (4, IPVS_CMD_GET_SERVICE) => vec![service_msg(r.seq, NLM_F_MULTI, 10), done(r.seq)],
+                other => panic!("unexpected request {other:?}"),
+            }
+        });
+        let key = ServiceKey::Fwmark {
+            family: crate::model::Family::Inet,
+            mark: 9,
+        };
+        assert!(c.services().is_err(), "the service dump does not decode");
+        assert!(
+            c.dests(&key).is_err(),
+            "the real-server dump does not decode"
+        );
+        let last_byte = |a: std::net::IpAddr| match a {
+            std::net::IpAddr::V4(v4) => v4.octets()[3],
+            std::net::IpAddr::V6(_) => 0,
+        };
+        let dests: Vec<u8> = c
+            .dests(&key)
+            .unwrap()
+            .iter()
+            .map(|d| last_byte(d.addr))
+            .collect();
+        assert_eq!(dests, vec![7]);
+        let ports: Vec<u16> = c.services().unwrap().iter().map(|s| s.key.port()).collect();
+        assert_eq!(ports, vec![10]);
     }
 
     #[test]

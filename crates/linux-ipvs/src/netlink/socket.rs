@@ -216,16 +216,21 @@ impl Socket {
         (self.rcvbuf / REPLY_CHARGE).max(1)
     }
 
-    /// Reads and drops every datagram waiting on the first socket, without waiting for
-    /// more. After an overflow this clears the kernel's congestion state, which otherwise
-    /// makes it drop later replies without saying so.
+    /// Reads and drops every datagram waiting on either socket, without waiting for more.
+    /// After an overflow this clears the kernel's congestion state, which otherwise makes it
+    /// drop later replies without saying so. A dump that was abandoned half-way is read out
+    /// to its end: the kernel makes a dump's next datagram while the previous one is read,
+    /// so each read leaves the next one waiting, until the last; a dump left running would
+    /// make the socket's next dump request fail with `EBUSY`.
     pub(crate) fn discard_waiting(&mut self) {
-        loop {
-            match self.main.sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
-                Ok((n, _)) if n > 0 => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
-                _ => return,
+        for sock in [&self.main.sock, &self.table.sock] {
+            loop {
+                match sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
+                    Ok((n, _)) if n > 0 => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
+                    _ => break,
+                }
             }
         }
     }
