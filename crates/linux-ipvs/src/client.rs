@@ -212,6 +212,12 @@ pub trait Transport {
     fn reply_room(&self) -> usize {
         usize::MAX
     }
+    /// Sets how long a receive waits for a reply (`None`: for ever); a receive that waits
+    /// longer fails with [`Error::Timeout`]. A stand-in that never waits need not act.
+    fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
+        let _ = timeout;
+        Ok(())
+    }
     /// Drops whatever replies are waiting, after a failed batch or a dump abandoned
     /// half-way (a reply that did not decode, say); a transport over the kernel reads such a
     /// dump out to its end, so that the next request is answered.
@@ -240,6 +246,9 @@ impl Transport for Socket {
     }
     fn discard_waiting(&mut self) {
         Socket::discard_waiting(self)
+    }
+    fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
+        Socket::set_timeout(self, timeout)
     }
 }
 
@@ -306,6 +315,19 @@ impl<T: Transport> Client<T> {
     /// [`Client::open`]), for [`Client::with_transport`] over another transport.
     pub fn family_id(&self) -> u16 {
         self.family
+    }
+
+    /// Sets how long each wait for the kernel may last (`None`: for ever); a client starts
+    /// with [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT). A wait that runs out fails the call
+    /// with [`Error::Timeout`].
+    ///
+    /// ```no_run
+    /// let mut ipvs = linux_ipvs::Client::open()?;
+    /// ipvs.set_timeout(Some(std::time::Duration::from_secs(5)))?;
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
+        self.sock.set_timeout(timeout)
     }
 
     /// The transport, given back (a stand-in's record of what was sent, say).

@@ -71,7 +71,7 @@ pub use model::{
     Daemon, DaemonState, Dest, Family, Forward, Info, Name, Protocol, Service, ServiceKey, Stats,
     Timeouts, TunnelType, UnknownAttr, full_netmask,
 };
-pub use netlink::{Error, Expect, Socket};
+pub use netlink::{DEFAULT_TIMEOUT, Error, Expect, Socket};
 pub use plan::{Draining, Plan, PlanCounts, Removal, plan};
 pub use table::{DuplicateService, Table};
 

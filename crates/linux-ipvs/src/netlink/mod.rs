@@ -10,7 +10,7 @@ pub mod socket;
 use attr::Attrs;
 use msg::{Messages, NLM_F_ACK, NLM_F_REQUEST, Reply, push_genl_request};
 
-pub use socket::{Expect, Socket};
+pub use socket::{DEFAULT_TIMEOUT, Expect, Socket};
 
 /// What can go wrong below the IPVS layer.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,11 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The kernel did not answer within the receive timeout
+    /// ([`Client::set_timeout`](crate::Client::set_timeout)). What the request was
+    /// answered with is unknown (a change may have been made).
+    #[error("no reply from the kernel within the receive timeout")]
+    Timeout,
     /// A request would hold an attribute longer than netlink's 16-bit length field allows
     /// (a name or an unknown attribute of the model too long, or too many in one nest): it
     /// was not sent.
@@ -70,6 +75,7 @@ impl Error {
             Error::Torn { .. } => libc::EAGAIN,
             Error::Netns { source, .. } => source.raw_os_error().unwrap_or(libc::EINVAL),
             Error::TooLong(_) => libc::EMSGSIZE,
+            Error::Timeout => libc::ETIMEDOUT,
         }
     }
 }

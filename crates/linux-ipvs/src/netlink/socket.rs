@@ -13,6 +13,7 @@
 
 use std::io::IoSliceMut;
 use std::os::fd::AsRawFd;
+use std::time::Duration;
 
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
@@ -20,6 +21,7 @@ use neli::utils::Groups;
 use nix::sys::socket::{
     MsgFlags, MultiHeaders, NetlinkAddr, getsockopt, recvmmsg, setsockopt, sockopt,
 };
+use nix::sys::time::TimeVal;
 
 use super::Error;
 
@@ -37,6 +39,29 @@ const SOCKET_RCVBUF: usize = 1 << 20;
 /// under 1,300 for an error that echoes a request of a few hundred bytes with an extended-
 /// ACK text.
 const REPLY_CHARGE: usize = 2048;
+
+/// How long a receive waits for the kernel unless told otherwise
+/// ([`Client::set_timeout`](crate::Client::set_timeout)). The kernel answers a request while
+/// it handles it, so a reply that takes this long is not coming.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sets a socket's receive timeout (`SO_RCVTIMEO`); `None` waits for ever.
+fn set_timeout(sock: &NlSocket, timeout: Option<Duration>) -> Result<(), Error> {
+    let tv = match timeout {
+        // A zero timeval means "no timeout" to the kernel: the shortest wait is 1 µs.
+        Some(t) => TimeVal::from(libc_timeval(t.max(Duration::from_micros(1)))),
+        None => TimeVal::from(libc_timeval(Duration::ZERO)),
+    };
+    setsockopt(&crate::sys::socket_fd(sock), sockopt::ReceiveTimeout, &tv)
+        .map_err(|e| Error::Io(std::io::Error::from(e)))
+}
+
+fn libc_timeval(d: Duration) -> nix::libc::timeval {
+    nix::libc::timeval {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as nix::libc::time_t,
+        tv_usec: d.subsec_micros() as nix::libc::suseconds_t,
+    }
+}
 
 /// What kind of reply a [`Transport::recv_many`](crate::Transport::recv_many) call waits
 /// for; the socket picks the socket and the receive slots by it (how many datagrams one
@@ -99,8 +124,10 @@ impl Channel {
     fn open() -> Result<(Channel, usize), Error> {
         let sock =
             NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
-        // Older kernels lack extended ACKs; error texts are then simply absent.
+        // Older kernels lack extended ACKs; error texts are then simply absent. With capped
+        // ACKs (Linux 4.3 on) an error does not echo the request it answers.
         let _ = sock.enable_ext_ack(true);
+        let _ = crate::sys::set_cap_ack(crate::sys::socket_fd(&sock));
         // Past net.core.rmem_max where allowed (CAP_NET_ADMIN, which IPVS needs anyway),
         // else as much as that allows; the size the kernel settled on bounds batches.
         let fd = crate::sys::socket_fd(&sock);
@@ -108,6 +135,7 @@ impl Channel {
             let _ = sock.set_recv_buffer_size(SOCKET_RCVBUF);
         }
         let rcvbuf = getsockopt(&fd, sockopt::RcvBuf).unwrap_or(0);
+        set_timeout(&sock, Some(DEFAULT_TIMEOUT))?;
         Ok((
             Channel {
                 sock,
@@ -160,6 +188,7 @@ impl Channel {
                     break;
                 }
                 Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => return Err(Error::Timeout),
                 Err(e) => return Err(Error::Io(std::io::Error::from(e))),
             }
         }
@@ -207,6 +236,12 @@ impl Socket {
             rcvbuf,
             buf: vec![0; DATAGRAM_MAX],
         }
+    }
+
+    /// Sets how long each receive waits for the kernel (`None`: for ever), on both sockets.
+    pub(crate) fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        set_timeout(&self.main.sock, timeout)?;
+        set_timeout(&self.table.sock, timeout)
     }
 
     /// How many replies to changes may wait in the receive buffer at once without the
@@ -276,8 +311,48 @@ impl Socket {
                 }
                 Ok((n, _)) => return Ok(&self.buf[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Err(Error::Timeout),
                 Err(e) => return Err(Error::Io(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The socket against the host's own kernel: generic netlink is there even without IPVS,
+    //! and its controller family answers.
+
+    use super::*;
+    use crate::netlink::msg::{Messages, NLM_F_CAPPED, NLM_F_REQUEST, Reply, push_genl_request};
+
+    #[test]
+    fn a_receive_with_nothing_coming_fails_with_the_timeout_error() {
+        let mut sock = Socket::open().unwrap();
+        sock.set_timeout(Some(Duration::from_millis(20))).unwrap();
+        for expect in [Expect::Reply, Expect::Dump, Expect::Acks] {
+            let got = sock.recv_many(expect, &mut |_| Ok(()));
+            assert!(matches!(got, Err(Error::Timeout)), "{expect:?}: {got:?}");
+        }
+        assert!(matches!(sock.recv(), Err(Error::Timeout)));
+    }
+
+    #[test]
+    fn an_error_reply_does_not_echo_the_request() {
+        let mut sock = Socket::open().unwrap();
+        // A family lookup the controller refuses (no such family), carrying a large
+        // attribute it ignores: without capped ACKs the error would echo all of it.
+        let mut req = Vec::new();
+        push_genl_request(&mut req, 0x10, NLM_F_REQUEST, 77, 3, 1, |w| {
+            w.str(2, "no-such-family-here");
+            w.bytes(0x3f, &[0; 6000]);
+        })
+        .unwrap();
+        sock.send(&req).unwrap();
+        let data = sock.recv().unwrap();
+        assert!(data.len() < 200, "{} bytes came back", data.len());
+        let m = Messages::new(data).next().unwrap().unwrap();
+        assert_ne!(m.flags & NLM_F_CAPPED, 0);
+        assert!(matches!(m.reply().unwrap(), Reply::Error { .. }));
     }
 }
