@@ -68,8 +68,9 @@ fn kept_interrupted() -> Error {
     }
 }
 
-/// One change to the kernel's IPVS state.
+/// One change to the kernel's IPVS state. More kinds may come with the kernel's commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Change {
     /// Add a virtual service (`-A`).
     AddService(Service),
@@ -98,6 +99,7 @@ pub enum Change {
 /// What a [`Change`] does, without its values: for wording a message about an outcome,
 /// counting or logging changes that have already been sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// [`Change::AddService`].
     AddService,
@@ -381,7 +383,8 @@ impl Client<Socket> {
         let path = crate::netns::path_of(netns);
         // Opened here, so that a missing namespace is reported without a thread.
         let file = crate::netns::open(&path)?;
-        let (sock, table, rcvbuf, family, seq) = std::thread::scope(|scope| {
+        // The client is `Send`: the thread hands over the sockets it opened there.
+        let (sock, family, seq) = std::thread::scope(|scope| {
             scope
                 .spawn(move || {
                     nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(
@@ -391,18 +394,12 @@ impl Client<Socket> {
                             source: std::io::Error::from(e),
                         },
                     )?;
-                    let (sock, family, seq) = Client::connect()?;
-                    let (main, table, rcvbuf) = sock.into_parts();
-                    Ok::<_, Error>((main, table, rcvbuf, family, seq))
+                    Client::connect()
                 })
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?;
-        Ok(Client::assemble(
-            Socket::from_parts(sock, table, rcvbuf),
-            family,
-            seq,
-        ))
+        Ok(Client::assemble(sock, family, seq))
     }
 }
 
@@ -1616,7 +1613,7 @@ mod tests {
                     addr: "192.0.2.1".parse().unwrap(),
                     port,
                 });
-                svc.scheduler = "rr".into();
+                svc.scheduler = Name::truncated(b"rr");
                 svc.stats = Some(crate::model::Stats {
                     conns: u64::from(port) * 100,
                     ..Default::default()
@@ -1660,7 +1657,7 @@ mod tests {
         let mut index = c.service_index().unwrap();
         index.sort_by_key(|k| k.port());
         let dump_requests = c.sock.requests.len();
-        let s = Name::from;
+        let s = |n: &str| Name::truncated(n.as_bytes());
         assert_eq!(
             walk_all(&mut c, &index, false),
             [

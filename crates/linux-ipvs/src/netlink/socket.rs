@@ -107,8 +107,10 @@ struct Channel {
     many: [Option<Many>; 3],
 }
 
+/// The receive slots of one kind of reply. The `recvmmsg` headers are made per call: they
+/// hold raw pointers, which would keep the socket (and so a client) from moving to another
+/// thread.
 struct Many {
-    headers: MultiHeaders<NetlinkAddr>,
     buf: Vec<u8>,
     lens: Vec<usize>,
 }
@@ -160,11 +162,11 @@ impl Channel {
     ) -> Result<(), Error> {
         let (count, slot_len) = expect.slots();
         let many = self.many[expect as usize].get_or_insert_with(|| Many {
-            headers: MultiHeaders::preallocate(count, None),
             buf: vec![0; count * slot_len],
             lens: Vec::with_capacity(count),
         });
         many.lens.clear();
+        let mut headers = MultiHeaders::<NetlinkAddr>::preallocate(count, None);
         loop {
             let mut slots: Vec<[IoSliceMut<'_>; 1]> = many
                 .buf
@@ -173,7 +175,7 @@ impl Channel {
                 .collect();
             match recvmmsg(
                 self.sock.as_raw_fd(),
-                &mut many.headers,
+                &mut headers,
                 slots.iter_mut(),
                 MsgFlags::MSG_WAITFORONE,
                 None,
@@ -215,27 +217,6 @@ impl Socket {
             rcvbuf,
             buf: vec![0; DATAGRAM_MAX],
         })
-    }
-
-    /// The sockets without their receive slots, which can move to another thread (sockets
-    /// opened by a thread that joined another network namespace), and the first socket's
-    /// receive buffer size.
-    pub(crate) fn into_parts(self) -> (NlSocket, NlSocket, usize) {
-        (self.main.sock, self.table.sock, self.rcvbuf)
-    }
-
-    /// A socket from [`Socket::into_parts`].
-    pub(crate) fn from_parts(main: NlSocket, table: NlSocket, rcvbuf: usize) -> Socket {
-        let channel = |sock| Channel {
-            sock,
-            many: [None, None, None],
-        };
-        Socket {
-            main: channel(main),
-            table: channel(table),
-            rcvbuf,
-            buf: vec![0; DATAGRAM_MAX],
-        }
     }
 
     /// Sets how long each receive waits for the kernel (`None`: for ever), on both sockets.
