@@ -332,6 +332,16 @@ impl<T: Transport> Client<T> {
         self.sock.set_timeout(timeout)
     }
 
+    /// The transport (a stand-in kernel's table, say).
+    pub fn transport(&self) -> &T {
+        &self.sock
+    }
+
+    /// The transport, to change (a stand-in kernel's table, between reconcile rounds).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.sock
+    }
+
     /// The transport, given back (a stand-in's record of what was sent, say).
     pub fn into_transport(self) -> T {
         self.sock
@@ -1221,7 +1231,7 @@ mod tests {
 
     fn msg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
         let mut m = Vec::new();
-        crate::fuzzing::message(&mut m, kind, flags, seq, payload);
+        crate::netlink::msg::message(&mut m, kind, flags, seq, payload);
         m
     }
 

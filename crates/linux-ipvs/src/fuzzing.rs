@@ -503,16 +503,7 @@ fn answer(r: &Request, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends one netlink message (padded to four bytes).
-pub(crate) fn message(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
-    out.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&0u32.to_ne_bytes());
-    out.extend_from_slice(payload);
-    out.resize(out.len().next_multiple_of(4), 0);
-}
+pub(crate) use crate::netlink::msg::message;
 
 /// Appends an `NLMSG_ERROR` with `code`, an original header claiming `orig_len` bytes, and
 /// `tlvs` after it.
