@@ -47,6 +47,11 @@
 
 #![warn(missing_docs)]
 
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "linux-ipvs programs the Linux kernel's IPVS over generic netlink: it builds for Linux targets only"
+);
+
 mod client;
 mod codec;
 mod consistent;
@@ -74,6 +79,11 @@ pub use model::{
 pub use netlink::{DEFAULT_TIMEOUT, Error, Expect, Socket};
 pub use plan::{Draining, Plan, PlanCounts, Removal, plan};
 pub use table::{DuplicateService, Table};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// A controller keeps a client in a task or behind a mutex, and passes errors between
 /// threads: both must stay `Send` (and errors `Sync`). This fails to compile otherwise.
