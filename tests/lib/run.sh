@@ -32,24 +32,8 @@ if [ "$bin" = "$debug" ]; then
 fi
 [ -x "$bin/examples/lib_vm" ] || { echo "lib/run.sh: $bin/examples/lib_vm missing" >&2; exit 2; }
 
+. "$repo/tests/vm/suite.sh"
 vm=$repo/tests/vm/vm.sh
 "$vm" setup
-payload=$(mktemp -d)
-trap 'rm -rf "$payload"' EXIT
-"$vm" add-binary "$bin/examples/lib_vm" "$payload" bin/lib_vm
-cp "$here/vm-run.sh" "$repo/tests/vm/case-netns.sh" "$repo/tests/vm/checks.sh" "$payload/"
-cat >"$payload/run.sh" <<RUN
-#!/bin/sh
-cd /payload && sh ./vm-run.sh
-RUN
-chmod +x "$payload/run.sh"
-
-out=$(mktemp)
-set +e
-"$vm" run "$payload" 600 2>&1 | tee "$out" |
-	awk '/@@VM-PAYLOAD-BEGIN/ { on = 1; next } /@@VM-PAYLOAD-STATUS/ { on = 0 } on || /^vm\.sh: / { print; fflush() }'
-set -e
-status=0
-grep -q '^@@VM-PAYLOAD-STATUS=0@@' "$out" || status=1
-rm -f "$out"
-exit $status
+log=${VM_LOG:-$repo/target/vm/last-run.log}
+suite_run "$vm" "$here/vm-run.sh" 600 "$log" "$bin" examples/lib_vm -- "$repo/tests/vm/case-netns.sh"

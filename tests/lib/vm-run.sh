@@ -1,11 +1,11 @@
 #!/bin/sh
 # tests/lib/vm-run.sh: in the VM (busybox sh), the library checks of tests/lib/run.sh. The
-# program is /payload/bin/lib_vm (examples/lib_vm.rs); the reference is /usr/sbin/ipvsadm,
+# program is /payload/bin/examples/lib_vm (examples/lib_vm.rs); the reference is /usr/sbin/ipvsadm,
 # which builds every table here. Prints `ok - ...`/`not ok - ...` and, last,
 # `N passed, N failed`.
 IP=/usr/sbin/ip
 . ./case-netns.sh
-LIB=/payload/bin/lib_vm
+LIB=/payload/bin/examples/lib_vm
 REF=/usr/sbin/ipvsadm
 . ./checks.sh
 W=/tmp/lib
