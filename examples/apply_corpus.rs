@@ -85,7 +85,7 @@ fn service_key(r: &mut Rng) -> ServiceKey {
 /// New settings for a service (its key kept, port 0 only when persistent).
 fn settings(r: &mut Rng, key: ServiceKey) -> Service {
     let sched = r.pick(SCHEDULERS);
-    let mut s = Service::with_scheduler(key, sched.into());
+    let mut s = Service::with_scheduler(key, linux_ipvs::Name::truncated(sched.as_bytes()));
     if matches!(sched, "sh" | "mh") {
         s.flags |= r.pick(&[
             0,
@@ -113,7 +113,7 @@ fn settings(r: &mut Rng, key: ServiceKey) -> Service {
             Family::Inet6 => r.pick(&[128, 64, 48]),
         };
         if udp_or_mark && r.chance(30) {
-            s.pe_name = Some("sip".into());
+            s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
         }
     }
     if udp_or_mark && r.chance(50) {
@@ -300,10 +300,7 @@ fn edited(r: &mut Rng, cur: &Table) -> Table {
 
 fn save(t: &Table, header: Option<&str>) -> Vec<u8> {
     let snap = Snapshot {
-        info: Info {
-            version: 0x010201,
-            conn_tab_size: 4096,
-        },
+        info: Info::new(0x010201, 4096),
         services: t.clone(),
     };
     let mut out = Vec::new();

@@ -39,18 +39,7 @@ fn ip(s: &str) -> IpAddr {
 }
 
 fn stats(base: u64) -> Stats {
-    Stats {
-        conns: base,
-        inpkts: base * 10,
-        outpkts: base * 9,
-        inbytes: base * 1000,
-        outbytes: u64::MAX - base,
-        cps: 1,
-        inpps: 2,
-        outpps: 3,
-        inbps: 4,
-        outbps: 5,
-    }
+    Stats::new(base, base * 10, base * 9, base * 1000, u64::MAX - base).with_rates(1, 2, 3, 4, 5)
 }
 
 /// A table with every kind of service and real server.
@@ -61,11 +50,11 @@ fn sample() -> Snapshot {
         addr: ip("192.0.2.1"),
         port: 80,
     });
-    tcp.scheduler = Name::from("sh");
+    tcp.scheduler = Name::truncated(b"sh");
     tcp.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_HASHED | IP_VS_SVC_F_SCHED_SH_PORT;
     tcp.timeout = 300;
     tcp.netmask = u32::from_ne_bytes([255, 255, 255, 0]);
-    tcp.pe_name = Some(Name::from("sip"));
+    tcp.pe_name = Some(Name::truncated(b"sip"));
     tcp.stats = Some(stats(7));
     let mut masq = Dest::new(ip("198.51.100.1"), 8080);
     masq.forward = Forward::Masq;
@@ -104,10 +93,7 @@ fn sample() -> Snapshot {
     });
     services.push((fwm6, Vec::new()));
     Snapshot {
-        info: Info {
-            version: 0x0001_0201,
-            conn_tab_size: 4096,
-        },
+        info: Info::new(0x0001_0201, 4096),
         services,
     }
 }
@@ -146,20 +132,12 @@ fn documents() -> Vec<(String, Vec<u8>)> {
             docs.push((format!("connections {json:?}"), out));
         }
         let mut out = Vec::new();
-        json::write_timeouts(
-            &mut out,
-            &Timeouts {
-                tcp: 900,
-                tcp_fin: 120,
-                udp: 300,
-            },
-            json,
-        );
+        json::write_timeouts(&mut out, &Timeouts::new(900, 120, 300), json);
         docs.push(("timeouts".into(), out));
-        let mut master = Daemon::new(DaemonState::Master, "eth0", 7);
+        let mut master = Daemon::new(DaemonState::Master, Name::truncated(b"eth0"), 7);
         master.mcast_group = Some(ip("239.1.1.1"));
         master.sync_maxlen = Some(1472);
-        let backup = Daemon::new(DaemonState::Backup, "eth1", 7);
+        let backup = Daemon::new(DaemonState::Backup, Name::truncated(b"eth1"), 7);
         let mut out = Vec::new();
         json::write_daemons(&mut out, &[backup, master], json);
         docs.push(("daemons".into(), out));

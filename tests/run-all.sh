@@ -77,7 +77,8 @@ lane() {
 stage "VM suites, two lanes"
 lane a \
 	"differential suite::tests/vm/difftest.sh --selftest" \
-	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" &
+	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" \
+	"the linux-ipvs library on the real kernel (page sizes, namespaces, aborted dumps)::tests/lib/run.sh" &
 lane_a=$!
 lane b \
 	"packaging checks::tests/ship/check.sh" \
@@ -98,7 +99,7 @@ stage "benchmark (figures only: no time is asserted)"
 tests/bench/run.sh --repeat 3 --apply-sizes 1000 || failed+=("benchmark listings")
 
 stage "done"
-total=10
+total=11
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

@@ -56,11 +56,7 @@ pub(super) fn build(c: &Collected) -> Result<Action, CliError> {
                     CliError::invalid_of(&[b"invalid timeout value `", s, b"' specified"])
                 })
         };
-        timeouts = Timeouts {
-            tcp: t(a)?,
-            tcp_fin: t(b)?,
-            udp: t(u)?,
-        };
+        timeouts = Timeouts::new(t(a)?, t(b)?, t(u)?);
     }
     if let Some(extra) = positionals.next() {
         return Err(CliError::invalid_of(&[b"unexpected argument ", extra]));
@@ -114,7 +110,7 @@ impl Collected<'_> {
         let scheduler = if !add_edit {
             Name::EMPTY
         } else if self.scheduler.is_empty() {
-            Name::from("wlc")
+            Name::truncated(b"wlc")
         } else {
             Name::truncated(self.scheduler)
         };
@@ -263,7 +259,7 @@ impl Collected<'_> {
                     .daemon_state
                     .expect("daemon state read with the command");
                 let ifn = if self.mcast_ifn.is_empty() {
-                    Name::from("eth0")
+                    Name::truncated(b"eth0")
                 } else {
                     Name::truncated(self.mcast_ifn)
                 };
@@ -278,7 +274,7 @@ impl Collected<'_> {
                 let state = self
                     .daemon_state
                     .expect("daemon state read with the command");
-                change(Change::StopDaemon(Daemon::new(state, "", 0)))
+                change(Change::StopDaemon(Daemon::new(state, Name::EMPTY, 0)))
             }
             Command::Restore => Ok(Action::Restore),
             Command::Save => Ok(Action::Save {

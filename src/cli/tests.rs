@@ -782,7 +782,7 @@ fn scheduler_and_service_fields() {
     );
     let s = add_service("-A -u 192.0.2.1:53 -s sh -p 20 --pe sip -o -b sh-fallback,sh-port");
     assert_eq!(s.scheduler, "sh");
-    assert_eq!(s.pe_name, Some(Name::from("sip")));
+    assert_eq!(s.pe_name, Some(Name::truncated(b"sip")));
     assert_eq!(s.flags, 0x01 | 0x04 | 0x08 | 0x10);
     assert_eq!(s.timeout, 20);
     match run_v(&["-A", "-t", "192.0.2.1:80", "--pe", ""]) {
@@ -1105,19 +1105,11 @@ fn zero() {
 fn set_timeouts() {
     assert_eq!(
         ok("--set 900 120 300"),
-        Action::Change(Change::SetTimeouts(Timeouts {
-            tcp: 900,
-            tcp_fin: 120,
-            udp: 300
-        }))
+        Action::Change(Change::SetTimeouts(Timeouts::new(900, 120, 300)))
     );
     assert_eq!(
         ok("900 --set 0 2678400"),
-        Action::Change(Change::SetTimeouts(Timeouts {
-            tcp: 900,
-            tcp_fin: 0,
-            udp: 2678400
-        }))
+        Action::Change(Change::SetTimeouts(Timeouts::new(900, 0, 2678400)))
     );
     fails("--set", "--set option requires 3 timeout values");
     fails("--set 1 2", "--set option requires 3 timeout values");
@@ -1136,7 +1128,7 @@ fn daemons() {
         ok("--start-daemon master"),
         Action::Change(Change::StartDaemon(Daemon::new(
             DaemonState::Master,
-            "eth0",
+            Name::truncated(b"eth0"),
             0
         )))
     );
@@ -1144,7 +1136,7 @@ fn daemons() {
         Ok(Action::Change(Change::StartDaemon(d))) => assert_eq!(d.mcast_ifn, "eth0"),
         r => panic!("{r:?}"),
     }
-    let mut want = Daemon::new(DaemonState::Backup, "v0", 5);
+    let mut want = Daemon::new(DaemonState::Backup, Name::truncated(b"v0"), 5);
     want.sync_maxlen = Some(1000);
     want.mcast_group = Some(v4("239.1.1.1"));
     want.mcast_port = Some(9000);
@@ -1165,7 +1157,11 @@ fn daemons() {
     }
     assert_eq!(
         ok("--stop-daemon backup --syncid 7"),
-        Action::Change(Change::StopDaemon(Daemon::new(DaemonState::Backup, "", 0)))
+        Action::Change(Change::StopDaemon(Daemon::new(
+            DaemonState::Backup,
+            Name::truncated(b""),
+            0
+        )))
     );
     fails(
         "--start-daemon Master",

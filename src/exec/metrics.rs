@@ -59,18 +59,16 @@ pub fn parse_totals(text: &str) -> Option<Stats> {
     if rows.next().is_some() {
         return None;
     }
-    Some(Stats {
-        conns: counters[0],
-        inpkts: counters[1],
-        outpkts: counters[2],
-        inbytes: counters[3],
-        outbytes: counters[4],
-        cps: rates[0],
-        inpps: rates[1],
-        outpps: rates[2],
-        inbps: rates[3],
-        outbps: rates[4],
-    })
+    Some(
+        Stats::new(
+            counters[0],
+            counters[1],
+            counters[2],
+            counters[3],
+            counters[4],
+        )
+        .with_rates(rates[0], rates[1], rates[2], rates[3], rates[4]),
+    )
 }
 
 /// Reads the totals of the calling thread's namespace.

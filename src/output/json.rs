@@ -598,9 +598,9 @@ fn table_entry(s: &JsonService) -> Result<(Service, Vec<Dest>), String> {
             );
         }
     };
-    let mut svc = Service::with_scheduler(key, Name::from(s.scheduler.as_str()));
+    let mut svc = Service::with_scheduler(key, Name::truncated(s.scheduler.as_bytes()));
     svc.timeout = s.timeout;
-    svc.pe_name = s.pe.as_deref().map(Name::from);
+    svc.pe_name = s.pe.as_deref().map(|p| Name::truncated(p.as_bytes()));
     svc.netmask = match (&s.netmask, family) {
         (Netmask::Mask(m), Family::Inet) => {
             let mask: std::net::Ipv4Addr = m.parse().map_err(|_| format!("bad netmask `{m}'"))?;

@@ -130,18 +130,20 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
 fn dest_stats(d: &Dest) -> Stats {
     let s = d.stats.unwrap_or_default();
     let lo = |v: u64| v & 0xffff_ffff;
-    Stats {
-        conns: lo(s.conns),
-        inpkts: lo(s.inpkts),
-        outpkts: lo(s.outpkts),
-        inbytes: s.inbytes,
-        outbytes: s.outbytes,
-        cps: lo(s.cps),
-        inpps: lo(s.inpps),
-        outpps: lo(s.outpps),
-        inbps: lo(s.inbps),
-        outbps: lo(s.outbps),
-    }
+    Stats::new(
+        lo(s.conns),
+        lo(s.inpkts),
+        lo(s.outpkts),
+        s.inbytes,
+        s.outbytes,
+    )
+    .with_rates(
+        lo(s.cps),
+        lo(s.inpps),
+        lo(s.outpps),
+        lo(s.inbps),
+        lo(s.outbps),
+    )
 }
 
 /// Appends the tunnel-info column text (`n/a`, `ipip`, `gue:<port>:<f>`, `gre:<f>`) and

@@ -696,18 +696,13 @@ mod tests {
     use linux_ipvs::{DaemonState, Forward, Info, Name, TunnelType};
 
     fn stats(base: u64) -> Stats {
-        Stats {
-            conns: base,
-            inpkts: base + 1,
-            outpkts: base + 2,
-            inbytes: base + 3,
-            outbytes: base + 4,
-            cps: base + 5,
-            inpps: base + 6,
-            outpps: base + 7,
-            inbps: base + 8,
-            outbps: base + 9,
-        }
+        Stats::new(base, base + 1, base + 2, base + 3, base + 4).with_rates(
+            base + 5,
+            base + 6,
+            base + 7,
+            base + 8,
+            base + 9,
+        )
     }
 
     /// Two services (an address one with two real servers, an IPv6 fwmark one with one),
@@ -718,7 +713,7 @@ mod tests {
             addr: "192.0.2.1".parse().unwrap(),
             port: 80,
         });
-        tcp.scheduler = Name::from("sh");
+        tcp.scheduler = Name::truncated(b"sh");
         tcp.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED_SH_PORT;
         tcp.stats = Some(stats(5_000_000_000));
         let mut masq = Dest::new("203.0.113.11".parse().unwrap(), 8080);
@@ -740,13 +735,14 @@ mod tests {
         let route = Dest::new("2001:db8::9".parse().unwrap(), 0);
         Table {
             snapshot: Snapshot {
-                info: Info {
-                    version: 0x010201,
-                    conn_tab_size: 4096,
-                },
+                info: Info::new(0x010201, 4096),
                 services: vec![(mark, vec![route]), (tcp, vec![masq, gue])],
             },
-            daemons: vec![Daemon::new(DaemonState::Master, "eth0", 9)],
+            daemons: vec![Daemon::new(
+                DaemonState::Master,
+                Name::truncated(b"eth0"),
+                9,
+            )],
             totals: stats(u64::MAX - 9),
         }
     }

@@ -46,6 +46,8 @@ pub fn write_change(out: &mut Vec<u8>, change: &Change, names: &dyn Names) {
         | Change::SetTimeouts(_)
         | Change::StartDaemon(_)
         | Change::StopDaemon(_) => {}
+        // Kinds a plan never holds, like the four above.
+        _ => {}
     }
     // The save format's lines start with the add command; an edit is the same line with the
     // edit command.
@@ -97,7 +99,7 @@ mod tests {
                 addr: "2001:db8::1".parse().unwrap(),
                 port: 0,
             },
-            "sh".into(),
+            linux_ipvs::Name::truncated(b"sh"),
         );
         sh.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED1;
         sh.timeout = 60;
@@ -106,7 +108,7 @@ mod tests {
             family: Family::Inet6,
             mark: 4_000_000_000,
         });
-        fw.pe_name = Some("sip".into());
+        fw.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
         fw.flags = IP_VS_SVC_F_PERSISTENT;
         fw.timeout = 300;
         fw.netmask = 128;
@@ -116,7 +118,7 @@ mod tests {
                 addr: "192.0.2.1".parse().unwrap(),
                 port: 80,
             },
-            "rr".into(),
+            linux_ipvs::Name::truncated(b"rr"),
         );
         vec![sh, fw, tcp]
     }
@@ -184,13 +186,11 @@ mod tests {
             &[
                 Change::AddService(tcp.clone()),
                 Change::AddDest(tcp.clone(), d.clone()),
-                Change::EditDest(
-                    tcp.clone(),
-                    Dest {
-                        weight: 0,
-                        ..d.clone()
-                    },
-                ),
+                Change::EditDest(tcp.clone(), {
+                    let mut drained = d.clone();
+                    drained.weight = 0;
+                    drained
+                }),
                 Change::DeleteDest(tcp.clone(), d),
                 Change::DeleteService(tcp),
             ],

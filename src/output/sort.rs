@@ -121,10 +121,7 @@ mod tests {
             proto(Protocol::Other(255), "0.0.0.1", 1),
         ];
         let mut snap = Snapshot {
-            info: Info {
-                version: 0x010201,
-                conn_tab_size: 4096,
-            },
+            info: Info::new(0x010201, 4096),
             services: services.into_iter().map(|s| (s, Vec::new())).collect(),
         };
         sort_snapshot(&mut snap);

@@ -31,7 +31,7 @@ fn svc(p: Protocol, a: &str, port: u16, sched: &str) -> Service {
         addr: ip(a),
         port,
     });
-    s.scheduler = sched.into();
+    s.scheduler = linux_ipvs::Name::truncated(sched.as_bytes());
     s
 }
 
@@ -48,10 +48,7 @@ fn dest(a: &str, port: u16, fwd: Forward, weight: i32) -> Dest {
 
 fn snap(services: Vec<(Service, Vec<Dest>)>) -> Snapshot {
     Snapshot {
-        info: Info {
-            version: 0x0001_0201,
-            conn_tab_size: 4096,
-        },
+        info: Info::new(0x0001_0201, 4096),
         services,
     }
 }
@@ -423,18 +420,7 @@ TCP  10.0.0.2:65535 wlc$
 }
 
 fn stats(v: [u64; 10]) -> Option<Stats> {
-    Some(Stats {
-        conns: v[0],
-        inpkts: v[1],
-        outpkts: v[2],
-        inbytes: v[3],
-        outbytes: v[4],
-        cps: v[5],
-        inpps: v[6],
-        outpps: v[7],
-        inbps: v[8],
-        outbps: v[9],
-    })
+    Some(Stats::new(v[0], v[1], v[2], v[3], v[4]).with_rates(v[5], v[6], v[7], v[8], v[9]))
 }
 
 fn table_a5() -> Snapshot {
@@ -799,10 +785,10 @@ fn table_a7() -> Snapshot {
     v.push(t(89, "rr", 0x18, 0));
     v.push(t(90, "mh", 0x11, 30));
     let mut s = t(91, "wlc", 0x01, 360);
-    s.pe_name = Some("sip".into());
+    s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
     v.push(s);
     let mut s = t(92, "wlc", 0, 0);
-    s.pe_name = Some("sip".into());
+    s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
     v.push(s);
     v.push(t(95, "dh", 0, 0));
     v.push(t(98, "nq", 0, 0));
@@ -813,7 +799,7 @@ fn table_a7() -> Snapshot {
     let mut s = svc(Protocol::Udp, "10.0.0.2", 5060, "wlc");
     s.flags = 0x05;
     s.timeout = 10;
-    s.pe_name = Some("sip".into());
+    s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
     v.push(s);
     v.push(svc(Protocol::Sctp, "10.0.0.1", 100, "wlc"));
     v.push(svc(Protocol::Tcp, "::ffff:10.0.0.5", 80, "wlc"));
@@ -1022,7 +1008,7 @@ fn save_pe_sctp_names() {
         services: vec![(5060, "sctp".into(), "sip".into())],
     };
     let mut s = svc(Protocol::Sctp, "10.0.0.1", 5060, "rr");
-    s.pe_name = Some("sip".into());
+    s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
     s.flags = 0x04;
     let t = snap(vec![(s, vec![dest("10.0.0.1", 5060, Forward::Route, 1)])]);
     assert_eq!(
@@ -1178,12 +1164,12 @@ TCP 01:01  NONE        10.0.0.9:1         10.0.0.8:2         10.0.0.7:3$
 
 #[test]
 fn a8_daemons_and_timeouts() {
-    let mut master = Daemon::new(DaemonState::Master, "v0", 0);
+    let mut master = Daemon::new(DaemonState::Master, linux_ipvs::Name::truncated(b"v0"), 0);
     master.sync_maxlen = Some(1472);
     master.mcast_group = Some(ip("224.0.0.81"));
     master.mcast_port = Some(8848);
     master.mcast_ttl = Some(1);
-    let mut backup = Daemon::new(DaemonState::Backup, "v0", 5);
+    let mut backup = Daemon::new(DaemonState::Backup, linux_ipvs::Name::truncated(b"v0"), 5);
     backup.sync_maxlen = Some(1024);
     backup.mcast_group = Some(ip("239.1.1.1"));
     backup.mcast_port = Some(9000);
@@ -1205,7 +1191,10 @@ backup sync daemon (mcast=v0, syncid=5, maxlen=1024, group=239.1.1.1, port=9000,
     let mut o = Vec::new();
     write_daemons(
         &mut o,
-        &[backup, Daemon::new(DaemonState::Master, "eth0", 1)],
+        &[
+            backup,
+            Daemon::new(DaemonState::Master, linux_ipvs::Name::truncated(b"eth0"), 1),
+        ],
     );
     assert_eq!(
         text(o),
@@ -1216,14 +1205,7 @@ backup sync daemon (mcast=v0, syncid=5, maxlen=1024, group=239.1.1.1, port=9000,
     assert!(o.is_empty());
 
     let mut o = Vec::new();
-    write_timeouts(
-        &mut o,
-        &Timeouts {
-            tcp: 900,
-            tcp_fin: 120,
-            udp: 300,
-        },
-    );
+    write_timeouts(&mut o, &Timeouts::new(900, 120, 300));
     assert_eq!(text(o), "Timeout (tcp tcpfin udp): 900 120 300\n");
 }
 
@@ -1244,10 +1226,7 @@ fn sort_snapshot_in_place_matches_listing() {
 #[test]
 fn empty_table_and_version() {
     let mut t = snap(vec![]);
-    t.info = Info {
-        version: 0x0001_0203,
-        conn_tab_size: 1 << 20,
-    };
+    t.info = Info::new(0x0001_0203, 1 << 20);
     assert_eq!(
         list(&t, fmt(true, ListMode::Default), &StaticNames::default()),
         "IP Virtual Server version 1.2.3 (size=1048576)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"

@@ -68,8 +68,9 @@ fn kept_interrupted() -> Error {
     }
 }
 
-/// One change to the kernel's IPVS state.
+/// One change to the kernel's IPVS state. More kinds may come with the kernel's commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Change {
     /// Add a virtual service (`-A`).
     AddService(Service),
@@ -98,6 +99,7 @@ pub enum Change {
 /// What a [`Change`] does, without its values: for wording a message about an outcome,
 /// counting or logging changes that have already been sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// [`Change::AddService`].
     AddService,
@@ -212,7 +214,15 @@ pub trait Transport {
     fn reply_room(&self) -> usize {
         usize::MAX
     }
-    /// Drops whatever replies are waiting, after a failed batch.
+    /// Sets how long a receive waits for a reply (`None`: for ever); a receive that waits
+    /// longer fails with [`Error::Timeout`]. A stand-in that never waits need not act.
+    fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
+        let _ = timeout;
+        Ok(())
+    }
+    /// Drops whatever replies are waiting, after a failed batch or a dump abandoned
+    /// half-way (a reply that did not decode, say); a transport over the kernel reads such a
+    /// dump out to its end, so that the next request is answered.
     fn discard_waiting(&mut self) {}
 }
 
@@ -238,6 +248,9 @@ impl Transport for Socket {
     }
     fn discard_waiting(&mut self) {
         Socket::discard_waiting(self)
+    }
+    fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
+        Socket::set_timeout(self, timeout)
     }
 }
 
@@ -300,6 +313,35 @@ impl<T: Transport> Client<T> {
         Client::assemble(sock, family, 1)
     }
 
+    /// The `IPVS` generic-netlink family id this client sends to (resolved by
+    /// [`Client::open`]), for [`Client::with_transport`] over another transport.
+    pub fn family_id(&self) -> u16 {
+        self.family
+    }
+
+    /// Sets how long each wait for the kernel may last (`None`: for ever); a client starts
+    /// with [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT). A wait that runs out fails the call
+    /// with [`Error::Timeout`].
+    ///
+    /// ```no_run
+    /// let mut ipvs = linux_ipvs::Client::open()?;
+    /// ipvs.set_timeout(Some(std::time::Duration::from_secs(5)))?;
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
+        self.sock.set_timeout(timeout)
+    }
+
+    /// The transport (a stand-in kernel's table, say).
+    pub fn transport(&self) -> &T {
+        &self.sock
+    }
+
+    /// The transport, to change (a stand-in kernel's table, between reconcile rounds).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.sock
+    }
+
     /// The transport, given back (a stand-in's record of what was sent, say).
     pub fn into_transport(self) -> T {
         self.sock
@@ -307,7 +349,8 @@ impl<T: Transport> Client<T> {
 }
 
 impl Client<Socket> {
-    /// Opens a generic-netlink socket in the calling thread's network namespace and
+    /// Opens the client's generic-netlink sockets in the calling thread's network namespace
+    /// (all of them now: they stay that namespace's whatever the thread joins later) and
     /// resolves the `IPVS` family. Fails with [`Error::FamilyNotFound`] when the kernel has
     /// no IPVS (module not loaded).
     ///
@@ -350,7 +393,8 @@ impl Client<Socket> {
         let path = crate::netns::path_of(netns);
         // Opened here, so that a missing namespace is reported without a thread.
         let file = crate::netns::open(&path)?;
-        let (sock, table, rcvbuf, family, seq) = std::thread::scope(|scope| {
+        // The client is `Send`: the thread hands over the sockets it opened there.
+        let (sock, family, seq) = std::thread::scope(|scope| {
             scope
                 .spawn(move || {
                     nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(
@@ -360,21 +404,12 @@ impl Client<Socket> {
                             source: std::io::Error::from(e),
                         },
                     )?;
-                    let (mut sock, family, seq) = Client::connect()?;
-                    // The table-dump socket too: opened later, it would be this thread's
-                    // namespace's no more.
-                    sock.open_table()?;
-                    let (main, table, rcvbuf) = sock.into_parts();
-                    Ok::<_, Error>((main, table, rcvbuf, family, seq))
+                    Client::connect()
                 })
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?;
-        Ok(Client::assemble(
-            Socket::from_parts(sock, table, rcvbuf),
-            family,
-            seq,
-        ))
+        Ok(Client::assemble(sock, family, seq))
     }
 }
 
@@ -603,7 +638,7 @@ impl<T: Transport> Client<T> {
         let mut x = Exchange::default();
         let mut done = false;
         while !done {
-            self.sock.recv_many(expect, &mut |data| {
+            let received = self.sock.recv_many(expect, &mut |data| {
                 let mut carried = false;
                 for m in Messages::new(data) {
                     let m = m?;
@@ -631,7 +666,8 @@ impl<T: Transport> Client<T> {
                 }
                 x.parts += usize::from(carried);
                 Ok(())
-            })?;
+            });
+            abandon_on_error(&mut self.sock, received)?;
         }
         Ok(x)
     }
@@ -1015,7 +1051,7 @@ impl<T: Transport> Client<T> {
         let mut done = false;
         let mut parts = 0;
         while !done {
-            self.sock.recv_many(Expect::Reply, &mut |data| {
+            let received = self.sock.recv_many(Expect::Reply, &mut |data| {
                 let mut carried = false;
                 for m in Messages::new(data) {
                     let m = m?;
@@ -1056,10 +1092,21 @@ impl<T: Transport> Client<T> {
                 }
                 parts += usize::from(carried);
                 Ok(())
-            })?;
+            });
+            abandon_on_error(&mut self.sock, received)?;
         }
         Ok(parts)
     }
+}
+
+/// Passes a receive's outcome on; on an error (a reply that did not decode, a socket
+/// error), first drops what is left of the reply, so that a dump abandoned half-way does not
+/// keep the socket busy for the next request.
+fn abandon_on_error<T: Transport>(sock: &mut T, received: Result<(), Error>) -> Result<(), Error> {
+    if received.is_err() {
+        sock.discard_waiting();
+    }
+    received
 }
 
 fn for_each_nest(
@@ -1109,6 +1156,12 @@ mod tests {
         overflow_at: Option<u32>,
         overflowed: bool,
         discards: usize,
+        /// Datagrams queued and handed out so far, and where the datagrams of the last
+        /// dump end: like the kernel, a dump asked for while an earlier one still has
+        /// datagrams to hand out is refused with `EBUSY`.
+        queued_total: usize,
+        delivered: usize,
+        dump_end: usize,
     }
 
     #[derive(Debug, Clone)]
@@ -1131,13 +1184,22 @@ mod tests {
                     flags: m.flags,
                     attrs: m.payload[4..].to_vec(),
                 };
-                let replies = (self.script)(&req);
+                let is_dump = req.flags & NLM_F_DUMP != 0;
+                let replies = if is_dump && self.delivered < self.dump_end {
+                    vec![ack(req.seq, nix::libc::EBUSY)]
+                } else {
+                    (self.script)(&req)
+                };
                 self.overflowed |= Some(req.seq) == self.overflow_at;
                 self.requests.push(req);
                 if self.overflowed {
                     continue;
                 }
                 // One datagram per reply message, like the kernel's ACKs.
+                self.queued_total += replies.len();
+                if is_dump {
+                    self.dump_end = self.queued_total;
+                }
                 self.queue.extend(replies);
             }
             self.ends.push(self.requests.len() - 1);
@@ -1154,6 +1216,7 @@ mod tests {
                 .queue
                 .pop_front()
                 .expect("client waits for a reply that never comes");
+            self.delivered += 1;
             Ok(&self.current)
         }
         fn reply_room(&self) -> usize {
@@ -1162,12 +1225,13 @@ mod tests {
         fn discard_waiting(&mut self) {
             self.discards += 1;
             self.queue.clear();
+            self.delivered = self.queued_total;
         }
     }
 
     fn msg(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
         let mut m = Vec::new();
-        crate::fuzzing::message(&mut m, kind, flags, seq, payload);
+        crate::netlink::msg::message(&mut m, kind, flags, seq, payload);
         m
     }
 
@@ -1201,6 +1265,9 @@ mod tests {
                 overflow_at: None,
                 overflowed: false,
                 discards: 0,
+                queued_total: 0,
+                delivered: 0,
+                dump_end: 0,
             },
             FAMILY,
         )
@@ -1556,7 +1623,7 @@ mod tests {
                     addr: "192.0.2.1".parse().unwrap(),
                     port,
                 });
-                svc.scheduler = "rr".into();
+                svc.scheduler = Name::truncated(b"rr");
                 svc.stats = Some(crate::model::Stats {
                     conns: u64::from(port) * 100,
                     ..Default::default()
@@ -1600,7 +1667,7 @@ mod tests {
         let mut index = c.service_index().unwrap();
         index.sort_by_key(|k| k.port());
         let dump_requests = c.sock.requests.len();
-        let s = Name::from;
+        let s = |n: &str| Name::truncated(n.as_bytes());
         assert_eq!(
             walk_all(&mut c, &index, false),
             [
@@ -1755,6 +1822,61 @@ mod tests {
             "only the consistent second dump counts"
         );
         assert_eq!(c.sock.requests.len(), 2);
+    }
+
+    /// A message cut short: its header claims more than the datagram holds.
+    fn cut(mut m: Vec<u8>) -> Vec<u8> {
+        m.truncate(m.len() / 2);
+        m
+    }
+
+    #[test]
+    fn a_dump_abandoned_half_way_is_read_out_so_the_next_one_is_answered() {
+        let mut round = 0;
+        let mut c = client(move |r| {
+            round += 1;
+            match (round, r.cmd) {
+                // A datagram that does not decode in the middle of a service dump.
+                (1, IPVS_CMD_GET_SERVICE) => vec![
+                    service_msg(r.seq, NLM_F_MULTI, 1),
+                    cut(service_msg(r.seq, NLM_F_MULTI, 2)),
+                    service_msg(r.seq, NLM_F_MULTI, 3),
+                    done(r.seq),
+                ],
+                // The same in the middle of a real-server dump.
+                (2, IPVS_CMD_GET_DEST) => vec![
+                    dest_msg(r.seq, 1),
+                    cut(dest_msg(r.seq, 2)),
+                    dest_msg(r.seq, 3),
+                    done(r.seq),
+                ],
+                (3, IPVS_CMD_GET_DEST) => vec![dest_msg(r.seq, 7), done(r.seq)],
+                (4, IPVS_CMD_GET_SERVICE) => vec![service_msg(r.seq, NLM_F_MULTI, 10), done(r.seq)],
+                other => panic!("unexpected request {other:?}"),
+            }
+        });
+        let key = ServiceKey::Fwmark {
+            family: crate::model::Family::Inet,
+            mark: 9,
+        };
+        assert!(c.services().is_err(), "the service dump does not decode");
+        assert!(
+            c.dests(&key).is_err(),
+            "the real-server dump does not decode"
+        );
+        let last_byte = |a: std::net::IpAddr| match a {
+            std::net::IpAddr::V4(v4) => v4.octets()[3],
+            std::net::IpAddr::V6(_) => 0,
+        };
+        let dests: Vec<u8> = c
+            .dests(&key)
+            .unwrap()
+            .iter()
+            .map(|d| last_byte(d.addr))
+            .collect();
+        assert_eq!(dests, vec![7]);
+        let ports: Vec<u16> = c.services().unwrap().iter().map(|s| s.key.port()).collect();
+        assert_eq!(ports, vec![10]);
     }
 
     #[test]

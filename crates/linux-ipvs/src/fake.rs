@@ -1,9 +1,29 @@
-//! A stand-in for the kernel's IPVS, for tests: a [`Transport`] that keeps a [`Table`],
+//! A stand-in for the kernel's IPVS, for tests (the `test-util` feature): a [`Transport`]
+//! that keeps a [`Table`],
 //! changes it with the requests it is sent (ACKing each, or answering with the errno the
 //! table gives), and answers service and real-server dumps from it, a few entries per
 //! datagram as the kernel splits a long dump. Dumps can be torn on purpose, as the kernel's
 //! are when another process changes the table during a read (which only a dump in more
 //! than one datagram can be).
+//!
+//! It answers what a reconciler sends: service and real-server changes, flushes, service
+//! and real-server reads; other requests (counters zeroed, timeouts, sync daemons) make it
+//! panic, as a test should. So a controller's reconcile loop can be unit-tested without
+//! root or IPVS:
+//!
+//! ```
+//! use linux_ipvs::fake::FakeKernel;
+//! use linux_ipvs::{Dest, Removal, Service, ServiceKey, Protocol, plan};
+//!
+//! let key = ServiceKey::Addr { protocol: Protocol::Tcp, addr: "192.0.2.1".parse()?, port: 80 };
+//! let desired = vec![(Service::new(key), vec![Dest::new("198.51.100.2".parse()?, 80)])];
+//! let mut ipvs = FakeKernel::client(Vec::new()); // an empty table
+//! let current = ipvs.consistent_snapshot(5, false)?.entries;
+//! let todo = plan(&current, &desired, Removal::Immediate);
+//! assert!(todo.apply(&mut ipvs)?.iter().all(Result::is_ok));
+//! assert_eq!(ipvs.transport().table.entries().len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::VecDeque;
 
@@ -205,7 +225,7 @@ fn torn<T>(items: &[T], tear: Tear) -> impl Iterator<Item = &T> {
 
 fn message(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(16 + payload.len());
-    crate::fuzzing::message(&mut m, kind, flags, seq, payload);
+    crate::netlink::msg::message(&mut m, kind, flags, seq, payload);
     m
 }
 

@@ -23,7 +23,9 @@ use nix::libc;
 use crate::client::{Change, Client, Transport};
 use crate::codec::{Style, config, daemon, dest, service, stats};
 use crate::consts::*;
-use crate::model::{Daemon, DaemonState, Dest, Family, Protocol, Service, ServiceKey, Timeouts};
+use crate::model::{
+    Daemon, DaemonState, Dest, Family, Name, Protocol, Service, ServiceKey, Timeouts,
+};
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR,
@@ -279,7 +281,7 @@ impl ChangeSpec {
                 } else {
                     DaemonState::Backup
                 },
-                "eth0",
+                Name::truncated(b"eth0"),
                 id,
             )),
         }
@@ -430,7 +432,11 @@ impl Msg {
                 } else {
                     DaemonState::Backup
                 };
-                daemon::encode(w, &Daemon::new(state, "eth0", *id), Style::Reply)
+                daemon::encode(
+                    w,
+                    &Daemon::new(state, Name::truncated(b"eth0"), *id),
+                    Style::Reply,
+                )
             }),
             Msg::Info(s, version, size) => data(out, seq(s), 0, |w| {
                 if let Some(v) = version {
@@ -473,7 +479,7 @@ fn answer(r: &Request, out: &mut Vec<u8>) {
             dest::encode(w, &Dest::new(v4, 80), Style::Reply)
         }),
         IPVS_CMD_GET_DAEMON => data(out, seq, 0, |w| {
-            let d = Daemon::new(DaemonState::Master, "eth0", 1);
+            let d = Daemon::new(DaemonState::Master, Name::truncated(b"eth0"), 1);
             daemon::encode(w, &d, Style::Reply)
         }),
         IPVS_CMD_GET_INFO => data(out, seq, 0, |w| {
@@ -497,16 +503,7 @@ fn answer(r: &Request, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends one netlink message (padded to four bytes).
-pub(crate) fn message(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
-    out.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&0u32.to_ne_bytes());
-    out.extend_from_slice(payload);
-    out.resize(out.len().next_multiple_of(4), 0);
-}
+pub(crate) use crate::netlink::msg::message;
 
 /// Appends an `NLMSG_ERROR` with `code`, an original header claiming `orig_len` bytes, and
 /// `tlvs` after it.

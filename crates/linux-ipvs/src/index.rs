@@ -204,11 +204,11 @@ mod tests {
     fn a_service_comes_back_with_its_settings_but_without_counters() {
         let mut index = ServiceIndex::new();
         let mut a = tcp(80);
-        a.scheduler = "rr".into();
+        a.scheduler = Name::truncated(b"rr");
         a.flags = 1;
         a.timeout = 300;
         a.netmask = 24;
-        a.pe_name = Some("sip".into());
+        a.pe_name = Some(Name::truncated(b"sip"));
         a.unknown = vec![UnknownAttr {
             kind: 99,
             payload: vec![1, 2],
@@ -245,7 +245,7 @@ mod tests {
         let mut index = ServiceIndex::new();
         for (port, sched) in [(82, "a"), (80, "b"), (82, "c"), (81, "d")] {
             let mut s = tcp(port);
-            s.scheduler = sched.into();
+            s.scheduler = Name::truncated(sched.as_bytes());
             index.push(s);
         }
         index.sort_by_key(|k| k.port());
@@ -256,10 +256,10 @@ mod tests {
         assert_eq!(
             got,
             [
-                (80, "b".into()),
-                (81, "d".into()),
-                (82, "a".into()),
-                (82, "c".into())
+                (80, Name::truncated(b"b")),
+                (81, Name::truncated(b"d")),
+                (82, Name::truncated(b"a")),
+                (82, Name::truncated(b"c"))
             ]
         );
         assert!(index.has_duplicates(), "port 82 twice");

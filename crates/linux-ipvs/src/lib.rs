@@ -12,7 +12,7 @@
 //! caller's business (the `ipvsadm` commands are one such caller).
 //!
 //! ```no_run
-//! use linux_ipvs::{Change, Client, Dest, Forward, Protocol, Service, ServiceKey};
+//! use linux_ipvs::{Change, Client, Dest, Forward, Name, Protocol, Service, ServiceKey};
 //!
 //! let mut ipvs = Client::open()?; // one socket, the IPVS family resolved once
 //! let mut svc = Service::new(ServiceKey::Addr {
@@ -20,7 +20,7 @@
 //!     addr: "192.0.2.10".parse()?,
 //!     port: 80,
 //! });
-//! svc.scheduler = "rr".into();
+//! svc.scheduler = Name::new(b"rr")?; // an error if the kernel could not keep it whole
 //! let mut rs = Dest::new("198.51.100.2".parse()?, 80);
 //! rs.forward = Forward::Masq;
 //! // Many changes per datagram, one outcome per change, in order.
@@ -47,12 +47,17 @@
 
 #![warn(missing_docs)]
 
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "linux-ipvs programs the Linux kernel's IPVS over generic netlink: it builds for Linux targets only"
+);
+
 mod client;
 mod codec;
 mod consistent;
 mod consts;
-#[cfg(test)]
-mod fake;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fake;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -68,12 +73,27 @@ pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
 pub use consistent::ConsistentSnapshot;
 pub use index::ServiceIndex;
 pub use model::{
-    Daemon, DaemonState, Dest, Family, Forward, Info, Name, Protocol, Service, ServiceKey, Stats,
-    Timeouts, TunnelType, UnknownAttr, full_netmask,
+    Daemon, DaemonState, Dest, Family, Forward, Info, InvalidName, Name, Protocol, Service,
+    ServiceKey, Stats, Timeouts, TunnelType, UnknownAttr, full_netmask,
 };
-pub use netlink::{Error, Expect, Socket};
+pub use netlink::{DEFAULT_TIMEOUT, Error, Expect, Socket};
 pub use plan::{Draining, Plan, PlanCounts, Removal, plan};
 pub use table::{DuplicateService, Table};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// A controller keeps a client in a task or behind a mutex, and passes errors between
+/// threads: both must stay `Send` (and errors `Sync`). This fails to compile otherwise.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn send_sync<T: Send + Sync>() {}
+    send::<Client>();
+    send::<Socket>();
+    send_sync::<Error>();
+};
 
 /// The kernel's values for the model's flag fields and the sizes of its name buffers, under
 /// their kernel names (`include/uapi/linux/ip_vs.h`).

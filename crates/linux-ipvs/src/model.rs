@@ -149,7 +149,9 @@ impl ServiceKey {
 }
 
 /// Packet and byte counters and rates, as the kernel reports them (`IPVS_STATS_ATTR_*`).
+/// Build one from [`Stats::default`] and set the counters (the kernel may grow more).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Connections scheduled.
     pub conns: u64,
@@ -173,13 +175,48 @@ pub struct Stats {
     pub outbps: u64,
 }
 
+impl Stats {
+    /// Counters without rates (all zero): connections, packets in and out, bytes in and
+    /// out.
+    pub fn new(conns: u64, inpkts: u64, outpkts: u64, inbytes: u64, outbytes: u64) -> Stats {
+        Stats {
+            conns,
+            inpkts,
+            outpkts,
+            inbytes,
+            outbytes,
+            ..Stats::default()
+        }
+    }
+    /// The same counters with these rates, per second: connections, packets in and out,
+    /// bytes in and out.
+    pub fn with_rates(self, cps: u64, inpps: u64, outpps: u64, inbps: u64, outbps: u64) -> Stats {
+        Stats {
+            cps,
+            inpps,
+            outpps,
+            inbps,
+            outbps,
+            ..self
+        }
+    }
+}
+
 /// An attribute the codec did not recognise, kept as it came (type without flag bits, payload).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnknownAttr {
     /// Attribute type, with `NLA_F_NESTED`/`NLA_F_NET_BYTEORDER` masked off.
     pub kind: u16,
     /// Raw payload.
     pub payload: Vec<u8>,
+}
+
+impl UnknownAttr {
+    /// An attribute of type `kind` with `payload`.
+    pub fn new(kind: u16, payload: Vec<u8>) -> UnknownAttr {
+        UnknownAttr { kind, payload }
+    }
 }
 
 /// A name the kernel keeps in a 16-byte buffer: a scheduler, a persistence engine, a network
@@ -202,6 +239,22 @@ impl Name {
         len: 0,
         bytes: [0; Name::MAX],
     };
+
+    /// The name `bytes`, if the kernel can keep it whole: at most [`Name::MAX`] bytes,
+    /// without NUL. ([`Name::truncated`] cuts a longer one, as ipvsadm does.)
+    ///
+    /// ```
+    /// use linux_ipvs::Name;
+    ///
+    /// assert_eq!(Name::new(b"wrr").unwrap(), "wrr");
+    /// assert!(Name::new(b"a-sixteen-bytes!").is_err());
+    /// ```
+    pub fn new(bytes: &[u8]) -> Result<Name, InvalidName> {
+        if bytes.len() > Name::MAX || bytes.contains(&0) {
+            return Err(InvalidName { len: bytes.len() });
+        }
+        Ok(Name::truncated(bytes))
+    }
 
     /// The name made of the first [`Name::MAX`] bytes of `bytes`, up to the first NUL: what
     /// the kernel's buffer keeps of it (and what ipvsadm copies into it).
@@ -236,17 +289,27 @@ impl Default for Name {
     }
 }
 
-impl From<&str> for Name {
-    /// [`Name::truncated`]: a longer name is cut to [`Name::MAX`] bytes.
-    fn from(s: &str) -> Name {
-        Name::truncated(s.as_bytes())
+/// A name the kernel cannot keep: longer than [`Name::MAX`] bytes, or with a NUL inside.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("name of {len} bytes: the kernel keeps names of at most 15 bytes, without NUL")]
+pub struct InvalidName {
+    /// The name's length in bytes.
+    pub len: usize,
+}
+
+impl TryFrom<&[u8]> for Name {
+    type Error = InvalidName;
+    /// [`Name::new`].
+    fn try_from(b: &[u8]) -> Result<Name, InvalidName> {
+        Name::new(b)
     }
 }
 
-impl From<&[u8]> for Name {
-    /// [`Name::truncated`].
-    fn from(b: &[u8]) -> Name {
-        Name::truncated(b)
+impl TryFrom<&str> for Name {
+    type Error = InvalidName;
+    /// [`Name::new`].
+    fn try_from(s: &str) -> Result<Name, InvalidName> {
+        Name::new(s.as_bytes())
     }
 }
 
@@ -276,6 +339,7 @@ impl fmt::Debug for Name {
 
 /// A virtual service and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Service {
     /// What identifies it.
     pub key: ServiceKey,
@@ -299,7 +363,7 @@ pub struct Service {
 impl Service {
     /// A service with ipvsadm's defaults: `wlc`, no persistence, the family's full netmask.
     pub fn new(key: ServiceKey) -> Service {
-        Service::with_scheduler(key, Name::from("wlc"))
+        Service::with_scheduler(key, Name::truncated(b"wlc"))
     }
     /// [`Service::new`] with another scheduler (empty: none, as in requests that name
     /// a service only by its key).
@@ -403,6 +467,7 @@ impl TunnelType {
 
 /// A real server (destination) of a virtual service.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Dest {
     /// Address; its family may differ from the service's only for tunnelling.
     pub addr: IpAddr,
@@ -462,6 +527,7 @@ impl Dest {
 
 /// Global IPVS information (`IPVS_CMD_GET_INFO`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Info {
     /// Version as `0x00MMmmpp`.
     pub version: u32,
@@ -470,6 +536,13 @@ pub struct Info {
 }
 
 impl Info {
+    /// Information as the kernel reports it (for a stand-in kernel, or a test).
+    pub fn new(version: u32, conn_tab_size: u32) -> Info {
+        Info {
+            version,
+            conn_tab_size,
+        }
+    }
     /// The version as (major, minor, patch).
     pub fn version(&self) -> (u8, u8, u8) {
         let [_, major, minor, patch] = self.version.to_be_bytes();
@@ -479,6 +552,7 @@ impl Info {
 
 /// Protocol timeouts in seconds (`--set`, `-L --timeout`). 0 on set keeps the current value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Established TCP sessions.
     pub tcp: u32,
@@ -486,6 +560,13 @@ pub struct Timeouts {
     pub tcp_fin: u32,
     /// UDP.
     pub udp: u32,
+}
+
+impl Timeouts {
+    /// Timeouts in seconds for established TCP, TCP after a FIN, and UDP.
+    pub fn new(tcp: u32, tcp_fin: u32, udp: u32) -> Timeouts {
+        Timeouts { tcp, tcp_fin, udp }
+    }
 }
 
 /// Role of a connection-synchronisation daemon.
@@ -509,6 +590,7 @@ impl DaemonState {
 
 /// A connection-synchronisation daemon's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Daemon {
     /// Master or backup.
     pub state: DaemonState,
@@ -530,10 +612,10 @@ pub struct Daemon {
 
 impl Daemon {
     /// A daemon with only the mandatory settings.
-    pub fn new(state: DaemonState, mcast_ifn: impl Into<Name>, syncid: u32) -> Daemon {
+    pub fn new(state: DaemonState, mcast_ifn: Name, syncid: u32) -> Daemon {
         Daemon {
             state,
-            mcast_ifn: mcast_ifn.into(),
+            mcast_ifn,
             syncid,
             sync_maxlen: None,
             mcast_group: None,
@@ -550,15 +632,20 @@ mod tests {
 
     #[test]
     fn names_are_the_kernels_bytes() {
-        assert_eq!(Name::from("wlc"), "wlc");
+        assert_eq!(Name::truncated(b"wlc"), "wlc");
         assert!(Name::EMPTY.is_empty());
         // Cut to the kernel's 15 bytes, even inside a character; at a NUL.
-        let long = Name::from("é".repeat(8).as_str());
+        let long = Name::truncated("é".repeat(8).as_bytes());
         assert_eq!(long.as_bytes().len(), 15);
         assert_eq!(long.to_str(), None);
         assert_eq!(long.to_string(), format!("{}\u{fffd}", "é".repeat(7)));
         assert_eq!(Name::truncated(b"rr\0x"), "rr");
-        assert_eq!(Name::from(&b"\xff"[..]).as_bytes(), b"\xff");
-        assert_eq!(format!("{:?}", Name::from("sh")), "\"sh\"");
+        assert_eq!(Name::truncated(b"\xff").as_bytes(), b"\xff");
+        assert_eq!(format!("{:?}", Name::truncated(b"sh")), "\"sh\"");
+        // Whole or not at all.
+        assert_eq!(Name::try_from("rr"), Ok(Name::truncated(b"rr")));
+        assert_eq!(Name::new(&[b'x'; 15]).map(|n| n.as_bytes().len()), Ok(15));
+        assert_eq!(Name::new(&[b'x'; 16]), Err(InvalidName { len: 16 }));
+        assert_eq!(Name::try_from("r\0r"), Err(InvalidName { len: 3 }));
     }
 }

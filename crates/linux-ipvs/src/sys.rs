@@ -1,9 +1,10 @@
 //! The one place with `unsafe` in this crate: a borrowed handle to the netlink socket's
 //! descriptor, for the socket-option calls that want one (neli's socket offers only the raw
-//! number).
+//! number), and the one socket option neither neli nor nix sets (`NETLINK_CAP_ACK`).
 //!
 //! Audit note: [`socket_fd`] ties the handle's lifetime to a borrow of the socket that owns
-//! the descriptor, so the handle cannot outlive the descriptor it names.
+//! the descriptor, so the handle cannot outlive the descriptor it names; [`set_cap_ack`]
+//! passes the kernel a pointer to a local integer and its size, read during the call only.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -12,4 +13,26 @@ pub(crate) fn socket_fd(sock: &neli::socket::NlSocket) -> BorrowedFd<'_> {
     // SAFETY: `sock` owns the descriptor and keeps it open until it is dropped; the handle
     // borrows `sock`, so it cannot be used after that.
     unsafe { BorrowedFd::borrow_raw(sock.as_raw_fd()) }
+}
+
+/// Turns on `NETLINK_CAP_ACK`: the kernel's error replies then carry the failed request's
+/// header only, not the whole request, so an error never outgrows a receive slot.
+pub(crate) fn set_cap_ack(fd: BorrowedFd<'_>) -> std::io::Result<()> {
+    let on: nix::libc::c_int = 1;
+    // SAFETY: the descriptor is open for the borrow's lifetime; `on` is a live c_int whose
+    // size is passed with it, and the kernel only reads it during the call.
+    let rc = unsafe {
+        nix::libc::setsockopt(
+            fd.as_raw_fd(),
+            nix::libc::SOL_NETLINK,
+            nix::libc::NETLINK_CAP_ACK,
+            (&on as *const nix::libc::c_int).cast(),
+            std::mem::size_of::<nix::libc::c_int>() as nix::libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }

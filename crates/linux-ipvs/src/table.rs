@@ -351,7 +351,7 @@ mod tests {
         t.apply(&Change::AddService(s.clone())).unwrap();
         t.apply(&Change::AddDest(s.clone(), rs(1))).unwrap();
         let mut e = s.clone();
-        e.scheduler = "rr".into();
+        e.scheduler = crate::model::Name::truncated(b"rr");
         e.flags = crate::consts::IP_VS_SVC_F_PERSISTENT;
         e.timeout = 300;
         t.apply(&Change::EditService(e.clone())).unwrap();

@@ -329,10 +329,7 @@ fn a_table_that_keeps_changing_is_not_acted_on() {
 fn json_rules_become_the_same_table_and_duplicates_are_refused() {
     let want = table(NEW);
     let snap = crate::output::Snapshot {
-        info: linux_ipvs::Info {
-            version: 0x010201,
-            conn_tab_size: 4096,
-        },
+        info: linux_ipvs::Info::new(0x010201, 4096),
         services: want.entries().to_vec(),
     };
     let fmt = crate::output::ListFormat {

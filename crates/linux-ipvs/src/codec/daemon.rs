@@ -46,7 +46,7 @@ pub fn decode(payload: &[u8]) -> Result<Daemon, Error> {
     let mut state = None;
     let mut ifn = None;
     let mut syncid = None;
-    let mut d = Daemon::new(DaemonState::Master, "", 0);
+    let mut d = Daemon::new(DaemonState::Master, Name::EMPTY, 0);
     for a in Attrs::new(payload) {
         let a = a?;
         match a.kind {

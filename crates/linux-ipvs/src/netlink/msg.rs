@@ -34,6 +34,19 @@ const NLMSGERR_ATTR_MSG: u16 = 1;
 const NLMSG_HDRLEN: usize = 16;
 const GENL_HDRLEN: usize = 4;
 
+/// Appends one netlink message (padded to four bytes): replies, for the stand-in kernel and
+/// the fuzz targets.
+#[cfg(any(test, feature = "fuzzing", feature = "test-util"))]
+pub(crate) fn message(out: &mut Vec<u8>, kind: u16, flags: u16, seq: u32, payload: &[u8]) {
+    out.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
+    out.extend_from_slice(&kind.to_ne_bytes());
+    out.extend_from_slice(&flags.to_ne_bytes());
+    out.extend_from_slice(&seq.to_ne_bytes());
+    out.extend_from_slice(&0u32.to_ne_bytes());
+    out.extend_from_slice(payload);
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+
 /// Appends one generic-netlink request to `buf` and returns its length. `attrs` writes the
 /// attributes after the headers. An attribute too long for netlink leaves `buf` as it was
 /// and gives [`Error::TooLong`].

@@ -1,16 +1,19 @@
 //! The generic-netlink sockets of a client: neli opens and configures them; we send whole
 //! buffers (several requests at once) and receive into reused buffers.
 //!
-//! A client talks through one socket, and opens a second one for the dumps of whole tables
-//! (the service dump). The kernel sizes the datagrams of a dump by the largest receive
-//! buffer the socket has ever been read with (up to 32 KiB): large ones suit a table dump,
-//! which the kernel resumes from its first entry for every datagram, so few of them cost
-//! less; small ones suit the many short dumps of real servers (one per service), whose
-//! 32 KiB buffers would each take a multi-page allocation in the kernel. So the first socket
-//! is never read with more than a page at a time, and the second always with 32 KiB.
+//! A client talks through one socket, and a second one for the dumps of whole tables (the
+//! service dump); both are opened with the client, in the namespace it is made in.
+//!
+//! Every receive slot holds any datagram the kernel may send: a dump datagram is as large
+//! as a page (at most 8 KiB) from the start, and as large as the largest receive buffer the
+//! socket has been read with (at most 32 KiB) once the kernel has seen one; other replies
+//! fit a page. On kernels with 16 KiB or 64 KiB pages, and on any socket read once with a
+//! large buffer, page-sized slots would cut datagrams short. So every slot is
+//! [`DATAGRAM_MAX`], and the kernel makes every dump in datagrams of up to 32 KiB.
 
 use std::io::IoSliceMut;
 use std::os::fd::AsRawFd;
+use std::time::Duration;
 
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
@@ -18,17 +21,15 @@ use neli::utils::Groups;
 use nix::sys::socket::{
     MsgFlags, MultiHeaders, NetlinkAddr, getsockopt, recvmmsg, setsockopt, sockopt,
 };
+use nix::sys::time::TimeVal;
 
 use super::Error;
 
-/// The receive buffer for single replies on the first socket: one page, which every reply
-/// to a request fits (the kernel never makes a datagram larger than the page-sized buffer
-/// it has seen, nor than a page for a first reply).
-const PAGE: usize = 4096;
-
-/// The receive slots of the table-dump socket: the most the kernel puts in one dump
-/// datagram (32 KiB less its own overhead).
-const TABLE_SLOT: usize = 32 * 1024;
+/// The largest datagram the kernel sends a netlink reader: a dump's datagrams grow to the
+/// largest receive buffer the reader has shown, capped at 32 KiB less the kernel's own
+/// overhead (`netlink_recvmsg`), and start at `NLMSG_GOODSIZE`, a page of at most 8 KiB;
+/// single replies are allocated at `NLMSG_GOODSIZE` too.
+pub(crate) const DATAGRAM_MAX: usize = 32 * 1024;
 
 /// The socket receive buffer asked for: room for the replies to a whole batch of changes.
 const SOCKET_RCVBUF: usize = 1 << 20;
@@ -38,6 +39,29 @@ const SOCKET_RCVBUF: usize = 1 << 20;
 /// under 1,300 for an error that echoes a request of a few hundred bytes with an extended-
 /// ACK text.
 const REPLY_CHARGE: usize = 2048;
+
+/// How long a receive waits for the kernel unless told otherwise
+/// ([`Client::set_timeout`](crate::Client::set_timeout)). The kernel answers a request while
+/// it handles it, so a reply that takes this long is not coming.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sets a socket's receive timeout (`SO_RCVTIMEO`); `None` waits for ever.
+fn set_timeout(sock: &NlSocket, timeout: Option<Duration>) -> Result<(), Error> {
+    let tv = match timeout {
+        // A zero timeval means "no timeout" to the kernel: the shortest wait is 1 µs.
+        Some(t) => TimeVal::from(libc_timeval(t.max(Duration::from_micros(1)))),
+        None => TimeVal::from(libc_timeval(Duration::ZERO)),
+    };
+    setsockopt(&crate::sys::socket_fd(sock), sockopt::ReceiveTimeout, &tv)
+        .map_err(|e| Error::Io(std::io::Error::from(e)))
+}
+
+fn libc_timeval(d: Duration) -> nix::libc::timeval {
+    nix::libc::timeval {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as nix::libc::time_t,
+        tv_usec: d.subsec_micros() as nix::libc::suseconds_t,
+    }
+}
 
 /// What kind of reply a [`Transport::recv_many`](crate::Transport::recv_many) call waits
 /// for; the socket picks the socket and the receive slots by it (how many datagrams one
@@ -51,8 +75,7 @@ pub enum Expect {
     /// the kernel only makes while we read. Sent and read on a socket of its own.
     Dump,
     /// The reply to a single request or the short dump of one service's real servers: a
-    /// datagram or two of at most a page (a short dump's data and its end usually come
-    /// together in one call).
+    /// datagram or two (a short dump's data and its end usually come together in one call).
     Reply,
 }
 
@@ -60,8 +83,8 @@ impl Expect {
     fn slots(self) -> (usize, usize) {
         match self {
             Expect::Acks => (64, REPLY_CHARGE),
-            Expect::Dump => (4, TABLE_SLOT),
-            Expect::Reply => (2, PAGE),
+            Expect::Dump => (4, DATAGRAM_MAX),
+            Expect::Reply => (2, DATAGRAM_MAX),
         }
     }
 }
@@ -71,8 +94,8 @@ impl Expect {
 /// [`Client`](crate::Client) uses unless it is given another.
 pub struct Socket {
     main: Channel,
-    /// The socket for table dumps, opened on first use.
-    table: Option<Channel>,
+    /// The socket for table dumps.
+    table: Channel,
     /// The receive buffer the kernel gave the first socket, in bytes as it counts them.
     rcvbuf: usize,
     buf: Vec<u8>,
@@ -84,8 +107,10 @@ struct Channel {
     many: [Option<Many>; 3],
 }
 
+/// The receive slots of one kind of reply. The `recvmmsg` headers are made per call: they
+/// hold raw pointers, which would keep the socket (and so a client) from moving to another
+/// thread.
 struct Many {
-    headers: MultiHeaders<NetlinkAddr>,
     buf: Vec<u8>,
     lens: Vec<usize>,
 }
@@ -101,8 +126,10 @@ impl Channel {
     fn open() -> Result<(Channel, usize), Error> {
         let sock =
             NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(Error::Io)?;
-        // Older kernels lack extended ACKs; error texts are then simply absent.
+        // Older kernels lack extended ACKs; error texts are then simply absent. With capped
+        // ACKs (Linux 4.3 on) an error does not echo the request it answers.
         let _ = sock.enable_ext_ack(true);
+        let _ = crate::sys::set_cap_ack(crate::sys::socket_fd(&sock));
         // Past net.core.rmem_max where allowed (CAP_NET_ADMIN, which IPVS needs anyway),
         // else as much as that allows; the size the kernel settled on bounds batches.
         let fd = crate::sys::socket_fd(&sock);
@@ -110,6 +137,7 @@ impl Channel {
             let _ = sock.set_recv_buffer_size(SOCKET_RCVBUF);
         }
         let rcvbuf = getsockopt(&fd, sockopt::RcvBuf).unwrap_or(0);
+        set_timeout(&sock, Some(DEFAULT_TIMEOUT))?;
         Ok((
             Channel {
                 sock,
@@ -134,11 +162,11 @@ impl Channel {
     ) -> Result<(), Error> {
         let (count, slot_len) = expect.slots();
         let many = self.many[expect as usize].get_or_insert_with(|| Many {
-            headers: MultiHeaders::preallocate(count, None),
             buf: vec![0; count * slot_len],
             lens: Vec::with_capacity(count),
         });
         many.lens.clear();
+        let mut headers = MultiHeaders::<NetlinkAddr>::preallocate(count, None);
         loop {
             let mut slots: Vec<[IoSliceMut<'_>; 1]> = many
                 .buf
@@ -147,7 +175,7 @@ impl Channel {
                 .collect();
             match recvmmsg(
                 self.sock.as_raw_fd(),
-                &mut many.headers,
+                &mut headers,
                 slots.iter_mut(),
                 MsgFlags::MSG_WAITFORONE,
                 None,
@@ -162,6 +190,7 @@ impl Channel {
                     break;
                 }
                 Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => return Err(Error::Timeout),
                 Err(e) => return Err(Error::Io(std::io::Error::from(e))),
             }
         }
@@ -174,45 +203,26 @@ impl Channel {
 }
 
 impl Socket {
-    /// Opens and binds the first socket (the table-dump socket waits for its first use).
-    pub(crate) fn open() -> Result<Socket, Error> {
+    /// Opens the client's sockets in the calling thread's network namespace, for
+    /// [`Client::with_transport`](crate::Client::with_transport) or a transport of one's own
+    /// that wraps this one (to log or count what passes, say).
+    pub fn open() -> Result<Socket, Error> {
         let (main, rcvbuf) = Channel::open()?;
+        // Both now: a socket belongs to the namespace of the thread that opens it, and this
+        // thread may join another one before the first table dump.
+        let (table, _) = Channel::open()?;
         Ok(Socket {
             main,
-            table: None,
+            table,
             rcvbuf,
-            buf: vec![0; PAGE],
+            buf: vec![0; DATAGRAM_MAX],
         })
     }
 
-    /// Opens the table-dump socket now rather than on its first use: a client opened in
-    /// another network namespace opens both there.
-    pub(crate) fn open_table(&mut self) -> Result<(), Error> {
-        if self.table.is_none() {
-            self.table = Some(Channel::open()?.0);
-        }
-        Ok(())
-    }
-
-    /// The sockets without their receive slots, which can move to another thread (sockets
-    /// opened by a thread that joined another network namespace), and the first socket's
-    /// receive buffer size.
-    pub(crate) fn into_parts(self) -> (NlSocket, Option<NlSocket>, usize) {
-        (self.main.sock, self.table.map(|t| t.sock), self.rcvbuf)
-    }
-
-    /// A socket from [`Socket::into_parts`].
-    pub(crate) fn from_parts(main: NlSocket, table: Option<NlSocket>, rcvbuf: usize) -> Socket {
-        let channel = |sock| Channel {
-            sock,
-            many: [None, None, None],
-        };
-        Socket {
-            main: channel(main),
-            table: table.map(channel),
-            rcvbuf,
-            buf: vec![0; PAGE],
-        }
+    /// Sets how long each receive waits for the kernel (`None`: for ever), on both sockets.
+    pub(crate) fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        set_timeout(&self.main.sock, timeout)?;
+        set_timeout(&self.table.sock, timeout)
     }
 
     /// How many replies to changes may wait in the receive buffer at once without the
@@ -222,16 +232,21 @@ impl Socket {
         (self.rcvbuf / REPLY_CHARGE).max(1)
     }
 
-    /// Reads and drops every datagram waiting on the first socket, without waiting for
-    /// more. After an overflow this clears the kernel's congestion state, which otherwise
-    /// makes it drop later replies without saying so.
+    /// Reads and drops every datagram waiting on either socket, without waiting for more.
+    /// After an overflow this clears the kernel's congestion state, which otherwise makes it
+    /// drop later replies without saying so. A dump that was abandoned half-way is read out
+    /// to its end: the kernel makes a dump's next datagram while the previous one is read,
+    /// so each read leaves the next one waiting, until the last; a dump left running would
+    /// make the socket's next dump request fail with `EBUSY`.
     pub(crate) fn discard_waiting(&mut self) {
-        loop {
-            match self.main.sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
-                Ok((n, _)) if n > 0 => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
-                _ => return,
+        for sock in [&self.main.sock, &self.table.sock] {
+            loop {
+                match sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
+                    Ok((n, _)) if n > 0 => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
+                    _ => break,
+                }
             }
         }
     }
@@ -240,10 +255,7 @@ impl Socket {
     /// that will read the reply `expect` names.
     pub(crate) fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
         match expect {
-            Expect::Dump => {
-                self.open_table()?;
-                self.table.as_ref().expect("opened above").send(msgs)
-            }
+            Expect::Dump => self.table.send(msgs),
             Expect::Acks | Expect::Reply => self.main.send(msgs),
         }
     }
@@ -263,10 +275,9 @@ impl Socket {
         expect: Expect,
         each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        match (expect, self.table.as_mut()) {
-            (Expect::Dump, Some(table)) => table.recv_many(expect, each),
-            (Expect::Dump, None) => Err(Error::Malformed("no table dump was requested")),
-            (Expect::Acks | Expect::Reply, _) => self.main.recv_many(expect, each),
+        match expect {
+            Expect::Dump => self.table.recv_many(expect, each),
+            Expect::Acks | Expect::Reply => self.main.recv_many(expect, each),
         }
     }
 
@@ -277,12 +288,52 @@ impl Socket {
             // did not fit is reported rather than cut silently.
             match self.main.sock.recv(&mut self.buf[..], Msg::TRUNC) {
                 Ok((n, _)) if n > self.buf.len() => {
-                    return Err(Error::Malformed("reply larger than a page"));
+                    return Err(Error::Malformed("reply larger than a receive buffer"));
                 }
                 Ok((n, _)) => return Ok(&self.buf[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Err(Error::Timeout),
                 Err(e) => return Err(Error::Io(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The socket against the host's own kernel: generic netlink is there even without IPVS,
+    //! and its controller family answers.
+
+    use super::*;
+    use crate::netlink::msg::{Messages, NLM_F_CAPPED, NLM_F_REQUEST, Reply, push_genl_request};
+
+    #[test]
+    fn a_receive_with_nothing_coming_fails_with_the_timeout_error() {
+        let mut sock = Socket::open().unwrap();
+        sock.set_timeout(Some(Duration::from_millis(20))).unwrap();
+        for expect in [Expect::Reply, Expect::Dump, Expect::Acks] {
+            let got = sock.recv_many(expect, &mut |_| Ok(()));
+            assert!(matches!(got, Err(Error::Timeout)), "{expect:?}: {got:?}");
+        }
+        assert!(matches!(sock.recv(), Err(Error::Timeout)));
+    }
+
+    #[test]
+    fn an_error_reply_does_not_echo_the_request() {
+        let mut sock = Socket::open().unwrap();
+        // A family lookup the controller refuses (no such family), carrying a large
+        // attribute it ignores: without capped ACKs the error would echo all of it.
+        let mut req = Vec::new();
+        push_genl_request(&mut req, 0x10, NLM_F_REQUEST, 77, 3, 1, |w| {
+            w.str(2, "no-such-family-here");
+            w.bytes(0x3f, &[0; 6000]);
+        })
+        .unwrap();
+        sock.send(&req).unwrap();
+        let data = sock.recv().unwrap();
+        assert!(data.len() < 200, "{} bytes came back", data.len());
+        let m = Messages::new(data).next().unwrap().unwrap();
+        assert_ne!(m.flags & NLM_F_CAPPED, 0);
+        assert!(matches!(m.reply().unwrap(), Reply::Error { .. }));
     }
 }

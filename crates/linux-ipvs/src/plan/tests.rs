@@ -56,7 +56,7 @@ fn what_the_kernel_adds_to_a_read_is_no_difference() {
 #[test]
 fn changes_come_in_order_adds_dests_edits_then_removals() {
     let mut edited = tcp(80);
-    edited.scheduler = "rr".into();
+    edited.scheduler = crate::model::Name::truncated(b"rr");
     let have = vec![
         (tcp(80), vec![rs(1, 1), rs(2, 1)]),
         (tcp(8080), vec![rs(9, 1)]),
@@ -229,8 +229,9 @@ fn service() -> impl Strategy<Value = Service> {
         prop_oneof![Just(None), Just(Some(24u32))],
     )
         .prop_map(|(key, sched, pe, flags, timeout, mask)| {
-            let mut s = Service::with_scheduler(key, sched.into());
-            s.pe_name = pe.map(crate::model::Name::from);
+            let mut s =
+                Service::with_scheduler(key, crate::model::Name::truncated(sched.as_bytes()));
+            s.pe_name = pe.map(|p| crate::model::Name::truncated(p.as_bytes()));
             s.flags = flags.iter().fold(0, |a, f| a | f);
             s.timeout = timeout;
             if let Some(m) = mask {
