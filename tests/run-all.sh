@@ -20,6 +20,11 @@
 #      churn), and metrics (--metrics and ipvsadm-exporter compared value by value with the
 #      JSON and -Ln --stats --exact after real traffic, linted with promtool; the exporter
 #      under churn, a deleted namespace, 1,000 scrapes and an unloaded ip_vs),
+#      In a third lane, the packages on a real director (tests/guest/run.sh): the .deb on a
+#      Debian 12 guest with systemd as PID 1 (image built in the setup stage, cached under
+#      target/guest): install over Debian's ipvsadm, the unit's start/reload/restart/stop,
+#      a reboot, removal and purge, an upgrade with a connection open, the exporter's unit
+#      and Debian's Prometheus scraping it (tests/guest/README.md),
 #   4. the benchmark against the reference, alone on the host (tests/bench/run.sh, one VM
 #      boot): its figures are printed for the record and never judged; the stage fails
 #      only if the two implementations' listings or saves of the benchmark table differ.
@@ -32,6 +37,8 @@ failed=()
 
 stage "setup"
 tests/vm/vm.sh setup
+tests/guest/guest.sh build
+tests/ship/packages.sh tools
 
 stage "format and lints"
 cargo fmt --all --check
@@ -74,7 +81,7 @@ lane() {
 		echo "==== end of $title ($(date +%T))"
 	done 2>&1 | sed -u "s/^/[$letter] /"
 }
-stage "VM suites, two lanes"
+stage "VM suites, three lanes"
 lane a \
 	"differential suite::tests/vm/difftest.sh --selftest" \
 	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" &
@@ -88,7 +95,11 @@ lane b \
 	"ipvsadm-restore --apply against the real kernel (corpus and churn)::tests/apply/run.sh" \
 	"metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)::tests/metrics/run.sh" &
 lane_b=$!
-wait $lane_a $lane_b || true
+# The real director: the .deb on a Debian 12 guest with systemd as PID 1 (one boot and a
+# reboot; the image is built once and cached under target/guest).
+lane c "packages on a Debian 12 guest with systemd (tests/guest)::tests/guest/run.sh" &
+lane_c=$!
+wait $lane_a $lane_b $lane_c || true
 while IFS= read -r title; do failed+=("$title"); done <"$failures"
 
 stage "benchmark (figures only: no time is asserted)"
@@ -99,7 +110,7 @@ stage "benchmark (figures only: no time is asserted)"
 tests/bench/run.sh --repeat 3 --apply-sizes 1000 || failed+=("benchmark listings")
 
 stage "done"
-total=11
+total=12
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
