@@ -118,6 +118,7 @@ hold_start hold1 192.0.2.10
 hold_ping hold1 before-reload
 wait_for 60 "the connection counted on 198.51.100.2" counted
 block 192.0.2.10:80 >/root/a.before
+stats 192.0.2.10:80 >/root/s.before
 # Edit the rules: the second service gets another scheduler, weight and real server.
 cat >/etc/ipvsadm.rules <<R
 -A -t 192.0.2.10:80 -s rr
@@ -132,6 +133,10 @@ sort /etc/ipvsadm.rules >/root/want
 same "the table after reload" /root/want /root/now
 block 192.0.2.10:80 >/root/a.after
 same "the unchanged service (with its connection counts)" /root/a.before /root/a.after
+# Its counters too: a clear and restore makes a new service whose counters start at 0
+# (the kernel gives the new service the old real servers back, counts included).
+stats 192.0.2.10:80 >/root/s.after
+same "the unchanged service'"'"'s counters" /root/s.before /root/s.after
 hold_ping hold1 after-reload
 cat /root/a.after
 '
@@ -220,10 +225,13 @@ hold_start hold2 192.0.2.10
 hold_ping hold2 before-upgrade
 wait_for 60 "the connection counted on 198.51.100.2" counted
 ipvsadm -Ln >/root/up.before
+ipvsadm -Ln --stats --exact >/root/ups.before
 dpkg -i /root/pkg/n1.deb </dev/null
 dpkg-query -W -f="\${Status} \${Version}\n" ipvsadm-rs | grep -qx "install ok installed 0.1.0-2"
 ipvsadm -Ln >/root/up.after
+ipvsadm -Ln --stats --exact >/root/ups.after
 same "the table across the upgrade" /root/up.before /root/up.after
+same "the counters across the upgrade (a restart would zero them)" /root/ups.before /root/ups.after
 hold_ping hold2 after-upgrade
 systemctl stop hold2
 '

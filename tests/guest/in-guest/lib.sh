@@ -82,6 +82,12 @@ block() {
 	ipvsadm -Ln | awk -v vip="$1" '/^(TCP|UDP|SCTP|FWM)/ { on = ($2 == vip) } on'
 }
 
+# stats VIP: the same block in `ipvsadm -Ln --stats --exact` (the service's and its real
+# servers' counters).
+stats() {
+	ipvsadm -Ln --stats --exact | awk -v vip="$1" '/^(TCP|UDP|SCTP|FWM)/ { on = ($2 == vip) } on'
+}
+
 # same WHAT EXPECTED-FILE ACTUAL-FILE: compares, showing the difference.
 same() {
 	if ! cmp -s "$2" "$3"; then
