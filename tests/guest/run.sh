@@ -237,6 +237,7 @@ systemctl stop hold2
 '
 
 SHOW=1 check "4. ipvsadm-exporter.service starts as shipped, serves /metrics; --all-netns reads other namespaces" '
+cp /etc/default/ipvsadm-exporter /root/exporter.default
 systemctl start ipvsadm-exporter
 scrape() { curl -fsS http://127.0.0.1:9617/metrics >/root/metrics; }
 wait_for 120 "/metrics served" scrape
@@ -244,7 +245,6 @@ grep -Eq "^ipvs_up(\{[^}]*\})? 1$" /root/metrics || { grep ipvs_up /root/metrics
 grep -q "^ipvs_service_connections_total{.*address=\"192.0.2.10\"" /root/metrics || { head -40 /root/metrics >&2; exit 1; }
 # A service inside namespace rs, seen only with --all-netns (the documented setting).
 ip netns exec rs ipvsadm -A -t 198.51.100.2:81 -s rr
-cp /etc/default/ipvsadm-exporter /root/exporter.default
 echo "IPVSADM_EXPORTER_ARGS=\"--all-netns\"" >/etc/default/ipvsadm-exporter
 systemctl restart ipvsadm-exporter
 in_rs() { scrape && grep "^ipvs_service_connections_total{" /root/metrics | grep "netns=\"rs\"" | grep -q "address=\"198.51.100.2\""; }
