@@ -32,6 +32,8 @@ else
 RELEASEDIR     ?= $(patsubst %/ipvsadm,%,$(firstword $(wildcard target/*-linux-*/release/ipvsadm)))
 endif
 # Set to "no" to leave out the systemd unit or the SysV init script.
+# OVERWRITE=yes: replace an init script that is not ours (see install-sysv).
+OVERWRITE      ?= no
 WITH_SYSTEMD   ?= yes
 WITH_SYSV      ?= yes
 
@@ -122,11 +124,18 @@ install-systemd:
 	  rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" || exit 1; \
 	done
 
+# The init script is the one file outside the prefix. One already there that is not ours
+# (ours runs ipvsadm-boot) belongs to the distribution's ipvsadm package: it is left alone,
+# with a warning, unless OVERWRITE=yes.
 install-sysv:
 	$(INSTALL) -d "$(DESTDIR)$(INITDIR)"
-	$(SUBST) packaging/ipvsadm.init > "$(DESTDIR)$(INITDIR)/ipvsadm.tmp"
-	$(INSTALL) -m 0755 "$(DESTDIR)$(INITDIR)/ipvsadm.tmp" "$(DESTDIR)$(INITDIR)/ipvsadm"
-	rm -f "$(DESTDIR)$(INITDIR)/ipvsadm.tmp"
+	@f="$(DESTDIR)$(INITDIR)/ipvsadm"; \
+	if [ -e "$$f" ] && ! grep -q 'ipvsadm-boot' "$$f" && [ "$(OVERWRITE)" != yes ]; then \
+	  echo "make install: leaving $$f alone: it is not ours (the distribution's ipvsadm package?); OVERWRITE=yes replaces it" >&2; \
+	else \
+	  $(SUBST) packaging/ipvsadm.init > "$$f.tmp" && \
+	  $(INSTALL) -m 0755 "$$f.tmp" "$$f" && rm -f "$$f.tmp"; \
+	fi
 
 install-examples:
 	$(INSTALL) -d "$(DESTDIR)$(DOCDIR)/examples"
@@ -142,7 +151,8 @@ uninstall:
 	      "$(DESTDIR)$(BASHCOMPDIR)/ipvsadm-exporter" "$(DESTDIR)$(ZSHCOMPDIR)/_ipvsadm-exporter" \
 	      "$(DESTDIR)$(FISHCOMPDIR)/ipvsadm-exporter.fish"
 	rm -f "$(DESTDIR)$(BOOTHELPER)" "$(DESTDIR)$(MODULESLOADDIR)/ipvsadm.conf" \
-	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service" "$(DESTDIR)$(INITDIR)/ipvsadm"
+	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service"
+	-grep -q 'ipvsadm-boot' "$(DESTDIR)$(INITDIR)/ipvsadm" 2>/dev/null && rm -f "$(DESTDIR)$(INITDIR)/ipvsadm"
 	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done
 	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config"
 	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

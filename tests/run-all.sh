@@ -32,6 +32,7 @@ failed=()
 
 stage "setup"
 tests/vm/vm.sh setup
+tests/ship/packages.sh tools
 
 stage "format and lints"
 cargo fmt --all --check
@@ -82,6 +83,7 @@ lane a \
 lane_a=$!
 lane b \
 	"packaging checks::tests/ship/check.sh" \
+	"packages (.deb with lintian, .rpm with rpmlint and a scratch-root install)::tests/ship/packages.sh" \
 	"shipped commands in the VM::tests/ship/vm-check.sh" \
 	"deliberate deviations (expectation cases, ours only)::tests/vm/expecttest.sh" \
 	"data-plane scenarios::tests/dataplane/run.sh" \
@@ -99,7 +101,7 @@ stage "benchmark (figures only: no time is asserted)"
 tests/bench/run.sh --repeat 3 --apply-sizes 1000 || failed+=("benchmark listings")
 
 stage "done"
-total=11
+total=12
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

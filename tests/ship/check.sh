@@ -332,6 +332,28 @@ if out=$(make -s install DESTDIR="$dest2" RELEASEDIR="$fake" PREFIX=/usr SBINDIR
 else
     not_ok "make install honours PREFIX and the directory variables" "$out"
 fi
+# A distribution's init script (one without ipvsadm-boot) is outside the prefix: make install
+# leaves it, and says so, unless OVERWRITE=yes; make uninstall leaves it too.
+dest4=$work/destdir4
+mkdir -p "$dest4/etc/init.d"
+printf '#!/bin/sh\n# the distribution ipvsadm init script\n' >"$dest4/etc/init.d/ipvsadm"
+cp "$dest4/etc/init.d/ipvsadm" "$work/distro-init"
+out=$(make -s install DESTDIR="$dest4" RELEASEDIR="$fake" 2>&1)
+if cmp -s "$work/distro-init" "$dest4/etc/init.d/ipvsadm" && grep -q 'OVERWRITE=yes' <<<"$out" &&
+    [ -x "$dest4/usr/local/sbin/ipvsadm" ]; then
+    ok "make install leaves a distribution's init script alone and says so"
+else
+    not_ok "make install leaves a distribution's init script alone and says so" "$out"
+fi
+make -s uninstall DESTDIR="$dest4" RELEASEDIR="$fake" >/dev/null 2>&1
+cmp -s "$work/distro-init" "$dest4/etc/init.d/ipvsadm" && ok "make uninstall leaves a distribution's init script" ||
+    not_ok "make uninstall leaves a distribution's init script"
+if out=$(make -s install DESTDIR="$dest4" RELEASEDIR="$fake" OVERWRITE=yes 2>&1) &&
+    grep -q 'ipvsadm-boot' "$dest4/etc/init.d/ipvsadm"; then
+    ok "make install OVERWRITE=yes replaces it"
+else
+    not_ok "make install OVERWRITE=yes replaces it" "$out"
+fi
 if out=$(make -s install DESTDIR="$work/destdir3" RELEASEDIR="$work/nowhere" 2>&1); then
     not_ok "make install refuses to run without the binaries"
 else
