@@ -585,8 +585,10 @@ impl Exposition {
         Ok(())
     }
 
-    /// The exposition's text, in pieces to be written in order (the end marker included).
-    pub fn finish(mut self) -> Vec<String> {
+    /// The exposition's text, in pieces to be written in order: the families, `extra`
+    /// (whole families of another source, such as the exporter's own), the end marker.
+    pub fn finish(mut self, extra: String) -> Vec<String> {
+        self.blocks.push(extra);
         if self.format == Format::OpenMetrics {
             let mut eof = String::new();
             prometheus_client::encoding::text::encode_eof(&mut eof).expect("a String takes it");
@@ -622,13 +624,17 @@ fn registry(
 
 /// The exposition of one namespace's reading (`None`: it could not be read), handed to
 /// `sink` in pieces of some 64 KiB as it is encoded: the whole text is never in memory
-/// (for one namespace the families need no gathering, unlike [`Exposition`]).
+/// (for one namespace the families need no gathering, unlike [`Exposition`]). The sink
+/// returns whether it wants more: when it does not, encoding stops and this returns
+/// [`fmt::Error`] (the text it had is incomplete). `extra` (whole families of another
+/// source, such as the exporter's own) comes after the families, before the end marker.
 pub fn stream(
     format: Format,
     with_up: bool,
     netns: Option<&str>,
     table: Option<Table>,
-    sink: &mut dyn FnMut(String),
+    extra: &str,
+    sink: &mut dyn FnMut(String) -> bool,
 ) -> Result<(), fmt::Error> {
     let table = table.map(|t| Arc::new(Prepared::new(t)));
     let mut chunks = Chunks {
@@ -638,11 +644,12 @@ pub fn stream(
     for (_, family) in families(with_up) {
         encode(format, &mut chunks, &registry(family, netns, &table))?;
     }
+    chunks.write_str(extra)?;
     if format == Format::OpenMetrics {
         prometheus_client::encoding::text::encode_eof(&mut chunks)?;
     }
-    if !chunks.text.is_empty() {
-        (chunks.sink)(chunks.text);
+    if !chunks.text.is_empty() && !(chunks.sink)(chunks.text) {
+        return Err(fmt::Error);
     }
     Ok(())
 }
@@ -651,10 +658,11 @@ pub fn stream(
 /// (no fresh pages for each), large enough to be few.
 const CHUNK: usize = 64 * 1024;
 
-/// Text in pieces of about [`CHUNK`] bytes, each handed to a sink when full.
+/// Text in pieces of about [`CHUNK`] bytes, each handed to a sink when full; a sink that
+/// wants no more makes the next write fail.
 struct Chunks<'s> {
     text: String,
-    sink: &'s mut dyn FnMut(String),
+    sink: &'s mut dyn FnMut(String) -> bool,
 }
 
 impl fmt::Write for Chunks<'_> {
@@ -662,7 +670,9 @@ impl fmt::Write for Chunks<'_> {
         self.text.push_str(s);
         if self.text.len() >= CHUNK - 4096 {
             let full = std::mem::replace(&mut self.text, String::with_capacity(CHUNK));
-            (self.sink)(full);
+            if !(self.sink)(full) {
+                return Err(fmt::Error);
+            }
         }
         Ok(())
     }
@@ -756,7 +766,7 @@ mod tests {
         for (ns, t) in readings {
             e.add(ns, t).unwrap();
         }
-        e.finish().concat()
+        e.finish(String::new()).concat()
     }
 
     #[test]
@@ -810,11 +820,36 @@ mod tests {
             ] {
                 let whole = text(format, vec![(ns, table.clone())], up);
                 let mut pieces = Vec::new();
-                stream(format, up, ns, table, &mut |p| pieces.push(p)).unwrap();
+                stream(format, up, ns, table, "", &mut |p| {
+                    pieces.push(p);
+                    true
+                })
+                .unwrap();
                 assert_eq!(pieces.concat(), whole);
                 assert!(pieces.iter().all(|p| !p.is_empty() && p.len() <= CHUNK));
             }
         }
+    }
+
+    /// A sink that wants no more stops the encoding at once.
+    #[test]
+    fn a_stream_stops_when_its_sink_wants_no_more() {
+        let mut big = sample();
+        let template = big.snapshot.services[0].clone();
+        for i in 0..2000u16 {
+            let mut s = template.clone();
+            if let ServiceKey::Addr { port, .. } = &mut s.0.key {
+                *port = 1000 + i;
+            }
+            big.snapshot.services.push(s);
+        }
+        let mut pieces = 0;
+        let stopped = stream(Format::Prometheus, true, None, Some(big), "", &mut |_| {
+            pieces += 1;
+            false
+        });
+        assert!(stopped.is_err());
+        assert_eq!(pieces, 1);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 #   - promtool check metrics (Debian's prometheus package, installed if missing) lints every
 #     one in the Prometheus text format: no error, no warning, and
 #   - tests/metrics_vm.rs compares the metrics with the JSON and `-Ln --stats --exact`,
-#     value by value, and checks that the counters grew.
+#     value by value, and checks that the counters grew;
+# then tests/metrics/web.sh tries the exporter's HTTP side (listen addresses, TLS, basic
+# auth) with curl and openssl on this host's loopback.
 # Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +35,7 @@ vm=$repo/tests/vm/vm.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 vm_status=0
-SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 900 "$log" "$bin" \
+SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 1500 "$log" "$bin" \
 	ipvsadm ipvsadm-restore ipvsadm-exporter -- "$repo/packaging/ipvsadm-metrics.service" || vm_status=$?
 samples=$repo/target/metrics-samples
 suite_samples "$log" "$samples"
@@ -55,4 +57,6 @@ done
 echo "promtool: $pass passed, $fail failed"
 [ $fail = 0 ] || status=1
 (cd "$repo" && IPVSADM_METRICS_VM=$samples cargo test --quiet --test metrics_vm -- --nocapture) || status=1
+# The HTTP side (listen addresses, TLS, basic auth) with curl and openssl, on this host.
+"$here/web.sh" "$bin/ipvsadm-exporter" || status=1
 exit $status
