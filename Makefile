@@ -19,6 +19,7 @@ BASHCOMPDIR    ?= $(DATAROOTDIR)/bash-completion/completions
 ZSHCOMPDIR     ?= $(DATAROOTDIR)/zsh/site-functions
 FISHCOMPDIR    ?= $(DATAROOTDIR)/fish/vendor_completions.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 SYSCONFDIR     ?= /etc
 INITDIR        ?= $(SYSCONFDIR)/init.d
@@ -121,6 +122,8 @@ install-systemd:
 	  $(INSTALL) -m 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u" && \
 	  rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" || exit 1; \
 	done
+	$(INSTALL) -d "$(DESTDIR)$(SYSUSERSDIR)"
+	$(INSTALL) -m 0644 packaging/ipvsadm-exporter.sysusers "$(DESTDIR)$(SYSUSERSDIR)/ipvsadm-exporter.conf"
 
 install-sysv:
 	$(INSTALL) -d "$(DESTDIR)$(INITDIR)"
@@ -130,7 +133,8 @@ install-sysv:
 
 install-examples:
 	$(INSTALL) -d "$(DESTDIR)$(DOCDIR)/examples"
-	$(INSTALL) -m 0644 packaging/ipvsadm.default packaging/ipvsadm-config "$(DESTDIR)$(DOCDIR)/examples/"
+	$(INSTALL) -m 0644 packaging/ipvsadm.default packaging/ipvsadm-config \
+	  packaging/ipvsadm-exporter-netns.conf "$(DESTDIR)$(DOCDIR)/examples/"
 
 uninstall:
 	for b in $(BINARIES); do rm -f "$(DESTDIR)$(SBINDIR)/$$b"; done
@@ -144,5 +148,7 @@ uninstall:
 	rm -f "$(DESTDIR)$(BOOTHELPER)" "$(DESTDIR)$(MODULESLOADDIR)/ipvsadm.conf" \
 	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service" "$(DESTDIR)$(INITDIR)/ipvsadm"
 	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done
-	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config"
+	rm -f "$(DESTDIR)$(SYSUSERSDIR)/ipvsadm-exporter.conf"
+	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config" \
+	      "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-exporter-netns.conf"
 	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

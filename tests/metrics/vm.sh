@@ -361,6 +361,21 @@ else
 		bad "ip_vs unloaded" "$(grep '^ipvs_up' /tmp/mt-noipvs.prom)" "$(cat /tmp/exporter.log)"
 	fi
 	sample no-ipvs.prom /tmp/mt-noipvs.prom
+	# The textfile unit's command, IPVS unreadable: its earlier ipvs.prom (section 2) is
+	# replaced by `ipvs_up 0` alone, and the unit fails; a missing directory fails at once.
+	out=$(nsx $D env TEXTFILE_DIR=/tmp/textfile sh -c "$unit_cmd" 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$(grep -v '^#' /tmp/textfile/ipvs.prom)" = "ipvs_up 0" ] && [ "$(ls /tmp/textfile)" = ipvs.prom ]; then
+		ok "the textfile unit's command without IPVS: ipvs.prom says ipvs_up 0 and nothing stale, status 1"
+	else
+		bad "the textfile unit's command without IPVS (status $rc)" "$out" "$(head -n 5 /tmp/textfile/ipvs.prom)"
+	fi
+	sample textfile-down.prom /tmp/textfile/ipvs.prom
+	out=$(nsx $D env TEXTFILE_DIR=/tmp/no-such-dir sh -c "$unit_cmd" 2>&1)
+	rc=$?
+	[ $rc = 1 ] && [ ! -e /tmp/no-such-dir ] && [ "$out" = "ipvsadm-metrics: /tmp/no-such-dir is not a directory" ] &&
+		ok "the textfile unit's command with no directory: status 1, a message, nothing made" ||
+		bad "the textfile unit's command with no directory (status $rc)" "$out"
 fi
 echo "$modprobe_was" >/proc/sys/kernel/modprobe
 nsx mtm timeout 5 wget -q -O - http://127.0.0.1:9617/health | grep -qx ok &&

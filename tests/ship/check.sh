@@ -278,6 +278,7 @@ for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-export
     share/fish/vendor_completions.d/ipvsadm-restore.fish \
     lib/systemd/system/ipvsadm.service lib/modules-load.d/ipvsadm.conf \
     libexec/ipvsadm/ipvsadm-boot share/doc/ipvsadm/examples/ipvsadm.default \
+    lib/sysusers.d/ipvsadm-exporter.conf share/doc/ipvsadm/examples/ipvsadm-exporter-netns.conf \
     share/doc/ipvsadm/examples/ipvsadm-config; do
     [ -e "$dest/usr/local/$f" ] || { layout_ok=0; bad+=" /usr/local/$f"; }
 done
@@ -303,6 +304,22 @@ if command -v systemd-analyze >/dev/null; then
     done
     silent "systemd-analyze verify accepts the metrics units" env MANPATH="$dest/usr/local/share/man" \
         systemd-analyze verify "$work/ipvsadm-exporter.service" "$work/ipvsadm-metrics.service" "$work/ipvsadm-metrics.timer"
+    # The exporter's sandbox: systemd's exposure score (0 best, 10 worst) of the unit as
+    # installed, and with the drop-in for other namespaces; the plain unit's is 2.5 or less.
+    mkdir -p "$work/netns"
+    cat "$work/ipvsadm-exporter.service" packaging/ipvsadm-exporter-netns.conf \
+        >"$work/netns/ipvsadm-exporter.service"
+    exposure() { systemd-analyze security --offline=yes "$1" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p'; }
+    plain=$(exposure "$work/ipvsadm-exporter.service") netns=$(exposure "$work/netns/ipvsadm-exporter.service")
+    echo "systemd-analyze security --offline=yes: ipvsadm-exporter.service exposure $plain; with the netns drop-in $netns"
+    if [ -n "$plain" ] && awk -v e="$plain" 'BEGIN { exit !(e <= 2.5) }'; then
+        ok "the exporter unit's exposure is $plain (2.5 or less)"
+    else
+        not_ok "the exporter unit's exposure is 2.5 or less" "$(systemd-analyze security --offline=yes "$work/ipvsadm-exporter.service" 2>&1 | tail -n 30)"
+    fi
+    u=$work/ipvsadm-exporter.service
+    expect "the exporter unit runs as its own user with CAP_NET_ADMIN only" sh -c "grep -qx 'User=ipvsadm-exporter' '$u' &&
+        grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u'"
 else
     note "systemd-analyze not available: unit not verified"
 fi
