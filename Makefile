@@ -20,6 +20,8 @@ ZSHCOMPDIR     ?= $(DATAROOTDIR)/zsh/site-functions
 FISHCOMPDIR    ?= $(DATAROOTDIR)/fish/vendor_completions.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+# The Prometheus rules (alerts, node_exporter's names), for Prometheus's rule_files.
+PROMRULESDIR   ?= $(DATAROOTDIR)/ipvsadm/prometheus
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 SYSCONFDIR     ?= /etc
 INITDIR        ?= $(SYSCONFDIR)/init.d
@@ -54,7 +56,7 @@ SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
 
 .PHONY: all build check generate install uninstall install-bin install-man \
 	install-completions install-boot install-systemd install-sysv \
-	install-examples
+	install-examples install-prometheus
 
 all: build
 
@@ -69,7 +71,8 @@ check:
 generate:
 	IPVSADM_REGENERATE=1 $(CARGO) test --quiet --test generated
 
-install: install-bin install-man install-completions install-boot install-examples
+install: install-bin install-man install-completions install-boot install-examples \
+	install-prometheus
 ifeq ($(WITH_SYSTEMD),yes)
 install: install-systemd
 endif
@@ -131,6 +134,10 @@ install-sysv:
 	$(INSTALL) -m 0755 "$(DESTDIR)$(INITDIR)/ipvsadm.tmp" "$(DESTDIR)$(INITDIR)/ipvsadm"
 	rm -f "$(DESTDIR)$(INITDIR)/ipvsadm.tmp"
 
+install-prometheus:
+	$(INSTALL) -d "$(DESTDIR)$(PROMRULESDIR)"
+	$(INSTALL) -m 0644 prometheus/ipvsadm-alerts.yml prometheus/ipvsadm-node-names.yml "$(DESTDIR)$(PROMRULESDIR)/"
+
 install-examples:
 	$(INSTALL) -d "$(DESTDIR)$(DOCDIR)/examples"
 	$(INSTALL) -m 0644 packaging/ipvsadm.default packaging/ipvsadm-config \
@@ -149,6 +156,8 @@ uninstall:
 	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service" "$(DESTDIR)$(INITDIR)/ipvsadm"
 	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/ipvsadm-exporter.conf"
+	rm -f "$(DESTDIR)$(PROMRULESDIR)/ipvsadm-alerts.yml" "$(DESTDIR)$(PROMRULESDIR)/ipvsadm-node-names.yml"
+	-rmdir "$(DESTDIR)$(PROMRULESDIR)" "$(DESTDIR)$(DATAROOTDIR)/ipvsadm" 2>/dev/null
 	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config" \
 	      "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-exporter-netns.conf"
 	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

@@ -57,6 +57,25 @@ done
 echo "promtool: $pass passed, $fail failed"
 [ $fail = 0 ] || status=1
 (cd "$repo" && IPVSADM_METRICS_VM=$samples cargo test --quiet --test metrics_vm -- --nocapture) || status=1
+# The shipped Prometheus rules: promtool's checks, and its unit tests (a case per alert).
+for f in "$repo"/prometheus/*.yml; do
+	if out=$(promtool check rules "$f" 2>&1); then
+		echo "ok - promtool check rules: $(basename "$f") ($(printf '%s\n' "$out" | sed -n 's/.*SUCCESS: //p'))"
+	else
+		echo "not ok - promtool check rules: $(basename "$f")"
+		printf '%s\n' "$out" | sed 's/^/    /'
+		status=1
+	fi
+done
+for f in "$repo"/tests/rules/*.test.yml; do
+	if out=$(cd "$(dirname "$f")" && promtool test rules "$(basename "$f")" 2>&1); then
+		echo "ok - promtool test rules: $(basename "$f")"
+	else
+		echo "not ok - promtool test rules: $(basename "$f")"
+		printf '%s\n' "$out" | sed 's/^/    /'
+		status=1
+	fi
+done
 # The HTTP side (listen addresses, TLS, basic auth) with curl and openssl, on this host.
 "$here/web.sh" "$bin/ipvsadm-exporter" || status=1
 exit $status
