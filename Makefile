@@ -22,6 +22,8 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 # The Prometheus rules (alerts, node_exporter's names), for Prometheus's rule_files.
 PROMRULESDIR   ?= $(DATAROOTDIR)/ipvsadm/prometheus
+# The Grafana dashboard (JSON, to import or provision).
+GRAFANADIR     ?= $(DATAROOTDIR)/ipvsadm/grafana
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 SYSCONFDIR     ?= /etc
 INITDIR        ?= $(SYSCONFDIR)/init.d
@@ -137,6 +139,8 @@ install-sysv:
 install-prometheus:
 	$(INSTALL) -d "$(DESTDIR)$(PROMRULESDIR)"
 	$(INSTALL) -m 0644 prometheus/ipvsadm-alerts.yml prometheus/ipvsadm-node-names.yml "$(DESTDIR)$(PROMRULESDIR)/"
+	$(INSTALL) -d "$(DESTDIR)$(GRAFANADIR)"
+	$(INSTALL) -m 0644 grafana/ipvsadm-dashboard.json "$(DESTDIR)$(GRAFANADIR)/"
 
 install-examples:
 	$(INSTALL) -d "$(DESTDIR)$(DOCDIR)/examples"
@@ -157,7 +161,8 @@ uninstall:
 	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/ipvsadm-exporter.conf"
 	rm -f "$(DESTDIR)$(PROMRULESDIR)/ipvsadm-alerts.yml" "$(DESTDIR)$(PROMRULESDIR)/ipvsadm-node-names.yml"
-	-rmdir "$(DESTDIR)$(PROMRULESDIR)" "$(DESTDIR)$(DATAROOTDIR)/ipvsadm" 2>/dev/null
+	rm -f "$(DESTDIR)$(GRAFANADIR)/ipvsadm-dashboard.json"
+	-rmdir "$(DESTDIR)$(PROMRULESDIR)" "$(DESTDIR)$(GRAFANADIR)" "$(DESTDIR)$(DATAROOTDIR)/ipvsadm" 2>/dev/null
 	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config" \
 	      "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-exporter-netns.conf"
 	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

@@ -76,6 +76,23 @@ for f in "$repo"/tests/rules/*.test.yml; do
 		status=1
 	fi
 done
+# The Grafana dashboard: every PromQL expression parsed by promtool, and every metric it
+# names present in a scrape from the VM.
+dash=$repo/grafana/ipvsadm-dashboard.json
+rules=$(mktemp)
+if python3 "$repo/tests/rules/dashboard-exprs.py" "$dash" >"$rules" && out=$(promtool check rules "$rules" 2>&1); then
+	echo "ok - promtool check rules: the dashboard's expressions ($(grep -c 'record:' "$rules"))"
+else
+	echo "not ok - promtool check rules: the dashboard's expressions"
+	printf '%s\n' "$out" | sed 's/^/    /'
+	status=1
+fi
+rm -f "$rules"
+missing=$(grep -o 'ipvs_[a-z_]*' "$dash" | sort -u | while read -r m; do
+	grep -q "^$m[{ ]" "$samples/scrape-1.prom" || echo "$m"
+done)
+[ -z "$missing" ] && echo "ok - every metric of the dashboard is in the VM's scrape" ||
+	{ echo "not ok - metrics of the dashboard missing from the VM's scrape: $missing"; status=1; }
 # The HTTP side (listen addresses, TLS, basic auth) with curl and openssl, on this host.
 "$here/web.sh" "$bin/ipvsadm-exporter" || status=1
 exit $status

@@ -280,6 +280,7 @@ for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-export
     libexec/ipvsadm/ipvsadm-boot share/doc/ipvsadm/examples/ipvsadm.default \
     lib/sysusers.d/ipvsadm-exporter.conf share/doc/ipvsadm/examples/ipvsadm-exporter-netns.conf \
     share/ipvsadm/prometheus/ipvsadm-alerts.yml share/ipvsadm/prometheus/ipvsadm-node-names.yml \
+    share/ipvsadm/grafana/ipvsadm-dashboard.json \
     share/doc/ipvsadm/examples/ipvsadm-config; do
     [ -e "$dest/usr/local/$f" ] || { layout_ok=0; bad+=" /usr/local/$f"; }
 done
