@@ -18,6 +18,6 @@ _ipvsadm_exporter() {
         ;;
     --listen | --web.listen-address | --web.telemetry-path | --web.max-requests | --web.write-timeout) return ;;
     esac
-    mapfile -t COMPREPLY < <(compgen -W "--web.listen-address --listen --web.telemetry-path --web.config.file --web.max-requests --web.write-timeout --netns --all-netns --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "--web.listen-address --listen --web.telemetry-path --web.config.file --web.max-requests --web.write-timeout --netns --all-netns --rates --no-servers --help --version" -- "$cur")
 }
 complete -F _ipvsadm_exporter ipvsadm-exporter

@@ -67,6 +67,13 @@ struct Args {
     /// Watch every namespace of `ip netns` (/run/netns), listed again at each scrape.
     #[arg(long)]
     all_netns: bool,
+    /// Show the kernel's per-second estimates too (15 families; rate() of the counters
+    /// gives the same).
+    #[arg(long)]
+    rates: bool,
+    /// Show no series per real server (only services, totals and sync daemons).
+    #[arg(long)]
+    no_servers: bool,
     /// Scrapes in flight at most; more are answered 503 (0: no cap).
     #[arg(long = "web.max-requests", value_name = "N", default_value_t = 40)]
     max_requests: usize,
@@ -384,7 +391,7 @@ fn main() -> std::process::ExitCode {
     };
     let all = args.all_netns.then(|| PathBuf::from(NETNS_DIR));
     let server = Arc::new(Server {
-        hub: Hub::new(Watch::new(args.netns, all)),
+        hub: Hub::new(Watch::new(args.netns, all).with_series(args.rates, !args.no_servers)),
         cap: (args.max_requests > 0).then(|| {
             (
                 Arc::new(Semaphore::new(args.max_requests)),

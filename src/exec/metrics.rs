@@ -130,6 +130,8 @@ pub struct Watch {
     last: BTreeMap<String, Option<String>>,
     /// The failed reads of each namespace since the start.
     errors: BTreeMap<String, u64>,
+    /// The families shown (`up` always).
+    series: metrics::Series,
 }
 
 /// Where `ip netns` keeps its namespaces.
@@ -144,7 +146,16 @@ impl Watch {
             all_under,
             last: BTreeMap::new(),
             errors: BTreeMap::new(),
+            series: metrics::Series::default_with(true),
         }
+    }
+
+    /// Shows the kernel's per-second estimates too (`rates`), or no family per real server
+    /// (`!servers`).
+    pub fn with_series(mut self, rates: bool, servers: bool) -> Watch {
+        self.series.rates = rates;
+        self.series.servers = servers;
+        self
     }
 
     /// The namespaces of this scrape, each with its label (`None`: the own namespace, no
@@ -197,7 +208,7 @@ impl Watch {
         sink: &mut dyn FnMut(String) -> bool,
     ) -> Vec<String> {
         let targets = self.targets();
-        let mut e = (targets.len() > 1).then(|| metrics::Exposition::new(format, true));
+        let mut e = (targets.len() > 1).then(|| metrics::Exposition::new(format, self.series));
         let single = targets.len() == 1;
         let mut log = Vec::new();
         let mut seen = Vec::new();
@@ -241,8 +252,14 @@ impl Watch {
                         String::new()
                     };
                     // The only error: the sink wanted no more.
-                    let streamed =
-                        metrics::stream(format, true, label.as_deref(), reading.ok(), &extra, sink);
+                    let streamed = metrics::stream(
+                        format,
+                        self.series,
+                        label.as_deref(),
+                        reading.ok(),
+                        &extra,
+                        sink,
+                    );
                     if streamed.is_err() {
                         return log;
                     }
@@ -273,8 +290,9 @@ impl Watch {
 }
 
 impl Session {
-    /// `--metrics`: the whole table as metrics, in the namespace the process is in.
-    pub(super) fn metrics(&mut self, format: Format, io: &mut Streams<'_>) -> Flow {
+    /// `--metrics`: the whole table as metrics, in the namespace the process is in (the
+    /// kernel's per-second estimates with `--rate`).
+    pub(super) fn metrics(&mut self, format: Format, rates: bool, io: &mut Streams<'_>) -> Flow {
         if let Err(s) = self.client(io) {
             return Flow::Stop(s);
         }
@@ -282,7 +300,11 @@ impl Session {
         let client = self.client.as_mut().expect("opened above");
         match read_table(client, info) {
             Ok(table) => {
-                metrics::stream(format, false, None, Some(table), "", &mut |text| {
+                let series = metrics::Series {
+                    rates,
+                    ..metrics::Series::default_with(false)
+                };
+                metrics::stream(format, series, None, Some(table), "", &mut |text| {
                     io.out_bytes(text.as_bytes());
                     true
                 })

@@ -176,7 +176,7 @@ got:  $got"; fi
 }
 got=$(bash -c 'source completions/ipvsadm-exporter.bash; COMP_WORDS=(ipvsadm-exporter --); COMP_CWORD=1
     _ipvsadm_exporter; printf "%s\n" "${COMPREPLY[@]}"' | sort | tr '\n' ' ')
-[ "$got" = "--all-netns --help --listen --netns --version --web.config.file --web.listen-address --web.max-requests --web.telemetry-path --web.write-timeout " ] && ok "bash: ipvsadm-exporter's options" ||
+[ "$got" = "--all-netns --help --listen --netns --no-servers --rates --version --web.config.file --web.listen-address --web.max-requests --web.telemetry-path --web.write-timeout " ] && ok "bash: ipvsadm-exporter's options" ||
     not_ok "bash: ipvsadm-exporter's options" "got: $got"
 schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
 bash_offers "commands first" "-A --add-service -E -D -C -R -S -a -e -d -L -l --list -Z --set --start-daemon --stop-daemon -h -v --version" "-t -s -n" ipvsadm ''
