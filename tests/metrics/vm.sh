@@ -341,7 +341,7 @@ echo "pid $E5" >>/tmp/dp-state
 wait_wt() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9621/health; }
 wait_for 20 wait_wt || bad "the exporter with a write timeout answers" "$(cat /tmp/exporter-wt.log)"
 stall 9621
-ended() { ! stalled 9621 && grep -q 'connection: ' /tmp/exporter-wt.log; }
+ended() { ! stalled 9621 && grep -q 'connection: error writing a body' /tmp/exporter-wt.log; }
 wait_for 120 ended && kill -0 $stall_pid 2>/dev/null &&
 	ok "--web.write-timeout 2: the exporter ends the connection of a client that stopped reading" ||
 	bad "the write timeout" "$(cat /tmp/exporter-wt.log)"
