@@ -19,6 +19,11 @@ BASHCOMPDIR    ?= $(DATAROOTDIR)/bash-completion/completions
 ZSHCOMPDIR     ?= $(DATAROOTDIR)/zsh/site-functions
 FISHCOMPDIR    ?= $(DATAROOTDIR)/fish/vendor_completions.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+# The Prometheus rules (alerts, node_exporter's names), for Prometheus's rule_files.
+PROMRULESDIR   ?= $(DATAROOTDIR)/ipvsadm/prometheus
+# The Grafana dashboard (JSON, to import or provision).
+GRAFANADIR     ?= $(DATAROOTDIR)/ipvsadm/grafana
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 SYSCONFDIR     ?= /etc
 INITDIR        ?= $(SYSCONFDIR)/init.d
@@ -55,7 +60,7 @@ SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
 
 .PHONY: all build check generate install uninstall install-bin install-man \
 	install-completions install-boot install-systemd install-sysv \
-	install-examples
+	install-examples install-prometheus
 
 all: build
 
@@ -70,7 +75,8 @@ check:
 generate:
 	IPVSADM_REGENERATE=1 $(CARGO) test --quiet --test generated
 
-install: install-bin install-man install-completions install-boot install-examples
+install: install-bin install-man install-completions install-boot install-examples \
+	install-prometheus
 ifeq ($(WITH_SYSTEMD),yes)
 install: install-systemd
 endif
@@ -123,6 +129,8 @@ install-systemd:
 	  $(INSTALL) -m 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u" && \
 	  rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" || exit 1; \
 	done
+	$(INSTALL) -d "$(DESTDIR)$(SYSUSERSDIR)"
+	$(INSTALL) -m 0644 packaging/ipvsadm-exporter.sysusers "$(DESTDIR)$(SYSUSERSDIR)/ipvsadm-exporter.conf"
 
 # The init script is the one file outside the prefix. One already there that is not ours
 # (ours runs ipvsadm-boot) belongs to the distribution's ipvsadm package: it is left alone,
@@ -137,9 +145,16 @@ install-sysv:
 	  $(INSTALL) -m 0755 "$$f.tmp" "$$f" && rm -f "$$f.tmp"; \
 	fi
 
+install-prometheus:
+	$(INSTALL) -d "$(DESTDIR)$(PROMRULESDIR)"
+	$(INSTALL) -m 0644 prometheus/ipvsadm-alerts.yml prometheus/ipvsadm-node-names.yml "$(DESTDIR)$(PROMRULESDIR)/"
+	$(INSTALL) -d "$(DESTDIR)$(GRAFANADIR)"
+	$(INSTALL) -m 0644 grafana/ipvsadm-dashboard.json "$(DESTDIR)$(GRAFANADIR)/"
+
 install-examples:
 	$(INSTALL) -d "$(DESTDIR)$(DOCDIR)/examples"
-	$(INSTALL) -m 0644 packaging/ipvsadm.default packaging/ipvsadm-config "$(DESTDIR)$(DOCDIR)/examples/"
+	$(INSTALL) -m 0644 packaging/ipvsadm.default packaging/ipvsadm-config \
+	  packaging/ipvsadm-exporter-netns.conf "$(DESTDIR)$(DOCDIR)/examples/"
 
 uninstall:
 	for b in $(BINARIES); do rm -f "$(DESTDIR)$(SBINDIR)/$$b"; done
@@ -154,5 +169,10 @@ uninstall:
 	      "$(DESTDIR)$(SYSTEMDUNITDIR)/ipvsadm.service"
 	-grep -q 'ipvsadm-boot' "$(DESTDIR)$(INITDIR)/ipvsadm" 2>/dev/null && rm -f "$(DESTDIR)$(INITDIR)/ipvsadm"
 	for u in $(METRICSUNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; done
-	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config"
+	rm -f "$(DESTDIR)$(SYSUSERSDIR)/ipvsadm-exporter.conf"
+	rm -f "$(DESTDIR)$(PROMRULESDIR)/ipvsadm-alerts.yml" "$(DESTDIR)$(PROMRULESDIR)/ipvsadm-node-names.yml"
+	rm -f "$(DESTDIR)$(GRAFANADIR)/ipvsadm-dashboard.json"
+	-rmdir "$(DESTDIR)$(PROMRULESDIR)" "$(DESTDIR)$(GRAFANADIR)" "$(DESTDIR)$(DATAROOTDIR)/ipvsadm" 2>/dev/null
+	rm -f "$(DESTDIR)$(DOCDIR)/examples/ipvsadm.default" "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-config" \
+	      "$(DESTDIR)$(DOCDIR)/examples/ipvsadm-exporter-netns.conf"
 	-rmdir "$(DESTDIR)$(LIBEXECDIR)/ipvsadm" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

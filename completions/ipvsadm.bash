@@ -42,7 +42,7 @@ _ipvsadm_options_for() {
     S) echo "-n --numeric --sort -j --json --pretty --netns" ;;
     Z) echo "-t --tcp-service -u --udp-service --sctp-service -f --fwmark-service -6
         --ipv6 --sort --netns" ;;
-    metrics) echo "--netns --openmetrics" ;;
+    metrics) echo "--rate --netns --openmetrics" ;;
     esac
 }
 

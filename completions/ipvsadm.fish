@@ -182,7 +182,7 @@ complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -s c -l connection -d 'List
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l timeout -d 'List the timeouts'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l daemon -d 'List the synchronisation daemons'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l stats -d 'List with counters'
-complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l rate -d 'List with rates'
+complete -c ipvsadm -n '__fish_ipvsadm_command_is L metrics' -l rate -d 'List with rates'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l thresholds -d 'List with thresholds'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l persistent-conn -d 'List with persistent connection counts'
 complete -c ipvsadm -n '__fish_ipvsadm_command_is L' -l tun-info -d 'List with tunnel details'

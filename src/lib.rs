@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod exec;
+pub mod exporter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod names;

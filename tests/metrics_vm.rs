@@ -96,12 +96,15 @@ impl Expo {
             .count()
     }
 
-    /// The series of this namespace, without the namespace label and `up`.
+    /// The series of this namespace, without the namespace label, `up` and the exporter's
+    /// own metrics (`ipvsadm_exporter_*`, which `--metrics` has not).
     fn own(&self) -> BTreeMap<(String, Labels), String> {
         self.values
             .iter()
             .filter(|((n, l), _)| {
-                n != "ipvs_up" && l.get("netns").map(String::as_str) == self.netns
+                n != "ipvs_up"
+                    && !n.starts_with("ipvsadm_exporter_")
+                    && l.get("netns").map(String::as_str) == self.netns
             })
             .map(|((n, l), v)| {
                 let mut l = l.clone();

@@ -284,6 +284,7 @@ impl Collected<'_> {
             Command::List => self.list().map(Action::List),
             Command::Metrics => Ok(Action::Metrics {
                 openmetrics: self.has(Opt::OpenMetrics),
+                rates: self.has(Opt::Rate),
             }),
         }
     }

@@ -452,7 +452,7 @@ pub const OPTIONS: &[OptDef] = &[
         "list the synchronisation daemons", Flag),
     option(Opt::Stats, "", "stats", N, "", row(14, "stats", "xxxx.xxxxxxxxxx"), O,
         "list with counters", Flag),
-    option(Opt::Rate, "", "rate", N, "", row(15, "rate", "xxxx.xxxxxxxxxx"), O,
+    option(Opt::Rate, "", "rate", N, "", row(15, "rate", "xxxx.xxxxxxxxx."), O,
         "list with rates", Flag),
     option(Opt::Thresholds, "", "thresholds", N, "", row(16, "thresholds", "xxxx.xxxxxxxxxx"), O,
         "list with thresholds", Flag),
@@ -486,7 +486,7 @@ pub const OPTIONS: &[OptDef] = &[
         "work in this network namespace (ip netns name, or a path)", Value::Netns),
     command(Opt::Metrics, "", "metrics", Command::Metrics,
         "print the table, counters and daemons as Prometheus metrics",
-        "[--openmetrics]"),
+        "[--openmetrics] [--rate]"),
     option(Opt::OpenMetrics, "", "openmetrics", N, "", row(37, "openmetrics", "xxxxxxxxxxxxxx."), O,
         "with --metrics: OpenMetrics text, not Prometheus text 0.0.4", Flag),
 ];

@@ -69,6 +69,8 @@ pub enum Action {
     Metrics {
         /// `--openmetrics`: the OpenMetrics text format instead of Prometheus text 0.0.4.
         openmetrics: bool,
+        /// `--rate`: the kernel's per-second estimates too.
+        rates: bool,
     },
 }
 

@@ -8,11 +8,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use linux_ipvs::{Client, Dest, Info, Service, Stats};
 
 use super::errors::{self, Context};
 use super::{Flow, Session, Streams, write_out};
+use crate::exporter::own;
 use crate::output::Snapshot;
 use crate::output::metrics::{self, Format, Table};
 use crate::status;
@@ -124,6 +126,10 @@ pub struct Watch {
     all_under: Option<PathBuf>,
     /// The outcome of each namespace's last read: the error, or `None` when it was read.
     last: BTreeMap<String, Option<String>>,
+    /// The failed reads of each namespace since the start.
+    errors: BTreeMap<String, u64>,
+    /// The families shown (`up` always).
+    series: metrics::Series,
 }
 
 /// Where `ip netns` keeps its namespaces.
@@ -137,7 +143,17 @@ impl Watch {
             named,
             all_under,
             last: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            series: metrics::Series::default_with(true),
         }
+    }
+
+    /// Shows the kernel's per-second estimates too (`rates`), or no family per real server
+    /// (`!servers`).
+    pub fn with_series(mut self, rates: bool, servers: bool) -> Watch {
+        self.series.rates = rates;
+        self.series.servers = servers;
+        self
     }
 
     /// The namespaces of this scrape, each with its label (`None`: the own namespace, no
@@ -177,18 +193,42 @@ impl Watch {
     /// table dropped before the next is read), and hands its text to `sink` in pieces, in
     /// order: one namespace's as it is encoded, several namespaces' at the end (each
     /// family gathers the samples of all). Returns the log lines of this
-    /// scrape. A namespace that cannot be read has `up` 0; nothing fails.
-    pub fn scrape(&mut self, format: Format, sink: &mut dyn FnMut(String)) -> Vec<String> {
+    /// scrape. A namespace that cannot be read has `up` 0; nothing fails. The exporter's
+    /// own metrics ([`own`]) follow the IPVS families.
+    ///
+    /// The scrape stops when nobody wants it any more: `wanted` is asked before each
+    /// namespace is read, and `sink` says after each piece whether it wants more. A
+    /// scrape stopped early says nothing of the namespaces it did not reach.
+    pub fn scrape(
+        &mut self,
+        format: Format,
+        wanted: &dyn Fn() -> bool,
+        sink: &mut dyn FnMut(String) -> bool,
+    ) -> Vec<String> {
         let targets = self.targets();
-        let mut e = (targets.len() > 1).then(|| metrics::Exposition::new(format, true));
+        let mut e = (targets.len() > 1).then(|| metrics::Exposition::new(format, self.series));
+        let single = targets.len() == 1;
         let mut log = Vec::new();
         let mut seen = Vec::new();
+        let mut reads = Vec::new();
         for (label, path) in targets {
+            if !wanted() {
+                return log;
+            }
+            let started = Instant::now();
             let reading = match &path {
                 None => read_here(),
                 Some(p) => read_in(p),
             };
+            let seconds = started.elapsed().as_secs_f64();
             let name = label.clone().unwrap_or_else(|| "(own namespace)".into());
+            let errors = self.errors.entry(name.clone()).or_default();
+            *errors += u64::from(reading.is_err());
+            reads.push(own::Reads {
+                netns: label.clone(),
+                seconds,
+                errors: *errors,
+            });
             let outcome = reading.as_ref().err().map(ToString::to_string);
             let before = self.last.insert(name.clone(), outcome.clone());
             match (&before, &outcome) {
@@ -199,11 +239,30 @@ impl Watch {
                 _ => {}
             }
             seen.push(name);
-            let added = match &mut e {
-                Some(e) => e.add(label.as_deref(), reading.ok()),
-                None => metrics::stream(format, true, label.as_deref(), reading.ok(), sink),
-            };
-            added.expect("writing to a String does not fail");
+            match &mut e {
+                Some(e) => e
+                    .add(label.as_deref(), reading.ok())
+                    .expect("writing to a String does not fail"),
+                None => {
+                    let extra = if single {
+                        own::encode(format, &reads)
+                    } else {
+                        String::new()
+                    };
+                    // The only error: the sink wanted no more.
+                    let streamed = metrics::stream(
+                        format,
+                        self.series,
+                        label.as_deref(),
+                        reading.ok(),
+                        &extra,
+                        sink,
+                    );
+                    if streamed.is_err() {
+                        return log;
+                    }
+                }
+            }
         }
         let gone: Vec<String> = self
             .last
@@ -213,20 +272,25 @@ impl Watch {
             .collect();
         for name in gone {
             self.last.remove(&name);
+            self.errors.remove(&name);
             log.push(format!(
                 "netns {name}: gone (no longer listed), no longer watched"
             ));
         }
-        for piece in e.map(metrics::Exposition::finish).unwrap_or_default() {
-            sink(piece);
+        let pieces = e.map(|e| e.finish(own::encode(format, &reads)));
+        for piece in pieces.unwrap_or_default() {
+            if !sink(piece) {
+                break;
+            }
         }
         log
     }
 }
 
 impl Session {
-    /// `--metrics`: the whole table as metrics, in the namespace the process is in.
-    pub(super) fn metrics(&mut self, format: Format, io: &mut Streams<'_>) -> Flow {
+    /// `--metrics`: the whole table as metrics, in the namespace the process is in (the
+    /// kernel's per-second estimates with `--rate`).
+    pub(super) fn metrics(&mut self, format: Format, rates: bool, io: &mut Streams<'_>) -> Flow {
         if let Err(s) = self.client(io) {
             return Flow::Stop(s);
         }
@@ -234,8 +298,13 @@ impl Session {
         let client = self.client.as_mut().expect("opened above");
         match read_table(client, info) {
             Ok(table) => {
-                metrics::stream(format, false, None, Some(table), &mut |text| {
-                    io.out_bytes(text.as_bytes())
+                let series = metrics::Series {
+                    rates,
+                    ..metrics::Series::default_with(false)
+                };
+                metrics::stream(format, series, None, Some(table), "", &mut |text| {
+                    io.out_bytes(text.as_bytes());
+                    true
                 })
                 .expect("writing to a String does not fail");
                 write_out(io, b"")
@@ -296,7 +365,10 @@ mod tests {
         );
         let scrape = |w: &mut Watch, format| {
             let mut pieces = Vec::new();
-            let log = w.scrape(format, &mut |p| pieces.push(p));
+            let log = w.scrape(format, &|| true, &mut |p| {
+                pieces.push(p);
+                true
+            });
             (pieces.concat(), log)
         };
         let (text, log) = scrape(&mut w, Format::Prometheus);

@@ -340,7 +340,9 @@ impl Session {
             }
             Action::List(req) => return self.list(&req, io),
             Action::Save { numeric, json } => return self.save(numeric, json, io),
-            Action::Metrics { openmetrics } => return self.metrics(openmetrics.into(), io),
+            Action::Metrics { openmetrics, rates } => {
+                return self.metrics(openmetrics.into(), rates, io);
+            }
             Action::Restore => {
                 // Only a nested -R gets here (inside a restore): a usage error there.
                 io.error_line(cli::try_line(&self.prog));

@@ -100,6 +100,14 @@ enum Field {
 }
 
 impl Field {
+    /// Whether this is one of the kernel's per-second estimates (not a counter).
+    fn is_rate(self) -> bool {
+        matches!(
+            self,
+            Field::Cps | Field::InPps | Field::OutPps | Field::InBps | Field::OutBps
+        )
+    }
+
     fn of(self, s: &Stats) -> u64 {
         match self {
             Field::Conns => s.conns,
@@ -543,24 +551,57 @@ impl Collector for FamilyCollector {
     }
 }
 
+/// Which families an exposition has, beyond those it always has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Series {
+    /// The `up` family (the exporter's; a command fails instead).
+    pub up: bool,
+    /// The kernel's per-second estimates (15 families, which `rate()` of the counters
+    /// gives as well): off unless asked for.
+    pub rates: bool,
+    /// The families per real server (10 series each, 15 with the rates).
+    pub servers: bool,
+}
+
+impl Series {
+    /// What the exporter and `--metrics` show unless told otherwise: no rates.
+    pub const fn default_with(up: bool) -> Series {
+        Series {
+            up,
+            rates: false,
+            servers: true,
+        }
+    }
+
+    fn has(self, family: &FamilyDef) -> bool {
+        match family.source {
+            Source::Up => self.up,
+            Source::Totals(f) | Source::Service(f) => self.rates || !f.is_rate(),
+            Source::Server(f) => self.servers && (self.rates || !f.is_rate()),
+            Source::ServerValue(_) | Source::ServerInfo => self.servers,
+            _ => true,
+        }
+    }
+}
+
 /// An exposition being built, one namespace's reading at a time: the text of each family,
 /// its descriptor first.
 #[derive(Debug)]
 pub struct Exposition {
     format: Format,
-    /// Whether the `up` family is written (the exporter's; a command fails instead).
-    with_up: bool,
+    /// The families written.
+    series: Series,
     blocks: Vec<String>,
     /// Where later namespaces' text is encoded before its descriptor is cut off.
     scratch: String,
 }
 
 impl Exposition {
-    /// An empty exposition; `with_up` adds the `up` family (one series per namespace).
-    pub fn new(format: Format, with_up: bool) -> Exposition {
+    /// An empty exposition of the families `series` names.
+    pub fn new(format: Format, series: Series) -> Exposition {
         Exposition {
             format,
-            with_up,
+            series,
             blocks: vec![String::new(); FAMILIES.len()],
             scratch: String::new(),
         }
@@ -570,7 +611,7 @@ impl Exposition {
     /// series. The table is sorted as listings sort it, then encoded and dropped.
     pub fn add(&mut self, netns: Option<&str>, table: Option<Table>) -> Result<(), fmt::Error> {
         let table = table.map(|t| Arc::new(Prepared::new(t)));
-        for (i, family) in families(self.with_up) {
+        for (i, family) in families(self.series) {
             let registry = registry(family, netns, &table);
             let block = &mut self.blocks[i];
             if block.is_empty() {
@@ -585,8 +626,10 @@ impl Exposition {
         Ok(())
     }
 
-    /// The exposition's text, in pieces to be written in order (the end marker included).
-    pub fn finish(mut self) -> Vec<String> {
+    /// The exposition's text, in pieces to be written in order: the families, `extra`
+    /// (whole families of another source, such as the exporter's own), the end marker.
+    pub fn finish(mut self, extra: String) -> Vec<String> {
+        self.blocks.push(extra);
         if self.format == Format::OpenMetrics {
             let mut eof = String::new();
             prometheus_client::encoding::text::encode_eof(&mut eof).expect("a String takes it");
@@ -597,12 +640,12 @@ impl Exposition {
     }
 }
 
-/// The families of an exposition, with their positions (`up` only when `with_up`).
-fn families(with_up: bool) -> impl Iterator<Item = (usize, &'static FamilyDef)> {
+/// The families of an exposition, with their positions.
+fn families(series: Series) -> impl Iterator<Item = (usize, &'static FamilyDef)> {
     FAMILIES
         .iter()
         .enumerate()
-        .filter(move |(_, f)| with_up || !matches!(f.source, Source::Up))
+        .filter(move |(_, f)| series.has(f))
 }
 
 /// A registry of one family of one namespace's reading.
@@ -622,27 +665,32 @@ fn registry(
 
 /// The exposition of one namespace's reading (`None`: it could not be read), handed to
 /// `sink` in pieces of some 64 KiB as it is encoded: the whole text is never in memory
-/// (for one namespace the families need no gathering, unlike [`Exposition`]).
+/// (for one namespace the families need no gathering, unlike [`Exposition`]). The sink
+/// returns whether it wants more: when it does not, encoding stops and this returns
+/// [`fmt::Error`] (the text it had is incomplete). `extra` (whole families of another
+/// source, such as the exporter's own) comes after the families, before the end marker.
 pub fn stream(
     format: Format,
-    with_up: bool,
+    series: Series,
     netns: Option<&str>,
     table: Option<Table>,
-    sink: &mut dyn FnMut(String),
+    extra: &str,
+    sink: &mut dyn FnMut(String) -> bool,
 ) -> Result<(), fmt::Error> {
     let table = table.map(|t| Arc::new(Prepared::new(t)));
     let mut chunks = Chunks {
         text: String::with_capacity(CHUNK),
         sink,
     };
-    for (_, family) in families(with_up) {
+    for (_, family) in families(series) {
         encode(format, &mut chunks, &registry(family, netns, &table))?;
     }
+    chunks.write_str(extra)?;
     if format == Format::OpenMetrics {
         prometheus_client::encoding::text::encode_eof(&mut chunks)?;
     }
-    if !chunks.text.is_empty() {
-        (chunks.sink)(chunks.text);
+    if !chunks.text.is_empty() && !(chunks.sink)(chunks.text) {
+        return Err(fmt::Error);
     }
     Ok(())
 }
@@ -651,10 +699,11 @@ pub fn stream(
 /// (no fresh pages for each), large enough to be few.
 const CHUNK: usize = 64 * 1024;
 
-/// Text in pieces of about [`CHUNK`] bytes, each handed to a sink when full.
+/// Text in pieces of about [`CHUNK`] bytes, each handed to a sink when full; a sink that
+/// wants no more makes the next write fail.
 struct Chunks<'s> {
     text: String,
-    sink: &'s mut dyn FnMut(String),
+    sink: &'s mut dyn FnMut(String) -> bool,
 }
 
 impl fmt::Write for Chunks<'_> {
@@ -662,7 +711,9 @@ impl fmt::Write for Chunks<'_> {
         self.text.push_str(s);
         if self.text.len() >= CHUNK - 4096 {
             let full = std::mem::replace(&mut self.text, String::with_capacity(CHUNK));
-            (self.sink)(full);
+            if !(self.sink)(full) {
+                return Err(fmt::Error);
+            }
         }
         Ok(())
     }
@@ -747,12 +798,21 @@ mod tests {
         }
     }
 
+    /// Every family (`up` when asked for).
+    fn all(up: bool) -> Series {
+        Series {
+            up,
+            rates: true,
+            servers: true,
+        }
+    }
+
     fn text(format: Format, readings: Vec<(Option<&str>, Option<Table>)>, up: bool) -> String {
-        let mut e = Exposition::new(format, up);
+        let mut e = Exposition::new(format, all(up));
         for (ns, t) in readings {
             e.add(ns, t).unwrap();
         }
-        e.finish().concat()
+        e.finish(String::new()).concat()
     }
 
     #[test]
@@ -806,11 +866,80 @@ mod tests {
             ] {
                 let whole = text(format, vec![(ns, table.clone())], up);
                 let mut pieces = Vec::new();
-                stream(format, up, ns, table, &mut |p| pieces.push(p)).unwrap();
+                stream(format, all(up), ns, table, "", &mut |p| {
+                    pieces.push(p);
+                    true
+                })
+                .unwrap();
                 assert_eq!(pieces.concat(), whole);
                 assert!(pieces.iter().all(|p| !p.is_empty() && p.len() <= CHUNK));
             }
         }
+    }
+
+    /// Without rates, the 15 families of per-second estimates are left out and nothing
+    /// else; without servers, every family per real server; the values stay the same.
+    #[test]
+    fn the_rates_and_the_servers_can_be_left_out() {
+        let families = |series: Series| {
+            let mut e = Exposition::new(Format::Prometheus, series);
+            e.add(None, Some(sample())).unwrap();
+            e.finish(String::new()).concat()
+        };
+        let everything = families(all(false));
+        let no_rates = families(Series::default_with(false));
+        let types = |t: &str| t.lines().filter(|l| l.starts_with("# TYPE")).count();
+        assert_eq!(types(&everything) - types(&no_rates), 15);
+        assert!(!no_rates.contains("_per_second"), "{no_rates}");
+        let rest: Vec<&str> = everything
+            .lines()
+            .filter(|l| !l.contains("_per_second"))
+            .collect();
+        assert_eq!(rest, no_rates.lines().collect::<Vec<_>>());
+        let no_servers = families(Series {
+            servers: false,
+            ..Series::default_with(false)
+        });
+        assert!(!no_servers.contains("ipvs_server"), "{no_servers}");
+        assert!(no_servers.contains("ipvs_service_connections_total{"));
+        // Series per real server: 15 with the rates, 10 without.
+        let per_server = |t: &str| {
+            t.lines()
+                .filter(|l| {
+                    l.starts_with("ipvs_server") && l.contains("server_address=\"203.0.113.11\"")
+                })
+                .count()
+        };
+        assert_eq!(per_server(&everything), 15);
+        assert_eq!(per_server(&no_rates), 10);
+    }
+
+    /// A sink that wants no more stops the encoding at once.
+    #[test]
+    fn a_stream_stops_when_its_sink_wants_no_more() {
+        let mut big = sample();
+        let template = big.snapshot.services[0].clone();
+        for i in 0..2000u16 {
+            let mut s = template.clone();
+            if let ServiceKey::Addr { port, .. } = &mut s.0.key {
+                *port = 1000 + i;
+            }
+            big.snapshot.services.push(s);
+        }
+        let mut pieces = 0;
+        let stopped = stream(
+            Format::Prometheus,
+            all(true),
+            None,
+            Some(big),
+            "",
+            &mut |_| {
+                pieces += 1;
+                false
+            },
+        );
+        assert!(stopped.is_err());
+        assert_eq!(pieces, 1);
     }
 
     #[test]

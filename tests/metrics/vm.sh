@@ -3,13 +3,15 @@
 #
 # 1. A NAT service with two real servers, an idle fwmark service and a master sync daemon
 #    in a director namespace; real traffic through the NAT service. While the table holds
-#    still (its JSON the same before and after), `--json`, `--metrics`, `-Ln --stats
+#    still (its JSON the same before and after), `--json`, `--metrics --rate`, `-Ln --stats
 #    --exact` and an exporter scrape are taken; then more traffic and the same again. The
 #    host compares them value by value (tests/metrics_vm.rs) and lints every exposition
 #    with promtool.
 # 2. The textfile route: the command of the shipped ipvsadm-metrics.service, as written.
 # 3. The exporter survives: scrapes while another namespace's table churns, a watched
-#    namespace deleted, 1,000 scrapes in a row (its RSS before and after), and the ip_vs
+#    namespace deleted, 1,000 scrapes in a row (its RSS before and after), clients that
+#    never read beside 20 concurrent scrapes of 2,000 services x 4, 50 concurrent
+#    scrapers (its RSS), the cap on scrapes in flight, the write timeout, and the ip_vs
 #    module unloaded.
 # Prints `ok - ...` / `not ok - ...` per check, the samples base64-encoded between
 # `@@SAMPLE name@@` and `@@END@@`, then `N passed, N failed`.
@@ -49,7 +51,7 @@ ipvs $D --start-daemon master --mcast-interface lo --syncid 9
 ipvs mty -A -u 198.18.0.53:53 -s rr
 
 # The exporter, in its own namespace on its loopback, watching three others.
-$IP netns exec mtm $EXPORTER --listen 127.0.0.1:9617 --netns $D --netns mtx --netns mty \
+$IP netns exec mtm $EXPORTER --listen 127.0.0.1:9617 --netns $D --netns mtx --netns mty --rates \
 	2>/tmp/exporter.log &
 E1=$!
 echo "pid $E1" >>/tmp/dp-state
@@ -76,7 +78,7 @@ still() {
 	while [ $tries -lt 20 ]; do
 		tries=$((tries + 1))
 		nsx $D $IPVSADM -Ln --json >/tmp/mt-a.json
-		nsx $D $IPVSADM --metrics >/tmp/mt-metrics.prom
+		nsx $D $IPVSADM --metrics --rate >/tmp/mt-metrics.prom
 		nsx $D $IPVSADM -Ln --stats --exact >/tmp/mt-stats.txt
 		scrape 9617 >/tmp/mt-scrape.prom
 		nsx $D $IPVSADM -Ln --json >/tmp/mt-b.json
@@ -99,6 +101,13 @@ wait_for 60 conns_at_least $((before + 6)) && ok "the counters grew ($before -> 
 	bad "the counters grew" "$before -> $(conns_now)"
 still 2
 
+# The kernel's per-second estimates only when asked for: 15 families more with --rate.
+nsx $D $IPVSADM --metrics >/tmp/mt-norates.prom
+[ $(($(families /tmp/mt-metrics.prom) - $(families /tmp/mt-norates.prom))) = 15 ] &&
+	! grep -q '_per_second' /tmp/mt-norates.prom && [ "$(grep -v '_per_second' /tmp/mt-metrics.prom)" = "$(cat /tmp/mt-norates.prom)" ] &&
+	ok "--metrics without --rate: the 15 families of per-second estimates left out, the rest the same" ||
+	bad "--metrics without --rate" "$(families /tmp/mt-metrics.prom) and $(families /tmp/mt-norates.prom) families"
+sample metrics-norates.prom /tmp/mt-norates.prom
 nsx $D $IPVSADM --metrics --openmetrics >/tmp/mt-om.txt && [ "$(tail -n 1 /tmp/mt-om.txt)" = "# EOF" ] &&
 	ok "--metrics --openmetrics ends with # EOF" || bad "--metrics --openmetrics" "$(tail -n 3 /tmp/mt-om.txt)"
 sample openmetrics.txt /tmp/mt-om.txt
@@ -208,7 +217,138 @@ else
 	bad "1,000 scrapes: $failed runs of 100 failed; RSS ${rss0} -> ${rss100} -> ${rss1} kB"
 fi
 
-# d. The ip_vs module unloaded: every table flushed, the daemon stopped, the modules removed,
+# d. Clients that do not read hold up no one: 2,000 services x 4 real servers in mtbig, an
+# exporter of it (its write timeout long, so the stalled client below stays connected
+# throughout).
+ns_add mtbig
+awk 'BEGIN { for (i = 0; i < 2000; i++) {
+	vip = sprintf("198.18.%d.%d:80", int(i / 250) + 2, i % 250 + 1)
+	printf "-A -t %s -s wrr\n", vip
+	for (r = 1; r <= 4; r++) printf "-a -t %s -r 198.51.100.%d:80 -g -w %d\n", vip, r, r
+} }' >/tmp/big.rules
+nsx mtbig ipvsadm-restore </tmp/big.rules && [ "$(nsx mtbig $IPVSADM -Ln | grep -c '^  ->')" = 8001 ] &&
+	ok "mtbig holds 2,000 services x 4 real servers" || bad "mtbig: the 2,000 x 4 table"
+PB=9619
+$IP netns exec mtm $EXPORTER --listen 127.0.0.1:$PB --netns mtbig --web.write-timeout 3600 \
+	--web.max-requests 100 2>/tmp/exporter-big.log &
+E3=$!
+echo "pid $E3" >>/tmp/dp-state
+wait_big() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:$PB/health; }
+wait_for 20 wait_big || bad "the exporter of mtbig answers" "$(cat /tmp/exporter-big.log)"
+# series FILE: the series of an exposition (names and labels, no values), as one checksum.
+series() { grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | md5sum | cut -d' ' -f1; }
+scrape $PB >/tmp/big-ref.prom
+ref=$(series /tmp/big-ref.prom)
+nref=$(grep -vc '^#' /tmp/big-ref.prom)
+[ "$(grep -c '^ipvs_server_weight{' /tmp/big-ref.prom)" = 8000 ] &&
+	ok "a scrape of mtbig: $nref series, $(wc -c </tmp/big-ref.prom) bytes" ||
+	bad "a scrape of mtbig" "$(grep -c '^ipvs_server_weight{' /tmp/big-ref.prom) real servers"
+# A client that sends a request and never reads: busybox nc becomes the script, with the
+# connection as its standard input and output; the script asks, leaves its pid (the one
+# process that holds the connection) and then sleeps.
+printf '#!/bin/sh\nprintf "GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"\necho $$ >/tmp/stall.pid\nexec sleep 100000\n' >/tmp/stall.sh
+chmod +x /tmp/stall.sh
+# stalled PORT: the exporter's side of a connection on PORT has bytes its client has not
+# taken (its send queue is not empty).
+stalled() {
+	nsx mtm awk -v p="$(printf ':%04X' "$1")" '$2 ~ p "$" && $4 == "01" {
+		split($5, q, ":"); if (q[1] != "00000000") n++ } END { exit !n }' /proc/net/tcp
+}
+stall() { # stall PORT: a stalled client of the exporter on PORT; its pid in $stall_pid
+	rm -f /tmp/stall.pid
+	nsx mtm nc 127.0.0.1 "$1" -e /tmp/stall.sh &
+	wait_for 60 test -s /tmp/stall.pid || bad "the stalled client connects to port $1"
+	stall_pid=$(cat /tmp/stall.pid)
+	echo "pid $stall_pid" >>/tmp/dp-state
+}
+stall $PB
+wait_for 60 stalled $PB && ok "a client that never reads: the exporter's send queue to it is full" ||
+	bad "the stalled client" "$(nsx mtm cat /proc/net/tcp)"
+# 20 scrapes at once while it stays connected, each checked for every series.
+i=0
+while [ $i -lt 20 ]; do
+	i=$((i + 1))
+	(nsx mtm timeout 300 wget -q -O /tmp/big-$i.prom http://127.0.0.1:$PB/metrics; echo $? >/tmp/big-$i.rc) &
+done
+wait_done() { [ "$(cat /tmp/big-*.rc 2>/dev/null | wc -l)" = 20 ]; }
+wait_for 330 wait_done
+complete=0
+i=0
+while [ $i -lt 20 ]; do
+	i=$((i + 1))
+	[ "$(cat /tmp/big-$i.rc 2>/dev/null)" = 0 ] && [ "$(series /tmp/big-$i.prom)" = "$ref" ] && complete=$((complete + 1))
+	rm -f /tmp/big-$i.prom
+done
+[ $complete = 20 ] && kill -0 $stall_pid 2>/dev/null && stalled $PB &&
+	ok "20 concurrent scrapes complete, each with all $nref series, while a client that never reads stays connected" ||
+	bad "20 concurrent scrapes beside a stalled client: $complete of 20 complete with every series" \
+		"$(tail -n 5 /tmp/exporter-big.log)"
+# 50 concurrent scrapers, two rounds: the RSS after each round.
+fifty() {
+	j=0
+	while [ $j -lt 50 ]; do
+		j=$((j + 1))
+		nsx mtm timeout 300 wget -q -O /dev/null http://127.0.0.1:$PB/metrics || echo x >>/tmp/fifty.failed &
+	done
+	wait_for 330 fifty_over
+}
+fifty_over() { ! pidof wget >/dev/null; }
+: >/tmp/fifty.failed
+rss_before=$(rss $E3)
+round=0 rsses=""
+while [ $round -lt 2 ]; do
+	round=$((round + 1))
+	fifty
+	rsses="$rsses $(rss $E3)"
+done
+hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$E3/status")
+echo "exporter RSS (2,000 x 4): ${rss_before} kB before, after each round of 50 concurrent scrapes:$rsses kB; peak $hwm kB"
+# Flat: no round leaves the exporter more than 64 MiB above where it started (between
+# reads it holds at most a read's text, some $(($(wc -c </tmp/big-ref.prom) / 1048576)) MiB,
+# and a table; a copy of the text per scraper would be 50 times that).
+top=0
+for r in $rsses; do [ "$r" -gt $top ] && top=$r; done
+if [ ! -s /tmp/fifty.failed ] && [ $((top - rss_before)) -lt 65536 ] && kill -0 $E3 2>/dev/null; then
+	ok "100 scrapes, 50 at a time, none failed; RSS flat (${rss_before} kB before, at most ${top} kB after a round)"
+else
+	bad "50 concurrent scrapers: $(wc -l </tmp/fifty.failed) failed; RSS $rss_before ->$rsses kB"
+fi
+kill $stall_pid
+# The cap: with one place, a stalled client's scrape holds it and the next is answered 503;
+# when that client goes, its place is given back.
+$IP netns exec mtm $EXPORTER --listen 127.0.0.1:9620 --netns mtbig --web.max-requests 1 \
+	--web.write-timeout 3600 2>/tmp/exporter-cap.log &
+E4=$!
+echo "pid $E4" >>/tmp/dp-state
+wait_cap() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9620/health; }
+wait_for 20 wait_cap || bad "the capped exporter answers" "$(cat /tmp/exporter-cap.log)"
+stall 9620
+wait_for 60 stalled 9620 || bad "the stalled client of the capped exporter"
+out=$(nsx mtm timeout 60 wget -q -O /dev/null http://127.0.0.1:9620/metrics 2>&1)
+case $out in
+*503*) ok "--web.max-requests 1: a scrape beyond it is answered 503" ;;
+*) bad "--web.max-requests 1: a scrape beyond it" "$out" ;;
+esac
+kill $stall_pid
+scrape_cap() { nsx mtm timeout 300 wget -q -O /dev/null http://127.0.0.1:9620/metrics; }
+wait_for 120 scrape_cap && ok "the stalled client gone, its place is given back" || bad "the place given back"
+kill $E4
+# A write without progress ends its connection: a write timeout of 2 s and a stalled client.
+$IP netns exec mtm $EXPORTER --listen 127.0.0.1:9621 --netns mtbig --web.write-timeout 2 \
+	2>/tmp/exporter-wt.log &
+E5=$!
+echo "pid $E5" >>/tmp/dp-state
+wait_wt() { nsx mtm timeout 5 wget -q -O /dev/null http://127.0.0.1:9621/health; }
+wait_for 20 wait_wt || bad "the exporter with a write timeout answers" "$(cat /tmp/exporter-wt.log)"
+stall 9621
+ended() { ! stalled 9621 && grep -q 'connection: error writing a body' /tmp/exporter-wt.log; }
+wait_for 120 ended && kill -0 $stall_pid 2>/dev/null &&
+	ok "--web.write-timeout 2: the exporter ends the connection of a client that stopped reading" ||
+	bad "the write timeout" "$(cat /tmp/exporter-wt.log)"
+kill $stall_pid $E5
+sed 's/^/    /' /tmp/exporter-wt.log
+
+# e. The ip_vs module unloaded: every table flushed, the daemon stopped, the modules removed,
 # and the kernel's module loader pointed at /bin/false (the kernel loads ip_vs on demand when
 # a program asks generic netlink for the IPVS family: this makes it a kernel without it).
 nsx $D $IPVSADM --stop-daemon master
@@ -230,6 +370,21 @@ else
 		bad "ip_vs unloaded" "$(grep '^ipvs_up' /tmp/mt-noipvs.prom)" "$(cat /tmp/exporter.log)"
 	fi
 	sample no-ipvs.prom /tmp/mt-noipvs.prom
+	# The textfile unit's command, IPVS unreadable: its earlier ipvs.prom (section 2) is
+	# replaced by `ipvs_up 0` alone, and the unit fails; a missing directory fails at once.
+	out=$(nsx $D env TEXTFILE_DIR=/tmp/textfile sh -c "$unit_cmd" 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$(grep -v '^#' /tmp/textfile/ipvs.prom)" = "ipvs_up 0" ] && [ "$(ls /tmp/textfile)" = ipvs.prom ]; then
+		ok "the textfile unit's command without IPVS: ipvs.prom says ipvs_up 0 and nothing stale, status 1"
+	else
+		bad "the textfile unit's command without IPVS (status $rc)" "$out" "$(head -n 5 /tmp/textfile/ipvs.prom)"
+	fi
+	sample textfile-down.prom /tmp/textfile/ipvs.prom
+	out=$(nsx $D env TEXTFILE_DIR=/tmp/no-such-dir sh -c "$unit_cmd" 2>&1)
+	rc=$?
+	[ $rc = 1 ] && [ ! -e /tmp/no-such-dir ] && [ "$out" = "ipvsadm-metrics: /tmp/no-such-dir is not a directory" ] &&
+		ok "the textfile unit's command with no directory: status 1, a message, nothing made" ||
+		bad "the textfile unit's command with no directory (status $rc)" "$out"
 fi
 echo "$modprobe_was" >/proc/sys/kernel/modprobe
 nsx mtm timeout 5 wget -q -O - http://127.0.0.1:9617/health | grep -qx ok &&

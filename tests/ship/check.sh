@@ -176,7 +176,7 @@ got:  $got"; fi
 }
 got=$(bash -c 'source completions/ipvsadm-exporter.bash; COMP_WORDS=(ipvsadm-exporter --); COMP_CWORD=1
     _ipvsadm_exporter; printf "%s\n" "${COMPREPLY[@]}"' | sort | tr '\n' ' ')
-[ "$got" = "--all-netns --help --listen --netns --version " ] && ok "bash: ipvsadm-exporter's options" ||
+[ "$got" = "--all-netns --help --listen --netns --no-servers --rates --version --web.config.file --web.listen-address --web.max-requests --web.telemetry-path --web.write-timeout " ] && ok "bash: ipvsadm-exporter's options" ||
     not_ok "bash: ipvsadm-exporter's options" "got: $got"
 schedulers='rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh'
 bash_offers "commands first" "-A --add-service -E -D -C -R -S -a -e -d -L -l --list -Z --set --start-daemon --stop-daemon -h -v --version" "-t -s -n" ipvsadm ''
@@ -278,6 +278,9 @@ for f in sbin/ipvsadm sbin/ipvsadm-save sbin/ipvsadm-restore sbin/ipvsadm-export
     share/fish/vendor_completions.d/ipvsadm-restore.fish \
     lib/systemd/system/ipvsadm.service lib/modules-load.d/ipvsadm.conf \
     libexec/ipvsadm/ipvsadm-boot share/doc/ipvsadm/examples/ipvsadm.default \
+    lib/sysusers.d/ipvsadm-exporter.conf share/doc/ipvsadm/examples/ipvsadm-exporter-netns.conf \
+    share/ipvsadm/prometheus/ipvsadm-alerts.yml share/ipvsadm/prometheus/ipvsadm-node-names.yml \
+    share/ipvsadm/grafana/ipvsadm-dashboard.json \
     share/doc/ipvsadm/examples/ipvsadm-config; do
     [ -e "$dest/usr/local/$f" ] || { layout_ok=0; bad+=" /usr/local/$f"; }
 done
@@ -303,6 +306,22 @@ if command -v systemd-analyze >/dev/null; then
     done
     silent "systemd-analyze verify accepts the metrics units" env MANPATH="$dest/usr/local/share/man" \
         systemd-analyze verify "$work/ipvsadm-exporter.service" "$work/ipvsadm-metrics.service" "$work/ipvsadm-metrics.timer"
+    # The exporter's sandbox: systemd's exposure score (0 best, 10 worst) of the unit as
+    # installed, and with the drop-in for other namespaces; the plain unit's is 2.5 or less.
+    mkdir -p "$work/netns"
+    cat "$work/ipvsadm-exporter.service" packaging/ipvsadm-exporter-netns.conf \
+        >"$work/netns/ipvsadm-exporter.service"
+    exposure() { systemd-analyze security --offline=yes "$1" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p'; }
+    plain=$(exposure "$work/ipvsadm-exporter.service") netns=$(exposure "$work/netns/ipvsadm-exporter.service")
+    echo "systemd-analyze security --offline=yes: ipvsadm-exporter.service exposure $plain; with the netns drop-in $netns"
+    if [ -n "$plain" ] && awk -v e="$plain" 'BEGIN { exit !(e <= 2.5) }'; then
+        ok "the exporter unit's exposure is $plain (2.5 or less)"
+    else
+        not_ok "the exporter unit's exposure is 2.5 or less" "$(systemd-analyze security --offline=yes "$work/ipvsadm-exporter.service" 2>&1 | tail -n 30)"
+    fi
+    u=$work/ipvsadm-exporter.service
+    expect "the exporter unit runs as its own user with CAP_NET_ADMIN only" sh -c "grep -qx 'User=ipvsadm-exporter' '$u' &&
+        grep -qx 'AmbientCapabilities=CAP_NET_ADMIN' '$u' && grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' '$u'"
 else
     note "systemd-analyze not available: unit not verified"
 fi
