@@ -324,7 +324,7 @@ fn valid(text: &[u8], t: &Table) -> bool {
         &mut ipvsadm::exec::Streams::new(&mut out, &mut err),
     );
     let want = linux_ipvs::Table::from_entries(t.clone());
-    matches!((parsed, want), (Some(p), Ok(w)) if p.same_as(&w))
+    matches!((parsed, want), (Ok(p), Ok(w)) if p.same_as(&w))
 }
 
 fn main() {

@@ -14,11 +14,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{ArgGroup, Parser};
 
 /// Load the IPVS table from standard input.
 #[derive(Parser, Debug)]
 #[command(name = "ipvsadm-restore", version = ipvsadm::cli::VERSION_LINE)]
+#[command(group(ArgGroup::new("reads_file").args(["apply", "test"]).multiple(true)))]
 struct Args {
     /// Keep the current table and add the input's rules to it.
     #[arg(long, conflicts_with = "apply")]
@@ -44,8 +45,8 @@ struct Args {
     /// once their connections are gone, or after SECONDS.
     #[arg(long, value_name = "SECONDS", requires = "apply")]
     drain: Option<u32>,
-    /// With --apply: read the rules from FILE instead of standard input.
-    #[arg(value_name = "FILE", requires = "apply")]
+    /// With --apply or --test: read the rules from FILE instead of standard input.
+    #[arg(value_name = "FILE", requires = "reads_file")]
     file: Option<PathBuf>,
 }
 
@@ -58,7 +59,7 @@ fn run() -> i32 {
     // names this program.
     ipvsadm::exec::with_std_streams(ipvsadm::exec::arg_bytes(&argv0), |input, io| {
         if args.test {
-            return ipvsadm::exec::check_restore(b"ipvsadm", input, io);
+            return test(&args, input, io);
         }
         if let Some(netns) = &args.netns
             && let Err(status) = ipvsadm::exec::join_netns(ipvsadm::exec::arg_bytes(netns), io)
@@ -80,4 +81,26 @@ fn run() -> i32 {
             ipvsadm::exec::restore(b"ipvsadm", input, io, args.noflush)
         }
     })
+}
+
+/// `--test [FILE]`: checks FILE, or standard input without one. With a FILE while standard
+/// input is not a terminal (a pipe or a file, which could be taken for the rules), says
+/// which it read.
+fn test(args: &Args, input: &mut dyn std::io::BufRead, io: &mut ipvsadm::exec::Streams<'_>) -> i32 {
+    use ipvsadm::exec::apply::source;
+    const PROG: &str = "ipvsadm-restore";
+    let Some(mut src) = source::open(PROG, args.file.as_deref(), input, io) else {
+        return ipvsadm::status::INVALID;
+    };
+    let status = match ipvsadm::exec::check_restore(b"ipvsadm", &mut src.reader, io) {
+        Ok(s) => s,
+        Err(e) => {
+            source::unreadable(PROG, &src.name, &e, io);
+            return ipvsadm::status::INVALID;
+        }
+    };
+    if args.file.is_some() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        io.error_line(format!("{PROG}: checked {}, not standard input", src.name));
+    }
+    status
 }

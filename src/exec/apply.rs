@@ -26,6 +26,8 @@ use linux_ipvs::{
 };
 
 use super::errors::{self, Context};
+
+pub mod source;
 use super::{Input, Session, Streams, line_problem};
 use crate::cli::{Action, RestoreLines, try_line};
 use crate::names::{Names, SystemNames};
@@ -81,30 +83,27 @@ pub fn apply(
     opts: &ApplyOptions,
 ) -> i32 {
     let names = SystemNames;
-    let mut opened;
-    let source: &mut dyn BufRead = match file {
-        None => input,
-        Some(path) => match std::fs::File::open(path) {
-            Ok(f) => {
-                opened = std::io::BufReader::with_capacity(64 * 1024, f);
-                &mut opened
-            }
-            Err(e) => {
-                io.error_line(format!("{prog}: cannot open {}: {e}", path.display()));
-                return status::APPLY_TROUBLE;
-            }
-        },
+    let Some(mut src) = source::open(prog, file, input, io) else {
+        return status::APPLY_TROUBLE;
     };
     let desired = if opts.json {
-        read_json_rules(source, io)
+        read_json_rules(&mut src.reader, io)
     } else {
-        read_rules(b"ipvsadm", source, &names, io)
+        read_rules(b"ipvsadm", &mut src.reader, &names, io)
     };
-    let Some(desired) = desired else {
-        io.error_line(format!(
-            "{prog}: the rules have errors; nothing was changed"
-        ));
-        return status::APPLY_TROUBLE;
+    let desired = match desired {
+        Ok(t) => t,
+        Err(Refusal::Unreadable(e)) => {
+            source::unreadable(prog, &src.name, &e, io);
+            io.error_line(format!("{prog}: nothing was changed"));
+            return status::APPLY_TROUBLE;
+        }
+        Err(Refusal::Bad) => {
+            io.error_line(format!(
+                "{prog}: the rules have errors; nothing was changed"
+            ));
+            return status::APPLY_TROUBLE;
+        }
     };
     let mut session = Session::new(prog.as_bytes());
     match session.client(io) {
@@ -113,20 +112,26 @@ pub fn apply(
     }
 }
 
+/// Why the rules give no table.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Reading them failed (and nothing may be taken from a part of them).
+    Unreadable(std::io::Error),
+    /// Some of them are wrong; each was reported.
+    Bad,
+}
+
 /// Reads the rules as a JSON table (`ipvsadm -S --json`) into the table it describes, its
 /// services and real servers added in order with the kernel's checks. Reports what is
-/// wrong (`service N: ...`) and returns `None` when anything is.
-pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Option<Table> {
+/// wrong (`service N: ...`).
+pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Result<Table, Refusal> {
     let mut text = Vec::new();
-    if let Err(e) = input.read_to_end(&mut text) {
-        io.error_line(format!("cannot read the input: {e}"));
-        return None;
-    }
+    input.read_to_end(&mut text).map_err(Refusal::Unreadable)?;
     let entries = match output::json::read_table(&text) {
         Ok(t) => t,
         Err(e) => {
             io.error_line(format!("invalid JSON input: {e}"));
-            return None;
+            return Err(Refusal::Bad);
         }
     };
     let mut table = Table::new();
@@ -142,21 +147,21 @@ pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Option<
             }
         }
     }
-    (!bad).then_some(table)
+    if bad { Err(Refusal::Bad) } else { Ok(table) }
 }
 
 /// Reads a rules file (restore lines; comments and blank lines skipped) into the table it
 /// describes: each line's change replayed on an empty table with the kernel's checks.
 /// Writes `line N: message` to standard error for every line that is not a valid rule of the service
 /// table (parse errors, a service defined twice, a real server for a service not defined
-/// yet, commands other than `-A -E -D -a -e -d -C`), and then returns `None`. `prog` is the
-/// program name the parser's messages use.
+/// yet, commands other than `-A -E -D -a -e -d -C`), and then refuses. A read error refuses
+/// too, whatever was read before it. `prog` is the program name the parser's messages use.
 pub fn read_rules(
     prog: &[u8],
     input: &mut dyn BufRead,
     names: &dyn Names,
     io: &mut Streams<'_>,
-) -> Option<Table> {
+) -> Result<Table, Refusal> {
     let mut table = Table::new();
     let mut lines = RestoreLines::new();
     let mut line = Vec::new();
@@ -181,7 +186,14 @@ pub fn read_rules(
         bad += 1;
         line_problem(io, number, &problem);
     }
-    (bad == 0).then_some(table)
+    if let Some(e) = input.take_error() {
+        return Err(Refusal::Unreadable(e));
+    }
+    if bad == 0 {
+        Ok(table)
+    } else {
+        Err(Refusal::Bad)
+    }
 }
 
 /// The changes a rules file for `--apply` may hold: those of the service table.

@@ -82,7 +82,7 @@ impl<'a> Streams<'a> {
     }
 
     /// Writes a message and a newline to standard error.
-    fn error_line(&mut self, msg: impl AsRef<[u8]>) {
+    pub fn error_line(&mut self, msg: impl AsRef<[u8]>) {
         self.err_bytes(&[msg.as_ref(), b"\n"].concat());
     }
 
@@ -246,8 +246,13 @@ pub fn restore_json(
 
 /// `ipvsadm-restore --test`: parses every line as restore would, touches nothing, and
 /// writes one `line N: message` for each line that would fail before reaching the kernel.
-/// Returns 0 when every line is valid, else 2.
-pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+/// Returns 0 when every line is valid, else 2; or the error that stopped the reading of
+/// the input (the caller reports it: a check of half a file means nothing).
+pub fn check_restore(
+    prog: &[u8],
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+) -> Result<i32, std::io::Error> {
     let names = SystemNames;
     let mut bad = 0usize;
     let mut line = Vec::new();
@@ -268,11 +273,14 @@ pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>)
             line_problem(io, number, &p);
         }
     }
-    if bad == 0 {
+    if let Some(e) = input.take_error() {
+        return Err(e);
+    }
+    Ok(if bad == 0 {
         status::OK
     } else {
         status::INVALID
-    }
+    })
 }
 
 /// Writes what is wrong with input line `number`: `line N: ...`, the message's further
@@ -646,17 +654,24 @@ struct Input<'a> {
     src: &'a mut dyn BufRead,
     /// Everything the reader had buffered has been taken.
     drained: bool,
+    /// The read error that ended the input early, if one did.
+    error: Option<std::io::Error>,
 }
 
 impl<'a> Input<'a> {
     fn new(src: &'a mut dyn BufRead) -> Input<'a> {
-        Input { src, drained: true }
+        Input {
+            src,
+            drained: true,
+            error: None,
+        }
     }
 
     /// Reads the next line into `line` (replacing its contents; the newline is kept, and a
     /// last line may lack one). Calls `before_read` first whenever the reader's buffer is
     /// used up, since the read that follows may wait. Returns false at the end of the input
-    /// or on a read error (a line cut short by the error is dropped).
+    /// or on a read error (a line cut short by the error is dropped; the error is kept for
+    /// [`Input::take_error`]; restore, as the reference, takes it as the end of its input).
     fn line(&mut self, line: &mut Vec<u8>, before_read: &mut dyn FnMut()) -> bool {
         line.clear();
         loop {
@@ -666,7 +681,10 @@ impl<'a> Input<'a> {
             let available = match self.src.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => return false,
+                Err(e) => {
+                    self.error = Some(e);
+                    return false;
+                }
             };
             if available.is_empty() {
                 self.drained = true;
@@ -683,6 +701,13 @@ impl<'a> Input<'a> {
                 return true;
             }
         }
+    }
+}
+
+impl Input<'_> {
+    /// The read error that ended the input, if one did.
+    fn take_error(&mut self) -> Option<std::io::Error> {
+        self.error.take()
     }
 }
 

@@ -12,6 +12,13 @@ REF=/usr/sbin/ipvsadm
 W=/tmp/apply
 mkdir -p $W
 
+# CASES_ONLY=1: only the cases of tests/apply/cases.sh.
+if [ "${CASES_ONLY:-0}" = 1 ]; then
+	. ./cases.sh
+	checks_done
+	exit
+fi
+
 # ---- the corpus: --apply against the reference's flush and restore ----------------------
 # Each side runs in one namespace and one shell (entering a namespace costs as much as a
 # command here): first every pair through --apply, then every wanted table through the
@@ -64,6 +71,9 @@ else
 fi
 $IP netns del ap
 $IP netns del rf
+
+# ---- the cases: unreadable rules, --test FILE, scope, locking, undo, ... ---------------
+. ./cases.sh
 
 # ---- churn ---------------------------------------------------------------------------------
 . ./churn.sh

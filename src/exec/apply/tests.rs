@@ -14,7 +14,7 @@ fn rules(text: &str) -> (Option<Table>, String) {
         &StaticNames::default(),
         &mut Streams::new(&mut out, &mut err),
     );
-    (t, String::from_utf8(err).unwrap())
+    (t.ok(), String::from_utf8(err).unwrap())
 }
 
 fn table(text: &str) -> Table {
@@ -355,10 +355,41 @@ fn json_rules_become_the_same_table_and_duplicates_are_refused() {
     let mut doc = Vec::new();
     crate::output::json::write_table(&mut doc, &twice, &fmt, &StaticNames::default());
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert!(read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err)).is_none());
+    assert!(read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err)).is_err());
     assert!(
         String::from_utf8_lossy(&err).contains(": Service already exists"),
         "{}",
         String::from_utf8_lossy(&err)
     );
+}
+
+/// A reader that gives some good lines, then fails.
+struct FailingAfter(&'static [u8]);
+
+impl std::io::Read for FailingAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::from_raw_os_error(5));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_read_error_refuses_the_rules_whatever_was_read_before() {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut src = std::io::BufReader::new(FailingAfter(b"-A -t 192.0.2.1:80 -s rr\n"));
+    let got = read_rules(
+        b"ipvsadm",
+        &mut src,
+        &StaticNames::default(),
+        &mut Streams::new(&mut out, &mut err),
+    );
+    assert!(matches!(got, Err(Refusal::Unreadable(e)) if e.raw_os_error() == Some(5)));
+    let mut src = std::io::BufReader::new(FailingAfter(b"[]"));
+    let got = read_json_rules(&mut src, &mut Streams::new(&mut out, &mut err));
+    assert!(matches!(got, Err(Refusal::Unreadable(_))));
 }
