@@ -320,6 +320,7 @@ fn valid(text: &[u8], t: &Table) -> bool {
     let parsed = ipvsadm::exec::apply::read_rules(
         b"ipvsadm",
         &mut &text[..],
+        &ipvsadm::exec::apply::scope::Scope::default(),
         &StaticNames::default(),
         &mut ipvsadm::exec::Streams::new(&mut out, &mut err),
     );

@@ -45,6 +45,14 @@ struct Args {
     /// once their connections are gone, or after SECONDS.
     #[arg(long, value_name = "SECONDS", requires = "apply")]
     drain: Option<u32>,
+    /// With --apply: touch only the services of this scope, a comma-separated list of
+    /// addr=PREFIX, port=N[-M], proto=tcp|udp|sctp, or fwmark=N[-M] (repeat for more).
+    #[arg(long, value_name = "TERM", requires = "apply")]
+    scope: Vec<ipvsadm::exec::apply::scope::Term>,
+    /// With --apply: accept rules that hold no service (they remove every service);
+    /// without it such rules are refused (status 2).
+    #[arg(long, requires = "apply")]
+    allow_empty: bool,
     /// With --apply or --test: read the rules from FILE instead of standard input.
     #[arg(value_name = "FILE", requires = "reads_file")]
     file: Option<PathBuf>,
@@ -64,13 +72,19 @@ fn run() -> i32 {
         if let Some(netns) = &args.netns
             && let Err(status) = ipvsadm::exec::join_netns(ipvsadm::exec::arg_bytes(netns), io)
         {
-            return status;
+            return if args.apply {
+                ipvsadm::status::APPLY_UNREACHABLE
+            } else {
+                status
+            };
         }
         if args.apply {
             let opts = ipvsadm::exec::apply::ApplyOptions {
                 dry_run: args.dry_run,
                 drain: args.drain.map(|s| Duration::from_secs(s.into())),
                 json: args.json,
+                allow_empty: args.allow_empty,
+                scope: ipvsadm::exec::apply::scope::Scope::new(args.scope.clone()),
             };
             let file = args.file.as_deref();
             return ipvsadm::exec::apply::apply("ipvsadm-restore", file, input, io, &opts);

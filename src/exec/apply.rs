@@ -27,12 +27,15 @@ use linux_ipvs::{
 
 use super::errors::{self, Context};
 
+pub mod scope;
 pub mod source;
+
 use super::{Input, Session, Streams, line_problem};
 use crate::cli::{Action, RestoreLines, try_line};
 use crate::names::{Names, SystemNames};
 use crate::output;
 use crate::status;
+use scope::Scope;
 
 /// How many reads of the kernel's table a round may take before it gives up because the
 /// table keeps changing (a table too large for one datagram is read until two reads in a
@@ -43,7 +46,7 @@ pub const READ_TRIES: usize = 10;
 pub const DRAIN_POLL: Duration = Duration::from_millis(500);
 
 /// What `--apply` was asked to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ApplyOptions {
     /// `--dry-run`: print the plan, change nothing.
     pub dry_run: bool,
@@ -51,6 +54,10 @@ pub struct ApplyOptions {
     pub drain: Option<Duration>,
     /// `--json`: the rules are a table as `ipvsadm -S --json` writes it.
     pub json: bool,
+    /// `--allow-empty`: rules without any service are meant (they remove every service).
+    pub allow_empty: bool,
+    /// `--scope`: the services it may touch (the whole table without one).
+    pub scope: Scope,
 }
 
 /// What the rounds need of the kernel: a consistent read and a batch of changes. The
@@ -87,9 +94,9 @@ pub fn apply(
         return status::APPLY_TROUBLE;
     };
     let desired = if opts.json {
-        read_json_rules(&mut src.reader, io)
+        read_json_rules(&mut src.reader, &opts.scope, io)
     } else {
-        read_rules(b"ipvsadm", &mut src.reader, &names, io)
+        read_rules(b"ipvsadm", &mut src.reader, &opts.scope, &names, io)
     };
     let desired = match desired {
         Ok(t) => t,
@@ -105,10 +112,17 @@ pub fn apply(
             return status::APPLY_TROUBLE;
         }
     };
+    if desired.entries().is_empty() && !opts.allow_empty {
+        io.error_line(format!(
+            "{prog}: {} holds no service: applying it would remove every service; nothing was changed (--allow-empty if that is meant; ipvsadm -C clears the table)",
+            src.name
+        ));
+        return status::APPLY_TROUBLE;
+    }
     let mut session = Session::new(prog.as_bytes());
     match session.client(io) {
         Ok(client) => converge(prog, client, &desired, opts, DRAIN_POLL, io, &names),
-        Err(_) => status::APPLY_TROUBLE,
+        Err(_) => status::APPLY_UNREACHABLE,
     }
 }
 
@@ -124,7 +138,11 @@ pub enum Refusal {
 /// Reads the rules as a JSON table (`ipvsadm -S --json`) into the table it describes, its
 /// services and real servers added in order with the kernel's checks. Reports what is
 /// wrong (`service N: ...`).
-pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Result<Table, Refusal> {
+pub fn read_json_rules(
+    input: &mut dyn BufRead,
+    scope: &Scope,
+    io: &mut Streams<'_>,
+) -> Result<Table, Refusal> {
     let mut text = Vec::new();
     input.read_to_end(&mut text).map_err(Refusal::Unreadable)?;
     let entries = match output::json::read_table(&text) {
@@ -137,6 +155,11 @@ pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Result<
     let mut table = Table::new();
     let mut bad = false;
     for (i, (svc, dests)) in entries.into_iter().enumerate() {
+        if !scope.covers(&svc.key) {
+            io.error_line(format!("service {}: {OUTSIDE}", i + 1));
+            bad = true;
+            continue;
+        }
         let mut changes = vec![Change::AddService(svc.clone())];
         changes.extend(dests.into_iter().map(|d| Change::AddDest(svc.clone(), d)));
         for c in &changes {
@@ -159,6 +182,7 @@ pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Result<
 pub fn read_rules(
     prog: &[u8],
     input: &mut dyn BufRead,
+    scope: &Scope,
     names: &dyn Names,
     io: &mut Streams<'_>,
 ) -> Result<Table, Refusal> {
@@ -174,6 +198,11 @@ pub fn read_rules(
             None => continue,
             Some(Err(e)) => e.message.trim_ascii_end().to_vec(),
             Some(Ok(Action::Restore)) => try_line(prog),
+            Some(Ok(Action::Change(c)))
+                if is_table_change(c.kind()) && !change_key(&c).is_none_or(|k| scope.covers(k)) =>
+            {
+                OUTSIDE.as_bytes().to_vec()
+            }
             Some(Ok(Action::Change(c))) if is_table_change(c.kind()) => match table.apply(&c) {
                 Ok(()) => continue,
                 Err(e) => errors::for_error(Context::Change(c.kind()), &e).into_bytes(),
@@ -193,6 +222,22 @@ pub fn read_rules(
         Ok(table)
     } else {
         Err(Refusal::Bad)
+    }
+}
+
+/// What a rule outside the `--scope` is told.
+const OUTSIDE: &str = "the service is outside the --scope";
+
+/// The service a change of the service table is about (none for a flush).
+fn change_key(c: &Change) -> Option<&ServiceKey> {
+    match c {
+        Change::AddService(s)
+        | Change::EditService(s)
+        | Change::DeleteService(s)
+        | Change::AddDest(s, _)
+        | Change::EditDest(s, _)
+        | Change::DeleteDest(s, _) => Some(&s.key),
+        _ => None,
     }
 }
 
@@ -236,19 +281,24 @@ pub fn converge(
     let mut told_waiting = false;
     let mut failed = false;
     loop {
-        let read = match kernel.read() {
+        let mut read = match kernel.read() {
             Ok(r) => r,
             Err(e) => {
                 io.error_line(format!("{prog}: {}", read_error(&e)));
                 if rounds == 0 {
                     io.error_line(format!("{prog}: nothing was changed"));
-                    return status::APPLY_TROUBLE;
+                    return match e {
+                        Error::Torn { .. } => status::APPLY_BUSY,
+                        _ => status::APPLY_UNREACHABLE,
+                    };
                 }
                 failed = true;
                 break;
             }
         };
         totals.most_reads = totals.most_reads.max(read.tries);
+        // Services outside the scope are not ours: never planned for, never shown.
+        read.entries.retain(|(s, _)| opts.scope.covers(&s.key));
         let draining = deadline.is_some_and(|d| Instant::now() < d);
         let removal = if draining {
             Removal::Drain
@@ -257,6 +307,11 @@ pub fn converge(
         };
         let p = plan(&read.entries, desired.entries(), removal);
         if opts.dry_run {
+            if opts.scope.is_whole() {
+                io.error_line(format!(
+                    "{prog}: no --scope: the plan covers the whole IPVS table"
+                ));
+            }
             let mut buf = Vec::new();
             output::write_plan(&mut buf, &p.changes, names);
             io.out_bytes(&buf);

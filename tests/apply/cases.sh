@@ -89,5 +89,71 @@ case_test_file() {
 	fi
 }
 
+# ---- item 3: rules without any service are refused unless --allow-empty -----------------
+case_empty() {
+	case_setup c3 || { bad "empty-guard: setup"; return; }
+	why=""
+	: >$W/empty.rules
+	printf '%s\n' '# only a comment' '' '# -A -t 192.0.2.1:80 -s rr' >$W/comments.rules
+	for f in empty comments; do
+		run_in c3 $APPLY --apply $W/$f.rules
+		[ $st = 2 ] || why="$why --apply $f exited $st;"
+		grep -q "holds no service" $W/err || why="$why --apply $f said: $(cat $W/err | tr '\n' ' ');"
+		$IP netns exec c3 $APPLY --apply <$W/$f.rules >$W/out 2>$W/err
+		[ $? = 2 ] || why="$why --apply <$f did not exit 2;"
+		$IP netns exec c3 $APPLY --apply --dry-run <$W/$f.rules >$W/out 2>$W/err
+		[ $? = 2 ] || why="$why --apply --dry-run <$f did not exit 2;"
+	done
+	echo '[]' | $IP netns exec c3 $APPLY --apply --json >$W/out 2>$W/err
+	[ $? = 2 ] || why="$why --apply --json [] did not exit 2;"
+	sn c3 $W/c3.after
+	cmp -s $W/c3.before $W/c3.after || why="$why a refused empty file changed the table;"
+	run_in c3 $APPLY --apply --allow-empty $W/comments.rules
+	[ $st = 0 ] || why="$why --apply --allow-empty exited $st: $(cat $W/err);"
+	sn c3 $W/c3.after
+	[ -s $W/c3.after ] && why="$why --apply --allow-empty left services;"
+	if [ -z "$why" ]; then
+		ok "empty-guard: an empty file, comments only, [] in JSON: --apply and --dry-run exit 2 and change nothing; --allow-empty clears"
+	else
+		bad "empty-guard:$why"
+	fi
+	ns_delete c3
+}
+
+# ---- item 7: "cannot reach IPVS" has its own status ---------------------------------------
+case_unreachable() {
+	case_setup c7 || { bad "unreachable-status: setup"; return; }
+	why=""
+	$APPLY --apply --netns no-such-ns $W/base.rules >$W/out 2>$W/err
+	st=$?
+	[ $st = 3 ] || why="$why --netns no-such-ns exited $st: $(cat $W/err | tr '\n' ' ');"
+	$APPLY --apply --dry-run --netns no-such-ns $W/base.rules >$W/out 2>$W/err
+	st=$?
+	[ $st = 3 ] || why="$why --dry-run --netns no-such-ns exited $st;"
+	# Root of a new user namespace has no CAP_NET_ADMIN over the namespace it came from.
+	if unshare -U -r true 2>/dev/null; then
+		$IP netns exec c7 unshare -U -r $APPLY --apply --dry-run $W/base.rules >$W/out 2>$W/err
+		st=$?
+		[ $st = 3 ] || why="$why --dry-run without CAP_NET_ADMIN exited $st: $(cat $W/err | tr '\n' ' ');"
+		$IP netns exec c7 unshare -U -r $APPLY --apply $W/bad.rules >$W/out 2>$W/err
+		st=$?
+		[ $st = 2 ] || why="$why bad rules without CAP_NET_ADMIN exited $st (the rules come first);"
+	else
+		why="$why busybox unshare -U -r does not work here;"
+	fi
+	run_in c7 $APPLY --apply $W/bad.rules
+	[ $st = 2 ] || why="$why bad rules exited $st;"
+	sn c7 $W/c7.after
+	cmp -s $W/c7.before $W/c7.after || why="$why the table changed;"
+	if [ -z "$why" ]; then
+		ok "unreachable-status: no such namespace and no CAP_NET_ADMIN exit 3 (--apply and --dry-run), bad rules 2, nothing changed"
+	else
+		bad "unreachable-status:$why"
+	fi
+	ns_delete c7
+}
+
 case_unreadable
 case_test_file
+case_empty
+case_unreachable

@@ -469,6 +469,10 @@ for conv in redhat debian; do
     echo 'IPVS_RELOAD_DRAIN="30"' >>"$settings"
     boot "$etc" force-reload
     logged "$conv: IPVS_RELOAD_DRAIN drains on reload" "restore --apply --drain 30 $rules"
+    reset_stub
+    echo 'IPVS_RELOAD_ALLOW_EMPTY="yes"' >>"$settings"
+    boot "$etc" reload
+    logged "$conv: IPVS_RELOAD_ALLOW_EMPTY lets reload apply a file without services" "restore --apply --drain 30 --allow-empty $rules"
 done
 
 # Debian AUTO=false: start leaves the table alone.

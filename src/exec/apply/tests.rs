@@ -11,6 +11,7 @@ fn rules(text: &str) -> (Option<Table>, String) {
     let t = read_rules(
         b"ipvsadm",
         &mut text.as_bytes(),
+        &Scope::default(),
         &StaticNames::default(),
         &mut Streams::new(&mut out, &mut err),
     );
@@ -126,11 +127,15 @@ const DRY: ApplyOptions = ApplyOptions {
     dry_run: true,
     drain: None,
     json: false,
+    allow_empty: false,
+    scope: Scope::new(Vec::new()),
 };
 const APPLY: ApplyOptions = ApplyOptions {
     dry_run: false,
     drain: None,
     json: false,
+    allow_empty: false,
+    scope: Scope::new(Vec::new()),
 };
 
 const OLD: &str = "\
@@ -204,7 +209,8 @@ fn a_dry_run_prints_the_plan_as_restore_lines_and_changes_nothing() {
     );
     assert_eq!(
         r.err,
-        "ipvsadm-restore: dry run: 2 to add, 1 to edit, 2 to remove, 0 draining\n"
+        "ipvsadm-restore: no --scope: the plan covers the whole IPVS table\n\
+         ipvsadm-restore: dry run: 2 to add, 1 to edit, 2 to remove, 0 draining\n"
     );
     assert!(k.sent.is_empty());
     // The plan replayed line by line gives the same table as the file.
@@ -316,7 +322,7 @@ fn a_table_that_keeps_changing_is_not_acted_on() {
     let mut k = MemKernel::new(OLD);
     k.churn = true;
     let r = run(&mut k, NEW, APPLY);
-    assert_eq!(r.status, status::APPLY_TROUBLE);
+    assert_eq!(r.status, status::APPLY_BUSY);
     assert!(k.sent.is_empty());
     assert_eq!(
         r.err,
@@ -343,7 +349,11 @@ fn json_rules_become_the_same_table_and_duplicates_are_refused() {
     let mut doc = Vec::new();
     crate::output::json::write_table(&mut doc, &snap, &fmt, &StaticNames::default());
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let got = read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err));
+    let got = read_json_rules(
+        &mut &doc[..],
+        &Scope::default(),
+        &mut Streams::new(&mut out, &mut err),
+    );
     assert!(
         got.unwrap().same_as(&want),
         "{}",
@@ -355,7 +365,14 @@ fn json_rules_become_the_same_table_and_duplicates_are_refused() {
     let mut doc = Vec::new();
     crate::output::json::write_table(&mut doc, &twice, &fmt, &StaticNames::default());
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert!(read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err)).is_err());
+    assert!(
+        read_json_rules(
+            &mut &doc[..],
+            &Scope::default(),
+            &mut Streams::new(&mut out, &mut err)
+        )
+        .is_err()
+    );
     assert!(
         String::from_utf8_lossy(&err).contains(": Service already exists"),
         "{}",
@@ -385,11 +402,37 @@ fn a_read_error_refuses_the_rules_whatever_was_read_before() {
     let got = read_rules(
         b"ipvsadm",
         &mut src,
+        &Scope::default(),
         &StaticNames::default(),
         &mut Streams::new(&mut out, &mut err),
     );
     assert!(matches!(got, Err(Refusal::Unreadable(e)) if e.raw_os_error() == Some(5)));
     let mut src = std::io::BufReader::new(FailingAfter(b"[]"));
-    let got = read_json_rules(&mut src, &mut Streams::new(&mut out, &mut err));
+    let got = read_json_rules(
+        &mut src,
+        &Scope::default(),
+        &mut Streams::new(&mut out, &mut err),
+    );
     assert!(matches!(got, Err(Refusal::Unreadable(_))));
+}
+
+#[test]
+fn services_outside_the_scope_are_neither_planned_for_nor_shown() {
+    let mut k = MemKernel::new(OLD);
+    let opts = ApplyOptions {
+        scope: Scope::new(vec!["addr=192.0.2.0/24,proto=tcp".parse().unwrap()]),
+        ..DRY
+    };
+    let want = "-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 5\n";
+    let r = run(&mut k, want, opts);
+    assert_eq!(r.status, status::APPLY_DIFFERS, "{}", r.err);
+    // The UDP service of OLD is foreign: not removed, not shown.
+    assert_eq!(
+        r.out,
+        "-e -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 5\n-d -t 192.0.2.1:80 -r 198.51.100.2:80\n"
+    );
+    assert_eq!(
+        r.err,
+        "ipvsadm-restore: dry run: 0 to add, 1 to edit, 1 to remove, 0 draining\n"
+    );
 }
