@@ -49,6 +49,10 @@ struct Args {
     /// addr=PREFIX, port=N[-M], proto=tcp|udp|sctp, or fwmark=N[-M] (repeat for more).
     #[arg(long, value_name = "TERM", requires = "apply")]
     scope: Vec<ipvsadm::exec::apply::scope::Term>,
+    /// With --apply: wait at most SECONDS for another --apply in this network namespace to
+    /// finish (default 30); then give up, naming it (status 5).
+    #[arg(long, value_name = "SECONDS", requires = "apply")]
+    wait: Option<u32>,
     /// With --apply: accept rules that hold no service (they remove every service);
     /// without it such rules are refused (status 2).
     #[arg(long, requires = "apply")]
@@ -85,6 +89,11 @@ fn run() -> i32 {
                 json: args.json,
                 allow_empty: args.allow_empty,
                 scope: ipvsadm::exec::apply::scope::Scope::new(args.scope.clone()),
+                wait: args
+                    .wait
+                    .map_or(ipvsadm::exec::apply::lock::DEFAULT_WAIT, |s| {
+                        Duration::from_secs(s.into())
+                    }),
             };
             let file = args.file.as_deref();
             return ipvsadm::exec::apply::apply("ipvsadm-restore", file, input, io, &opts);

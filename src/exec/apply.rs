@@ -27,8 +27,10 @@ use linux_ipvs::{
 
 use super::errors::{self, Context};
 
+pub mod lock;
 pub mod scope;
 pub mod source;
+mod undo;
 
 use super::{Input, Session, Streams, line_problem};
 use crate::cli::{Action, RestoreLines, try_line};
@@ -58,6 +60,8 @@ pub struct ApplyOptions {
     pub allow_empty: bool,
     /// `--scope`: the services it may touch (the whole table without one).
     pub scope: Scope,
+    /// `--wait SECONDS`: how long to wait for another apply's lock ([`lock`]).
+    pub wait: Duration,
 }
 
 /// What the rounds need of the kernel: a consistent read and a batch of changes. The
@@ -119,6 +123,28 @@ pub fn apply(
         ));
         return status::APPLY_TROUBLE;
     }
+    // Held until the end: the read, the plan and the changes are one step.
+    let _held = match lock::take(opts.wait) {
+        Ok(h) => h,
+        Err(lock::Refused::Busy { path, pid }) => {
+            let who = pid.map_or("another --apply".to_string(), |p| {
+                format!("another --apply (PID {p})")
+            });
+            io.error_line(format!(
+                "{prog}: {who} holds the lock of this network namespace ({}); gave up after {} s, nothing was changed (--wait SECONDS waits longer)",
+                path.display(),
+                opts.wait.as_secs()
+            ));
+            return status::APPLY_BUSY;
+        }
+        Err(lock::Refused::Io { path, error }) => {
+            source::unreadable(prog, &path.display().to_string(), &error, io);
+            io.error_line(format!(
+                "{prog}: cannot take the lock of this network namespace; nothing was changed"
+            ));
+            return status::APPLY_UNREACHABLE;
+        }
+    };
     let mut session = Session::new(prog.as_bytes());
     match session.client(io) {
         Ok(client) => converge(prog, client, &desired, opts, DRAIN_POLL, io, &names),
@@ -280,6 +306,10 @@ pub fn converge(
     let mut rounds = 0usize;
     let mut told_waiting = false;
     let mut failed = false;
+    // The kernel refused a change: what was made is undone (all or nothing).
+    let mut refused = 0usize;
+    // The table as the first round read it (its in-scope part): what an undo brings back.
+    let mut before = None;
     loop {
         let mut read = match kernel.read() {
             Ok(r) => r,
@@ -299,6 +329,9 @@ pub fn converge(
         totals.most_reads = totals.most_reads.max(read.tries);
         // Services outside the scope are not ours: never planned for, never shown.
         read.entries.retain(|(s, _)| opts.scope.covers(&s.key));
+        if before.is_none() && !opts.dry_run {
+            before = Some(read.entries.clone());
+        }
         let draining = deadline.is_some_and(|d| Instant::now() < d);
         let removal = if draining {
             Removal::Drain
@@ -338,14 +371,14 @@ pub fn converge(
                 Ok(outcomes) => {
                     for (c, o) in p.changes.iter().zip(outcomes) {
                         if let Err(e) = o {
-                            failed = true;
+                            refused += 1;
                             report_failure(prog, c, &e, io, names);
                         }
                     }
                 }
                 Err(e) => {
                     io.error_line(format!("{prog}: {}", errors::for_error(Context::Other, &e)));
-                    failed = true;
+                    refused += 1;
                 }
             }
         }
@@ -354,6 +387,10 @@ pub fn converge(
             totals.drained.insert((d.service, d.dest.addr, d.dest.port));
         }
         rounds += 1;
+        if refused > 0 {
+            let before = before.as_deref().unwrap_or_default();
+            return undo::undo(prog, kernel, before, refused, &opts.scope, io, names);
+        }
         if failed || p.draining.is_empty() {
             break;
         }

@@ -153,7 +153,205 @@ case_unreachable() {
 	ns_delete c7
 }
 
+# ---- item 4: --scope: services outside it are never touched nor shown ---------------------
+case_scope() {
+	ns_create c4 || { bad "scope-foreign: setup"; return; }
+	# Another owner's services (keepalived's, kube-proxy's): outside the scope below.
+	cat >$W/foreign.rules <<'R'
+-A -t 203.0.113.10:443 -s wlc -p 300
+-a -t 203.0.113.10:443 -r 198.51.100.20:443 -g -w 3
+-A -t 192.0.2.200:80 -s rr
+-a -t 192.0.2.200:80 -r 198.51.100.21:80 -m -w 1
+-A -f 5 -s rr
+-a -f 5 -r 198.51.100.22:0 -g -w 1
+-A -u [2001:db8:ffff::10]:53 -s rr
+-a -u [2001:db8:ffff::10]:53 -r [2001:db8:ffff::20]:53 -m -w 1
+R
+	# Ours: TCP 192.0.2.0/25 port 80-89, fwmarks 100-199, IPv6 2001:db8:1::/48.
+	cat >$W/ours-old.rules <<'R'
+-A -t 192.0.2.1:80 -s rr
+-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1
+-a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1
+-A -t 192.0.2.2:81 -s rr
+-a -t 192.0.2.2:81 -r 198.51.100.1:81 -m -w 1
+-A -f 150 -s rr
+-a -f 150 -r 198.51.100.3:0 -g -w 1
+R
+	cat >$W/ours-new.rules <<'R'
+-A -t 192.0.2.1:80 -s wlc
+-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 4
+-a -t 192.0.2.1:80 -r 198.51.100.4:80 -m -w 2
+-A -f 150 -s rr
+-a -f 150 -r 198.51.100.3:0 -g -w 2
+-A -f 160 -s sh
+-a -f 160 -r 198.51.100.5:0 -g -w 1
+-A -u [2001:db8:1::1]:53 -s rr
+-a -u [2001:db8:1::1]:53 -r [2001:db8:ffff::21]:53 -m -w 1
+R
+	scope="--scope addr=192.0.2.0/25,proto=tcp,port=80-89 --scope fwmark=100-199 --scope addr=2001:db8:1::/48"
+	why=""
+	$IP netns exec c4 $APPLY <$W/foreign.rules
+	$IP netns exec c4 $APPLY --noflush <$W/ours-old.rules
+	sn c4 $W/c4.before
+	# The table the reference builds from the foreign services and ours-new, for comparison.
+	ns_create c4r
+	{ echo -C; cat $W/foreign.rules $W/ours-new.rules; } | $IP netns exec c4r $REF -R
+	sn c4r $W/c4.want
+	ns_delete c4r
+	# --dry-run shows our changes only.
+	run_in c4 $APPLY --apply --dry-run $scope $W/ours-new.rules
+	[ $st = 1 ] || why="$why --dry-run exited $st: $(cat $W/err | tr '\n' ' ');"
+	grep -qE '203\.0\.113\.10|192\.0\.2\.200|-f 5 |2001:db8:ffff::10' $W/out && why="$why the plan shows a foreign service: $(cat $W/out | tr '\n' ' ');"
+	grep -q 'no --scope' $W/err && why="$why a scoped --dry-run says it covers the whole table;"
+	# A rule outside the scope is refused with its line, nothing changed.
+	{ cat $W/ours-new.rules; echo '-A -t 192.0.2.200:80 -s rr'; } >$W/outside.rules
+	run_in c4 $APPLY --apply $scope $W/outside.rules
+	[ $st = 2 ] || why="$why a rule outside the scope exited $st;"
+	grep -q '^line 10: .*outside the --scope' $W/err || why="$why a rule outside the scope said: $(cat $W/err | tr '\n' ' ');"
+	sn c4 $W/c4.after
+	cmp -s $W/c4.before $W/c4.after || why="$why the refused file changed the table;"
+	# The apply: foreign services byte-identical, ours as the file says.
+	run_in c4 $APPLY --apply --drain 1 $scope $W/ours-new.rules
+	[ $st = 0 ] || why="$why --apply exited $st: $(cat $W/err | tr '\n' ' ');"
+	sn c4 $W/c4.after
+	cmp -s $W/c4.want $W/c4.after || why="$why -Sn after --apply differs from the foreign services plus ours-new;"
+	run_in c4 $APPLY --apply --dry-run $scope $W/ours-new.rules
+	[ $st = 0 ] && [ ! -s $W/out ] || why="$why the second --dry-run exited $st: $(cat $W/out);"
+	# Without a scope, --dry-run says in one line that it covers the whole table.
+	run_in c4 $APPLY --apply --dry-run $W/ours-new.rules
+	[ "$(grep -c 'no --scope: the plan covers the whole IPVS table' $W/err)" = 1 ] || why="$why an unscoped --dry-run did not say it covers the whole table: $(cat $W/err | tr '\n' ' ');"
+	if [ -z "$why" ]; then
+		ok "scope-foreign: with three --scope terms (v4 prefix+proto+ports, fwmark range, v6 prefix) --apply --drain changed ours only, four foreign services byte-identical, none in the plan; a rule outside the scope is status 2 with its line; an unscoped --dry-run says so"
+	else
+		bad "scope-foreign:$why" "$(diff $W/c4.want $W/c4.after)"
+	fi
+	ns_delete c4
+}
+
+# ---- item 11: two applies at once end in one file's table, never a mix ---------------------
+# gen_rules WEIGHT SCHED: 50 services of two real servers each.
+gen_rules() {
+	i=1
+	while [ $i -le 50 ]; do
+		echo "-A -t 192.0.2.$i:80 -s $2"
+		echo "-a -t 192.0.2.$i:80 -r 198.51.100.1:80 -m -w $1"
+		echo "-a -t 192.0.2.$i:80 -r 198.51.100.2:80 -m -w $1"
+		i=$((i + 1))
+	done
+}
+case_race() {
+	races=${RACES:-12}
+	ns_create c11 || { bad "apply-lock-race: setup"; return; }
+	gen_rules 1 rr >$W/race-c.rules
+	gen_rules 3 rr >$W/race-a.rules
+	gen_rules 4 wlc >$W/race-b.rules
+	why=""
+	for f in a b; do
+		$IP netns exec c11 $APPLY <$W/race-c.rules
+		$IP netns exec c11 $APPLY --apply $W/race-$f.rules 2>/dev/null
+		sn c11 $W/race-$f.want
+	done
+	cmp -s $W/race-a.want $W/race-b.want && why="$why the two files give the same table;"
+	n=0 mixed=0 as_a=0 as_b=0
+	while [ $n -lt $races ]; do
+		n=$((n + 1))
+		$IP netns exec c11 $APPLY <$W/race-c.rules
+		$IP netns exec c11 $APPLY --apply $W/race-a.rules 2>$W/race-a.err &
+		pa=$!
+		$IP netns exec c11 $APPLY --apply $W/race-b.rules 2>$W/race-b.err &
+		pb=$!
+		wait $pa
+		sa=$?
+		wait $pb
+		sb=$?
+		[ $sa = 0 ] && [ $sb = 0 ] || why="$why race $n: statuses $sa and $sb ($(cat $W/race-a.err $W/race-b.err | tr '\n' ' '));"
+		sn c11 $W/race.got
+		if cmp -s $W/race.got $W/race-a.want; then
+			as_a=$((as_a + 1))
+		elif cmp -s $W/race.got $W/race-b.want; then
+			as_b=$((as_b + 1))
+		else
+			mixed=$((mixed + 1))
+		fi
+	done
+	[ $mixed = 0 ] || why="$why $mixed of $races races ended in a mix of both files;"
+	# A holder that keeps the lock: a --dry-run whose plan (8,000 lines) fills a pipe that
+	# nobody reads, so it blocks while it holds the lock. The wait is bounded and the
+	# message names the holder's PID.
+	ino=$($IP netns exec c11 stat -L -c %i /proc/self/ns/net)
+	lockf=/run/ipvsadm-apply.$ino.lock
+	awk 'BEGIN { for (i = 0; i < 8000; i++) printf "-A -t 198.18.%d.%d:80 -s rr\n", i / 250, i % 250 + 1 }' >$W/big.rules
+	rm -f $W/fifo
+	mkfifo $W/fifo
+	exec 7<>$W/fifo
+	$IP netns exec c11 $APPLY --apply --dry-run $W/big.rules >$W/fifo 2>/dev/null &
+	holder=$!
+	tries=0
+	until [ "$(cat $lockf 2>/dev/null)" = "$holder" ]; do
+		tries=$((tries + 1))
+		[ $tries -gt 600 ] && why="$why the holder never took the lock;" && break
+		usleep 50000
+	done
+	$IP netns exec c11 $APPLY --apply --wait 1 $W/race-a.rules >$W/out 2>$W/err
+	st=$?
+	[ $st = 5 ] || why="$why with the lock held --apply --wait 1 exited $st;"
+	grep -q "(PID $holder) holds the lock of this network namespace" $W/err || why="$why the message does not name PID $holder: $(cat $W/err | tr '\n' ' ');"
+	$IP netns exec c11 $APPLY --apply --dry-run --wait 0 $W/race-a.rules >$W/out 2>$W/err
+	st=$?
+	[ $st = 5 ] || why="$why with the lock held --dry-run --wait 0 exited $st;"
+	kill $holder 2>/dev/null
+	wait $holder 2>/dev/null
+	exec 7>&-
+	if [ -z "$why" ]; then
+		ok "apply-lock-race: $races races of two applies (weights 3 rr against weights 4 wlc, 50 services): $as_a ended as the first file, $as_b as the second, none mixed; a held lock gives status 5 naming the holder's PID after --wait"
+	else
+		bad "apply-lock-race:$why (first: $as_a, second: $as_b)"
+	fi
+	ns_delete c11
+}
+
+# ---- item 5: all or nothing --------------------------------------------------------------
+case_undo() {
+	ns_create c5 || { bad "undo-refused: setup"; return; }
+	awk 'BEGIN { for (i = 1; i <= 50; i++) {
+		printf "-A -t 198.18.1.%d:80 -s rr\n", i
+		printf "-a -t 198.18.1.%d:80 -r 198.51.100.1:80 -m -w 1\n", i
+		printf "-a -t 198.18.1.%d:80 -r 198.51.100.2:80 -m -w 1\n", i } }' >$W/undo-cur.rules
+	# 200 changes: 50 weights edited, 50 real servers removed (with --drain: set to weight
+	# 0), 50 services added with a real server each; the 25th new service names a
+	# scheduler the kernel does not have.
+	awk 'BEGIN { for (i = 1; i <= 50; i++) {
+		printf "-A -t 198.18.1.%d:80 -s rr\n", i
+		printf "-a -t 198.18.1.%d:80 -r 198.51.100.1:80 -m -w 2\n", i }
+		for (i = 1; i <= 50; i++) {
+		printf "-A -t 198.18.2.%d:80 -s %s\n", i, (i == 25 ? "nosuchsched" : "wrr")
+		printf "-a -t 198.18.2.%d:80 -r 198.51.100.3:80 -m -w 1\n", i } }' >$W/undo-des.rules
+	why=""
+	$IP netns exec c5 $APPLY <$W/undo-cur.rules
+	sn c5 $W/c5.before
+	run_in c5 $APPLY --apply --dry-run $W/undo-des.rules
+	planned=$(wc -l <$W/out)
+	[ "$planned" = 200 ] || why="$why the plan has $planned changes, not 200;"
+	for drain in "--drain 30" ""; do
+		run_in c5 $APPLY --apply $drain $W/undo-des.rules
+		[ $st = 4 ] || why="$why --apply $drain exited $st;"
+		grep -q '^ipvsadm-restore: -A -t 198.18.2.25:80 -s nosuchsched: ' $W/err || why="$why --apply $drain did not report the refused line: $(head -3 $W/err | tr '\n' ' ');"
+		grep -q 'undone: the table is as it was read' $W/err || why="$why --apply $drain did not say it undid: $(tail -3 $W/err | tr '\n' ' ');"
+		sn c5 $W/c5.after
+		cmp -s $W/c5.before $W/c5.after || why="$why after --apply $drain -Sn differs from before ($(diff $W/c5.before $W/c5.after | grep -c '^[-+][-]'));"
+	done
+	if [ -z "$why" ]; then
+		ok "undo-refused: a 200-change plan (with and without --drain) with an unknown scheduler in the middle exits 4, reports the refused line, and -Sn is byte-identical to before (weights of draining servers back)"
+	else
+		bad "undo-refused:$why" "$(diff $W/c5.before $W/c5.after | head -10)"
+	fi
+	ns_delete c5
+}
+
 case_unreadable
 case_test_file
 case_empty
 case_unreachable
+case_scope
+case_race
+case_undo

@@ -199,7 +199,7 @@ bash_exactly "daemon options after --start-daemon master" "--mcast-interface --s
 bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
 bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
-bash_exactly "ipvsadm-restore offers its options" "--apply --drain --dry-run --help --json --netns --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-restore offers its options" "--allow-empty --apply --drain --dry-run --help --json --netns --noflush --scope --test --version --wait" ipvsadm-restore ''
 bash_exactly "ipvsadm-restore: the options of --apply" "--drain --dry-run" ipvsadm-restore --apply --d
 bash_exactly "ipvsadm-restore: nothing for --drain's seconds" "" ipvsadm-restore --apply --drain ''
 if [ "$(id -u)" -eq 0 ]; then
@@ -473,6 +473,10 @@ for conv in redhat debian; do
     echo 'IPVS_RELOAD_ALLOW_EMPTY="yes"' >>"$settings"
     boot "$etc" reload
     logged "$conv: IPVS_RELOAD_ALLOW_EMPTY lets reload apply a file without services" "restore --apply --drain 30 --allow-empty $rules"
+    reset_stub
+    echo 'IPVS_APPLY_SCOPE="addr=192.0.2.0/24,proto=tcp fwmark=100-199"' >>"$settings"
+    boot "$etc" reload
+    logged "$conv: IPVS_APPLY_SCOPE gives reload its --scope terms" "restore --apply --drain 30 --allow-empty --scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199 $rules"
 done
 
 # Debian AUTO=false: start leaves the table alone.

@@ -29,8 +29,10 @@ struct MemKernel {
     table: Table,
     conns: HashMap<(IpAddr, u16), u32>,
     sent: Vec<Change>,
-    /// Changes of this kind are refused (`EINVAL`).
+    /// Changes of this kind are refused (`EINVAL`)...
     refuse: Option<ChangeKind>,
+    /// ... this many times.
+    refusals_left: usize,
     /// Reads fail (the table keeps changing).
     churn: bool,
     /// The weight and connections of each real server when it was removed.
@@ -44,6 +46,7 @@ impl MemKernel {
             conns: HashMap::new(),
             sent: Vec::new(),
             refuse: None,
+            refusals_left: usize::MAX,
             churn: false,
             removed_with: Vec::new(),
         }
@@ -80,7 +83,8 @@ impl Kernel for MemKernel {
             .iter()
             .map(|c| {
                 self.sent.push(c.clone());
-                if Some(c.kind()) == self.refuse {
+                if Some(c.kind()) == self.refuse && self.refusals_left > 0 {
+                    self.refusals_left -= 1;
                     return Err(Error::Kernel {
                         errno: nix::libc::EINVAL,
                         ext_ack: None,
@@ -129,6 +133,7 @@ const DRY: ApplyOptions = ApplyOptions {
     json: false,
     allow_empty: false,
     scope: Scope::new(Vec::new()),
+    wait: Duration::ZERO,
 };
 const APPLY: ApplyOptions = ApplyOptions {
     dry_run: false,
@@ -136,6 +141,7 @@ const APPLY: ApplyOptions = ApplyOptions {
     json: false,
     allow_empty: false,
     scope: Scope::new(Vec::new()),
+    wait: Duration::ZERO,
 };
 
 const OLD: &str = "\
@@ -302,15 +308,35 @@ fn what_is_still_draining_when_the_time_is_over_is_removed() {
 }
 
 #[test]
-fn a_refused_change_is_reported_with_its_line() {
+fn a_refused_change_is_reported_with_its_line_and_the_others_are_undone() {
+    let mut k = MemKernel::new(OLD);
+    k.refuse = Some(ChangeKind::AddDest);
+    k.refusals_left = 1;
+    let r = run(&mut k, NEW, APPLY);
+    assert_eq!(r.status, status::APPLY_UNDONE, "{}", r.err);
+    assert_eq!(
+        r.err,
+        "ipvsadm-restore: -a -f 7 -r 198.51.100.3:0 -g -w 1: Invalid operation.  \
+         Possibly wrong module version, address not unicast, ...\n\
+         ipvsadm-restore: the kernel refused 1 change(s); undoing the changes made\n\
+         ipvsadm-restore: undone: the table is as it was read; nothing was changed\n"
+    );
+    assert!(k.table.same_as(&table(OLD)));
+}
+
+#[test]
+fn an_undo_that_fails_says_what_is_left() {
     let mut k = MemKernel::new(OLD);
     k.refuse = Some(ChangeKind::AddDest);
     let r = run(&mut k, NEW, APPLY);
     assert_eq!(r.status, status::APPLY_DIFFERS);
+    // The undo needs real servers added back, which this kernel refuses.
     assert!(
-        r.err.starts_with(
-            "ipvsadm-restore: -a -f 7 -r 198.51.100.3:0 -g -w 1: Invalid operation.  \
-             Possibly wrong module version, address not unicast, ...\n"
+        r.err.ends_with(
+            "ipvsadm-restore: UNDO FAILED: the table is neither as it was nor as the rules say; \
+             these 2 change(s) would bring it back as it was:\n\
+             -a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1\n\
+             -a -u 192.0.2.1:53 -r 198.51.100.1:53 -m -w 1\n"
         ),
         "{}",
         r.err
