@@ -53,6 +53,14 @@ struct Args {
     /// finish (default 30); then give up, naming it (status 5).
     #[arg(long, value_name = "SECONDS", requires = "apply")]
     wait: Option<u32>,
+    /// With --apply: only check the rules as --apply reads them (every bad line with its
+    /// number; scope and empty rules too) and change nothing; needs neither IPVS nor root.
+    #[arg(long, requires = "apply", conflicts_with_all = ["dry_run", "drain", "netns"])]
+    check: bool,
+    /// Restore (without --apply): report each line that fails as `line N: message`, go on
+    /// with the next one, and exit 2 when any failed.
+    #[arg(long, conflicts_with_all = ["apply", "test", "json"])]
+    numbered: bool,
     /// With --apply: accept rules that hold no service (they remove every service);
     /// without it such rules are refused (status 2).
     #[arg(long, requires = "apply")]
@@ -94,9 +102,13 @@ fn run() -> i32 {
                     .map_or(ipvsadm::exec::apply::lock::DEFAULT_WAIT, |s| {
                         Duration::from_secs(s.into())
                     }),
+                check: args.check,
             };
             let file = args.file.as_deref();
             return ipvsadm::exec::apply::apply("ipvsadm-restore", file, input, io, &opts);
+        }
+        if args.numbered {
+            return ipvsadm::exec::restore_numbered(b"ipvsadm", input, io, args.noflush);
         }
         if args.json {
             ipvsadm::exec::restore_json(b"ipvsadm", input, io, args.noflush)

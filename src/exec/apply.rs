@@ -62,6 +62,8 @@ pub struct ApplyOptions {
     pub scope: Scope,
     /// `--wait SECONDS`: how long to wait for another apply's lock ([`lock`]).
     pub wait: Duration,
+    /// `--check`: read and check the rules as an apply would, then stop (no IPVS, no root).
+    pub check: bool,
 }
 
 /// What the rounds need of the kernel: a consistent read and a batch of changes. The
@@ -122,6 +124,15 @@ pub fn apply(
             src.name
         ));
         return status::APPLY_TROUBLE;
+    }
+    if opts.check {
+        let dests: usize = desired.entries().iter().map(|(_, ds)| ds.len()).sum();
+        io.error_line(format!(
+            "{prog}: {}: {} service(s), {dests} real server(s): --apply accepts these rules",
+            src.name,
+            desired.entries().len()
+        ));
+        return status::APPLY_SAME;
     }
     // Held until the end: the read, the plan and the changes are one step.
     let _held = match lock::take(opts.wait) {
@@ -305,6 +316,7 @@ pub fn converge(
     let mut totals = Totals::default();
     let mut rounds = 0usize;
     let mut told_waiting = false;
+    let mut told_templates = false;
     let mut failed = false;
     // The kernel refused a change: what was made is undone (all or nothing).
     let mut refused = 0usize;
@@ -339,6 +351,9 @@ pub fn converge(
             Removal::Immediate
         };
         let p = plan(&read.entries, desired.entries(), removal);
+        if !told_templates {
+            told_templates = warn_templates(prog, &read.entries, &p.draining, io);
+        }
         if opts.dry_run {
             if opts.scope.is_whole() {
                 io.error_line(format!(
@@ -428,6 +443,41 @@ pub fn converge(
     } else {
         status::APPLY_SAME
     }
+}
+
+/// Where the kernel says whether it drops the persistence templates of a real server at
+/// weight 0 (this network namespace's).
+const EXPIRE_QUIESCENT_TEMPLATE: &str = "/proc/sys/net/ipv4/vs/expire_quiescent_template";
+
+/// Warns when a real server of a persistent service drains while the kernel keeps the
+/// templates of quiescent servers (`expire_quiescent_template` 0): their clients keep being
+/// sent to it until the templates expire. Returns whether it warned.
+fn warn_templates(
+    prog: &str,
+    read: &[(linux_ipvs::Service, Vec<linux_ipvs::Dest>)],
+    draining: &[linux_ipvs::Draining],
+    io: &mut Streams<'_>,
+) -> bool {
+    use linux_ipvs::flags::IP_VS_SVC_F_PERSISTENT;
+    let persistent: HashSet<&ServiceKey> = read
+        .iter()
+        .filter(|(s, _)| s.flags & IP_VS_SVC_F_PERSISTENT != 0)
+        .map(|(s, _)| &s.key)
+        .collect();
+    let n = draining
+        .iter()
+        .filter(|d| persistent.contains(&d.service))
+        .count();
+    if n == 0 {
+        return false;
+    }
+    let kept = std::fs::read_to_string(EXPIRE_QUIESCENT_TEMPLATE).is_ok_and(|v| v.trim() == "0");
+    if kept {
+        io.error_line(format!(
+            "{prog}: warning: net.ipv4.vs.expire_quiescent_template is 0: persistence templates keep sending their clients to the {n} draining real server(s) of persistent services until they expire (set it to 1 to move those clients at once)"
+        ));
+    }
+    kept
 }
 
 fn add_counts(total: &mut PlanCounts, c: PlanCounts) {

@@ -192,6 +192,67 @@ pub fn restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflu
     Session::new(prog).restore_from(stdin, io, !noflush)
 }
 
+/// `ipvsadm-restore --numbered` (the boot path): clears the table (unless `noflush`), then
+/// restores line by line, each change on its own, and reports every line that fails, in
+/// the parser's or the kernel's words, as `line N: message`; unlike `-R` it never stops
+/// early (it loads what loads). Returns 0 when every line went in, else 2.
+pub fn restore_numbered(
+    prog: &[u8],
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+    noflush: bool,
+) -> i32 {
+    let mut session = Session::new(prog);
+    if let Err(s) = session.client(io) {
+        return s;
+    }
+    let mut bad = 0usize;
+    if !noflush && session.change_alone(&Change::Flush).is_err() {
+        io.error_line("the table could not be cleared");
+        return status::INVALID;
+    }
+    let mut line = Vec::new();
+    let mut lines = cli::RestoreLines::new();
+    let mut number = 0usize;
+    let mut input = Input::new(stdin);
+    while input.line(&mut line, &mut || {}) {
+        number += 1;
+        let problem = match lines.parse(prog, &line, &session.names) {
+            None => continue,
+            Some(Err(e)) => Some(e.message.trim_ascii_end().to_vec()),
+            Some(Ok(Action::Restore)) => Some(cli::try_line(prog)),
+            Some(Ok(Action::Change(c))) => session
+                .change_alone(&c)
+                .err()
+                .map(|e| errors::for_error(Context::Change(c.kind()), &e).into_bytes()),
+            Some(Ok(other)) => {
+                let mut quiet_out = Vec::new();
+                let mut said = Vec::new();
+                let flow = session.execute(other, &mut Streams::new(&mut quiet_out, &mut said));
+                io.out_bytes(&quiet_out);
+                match flow {
+                    Flow::Next(0) | Flow::Stop(0) => None,
+                    _ => Some(said.trim_ascii_end().to_vec()),
+                }
+            }
+        };
+        if let Some(p) = problem {
+            bad += 1;
+            line_problem(io, number, &p);
+        }
+    }
+    if let Some(e) = input.take_error() {
+        io.error_line(format!("cannot read the input: {e}"));
+        bad += 1;
+    }
+    if bad == 0 {
+        status::OK
+    } else {
+        io.error_line(format!("{bad} line(s) failed"));
+        status::INVALID
+    }
+}
+
 /// `ipvsadm-restore --json`: reads a table as `-S --json` writes it from standard input,
 /// clears the table (unless `noflush`), then adds its services and real servers. The whole
 /// document is read and checked before the first change; a document that does not parse
@@ -584,6 +645,15 @@ impl Session {
         let sent = self.send_queued(&mut ops, io);
         first_failure(&mut status, sent);
         status
+    }
+
+    /// Sends one change on its own and waits for its outcome.
+    fn change_alone(&mut self, change: &Change) -> Result<(), linux_ipvs::Error> {
+        let client = self.client.as_mut().expect("the client is open");
+        client
+            .apply_batch(std::slice::from_ref(change))?
+            .pop()
+            .unwrap_or(Ok(()))
     }
 
     /// Queues one restore change (its kind in `ops`); when that fills and sends a datagram,

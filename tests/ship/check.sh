@@ -375,6 +375,21 @@ echo "restore $*" >>"$d/log"
 for last; do :; done
 case " $* " in
 *" --apply "*) grep -v '^[[:space:]]*#' "$last" >"$d/table" ;;
+*" --numbered "*)
+    # Clears, loads what loads, and fails each line that contains "bad", with its number.
+    cat >"$d/stdin"
+    : >"$d/table"
+    st=0 n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        case $line in
+        '#'*) ;;
+        *bad*) echo "line $n: Service already exists" >&2; st=2 ;;
+        *) printf '%s\n' "$line" >>"$d/table" ;;
+        esac
+    done <"$d/stdin"
+    exit $st
+    ;;
 esac
 exit 0
 EOF
@@ -458,13 +473,15 @@ for conv in redhat debian; do
     reset_stub
     echo '-A -t 192.0.2.99:80 -s bad' >>"$rules"
     if boot "$etc" restore; then not_ok "$conv: a failed restore line fails restore"; else ok "$conv: a failed restore line fails restore"; fi
+    grep -q "^line [0-9]*: Service already exists" "$stub/stderr" && ok "$conv: restore logs the failing line with its number" ||
+        not_ok "$conv: restore logs the failing line with its number" "$(cat "$stub/stderr")"
 
     # reload applies the rules file: no clearing, no restore.
     reset_stub
     if boot "$etc" reload; then ok "$conv: reload succeeds"; else not_ok "$conv: reload succeeds" "$(cat "$stub/stderr")"; fi
     logged "$conv: reload runs ipvsadm-restore --apply on $rules" "restore --apply $rules"
     not_logged "$conv: reload does not clear the table" "-C"
-    not_logged "$conv: reload does not restore" "-R"
+    not_logged "$conv: reload does not restore" "--numbered"
     reset_stub
     echo 'IPVS_RELOAD_DRAIN="30"' >>"$settings"
     boot "$etc" force-reload
@@ -484,18 +501,18 @@ etc=$work/etc-debian
 sed -i 's/^AUTO=.*/AUTO="false"/' "$etc/default/ipvsadm"
 reset_stub
 boot "$etc" start
-not_logged "debian: AUTO=false skips the restore at start" "-R"
+not_logged "debian: AUTO=false skips the restore at start" "--numbered"
 # Explicit paths from the environment win over the convention.
 reset_stub
 printf '%s\n' "$rules_text" >"$work/other.rules"
-STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RULES=$work/other.rules IPVSADM_CONFIG=/dev/null \
+STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RESTORE=$stub/ipvsadm-restore IPVSADM_RULES=$work/other.rules IPVSADM_CONFIG=/dev/null \
     IPVSADM_SYSCONFDIR=$work/empty sh packaging/ipvsadm-boot start 2>/dev/null
 same "IPVSADM_RULES and IPVSADM_CONFIG override the convention" "$stub/table" "$rules_text"
 # Without any file: nothing to restore, and success.
 reset_stub
 mkdir -p "$work/bare"
 if boot "$work/bare" start; then ok "start without saved rules succeeds"; else not_ok "start without saved rules succeeds" "$(cat "$stub/stderr")"; fi
-not_logged "start without saved rules does not restore" "-R"
+not_logged "start without saved rules does not restore" "--numbered"
 if boot "$work/bare" bogus; then not_ok "an unknown action is refused"; else ok "an unknown action is refused"; fi
 
 # The SysV script passes its action to the helper.

@@ -134,6 +134,7 @@ const DRY: ApplyOptions = ApplyOptions {
     allow_empty: false,
     scope: Scope::new(Vec::new()),
     wait: Duration::ZERO,
+    check: false,
 };
 const APPLY: ApplyOptions = ApplyOptions {
     dry_run: false,
@@ -142,6 +143,7 @@ const APPLY: ApplyOptions = ApplyOptions {
     allow_empty: false,
     scope: Scope::new(Vec::new()),
     wait: Duration::ZERO,
+    check: false,
 };
 
 const OLD: &str = "\
