@@ -394,6 +394,33 @@ case_check() {
 	ns_delete c6
 }
 
+# ---- item 9: a drain of a persistent service warns while templates are kept ---------------
+case_templates() {
+	why=""
+	for q in 0 1; do
+		ns_create c9 || { bad "drain-template-warning: setup"; return; }
+		$IP netns exec c9 sh -c "echo $q >/proc/sys/net/ipv4/vs/expire_quiescent_template" 2>/dev/null ||
+			$IP netns exec c9 sh -c "$OURS -Ln >/dev/null; echo $q >/proc/sys/net/ipv4/vs/expire_quiescent_template"
+		printf '%s\n' '-A -t 192.0.2.1:443 -s rr -p 300' '-a -t 192.0.2.1:443 -r 198.51.100.1:443 -m -w 1' \
+			'-a -t 192.0.2.1:443 -r 198.51.100.2:443 -m -w 1' | $IP netns exec c9 $APPLY
+		printf '%s\n' '-A -t 192.0.2.1:443 -s rr -p 300' '-a -t 192.0.2.1:443 -r 198.51.100.1:443 -m -w 1' >$W/tpl.rules
+		run_in c9 $APPLY --apply --drain 1 $W/tpl.rules
+		[ $st = 0 ] || why="$why expire_quiescent_template=$q: --apply --drain exited $st;"
+		n=$(grep -c 'warning: net.ipv4.vs.expire_quiescent_template is 0' $W/err)
+		if [ $q = 0 ]; then
+			[ "$n" = 1 ] || why="$why expire_quiescent_template=0: $n warnings: $(cat $W/err | tr '\n' ' ');"
+		else
+			[ "$n" = 0 ] || why="$why expire_quiescent_template=1 warned;"
+		fi
+		ns_delete c9
+	done
+	if [ -z "$why" ]; then
+		ok "drain-template-warning: --drain of a persistent service's real server warns once with expire_quiescent_template 0, not with 1"
+	else
+		bad "drain-template-warning:$why"
+	fi
+}
+
 case_unreadable
 case_test_file
 case_empty
@@ -402,3 +429,4 @@ case_scope
 case_race
 case_undo
 case_check
+case_templates

@@ -436,7 +436,10 @@ for conv in redhat debian; do
 
     reset_stub
     if boot "$etc" start; then ok "$conv: start succeeds"; else not_ok "$conv: start succeeds" "$(cat "$stub/stderr")"; fi
-    same "$conv: start clears the table and restores $rules without comments" "$stub/stdin" "$rules_text"
+    logged "$conv: start restores with ipvsadm-restore --numbered (it clears first and skips comments)" "restore --numbered"
+    same "$conv: start feeds $rules to it" "$stub/stdin" "# saved by hand
+$rules_text"
+    same "$conv: start loads the rules" "$stub/table" "$rules_text"
     same "$conv: the table holds the saved rules after start" "$stub/table" "$rules_text"
     if [ $conv = debian ]; then
         logged "$conv: start runs the configured sync daemon" "--start-daemon master --mcast-interface eth1 --syncid 7"
