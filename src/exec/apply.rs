@@ -385,9 +385,12 @@ pub fn converge(
             match kernel.apply(&p.changes) {
                 Ok(outcomes) => {
                     for (c, o) in p.changes.iter().zip(outcomes) {
-                        if let Err(e) = o {
-                            refused += 1;
-                            report_failure(prog, c, &e, io, names);
+                        match o {
+                            Err(e) if !already_gone(c, &e) => {
+                                refused += 1;
+                                report_failure(prog, c, &e, io, names);
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -443,6 +446,23 @@ pub fn converge(
     } else {
         status::APPLY_SAME
     }
+}
+
+/// Whether a refused removal only found its service or real server already gone (another
+/// program removed it meanwhile): what the removal wanted, so no failure.
+fn already_gone(c: &Change, e: &Error) -> bool {
+    use nix::libc::{ENOENT, ESRCH};
+    matches!(
+        (c, e),
+        (Change::DeleteService(_), Error::Kernel { errno: ESRCH, .. })
+            | (
+                Change::DeleteDest(..),
+                Error::Kernel {
+                    errno: ESRCH | ENOENT,
+                    ..
+                }
+            )
+    )
 }
 
 /// Where the kernel says whether it drops the persistence templates of a real server at
