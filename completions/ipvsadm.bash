@@ -226,16 +226,16 @@ _ipvsadm_save() {
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads the rules from standard input (with --apply, or from a file);
+    # ipvsadm-restore reads the rules from standard input (with --apply or --test, or from a file);
     # its options:
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} w apply=
     COMPREPLY=()
     _ipvsadm_netns_word "$cur" && return 0
-    # --drain takes a number of seconds: nothing to offer.
-    [[ $prev == --drain ]] && return 0
-    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply ]] && apply=1; done
+    # --drain and --wait take a number of seconds, --scope a term: nothing to offer.
+    [[ $prev == --drain || $prev == --wait || $prev == --scope ]] && return 0
+    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply || $w == --test ]] && apply=1; done
     if [[ $cur == -* || ( -z $cur && -z $apply ) ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --help --version' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --scope --wait --allow-empty --help --version' -- "$cur")
     elif [[ -n $apply ]]; then
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     fi

@@ -214,6 +214,9 @@ complete -c ipvsadm-restore -l netns -x -a '(command ls /run/netns 2>/dev/null)'
 complete -c ipvsadm-restore -l apply -d 'Change only what differs from the rules, without a flush'
 complete -c ipvsadm-restore -l dry-run -d 'With --apply: print the changes, make none'
 complete -c ipvsadm-restore -l drain -x -d 'With --apply: drain removed real servers for at most SECONDS'
-complete -c ipvsadm-restore -n '__fish_contains_opt apply' -F
+complete -c ipvsadm-restore -l scope -x -d 'With --apply: touch only the services of this term'
+complete -c ipvsadm-restore -l wait -x -d 'With --apply: wait at most SECONDS for another apply'
+complete -c ipvsadm-restore -l allow-empty -d 'With --apply: accept rules without any service'
+complete -c ipvsadm-restore -n '__fish_contains_opt apply; or __fish_contains_opt test' -F
 complete -c ipvsadm-restore -s h -l help -d 'Print help'
 complete -c ipvsadm-restore -s V -l version -d 'Print the version'

@@ -317,11 +317,12 @@ fn valid(text: &[u8], t: &Table) -> bool {
     let parsed = ipvsadm::exec::apply::read_rules(
         b"ipvsadm",
         &mut &text[..],
+        &ipvsadm::exec::apply::scope::Scope::default(),
         &StaticNames::default(),
         &mut ipvsadm::exec::Streams::new(&mut out, &mut err),
     );
     let want = linux_ipvs::Table::from_entries(t.clone());
-    matches!((parsed, want), (Some(p), Ok(w)) if p.same_as(&w))
+    matches!((parsed, want), (Ok(p), Ok(w)) if p.same_as(&w))
 }
 
 fn main() {

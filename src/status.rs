@@ -15,12 +15,24 @@ pub const INVALID: i32 = 2;
 /// that is not a command), or a change the kernel refused.
 pub const FAILED: i32 = 255;
 
-/// `ipvsadm-restore --apply` and `--dry-run` (the `diff` convention): the table matches the
-/// rules (`--dry-run`: nothing to do; `--apply`: every change went through).
+/// `ipvsadm-restore --apply` and `--dry-run` (0 to 2 as `diff`'s, then one status per cause
+/// of failure, so that a caller can tell a mistake in the rules from a director it cannot
+/// reach): the table matches the rules (`--dry-run`: nothing to do; `--apply`: every change
+/// went through).
 pub const APPLY_SAME: i32 = 0;
-/// `--dry-run`: changes are pending. `--apply`: a change failed, or the table could not be
-/// read again during a drain, so the table may not match the rules.
+/// `--dry-run`: changes are pending. `--apply`: the table matches neither the rules nor
+/// what it was (an undo that failed, or a table that could not be read again during a
+/// drain).
 pub const APPLY_DIFFERS: i32 = 1;
-/// The rules have errors, IPVS cannot be reached, or the table kept changing while it was
-/// read: nothing was changed.
+/// The rules have errors or cannot be read, or the command line is wrong: nothing was
+/// changed.
 pub const APPLY_TROUBLE: i32 = 2;
+/// IPVS cannot be reached or is not permitted (no `ip_vs` module, no `CAP_NET_ADMIN`, no
+/// such network namespace): nothing was changed.
+pub const APPLY_UNREACHABLE: i32 = 3;
+/// `--apply`: the kernel refused a change, and the changes made before it were undone: the
+/// table is as it was read.
+pub const APPLY_UNDONE: i32 = 4;
+/// Another `--apply` holds this namespace's lock past the wait, or the table kept changing
+/// while it was read: nothing was changed; trying again later may work.
+pub const APPLY_BUSY: i32 = 5;

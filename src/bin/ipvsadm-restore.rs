@@ -14,11 +14,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{ArgGroup, Parser};
 
 /// Load the IPVS table from standard input.
 #[derive(Parser, Debug)]
 #[command(name = "ipvsadm-restore", version = ipvsadm::cli::VERSION_LINE)]
+#[command(group(ArgGroup::new("reads_file").args(["apply", "test"]).multiple(true)))]
 struct Args {
     /// Keep the current table and add the input's rules to it.
     #[arg(long, conflicts_with = "apply")]
@@ -44,8 +45,28 @@ struct Args {
     /// once their connections are gone, or after SECONDS.
     #[arg(long, value_name = "SECONDS", requires = "apply")]
     drain: Option<u32>,
-    /// With --apply: read the rules from FILE instead of standard input.
-    #[arg(value_name = "FILE", requires = "apply")]
+    /// With --apply: touch only the services of this scope, a comma-separated list of
+    /// addr=PREFIX, port=N[-M], proto=tcp|udp|sctp, or fwmark=N[-M] (repeat for more).
+    #[arg(long, value_name = "TERM", requires = "apply")]
+    scope: Vec<ipvsadm::exec::apply::scope::Term>,
+    /// With --apply: wait at most SECONDS for another --apply in this network namespace to
+    /// finish (default 30); then give up, naming it (status 5).
+    #[arg(long, value_name = "SECONDS", requires = "apply")]
+    wait: Option<u32>,
+    /// With --apply: only check the rules as --apply reads them (every bad line with its
+    /// number; scope and empty rules too) and change nothing; needs neither IPVS nor root.
+    #[arg(long, requires = "apply", conflicts_with_all = ["dry_run", "drain", "netns"])]
+    check: bool,
+    /// Restore (without --apply): report each line that fails as `line N: message`, go on
+    /// with the next one, and exit 2 when any failed.
+    #[arg(long, conflicts_with_all = ["apply", "test", "json"])]
+    numbered: bool,
+    /// With --apply: accept rules that hold no service (they remove every service);
+    /// without it such rules are refused (status 2).
+    #[arg(long, requires = "apply")]
+    allow_empty: bool,
+    /// With --apply or --test: read the rules from FILE instead of standard input.
+    #[arg(value_name = "FILE", requires = "reads_file")]
     file: Option<PathBuf>,
 }
 
@@ -58,21 +79,36 @@ fn run() -> i32 {
     // names this program.
     ipvsadm::exec::with_std_streams(ipvsadm::exec::arg_bytes(&argv0), |input, io| {
         if args.test {
-            return ipvsadm::exec::check_restore(b"ipvsadm", input, io);
+            return test(&args, input, io);
         }
         if let Some(netns) = &args.netns
             && let Err(status) = ipvsadm::exec::join_netns(ipvsadm::exec::arg_bytes(netns), io)
         {
-            return status;
+            return if args.apply {
+                ipvsadm::status::APPLY_UNREACHABLE
+            } else {
+                status
+            };
         }
         if args.apply {
             let opts = ipvsadm::exec::apply::ApplyOptions {
                 dry_run: args.dry_run,
                 drain: args.drain.map(|s| Duration::from_secs(s.into())),
                 json: args.json,
+                allow_empty: args.allow_empty,
+                scope: ipvsadm::exec::apply::scope::Scope::new(args.scope.clone()),
+                wait: args
+                    .wait
+                    .map_or(ipvsadm::exec::apply::lock::DEFAULT_WAIT, |s| {
+                        Duration::from_secs(s.into())
+                    }),
+                check: args.check,
             };
             let file = args.file.as_deref();
             return ipvsadm::exec::apply::apply("ipvsadm-restore", file, input, io, &opts);
+        }
+        if args.numbered {
+            return ipvsadm::exec::restore_numbered(b"ipvsadm", input, io, args.noflush);
         }
         if args.json {
             ipvsadm::exec::restore_json(b"ipvsadm", input, io, args.noflush)
@@ -80,4 +116,26 @@ fn run() -> i32 {
             ipvsadm::exec::restore(b"ipvsadm", input, io, args.noflush)
         }
     })
+}
+
+/// `--test [FILE]`: checks FILE, or standard input without one. With a FILE while standard
+/// input is not a terminal (a pipe or a file, which could be taken for the rules), says
+/// which it read.
+fn test(args: &Args, input: &mut dyn std::io::BufRead, io: &mut ipvsadm::exec::Streams<'_>) -> i32 {
+    use ipvsadm::exec::apply::source;
+    const PROG: &str = "ipvsadm-restore";
+    let Some(mut src) = source::open(PROG, args.file.as_deref(), input, io) else {
+        return ipvsadm::status::INVALID;
+    };
+    let status = match ipvsadm::exec::check_restore(b"ipvsadm", &mut src.reader, io) {
+        Ok(s) => s,
+        Err(e) => {
+            source::unreadable(PROG, &src.name, &e, io);
+            return ipvsadm::status::INVALID;
+        }
+    };
+    if args.file.is_some() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        io.error_line(format!("{PROG}: checked {}, not standard input", src.name));
+    }
+    status
 }

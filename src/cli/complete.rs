@@ -348,16 +348,16 @@ _ipvsadm_save() {
 }
 
 _ipvsadm_restore() {
-    # ipvsadm-restore reads the rules from standard input (with --apply, or from a file);
+    # ipvsadm-restore reads the rules from standard input (with --apply or --test, or from a file);
     # its options:
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} w apply=
     COMPREPLY=()
     _ipvsadm_netns_word "$cur" && return 0
-    # --drain takes a number of seconds: nothing to offer.
-    [[ $prev == --drain ]] && return 0
-    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply ]] && apply=1; done
+    # --drain and --wait take a number of seconds, --scope a term: nothing to offer.
+    [[ $prev == --drain || $prev == --wait || $prev == --scope ]] && return 0
+    for w in "${COMP_WORDS[@]}"; do [[ $w == --apply || $w == --test ]] && apply=1; done
     if [[ $cur == -* || ( -z $cur && -z $apply ) ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --help --version' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--noflush --test --json --netns --apply --dry-run --drain --scope --wait --allow-empty --help --version' -- "$cur")
     elif [[ -n $apply ]]; then
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     fi
@@ -530,7 +530,10 @@ case $service in
       '(--noflush --test)--apply[change only what differs from the rules, without a flush]' \
       '--dry-run[with --apply: print the changes as restore lines, make none]' \
       '--drain[with --apply: drain removed real servers for at most SECONDS]:seconds' \
-      '::rules file (with --apply):_files' \
+      '*--scope[with --apply: touch only the services of this term]:term (addr=PREFIX,port=N-M,proto=tcp or fwmark=N-M)' \
+      '--wait[with --apply: wait at most SECONDS for another apply]:seconds' \
+      '--allow-empty[with --apply: accept rules without any service]' \
+      '::rules file (with --apply or --test):_files' \
       '(- *)'{-h,--help}'[print help]' \
       '(- *)'{-V,--version}'[print the version]'
     return
@@ -754,7 +757,10 @@ complete -c ipvsadm-restore -l netns -x -a '(command ls /run/netns 2>/dev/null)'
 complete -c ipvsadm-restore -l apply -d 'Change only what differs from the rules, without a flush'
 complete -c ipvsadm-restore -l dry-run -d 'With --apply: print the changes, make none'
 complete -c ipvsadm-restore -l drain -x -d 'With --apply: drain removed real servers for at most SECONDS'
-complete -c ipvsadm-restore -n '__fish_contains_opt apply' -F
+complete -c ipvsadm-restore -l scope -x -d 'With --apply: touch only the services of this term'
+complete -c ipvsadm-restore -l wait -x -d 'With --apply: wait at most SECONDS for another apply'
+complete -c ipvsadm-restore -l allow-empty -d 'With --apply: accept rules without any service'
+complete -c ipvsadm-restore -n '__fish_contains_opt apply; or __fish_contains_opt test' -F
 complete -c ipvsadm-restore -s h -l help -d 'Print help'
 complete -c ipvsadm-restore -s V -l version -d 'Print the version'
 "#;

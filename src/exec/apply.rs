@@ -26,11 +26,18 @@ use linux_ipvs::{
 };
 
 use super::errors::{self, Context};
+
+pub mod lock;
+pub mod scope;
+pub mod source;
+mod undo;
+
 use super::{Input, Session, Streams, line_problem};
 use crate::cli::{Action, RestoreLines, try_line};
 use crate::names::{Names, SystemNames};
 use crate::output;
 use crate::status;
+use scope::Scope;
 
 /// How many reads of the kernel's table a round may take before it gives up because the
 /// table keeps changing (a table too large for one datagram is read until two reads in a
@@ -41,7 +48,7 @@ pub const READ_TRIES: usize = 10;
 pub const DRAIN_POLL: Duration = Duration::from_millis(500);
 
 /// What `--apply` was asked to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ApplyOptions {
     /// `--dry-run`: print the plan, change nothing.
     pub dry_run: bool,
@@ -49,6 +56,14 @@ pub struct ApplyOptions {
     pub drain: Option<Duration>,
     /// `--json`: the rules are a table as `ipvsadm -S --json` writes it.
     pub json: bool,
+    /// `--allow-empty`: rules without any service are meant (they remove every service).
+    pub allow_empty: bool,
+    /// `--scope`: the services it may touch (the whole table without one).
+    pub scope: Scope,
+    /// `--wait SECONDS`: how long to wait for another apply's lock ([`lock`]).
+    pub wait: Duration,
+    /// `--check`: read and check the rules as an apply would, then stop (no IPVS, no root).
+    pub check: bool,
 }
 
 /// What the rounds need of the kernel: a consistent read and a batch of changes. The
@@ -81,57 +96,107 @@ pub fn apply(
     opts: &ApplyOptions,
 ) -> i32 {
     let names = SystemNames;
-    let mut opened;
-    let source: &mut dyn BufRead = match file {
-        None => input,
-        Some(path) => match std::fs::File::open(path) {
-            Ok(f) => {
-                opened = std::io::BufReader::with_capacity(64 * 1024, f);
-                &mut opened
-            }
-            Err(e) => {
-                io.error_line(format!("{prog}: cannot open {}: {e}", path.display()));
-                return status::APPLY_TROUBLE;
-            }
-        },
+    let Some(mut src) = source::open(prog, file, input, io) else {
+        return status::APPLY_TROUBLE;
     };
     let desired = if opts.json {
-        read_json_rules(source, io)
+        read_json_rules(&mut src.reader, &opts.scope, io)
     } else {
-        read_rules(b"ipvsadm", source, &names, io)
+        read_rules(b"ipvsadm", &mut src.reader, &opts.scope, &names, io)
     };
-    let Some(desired) = desired else {
+    let desired = match desired {
+        Ok(t) => t,
+        Err(Refusal::Unreadable(e)) => {
+            source::unreadable(prog, &src.name, &e, io);
+            io.error_line(format!("{prog}: nothing was changed"));
+            return status::APPLY_TROUBLE;
+        }
+        Err(Refusal::Bad) => {
+            io.error_line(format!(
+                "{prog}: the rules have errors; nothing was changed"
+            ));
+            return status::APPLY_TROUBLE;
+        }
+    };
+    if desired.entries().is_empty() && !opts.allow_empty {
         io.error_line(format!(
-            "{prog}: the rules have errors; nothing was changed"
+            "{prog}: {} holds no service: applying it would remove every service; nothing was changed (--allow-empty if that is meant; ipvsadm -C clears the table)",
+            src.name
         ));
         return status::APPLY_TROUBLE;
+    }
+    if opts.check {
+        let dests: usize = desired.entries().iter().map(|(_, ds)| ds.len()).sum();
+        io.error_line(format!(
+            "{prog}: {}: {} service(s), {dests} real server(s): --apply accepts these rules",
+            src.name,
+            desired.entries().len()
+        ));
+        return status::APPLY_SAME;
+    }
+    // Held until the end: the read, the plan and the changes are one step.
+    let _held = match lock::take(opts.wait) {
+        Ok(h) => h,
+        Err(lock::Refused::Busy { path, pid }) => {
+            let who = pid.map_or("another --apply".to_string(), |p| {
+                format!("another --apply (PID {p})")
+            });
+            io.error_line(format!(
+                "{prog}: {who} holds the lock of this network namespace ({}); gave up after {} s, nothing was changed (--wait SECONDS waits longer)",
+                path.display(),
+                opts.wait.as_secs()
+            ));
+            return status::APPLY_BUSY;
+        }
+        Err(lock::Refused::Io { path, error }) => {
+            source::unreadable(prog, &path.display().to_string(), &error, io);
+            io.error_line(format!(
+                "{prog}: cannot take the lock of this network namespace; nothing was changed"
+            ));
+            return status::APPLY_UNREACHABLE;
+        }
     };
     let mut session = Session::new(prog.as_bytes());
     match session.client(io) {
         Ok(client) => converge(prog, client, &desired, opts, DRAIN_POLL, io, &names),
-        Err(_) => status::APPLY_TROUBLE,
+        Err(_) => status::APPLY_UNREACHABLE,
     }
+}
+
+/// Why the rules give no table.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Reading them failed (and nothing may be taken from a part of them).
+    Unreadable(std::io::Error),
+    /// Some of them are wrong; each was reported.
+    Bad,
 }
 
 /// Reads the rules as a JSON table (`ipvsadm -S --json`) into the table it describes, its
 /// services and real servers added in order with the kernel's checks. Reports what is
-/// wrong (`service N: ...`) and returns `None` when anything is.
-pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Option<Table> {
+/// wrong (`service N: ...`).
+pub fn read_json_rules(
+    input: &mut dyn BufRead,
+    scope: &Scope,
+    io: &mut Streams<'_>,
+) -> Result<Table, Refusal> {
     let mut text = Vec::new();
-    if let Err(e) = input.read_to_end(&mut text) {
-        io.error_line(format!("cannot read the input: {e}"));
-        return None;
-    }
+    input.read_to_end(&mut text).map_err(Refusal::Unreadable)?;
     let entries = match output::json::read_table(&text) {
         Ok(t) => t,
         Err(e) => {
             io.error_line(format!("invalid JSON input: {e}"));
-            return None;
+            return Err(Refusal::Bad);
         }
     };
     let mut table = Table::new();
     let mut bad = false;
     for (i, (svc, dests)) in entries.into_iter().enumerate() {
+        if !scope.covers(&svc.key) {
+            io.error_line(format!("service {}: {OUTSIDE}", i + 1));
+            bad = true;
+            continue;
+        }
         let mut changes = vec![Change::AddService(svc.clone())];
         changes.extend(dests.into_iter().map(|d| Change::AddDest(svc.clone(), d)));
         for c in &changes {
@@ -142,21 +207,22 @@ pub fn read_json_rules(input: &mut dyn BufRead, io: &mut Streams<'_>) -> Option<
             }
         }
     }
-    (!bad).then_some(table)
+    if bad { Err(Refusal::Bad) } else { Ok(table) }
 }
 
 /// Reads a rules file (restore lines; comments and blank lines skipped) into the table it
 /// describes: each line's change replayed on an empty table with the kernel's checks.
 /// Writes `line N: message` to standard error for every line that is not a valid rule of the service
 /// table (parse errors, a service defined twice, a real server for a service not defined
-/// yet, commands other than `-A -E -D -a -e -d -C`), and then returns `None`. `prog` is the
-/// program name the parser's messages use.
+/// yet, commands other than `-A -E -D -a -e -d -C`), and then refuses. A read error refuses
+/// too, whatever was read before it. `prog` is the program name the parser's messages use.
 pub fn read_rules(
     prog: &[u8],
     input: &mut dyn BufRead,
+    scope: &Scope,
     names: &dyn Names,
     io: &mut Streams<'_>,
-) -> Option<Table> {
+) -> Result<Table, Refusal> {
     let mut table = Table::new();
     let mut lines = RestoreLines::new();
     let mut line = Vec::new();
@@ -169,6 +235,11 @@ pub fn read_rules(
             None => continue,
             Some(Err(e)) => e.message.trim_ascii_end().to_vec(),
             Some(Ok(Action::Restore)) => try_line(prog),
+            Some(Ok(Action::Change(c)))
+                if is_table_change(c.kind()) && !change_key(&c).is_none_or(|k| scope.covers(k)) =>
+            {
+                OUTSIDE.as_bytes().to_vec()
+            }
             Some(Ok(Action::Change(c))) if is_table_change(c.kind()) => match table.apply(&c) {
                 Ok(()) => continue,
                 Err(e) => errors::for_error(Context::Change(c.kind()), &e).into_bytes(),
@@ -181,7 +252,30 @@ pub fn read_rules(
         bad += 1;
         line_problem(io, number, &problem);
     }
-    (bad == 0).then_some(table)
+    if let Some(e) = input.take_error() {
+        return Err(Refusal::Unreadable(e));
+    }
+    if bad == 0 {
+        Ok(table)
+    } else {
+        Err(Refusal::Bad)
+    }
+}
+
+/// What a rule outside the `--scope` is told.
+const OUTSIDE: &str = "the service is outside the --scope";
+
+/// The service a change of the service table is about (none for a flush).
+fn change_key(c: &Change) -> Option<&ServiceKey> {
+    match c {
+        Change::AddService(s)
+        | Change::EditService(s)
+        | Change::DeleteService(s)
+        | Change::AddDest(s, _)
+        | Change::EditDest(s, _)
+        | Change::DeleteDest(s, _) => Some(&s.key),
+        _ => None,
+    }
 }
 
 /// The changes a rules file for `--apply` may hold: those of the service table.
@@ -222,21 +316,34 @@ pub fn converge(
     let mut totals = Totals::default();
     let mut rounds = 0usize;
     let mut told_waiting = false;
+    let mut told_templates = false;
     let mut failed = false;
+    // The kernel refused a change: what was made is undone (all or nothing).
+    let mut refused = 0usize;
+    // The table as the first round read it (its in-scope part): what an undo brings back.
+    let mut before = None;
     loop {
-        let read = match kernel.read() {
+        let mut read = match kernel.read() {
             Ok(r) => r,
             Err(e) => {
                 io.error_line(format!("{prog}: {}", read_error(&e)));
                 if rounds == 0 {
                     io.error_line(format!("{prog}: nothing was changed"));
-                    return status::APPLY_TROUBLE;
+                    return match e {
+                        Error::Torn { .. } => status::APPLY_BUSY,
+                        _ => status::APPLY_UNREACHABLE,
+                    };
                 }
                 failed = true;
                 break;
             }
         };
         totals.most_reads = totals.most_reads.max(read.tries);
+        // Services outside the scope are not ours: never planned for, never shown.
+        read.entries.retain(|(s, _)| opts.scope.covers(&s.key));
+        if before.is_none() && !opts.dry_run {
+            before = Some(read.entries.clone());
+        }
         let draining = deadline.is_some_and(|d| Instant::now() < d);
         let removal = if draining {
             Removal::Drain
@@ -244,7 +351,15 @@ pub fn converge(
             Removal::Immediate
         };
         let p = plan(&read.entries, desired.entries(), removal);
+        if !told_templates {
+            told_templates = warn_templates(prog, &read.entries, &p.draining, io);
+        }
         if opts.dry_run {
+            if opts.scope.is_whole() {
+                io.error_line(format!(
+                    "{prog}: no --scope: the plan covers the whole IPVS table"
+                ));
+            }
             let mut buf = Vec::new();
             output::write_plan(&mut buf, &p.changes, names);
             io.out_bytes(&buf);
@@ -270,15 +385,18 @@ pub fn converge(
             match kernel.apply(&p.changes) {
                 Ok(outcomes) => {
                     for (c, o) in p.changes.iter().zip(outcomes) {
-                        if let Err(e) = o {
-                            failed = true;
-                            report_failure(prog, c, &e, io, names);
+                        match o {
+                            Err(e) if !already_gone(c, &e) => {
+                                refused += 1;
+                                report_failure(prog, c, &e, io, names);
+                            }
+                            _ => {}
                         }
                     }
                 }
                 Err(e) => {
                     io.error_line(format!("{prog}: {}", errors::for_error(Context::Other, &e)));
-                    failed = true;
+                    refused += 1;
                 }
             }
         }
@@ -287,6 +405,10 @@ pub fn converge(
             totals.drained.insert((d.service, d.dest.addr, d.dest.port));
         }
         rounds += 1;
+        if refused > 0 {
+            let before = before.as_deref().unwrap_or_default();
+            return undo::undo(prog, kernel, before, refused, &opts.scope, io, names);
+        }
         if failed || p.draining.is_empty() {
             break;
         }
@@ -324,6 +446,58 @@ pub fn converge(
     } else {
         status::APPLY_SAME
     }
+}
+
+/// Whether a refused removal only found its service or real server already gone (another
+/// program removed it meanwhile): what the removal wanted, so no failure.
+fn already_gone(c: &Change, e: &Error) -> bool {
+    use nix::libc::{ENOENT, ESRCH};
+    matches!(
+        (c, e),
+        (Change::DeleteService(_), Error::Kernel { errno: ESRCH, .. })
+            | (
+                Change::DeleteDest(..),
+                Error::Kernel {
+                    errno: ESRCH | ENOENT,
+                    ..
+                }
+            )
+    )
+}
+
+/// Where the kernel says whether it drops the persistence templates of a real server at
+/// weight 0 (this network namespace's).
+const EXPIRE_QUIESCENT_TEMPLATE: &str = "/proc/sys/net/ipv4/vs/expire_quiescent_template";
+
+/// Warns when a real server of a persistent service drains while the kernel keeps the
+/// templates of quiescent servers (`expire_quiescent_template` 0): their clients keep being
+/// sent to it until the templates expire. Returns whether it warned.
+fn warn_templates(
+    prog: &str,
+    read: &[(linux_ipvs::Service, Vec<linux_ipvs::Dest>)],
+    draining: &[linux_ipvs::Draining],
+    io: &mut Streams<'_>,
+) -> bool {
+    use linux_ipvs::flags::IP_VS_SVC_F_PERSISTENT;
+    let persistent: HashSet<&ServiceKey> = read
+        .iter()
+        .filter(|(s, _)| s.flags & IP_VS_SVC_F_PERSISTENT != 0)
+        .map(|(s, _)| &s.key)
+        .collect();
+    let n = draining
+        .iter()
+        .filter(|d| persistent.contains(&d.service))
+        .count();
+    if n == 0 {
+        return false;
+    }
+    let kept = std::fs::read_to_string(EXPIRE_QUIESCENT_TEMPLATE).is_ok_and(|v| v.trim() == "0");
+    if kept {
+        io.error_line(format!(
+            "{prog}: warning: net.ipv4.vs.expire_quiescent_template is 0: persistence templates keep sending their clients to the {n} draining real server(s) of persistent services until they expire (set it to 1 to move those clients at once)"
+        ));
+    }
+    kept
 }
 
 fn add_counts(total: &mut PlanCounts, c: PlanCounts) {

@@ -82,7 +82,7 @@ impl<'a> Streams<'a> {
     }
 
     /// Writes a message and a newline to standard error.
-    fn error_line(&mut self, msg: impl AsRef<[u8]>) {
+    pub fn error_line(&mut self, msg: impl AsRef<[u8]>) {
         self.err_bytes(&[msg.as_ref(), b"\n"].concat());
     }
 
@@ -192,6 +192,67 @@ pub fn restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>, noflu
     Session::new(prog).restore_from(stdin, io, !noflush)
 }
 
+/// `ipvsadm-restore --numbered` (the boot path): clears the table (unless `noflush`), then
+/// restores line by line, each change on its own, and reports every line that fails, in
+/// the parser's or the kernel's words, as `line N: message`; unlike `-R` it never stops
+/// early (it loads what loads). Returns 0 when every line went in, else 2.
+pub fn restore_numbered(
+    prog: &[u8],
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+    noflush: bool,
+) -> i32 {
+    let mut session = Session::new(prog);
+    if let Err(s) = session.client(io) {
+        return s;
+    }
+    let mut bad = 0usize;
+    if !noflush && session.change_alone(&Change::Flush).is_err() {
+        io.error_line("the table could not be cleared");
+        return status::INVALID;
+    }
+    let mut line = Vec::new();
+    let mut lines = cli::RestoreLines::new();
+    let mut number = 0usize;
+    let mut input = Input::new(stdin);
+    while input.line(&mut line, &mut || {}) {
+        number += 1;
+        let problem = match lines.parse(prog, &line, &session.names) {
+            None => continue,
+            Some(Err(e)) => Some(e.message.trim_ascii_end().to_vec()),
+            Some(Ok(Action::Restore)) => Some(cli::try_line(prog)),
+            Some(Ok(Action::Change(c))) => session
+                .change_alone(&c)
+                .err()
+                .map(|e| errors::for_error(Context::Change(c.kind()), &e).into_bytes()),
+            Some(Ok(other)) => {
+                let mut quiet_out = Vec::new();
+                let mut said = Vec::new();
+                let flow = session.execute(other, &mut Streams::new(&mut quiet_out, &mut said));
+                io.out_bytes(&quiet_out);
+                match flow {
+                    Flow::Next(0) | Flow::Stop(0) => None,
+                    _ => Some(said.trim_ascii_end().to_vec()),
+                }
+            }
+        };
+        if let Some(p) = problem {
+            bad += 1;
+            line_problem(io, number, &p);
+        }
+    }
+    if let Some(e) = input.take_error() {
+        io.error_line(format!("cannot read the input: {e}"));
+        bad += 1;
+    }
+    if bad == 0 {
+        status::OK
+    } else {
+        io.error_line(format!("{bad} line(s) failed"));
+        status::INVALID
+    }
+}
+
 /// `ipvsadm-restore --json`: reads a table as `-S --json` writes it from standard input,
 /// clears the table (unless `noflush`), then adds its services and real servers. The whole
 /// document is read and checked before the first change; a document that does not parse
@@ -246,8 +307,13 @@ pub fn restore_json(
 
 /// `ipvsadm-restore --test`: parses every line as restore would, touches nothing, and
 /// writes one `line N: message` for each line that would fail before reaching the kernel.
-/// Returns 0 when every line is valid, else 2.
-pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+/// Returns 0 when every line is valid, else 2; or the error that stopped the reading of
+/// the input (the caller reports it: a check of half a file means nothing).
+pub fn check_restore(
+    prog: &[u8],
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+) -> Result<i32, std::io::Error> {
     let names = SystemNames;
     let mut bad = 0usize;
     let mut line = Vec::new();
@@ -268,11 +334,14 @@ pub fn check_restore(prog: &[u8], stdin: &mut dyn BufRead, io: &mut Streams<'_>)
             line_problem(io, number, &p);
         }
     }
-    if bad == 0 {
+    if let Some(e) = input.take_error() {
+        return Err(e);
+    }
+    Ok(if bad == 0 {
         status::OK
     } else {
         status::INVALID
-    }
+    })
 }
 
 /// Writes what is wrong with input line `number`: `line N: ...`, the message's further
@@ -580,6 +649,15 @@ impl Session {
         status
     }
 
+    /// Sends one change on its own and waits for its outcome.
+    fn change_alone(&mut self, change: &Change) -> Result<(), linux_ipvs::Error> {
+        let client = self.client.as_mut().expect("the client is open");
+        client
+            .apply_batch(std::slice::from_ref(change))?
+            .pop()
+            .unwrap_or(Ok(()))
+    }
+
     /// Queues one restore change (its kind in `ops`); when that fills and sends a datagram,
     /// prints the failures among its outcomes. Returns the status of the first failure
     /// reported (0 if none).
@@ -648,17 +726,24 @@ struct Input<'a> {
     src: &'a mut dyn BufRead,
     /// Everything the reader had buffered has been taken.
     drained: bool,
+    /// The read error that ended the input early, if one did.
+    error: Option<std::io::Error>,
 }
 
 impl<'a> Input<'a> {
     fn new(src: &'a mut dyn BufRead) -> Input<'a> {
-        Input { src, drained: true }
+        Input {
+            src,
+            drained: true,
+            error: None,
+        }
     }
 
     /// Reads the next line into `line` (replacing its contents; the newline is kept, and a
     /// last line may lack one). Calls `before_read` first whenever the reader's buffer is
     /// used up, since the read that follows may wait. Returns false at the end of the input
-    /// or on a read error (a line cut short by the error is dropped).
+    /// or on a read error (a line cut short by the error is dropped; the error is kept for
+    /// [`Input::take_error`]; restore, as the reference, takes it as the end of its input).
     fn line(&mut self, line: &mut Vec<u8>, before_read: &mut dyn FnMut()) -> bool {
         line.clear();
         loop {
@@ -668,7 +753,10 @@ impl<'a> Input<'a> {
             let available = match self.src.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => return false,
+                Err(e) => {
+                    self.error = Some(e);
+                    return false;
+                }
             };
             if available.is_empty() {
                 self.drained = true;
@@ -685,6 +773,13 @@ impl<'a> Input<'a> {
                 return true;
             }
         }
+    }
+}
+
+impl Input<'_> {
+    /// The read error that ended the input, if one did.
+    fn take_error(&mut self) -> Option<std::io::Error> {
+        self.error.take()
     }
 }
 

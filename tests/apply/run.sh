@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/apply/run.sh: ipvsadm-restore --apply against the real kernel, in one VM boot.
 #
-#   tests/apply/run.sh [--bin-dir DIR] [--pairs N] [--churn-runs N]
+#   tests/apply/run.sh [--bin-dir DIR] [--pairs N] [--churn-runs N] [--cases-only]
 #
 # 1. Corpus (examples/apply_corpus.rs, N pairs of rules files, default 200): for each pair
 #    (current, wanted), in the VM: load `current` with our ipvsadm-restore, run
@@ -10,7 +10,10 @@
 #    reference's `ipvsadm -R` of `-C` and `wanted` in another namespace, and that
 #    `--apply --dry-run wanted` then exits 0 with an empty plan (a second apply sends no
 #    change).
-# 2. Churn (tests/apply/churn.sh): a table of 600 services that the rules file holds too,
+# 2. Cases (tests/apply/cases.sh): unreadable rules, --test FILE, the empty-table guard,
+#    exit statuses, scope, the lock, all-or-nothing, the offline check; `--cases-only`
+#    runs these alone.
+# 3. Churn (tests/apply/churn.sh): a table of 600 services that the rules file holds too,
 #    while another process adds and deletes other services in a loop: plain reads (the
 #    reference's `-Sn`) are counted torn or not (the control), and --apply and --dry-run must never
 #    act on a torn read (their plans hold nothing but removals of the churning services);
@@ -23,11 +26,13 @@ repo=$(cd "$here/../.." && pwd)
 bin=$("$repo/tests/release-dir.sh")
 pairs=200
 churn_runs=5
+cases_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bin-dir) bin=$2; shift 2 ;;
 	--pairs) pairs=$2; shift 2 ;;
 	--churn-runs) churn_runs=$2; shift 2 ;;
+	--cases-only) cases_only=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
 	*) echo "apply/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -47,10 +52,10 @@ trap 'rm -rf "$payload"' EXIT
 "$vm" add-binary "$bin/ipvsadm" "$payload" bin/ipvsadm
 "$vm" add-binary "$bin/ipvsadm-restore" "$payload" bin/ipvsadm-restore
 "$corpus" "$payload/corpus" "$pairs"
-cp "$here/vm-run.sh" "$here/churn.sh" "$repo/tests/vm/case-netns.sh" "$repo/tests/vm/checks.sh" "$payload/"
+cp "$here/vm-run.sh" "$here/churn.sh" "$here/cases.sh" "$repo/tests/vm/case-netns.sh" "$repo/tests/vm/checks.sh" "$payload/"
 cat >"$payload/run.sh" <<RUN
 #!/bin/sh
-cd /payload && CHURN_RUNS=$churn_runs sh ./vm-run.sh
+cd /payload && CASES_ONLY=$cases_only CHURN_RUNS=$churn_runs sh ./vm-run.sh
 RUN
 chmod +x "$payload/run.sh"
 

@@ -199,7 +199,7 @@ bash_exactly "daemon options after --start-daemon master" "--mcast-interface --s
 bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
 bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
-bash_exactly "ipvsadm-restore offers its options" "--apply --drain --dry-run --help --json --netns --noflush --test --version" ipvsadm-restore ''
+bash_exactly "ipvsadm-restore offers its options" "--allow-empty --apply --drain --dry-run --help --json --netns --noflush --scope --test --version --wait" ipvsadm-restore ''
 bash_exactly "ipvsadm-restore: the options of --apply" "--drain --dry-run" ipvsadm-restore --apply --d
 bash_exactly "ipvsadm-restore: nothing for --drain's seconds" "" ipvsadm-restore --apply --drain ''
 if [ "$(id -u)" -eq 0 ]; then
@@ -416,6 +416,21 @@ echo "restore $*" >>"$d/log"
 for last; do :; done
 case " $* " in
 *" --apply "*) grep -v '^[[:space:]]*#' "$last" >"$d/table" ;;
+*" --numbered "*)
+    # Clears, loads what loads, and fails each line that contains "bad", with its number.
+    cat >"$d/stdin"
+    : >"$d/table"
+    st=0 n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        case $line in
+        '#'*) ;;
+        *bad*) echo "line $n: Service already exists" >&2; st=2 ;;
+        *) printf '%s\n' "$line" >>"$d/table" ;;
+        esac
+    done <"$d/stdin"
+    exit $st
+    ;;
 esac
 exit 0
 EOF
@@ -462,7 +477,10 @@ for conv in redhat debian; do
 
     reset_stub
     if boot "$etc" start; then ok "$conv: start succeeds"; else not_ok "$conv: start succeeds" "$(cat "$stub/stderr")"; fi
-    same "$conv: start clears the table and restores $rules without comments" "$stub/stdin" "$rules_text"
+    logged "$conv: start restores with ipvsadm-restore --numbered (it clears first and skips comments)" "restore --numbered"
+    same "$conv: start feeds $rules to it" "$stub/stdin" "# saved by hand
+$rules_text"
+    same "$conv: start loads the rules" "$stub/table" "$rules_text"
     same "$conv: the table holds the saved rules after start" "$stub/table" "$rules_text"
     if [ $conv = debian ]; then
         logged "$conv: start runs the configured sync daemon" "--start-daemon master --mcast-interface eth1 --syncid 7"
@@ -499,17 +517,27 @@ for conv in redhat debian; do
     reset_stub
     echo '-A -t 192.0.2.99:80 -s bad' >>"$rules"
     if boot "$etc" restore; then not_ok "$conv: a failed restore line fails restore"; else ok "$conv: a failed restore line fails restore"; fi
+    grep -q "^line [0-9]*: Service already exists" "$stub/stderr" && ok "$conv: restore logs the failing line with its number" ||
+        not_ok "$conv: restore logs the failing line with its number" "$(cat "$stub/stderr")"
 
     # reload applies the rules file: no clearing, no restore.
     reset_stub
     if boot "$etc" reload; then ok "$conv: reload succeeds"; else not_ok "$conv: reload succeeds" "$(cat "$stub/stderr")"; fi
     logged "$conv: reload runs ipvsadm-restore --apply on $rules" "restore --apply $rules"
     not_logged "$conv: reload does not clear the table" "-C"
-    not_logged "$conv: reload does not restore" "-R"
+    not_logged "$conv: reload does not restore" "--numbered"
     reset_stub
     echo 'IPVS_RELOAD_DRAIN="30"' >>"$settings"
     boot "$etc" force-reload
     logged "$conv: IPVS_RELOAD_DRAIN drains on reload" "restore --apply --drain 30 $rules"
+    reset_stub
+    echo 'IPVS_RELOAD_ALLOW_EMPTY="yes"' >>"$settings"
+    boot "$etc" reload
+    logged "$conv: IPVS_RELOAD_ALLOW_EMPTY lets reload apply a file without services" "restore --apply --drain 30 --allow-empty $rules"
+    reset_stub
+    echo 'IPVS_APPLY_SCOPE="addr=192.0.2.0/24,proto=tcp fwmark=100-199"' >>"$settings"
+    boot "$etc" reload
+    logged "$conv: IPVS_APPLY_SCOPE gives reload its --scope terms" "restore --apply --drain 30 --allow-empty --scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199 $rules"
 done
 
 # Debian AUTO=false: start leaves the table alone.
@@ -517,18 +545,18 @@ etc=$work/etc-debian
 sed -i 's/^AUTO=.*/AUTO="false"/' "$etc/default/ipvsadm"
 reset_stub
 boot "$etc" start
-not_logged "debian: AUTO=false skips the restore at start" "-R"
+not_logged "debian: AUTO=false skips the restore at start" "--numbered"
 # Explicit paths from the environment win over the convention.
 reset_stub
 printf '%s\n' "$rules_text" >"$work/other.rules"
-STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RULES=$work/other.rules IPVSADM_CONFIG=/dev/null \
+STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RESTORE=$stub/ipvsadm-restore IPVSADM_RULES=$work/other.rules IPVSADM_CONFIG=/dev/null \
     IPVSADM_SYSCONFDIR=$work/empty sh packaging/ipvsadm-boot start 2>/dev/null
 same "IPVSADM_RULES and IPVSADM_CONFIG override the convention" "$stub/table" "$rules_text"
 # Without any file: nothing to restore, and success.
 reset_stub
 mkdir -p "$work/bare"
 if boot "$work/bare" start; then ok "start without saved rules succeeds"; else not_ok "start without saved rules succeeds" "$(cat "$stub/stderr")"; fi
-not_logged "start without saved rules does not restore" "-R"
+not_logged "start without saved rules does not restore" "--numbered"
 if boot "$work/bare" bogus; then not_ok "an unknown action is refused"; else ok "an unknown action is refused"; fi
 
 # The SysV script passes its action to the helper.

@@ -11,10 +11,11 @@ fn rules(text: &str) -> (Option<Table>, String) {
     let t = read_rules(
         b"ipvsadm",
         &mut text.as_bytes(),
+        &Scope::default(),
         &StaticNames::default(),
         &mut Streams::new(&mut out, &mut err),
     );
-    (t, String::from_utf8(err).unwrap())
+    (t.ok(), String::from_utf8(err).unwrap())
 }
 
 fn table(text: &str) -> Table {
@@ -28,8 +29,10 @@ struct MemKernel {
     table: Table,
     conns: HashMap<(IpAddr, u16), u32>,
     sent: Vec<Change>,
-    /// Changes of this kind are refused (`EINVAL`).
+    /// Changes of this kind are refused (`EINVAL`)...
     refuse: Option<ChangeKind>,
+    /// ... this many times.
+    refusals_left: usize,
     /// Reads fail (the table keeps changing).
     churn: bool,
     /// The weight and connections of each real server when it was removed.
@@ -43,6 +46,7 @@ impl MemKernel {
             conns: HashMap::new(),
             sent: Vec::new(),
             refuse: None,
+            refusals_left: usize::MAX,
             churn: false,
             removed_with: Vec::new(),
         }
@@ -79,7 +83,8 @@ impl Kernel for MemKernel {
             .iter()
             .map(|c| {
                 self.sent.push(c.clone());
-                if Some(c.kind()) == self.refuse {
+                if Some(c.kind()) == self.refuse && self.refusals_left > 0 {
+                    self.refusals_left -= 1;
                     return Err(Error::Kernel {
                         errno: nix::libc::EINVAL,
                         ext_ack: None,
@@ -126,11 +131,19 @@ const DRY: ApplyOptions = ApplyOptions {
     dry_run: true,
     drain: None,
     json: false,
+    allow_empty: false,
+    scope: Scope::new(Vec::new()),
+    wait: Duration::ZERO,
+    check: false,
 };
 const APPLY: ApplyOptions = ApplyOptions {
     dry_run: false,
     drain: None,
     json: false,
+    allow_empty: false,
+    scope: Scope::new(Vec::new()),
+    wait: Duration::ZERO,
+    check: false,
 };
 
 const OLD: &str = "\
@@ -204,7 +217,8 @@ fn a_dry_run_prints_the_plan_as_restore_lines_and_changes_nothing() {
     );
     assert_eq!(
         r.err,
-        "ipvsadm-restore: dry run: 2 to add, 1 to edit, 2 to remove, 0 draining\n"
+        "ipvsadm-restore: no --scope: the plan covers the whole IPVS table\n\
+         ipvsadm-restore: dry run: 2 to add, 1 to edit, 2 to remove, 0 draining\n"
     );
     assert!(k.sent.is_empty());
     // The plan replayed line by line gives the same table as the file.
@@ -296,15 +310,35 @@ fn what_is_still_draining_when_the_time_is_over_is_removed() {
 }
 
 #[test]
-fn a_refused_change_is_reported_with_its_line() {
+fn a_refused_change_is_reported_with_its_line_and_the_others_are_undone() {
+    let mut k = MemKernel::new(OLD);
+    k.refuse = Some(ChangeKind::AddDest);
+    k.refusals_left = 1;
+    let r = run(&mut k, NEW, APPLY);
+    assert_eq!(r.status, status::APPLY_UNDONE, "{}", r.err);
+    assert_eq!(
+        r.err,
+        "ipvsadm-restore: -a -f 7 -r 198.51.100.3:0 -g -w 1: Invalid operation.  \
+         Possibly wrong module version, address not unicast, ...\n\
+         ipvsadm-restore: the kernel refused 1 change(s); undoing the changes made\n\
+         ipvsadm-restore: undone: the table is as it was read; nothing was changed\n"
+    );
+    assert!(k.table.same_as(&table(OLD)));
+}
+
+#[test]
+fn an_undo_that_fails_says_what_is_left() {
     let mut k = MemKernel::new(OLD);
     k.refuse = Some(ChangeKind::AddDest);
     let r = run(&mut k, NEW, APPLY);
     assert_eq!(r.status, status::APPLY_DIFFERS);
+    // The undo needs real servers added back, which this kernel refuses.
     assert!(
-        r.err.starts_with(
-            "ipvsadm-restore: -a -f 7 -r 198.51.100.3:0 -g -w 1: Invalid operation.  \
-             Possibly wrong module version, address not unicast, ...\n"
+        r.err.ends_with(
+            "ipvsadm-restore: UNDO FAILED: the table is neither as it was nor as the rules say; \
+             these 2 change(s) would bring it back as it was:\n\
+             -a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1\n\
+             -a -u 192.0.2.1:53 -r 198.51.100.1:53 -m -w 1\n"
         ),
         "{}",
         r.err
@@ -316,7 +350,7 @@ fn a_table_that_keeps_changing_is_not_acted_on() {
     let mut k = MemKernel::new(OLD);
     k.churn = true;
     let r = run(&mut k, NEW, APPLY);
-    assert_eq!(r.status, status::APPLY_TROUBLE);
+    assert_eq!(r.status, status::APPLY_BUSY);
     assert!(k.sent.is_empty());
     assert_eq!(
         r.err,
@@ -340,7 +374,11 @@ fn json_rules_become_the_same_table_and_duplicates_are_refused() {
     let mut doc = Vec::new();
     crate::output::json::write_table(&mut doc, &snap, &fmt, &StaticNames::default());
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let got = read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err));
+    let got = read_json_rules(
+        &mut &doc[..],
+        &Scope::default(),
+        &mut Streams::new(&mut out, &mut err),
+    );
     assert!(
         got.unwrap().same_as(&want),
         "{}",
@@ -352,10 +390,74 @@ fn json_rules_become_the_same_table_and_duplicates_are_refused() {
     let mut doc = Vec::new();
     crate::output::json::write_table(&mut doc, &twice, &fmt, &StaticNames::default());
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert!(read_json_rules(&mut &doc[..], &mut Streams::new(&mut out, &mut err)).is_none());
+    assert!(
+        read_json_rules(
+            &mut &doc[..],
+            &Scope::default(),
+            &mut Streams::new(&mut out, &mut err)
+        )
+        .is_err()
+    );
     assert!(
         String::from_utf8_lossy(&err).contains(": Service already exists"),
         "{}",
         String::from_utf8_lossy(&err)
+    );
+}
+
+/// A reader that gives some good lines, then fails.
+struct FailingAfter(&'static [u8]);
+
+impl std::io::Read for FailingAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::from_raw_os_error(5));
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_read_error_refuses_the_rules_whatever_was_read_before() {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut src = std::io::BufReader::new(FailingAfter(b"-A -t 192.0.2.1:80 -s rr\n"));
+    let got = read_rules(
+        b"ipvsadm",
+        &mut src,
+        &Scope::default(),
+        &StaticNames::default(),
+        &mut Streams::new(&mut out, &mut err),
+    );
+    assert!(matches!(got, Err(Refusal::Unreadable(e)) if e.raw_os_error() == Some(5)));
+    let mut src = std::io::BufReader::new(FailingAfter(b"[]"));
+    let got = read_json_rules(
+        &mut src,
+        &Scope::default(),
+        &mut Streams::new(&mut out, &mut err),
+    );
+    assert!(matches!(got, Err(Refusal::Unreadable(_))));
+}
+
+#[test]
+fn services_outside_the_scope_are_neither_planned_for_nor_shown() {
+    let mut k = MemKernel::new(OLD);
+    let opts = ApplyOptions {
+        scope: Scope::new(vec!["addr=192.0.2.0/24,proto=tcp".parse().unwrap()]),
+        ..DRY
+    };
+    let want = "-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 5\n";
+    let r = run(&mut k, want, opts);
+    assert_eq!(r.status, status::APPLY_DIFFERS, "{}", r.err);
+    // The UDP service of OLD is foreign: not removed, not shown.
+    assert_eq!(
+        r.out,
+        "-e -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 5\n-d -t 192.0.2.1:80 -r 198.51.100.2:80\n"
+    );
+    assert_eq!(
+        r.err,
+        "ipvsadm-restore: dry run: 0 to add, 1 to edit, 1 to remove, 0 draining\n"
     );
 }
