@@ -105,11 +105,13 @@ if deb=$(build_deb "$work/deb" 1 2>"$work/deb.log"); then
 		/usr/share/bash-completion/completions/ipvsadm /usr/share/zsh/vendor-completions/_ipvsadm \
 		/usr/share/fish/vendor_completions.d/ipvsadm.fish /lib/systemd/system/ipvsadm.service \
 		/lib/systemd/system/ipvsadm-exporter.service /usr/libexec/ipvsadm/ipvsadm-boot \
-		/etc/init.d/ipvsadm /etc/default/ipvsadm /etc/default/ipvsadm-exporter; do
+		/etc/init.d/ipvsadm /etc/default/ipvsadm /etc/default/ipvsadm-exporter \
+		/usr/lib/sysusers.d/ipvsadm-exporter.conf /usr/share/ipvsadm/prometheus/ipvsadm-alerts.yml \
+		/usr/share/ipvsadm/grafana/ipvsadm-dashboard.json; do
 		grep -qx -- "$f" <<<"$files" || missing+=" $f"
 	done
-	[ -z "$missing" ] && ok ".deb holds the commands, exporter, man pages, completions, units" ||
-		not_ok ".deb holds the commands, exporter, man pages, completions, units" "missing:$missing"
+	[ -z "$missing" ] && ok ".deb holds the commands, exporter, man pages, completions, units, the exporter's user, rules and dashboard" ||
+		not_ok ".deb holds the commands, exporter, man pages, completions, units, the exporter's user, rules and dashboard" "missing:$missing"
 	dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles >"$work/conffiles" 2>/dev/null
 	printf '/etc/default/ipvsadm\n/etc/default/ipvsadm-exporter\n/etc/init.d/ipvsadm\n' >"$work/want-conffiles"
 	cmp -s "$work/want-conffiles" <(sort "$work/conffiles") && ok ".deb: the defaults files and init script are conffiles" ||
@@ -144,7 +146,8 @@ if rpm1=$(build_rpm "$work/rpm1" 1 2>"$work/rpm.log") && rpm2=$(build_rpm "$work
 		/usr/share/man/man8/ipvsadm.8 /usr/lib/systemd/system/ipvsadm.service \
 		/usr/lib/systemd/system/ipvsadm-exporter.service /usr/libexec/ipvsadm/ipvsadm-boot \
 		/etc/sysconfig/ipvsadm-config /etc/sysconfig/ipvsadm-exporter \
-		/usr/share/bash-completion/completions/ipvsadm; do
+		/usr/share/bash-completion/completions/ipvsadm /usr/lib/sysusers.d/ipvsadm-exporter.conf \
+		/usr/share/ipvsadm/prometheus/ipvsadm-alerts.yml /usr/share/ipvsadm/grafana/ipvsadm-dashboard.json; do
 		grep -qx -- "$f" <<<"$list" || missing+=" $f"
 	done
 	[ -z "$missing" ] && ok "rpm -qlp: the commands, man pages, units, completions, /etc/sysconfig files" ||
