@@ -22,14 +22,8 @@ done
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/    /'; done
-}
+# ok, bad and checks_done: the VM suites' own.
+. "$repo/tests/vm/checks.sh"
 # start NAME ARGS...: an exporter on a free loopback port; its port in $port, log in
 # $work/NAME.log. Waits (bounded) for the line that says where it serves.
 start() {
@@ -159,5 +153,4 @@ for f in broken plain typo; do
 		ok "--web.config.file $f.yml refused at start: $(cut -c 1-110 "$work/$f.log")" ||
 		bad "--web.config.file $f.yml: status $rc" "$(cat "$work/$f.log")"
 done
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+checks_done

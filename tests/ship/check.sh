@@ -13,16 +13,7 @@ cd "$top" || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-passed=0 failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/    /' | head -40; fi
-}
+. tests/ship/report.sh
 # expect DESCRIPTION COMMAND...: passes when the command succeeds.
 expect() {
     local desc=$1 out
@@ -574,5 +565,4 @@ else
     note "shellcheck not available: scripts not linted"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report_done

@@ -69,16 +69,7 @@ fi
 ensure_tools cargo-deb || { echo "packages.sh: cannot install the packaging tools" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/    /' | head -60; fi
-}
+. "$top/tests/ship/report.sh"
 
 # --- the .deb ---------------------------------------------------------------------------
 if deb=$(build_deb "$work/deb" 1 2>"$work/deb.log"); then
@@ -202,5 +193,4 @@ else
 	not_ok "rpmbuild builds the package" "$(tail -20 "$work/rpm.log")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report_done
