@@ -117,6 +117,7 @@ net_up
 hold_start hold1 192.0.2.10
 hold_ping hold1 before-reload
 wait_for 60 "the connection counted on 198.51.100.2" counted
+wait_for 60 "the connection in the published counters" published 192.0.2.10:80
 block 192.0.2.10:80 >/root/a.before
 stats 192.0.2.10:80 >/root/s.before
 # Edit the rules: the second service gets another scheduler, weight and real server.
@@ -136,7 +137,7 @@ same "the unchanged service (with its connection counts)" /root/a.before /root/a
 # Its counters too: a clear and restore makes a new service whose counters start at 0
 # (the kernel gives the new service the old real servers back, counts included).
 stats 192.0.2.10:80 >/root/s.after
-same "the unchanged service'"'"'s counters" /root/s.before /root/s.after
+kept "the unchanged service'"'"'s counters" /root/s.before /root/s.after
 hold_ping hold1 after-reload
 cat /root/a.after
 '
@@ -167,8 +168,7 @@ cat /root/status
 cp /root/rules.good /etc/ipvsadm.rules
 systemctl reset-failed ipvsadm
 '
-TODO="ipvsadm-boot start does not log the line number yet: another branch adds it" \
-	check "2. ... and the journal names the bad line's number (3)" "$bad_rules"'
+check "2. ... and the journal names the bad line's number (3)" "$bad_rules"'
 cp /root/rules.good /etc/ipvsadm.rules
 systemctl reset-failed ipvsadm
 grep -Eiq "line 3([^0-9]|$)" /root/journal || { cat /root/journal >&2; exit 1; }
@@ -224,14 +224,15 @@ net_up
 hold_start hold2 192.0.2.10
 hold_ping hold2 before-upgrade
 wait_for 60 "the connection counted on 198.51.100.2" counted
+wait_for 60 "the connection in the published counters" published 192.0.2.10:80
 ipvsadm -Ln >/root/up.before
-ipvsadm -Ln --stats --exact >/root/ups.before
+stats 192.0.2.10:80 >/root/ups.before
 dpkg -i /root/pkg/n1.deb </dev/null
 dpkg-query -W -f="\${Status} \${Version}\n" ipvsadm-rs | grep -qx "install ok installed 0.1.0-2"
 ipvsadm -Ln >/root/up.after
-ipvsadm -Ln --stats --exact >/root/ups.after
+stats 192.0.2.10:80 >/root/ups.after
 same "the table across the upgrade" /root/up.before /root/up.after
-same "the counters across the upgrade (a restart would zero them)" /root/ups.before /root/ups.after
+kept "the counters across the upgrade (a restart would zero them)" /root/ups.before /root/ups.after
 hold_ping hold2 after-upgrade
 systemctl stop hold2
 '
@@ -243,9 +244,13 @@ scrape() { curl -fsS http://127.0.0.1:9617/metrics >/root/metrics; }
 wait_for 120 "/metrics served" scrape
 grep -Eq "^ipvs_up(\{[^}]*\})? 1$" /root/metrics || { grep ipvs_up /root/metrics >&2; exit 1; }
 grep -q "^ipvs_service_connections_total{.*address=\"192.0.2.10\"" /root/metrics || { head -40 /root/metrics >&2; exit 1; }
-# A service inside namespace rs, seen only with --all-netns (the documented setting).
+# A service inside namespace rs, seen only with --all-netns and the documented drop-in
+# (joining another namespace needs CAP_SYS_ADMIN, which the unit as shipped does not have).
 ip netns exec rs ipvsadm -A -t 198.51.100.2:81 -s rr
 echo "IPVSADM_EXPORTER_ARGS=\"--all-netns\"" >/etc/default/ipvsadm-exporter
+mkdir -p /etc/systemd/system/ipvsadm-exporter.service.d
+cp /usr/share/doc/ipvsadm-rs/examples/ipvsadm-exporter-netns.conf /etc/systemd/system/ipvsadm-exporter.service.d/
+systemctl daemon-reload
 systemctl restart ipvsadm-exporter
 in_rs() { scrape && grep "^ipvs_service_connections_total{" /root/metrics | grep "netns=\"rs\"" | grep -q "address=\"198.51.100.2\""; }
 wait_for 120 "/metrics with namespace rs" in_rs

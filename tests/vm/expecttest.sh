@@ -42,4 +42,6 @@ fi
 exit \$status
 EOF
 chmod +x "$payload/run.sh"
-"$here/vm.sh" run "$payload" 600
+# A guard against a hang, not a time to meet: under a heavily loaded host the churn
+# phases alone have taken over 600 s (the saves slow down with everything else).
+"$here/vm.sh" run "$payload" 1800

@@ -99,3 +99,27 @@ same() {
 
 # counted: the held connection is counted on 198.51.100.2 (ActiveConn 1, InActConn 0).
 counted() { block 192.0.2.10:80 | grep -Eq '198\.51\.100\.2:8080 +Masq +1 +1 +0'; }
+
+# published VIP: the kernel's statistics estimator (it publishes the counters about every
+# 2 s) has counted a connection for the service VIP.
+published() { stats "$1" | awk 'NR == 1 && $3 + 0 >= 1 { f = 1 } END { exit !f }'; }
+
+# kept WHAT BEFORE AFTER: two `stats` blocks of the same service, read before and after a
+# change: the same lines, and no counter went down (counters only grow, and they go on
+# counting the traffic the estimator had not yet published when BEFORE was read), with the
+# connections of the service still counted (a clear and restore makes a new service whose
+# connection count starts at 0).
+kept() {
+	if ! awk 'NR == FNR { for (i = 1; i <= NF; i++) b[FNR, i] = $i; n[FNR] = NF; nb = FNR; next }
+		{
+			if (n[FNR] != NF || b[FNR, 1] != $1 || b[FNR, 2] != $2) bad = 1
+			for (i = 3; i <= NF; i++) if ($i + 0 < b[FNR, i] + 0) bad = 1
+			if (FNR == 1 && $3 + 0 < 1) bad = 1
+			lines = FNR
+		}
+		END { exit bad || lines != nb }' "$2" "$3"; then
+		echo "$1: a counter went down or the lines changed:" >&2
+		diff -u "$2" "$3" >&2
+		return 1
+	fi
+}
