@@ -372,6 +372,9 @@ else
 	sample no-ipvs.prom /tmp/mt-noipvs.prom
 	# The textfile unit's command, IPVS unreadable: its earlier ipvs.prom (section 2) is
 	# replaced by `ipvs_up 0` alone, and the unit fails; a missing directory fails at once.
+	# ipvsadm itself runs /sbin/modprobe ip_vs when IPVS is missing (as the reference does),
+	# which the kernel's module loader setting does not stop: it is moved aside meanwhile.
+	mv /sbin/modprobe /sbin/modprobe.off
 	out=$(nsx $D env TEXTFILE_DIR=/tmp/textfile sh -c "$unit_cmd" 2>&1)
 	rc=$?
 	if [ $rc = 1 ] && [ "$(grep -v '^#' /tmp/textfile/ipvs.prom)" = "ipvs_up 0" ] && [ "$(ls /tmp/textfile)" = ipvs.prom ]; then
@@ -385,6 +388,7 @@ else
 	[ $rc = 1 ] && [ ! -e /tmp/no-such-dir ] && [ "$out" = "ipvsadm-metrics: /tmp/no-such-dir is not a directory" ] &&
 		ok "the textfile unit's command with no directory: status 1, a message, nothing made" ||
 		bad "the textfile unit's command with no directory (status $rc)" "$out"
+	mv /sbin/modprobe.off /sbin/modprobe
 fi
 echo "$modprobe_was" >/proc/sys/kernel/modprobe
 nsx mtm timeout 5 wget -q -O - http://127.0.0.1:9617/health | grep -qx ok &&
