@@ -190,6 +190,8 @@ END {
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 ours=$("$repo/tests/release-dir.sh")/ipvsadm
 baseline=
 floor=$("$repo/tests/release-dir.sh")/examples/floor
@@ -228,7 +230,7 @@ fi
 
 "$repo/tests/vm/vm.sh" setup
 if ! [ -x /usr/bin/time ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >&2
+	apt_install time
 fi
 if [ "$ours" = "$("$repo/tests/release-dir.sh")/ipvsadm" ]; then
 	(cd "$repo" && cargo build --release --quiet &&

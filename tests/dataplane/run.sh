@@ -18,6 +18,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 vm=$repo/tests/vm/vm.sh
 die() { echo "dataplane/run.sh: error: $*" >&2; exit 2; }
 
@@ -53,9 +55,7 @@ done
 # nft (nftables) for the fwmark scenario: install on this host if missing, copy into the VM.
 if ! command -v nft >/dev/null 2>&1; then
 	echo "dataplane/run.sh: installing nftables (for nft in the VM)" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends nftables >&2 ||
-		{ apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends nftables >&2; } ||
+	apt_install nftables ||
 		echo "dataplane/run.sh: warning: nftables not installable; the fwmark scenario will fail" >&2
 fi
 "$vm" setup

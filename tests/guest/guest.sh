@@ -24,6 +24,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 GUEST_DIR=${GUEST_DIR:-$repo/target/guest}
 VM_DIR=${VM_DIR:-$repo/target/vm}
 # What the checks need in the guest besides systemd.
@@ -51,10 +53,8 @@ ensure_tools() {
 	done
 	[ -z "$missing" ] && return 0
 	log "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >&2 ||
-		{ apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends $missing >&2; }
+	apt_install $missing
 }
 
 # configure ROOT KVER: what the guest needs beyond the packages.

@@ -18,6 +18,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 bin=$("$repo/tests/release-dir.sh")
 [ "${1:-}" = --bin-dir ] && bin=$2
 for b in ipvsadm ipvsadm-restore ipvsadm-exporter; do
@@ -25,8 +27,7 @@ for b in ipvsadm ipvsadm-restore ipvsadm-exporter; do
 done
 if ! command -v promtool >/dev/null; then
 	echo "metrics/run.sh: installing promtool (Debian's prometheus package)" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null 2>&1 || true
+	apt_install prometheus 2>/dev/null || true
 	command -v promtool >/dev/null || { echo "metrics/run.sh: promtool not available" >&2; exit 2; }
 fi
 vm=$repo/tests/vm/vm.sh

@@ -10,13 +10,14 @@
 # Prints `ok - ...` / `not ok - ...` and `N passed, N failed`; exits non-zero on a failure.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 exporter=${1:-$("$repo/tests/release-dir.sh")/ipvsadm-exporter}
 exporter=$(realpath "$exporter" 2>/dev/null) && [ -x "$exporter" ] || { echo "web.sh: $exporter missing (cargo build --release)" >&2; exit 2; }
 for t in curl openssl htpasswd; do
 	command -v $t >/dev/null && continue
 	echo "web.sh: installing $t (Debian's curl, openssl, apache2-utils)" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends curl openssl apache2-utils; } >/dev/null 2>&1
+	apt_install curl openssl apache2-utils 2>/dev/null
 	command -v $t >/dev/null || { echo "web.sh: $t not available" >&2; exit 2; }
 done
 work=$(mktemp -d)

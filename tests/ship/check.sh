@@ -9,6 +9,8 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$top/tests/apt.sh"
 cd "$top" || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -37,9 +39,7 @@ command -v zsh >/dev/null || missing+=(zsh)
 command -v fish >/dev/null || missing+=(fish)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     note "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-        >"$work/apt.log" 2>&1 || note "apt-get failed: $(tail -3 "$work/apt.log")"
+    apt_install "${missing[@]}" >"$work/apt.log" 2>&1 || note "apt-get failed: $(tail -3 "$work/apt.log")"
 fi
 
 # --- (a) man pages -------------------------------------------------------------

@@ -14,6 +14,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$top/tests/apt.sh"
 cd "$top" || exit 1
 tuple=$(rustc -vV | sed -n 's/^host: //p')
 reldir=$(tests/release-dir.sh)
@@ -28,10 +30,7 @@ ensure_tools() {
 	command -v rpmlint >/dev/null || missing+=(rpmlint)
 	command -v rpm >/dev/null || missing+=(rpm)
 	if [ ${#missing[@]} -gt 0 ]; then
-		export DEBIAN_FRONTEND=noninteractive
-		{ apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-			{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; }; } >&2 ||
-			return 1
+		apt_install "${missing[@]}" || return 1
 	fi
 }
 

@@ -14,6 +14,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 die() { echo "capture.sh: error: $*" >&2; exit 2; }
 
 ref=/usr/sbin/ipvsadm
@@ -54,7 +56,7 @@ clear|ipvsadm -C
 
 if ! command -v tcpdump >/dev/null; then
 	[ "$(id -u)" = 0 ] || die "tcpdump missing (run as root to install it)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >&2
+	apt_install tcpdump
 fi
 "$here/vm.sh" setup
 [ -x "$ref" ] || die "reference binary not found: $ref"

@@ -42,6 +42,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/apt.sh
+. "$repo/tests/apt.sh"
 VM_DIR=${VM_DIR:-$repo/target/vm}
 PACKAGES="qemu-system-x86 busybox-static cpio iproute2 ipvsadm kmod netbase"
 
@@ -57,10 +59,8 @@ ensure_packages() {
 	[ -z "$missing" ] && return 0
 	[ "$(id -u)" = 0 ] || die "packages missing:$missing (run as root to install them)"
 	log "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >&2
+	apt_install $missing || die "could not install:$missing"
 }
 
 # Prints the kernel version (e.g. 6.1.0-56-cloud-amd64) after making sure it is unpacked.
@@ -70,7 +70,7 @@ ensure_kernel() {
 		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1)
 	if [ -z "$pkg" ]; then
 		# No package lists yet (fresh machine): fetch them once.
-		apt-get update -qq >&2 || true
+		apt_locked update -qq >&2 || true
 		pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 			sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1)
 	fi
