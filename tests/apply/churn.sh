@@ -71,8 +71,12 @@ for rate in ${CHURN_RATES:-slow fast}; do
 		$X $APPLY --apply --dry-run $W/stable >$W/plan 2>$W/err
 		st=$?
 		if grep -q "kept changing" $W/err; then
+			# Giving up is status 5 ("busy: nothing changed, try again later"), no plan.
 			dry_gave_up=$((dry_gave_up + 1))
-			[ $st = 2 ] && [ ! -s $W/plan ] || dry_bad=$((dry_bad + 1))
+			if [ $st != 5 ] || [ -s $W/plan ]; then
+				dry_bad=$((dry_bad + 1))
+				echo "# a --dry-run that gave up exited $st (5 expected) with $(wc -l <$W/plan) plan lines"
+			fi
 		else
 			dry_tries="$dry_tries $(tries $W/err)"
 			if grep -qv '^-D -t 198\.19\.' $W/plan; then
@@ -84,7 +88,10 @@ for rate in ${CHURN_RATES:-slow fast}; do
 		st=$?
 		if grep -q "kept changing" $W/err; then
 			apply_gave_up=$((apply_gave_up + 1))
-			[ $st = 2 ] || apply_bad=$((apply_bad + 1))
+			if [ $st != 5 ]; then
+				apply_bad=$((apply_bad + 1))
+				echo "# an --apply that gave up exited $st (5 expected)"
+			fi
 		else
 			apply_tries="$apply_tries $(tries $W/err)"
 			if ! grep -q ': 0 added, 0 edited, [0-9]* removed' $W/err ||
