@@ -123,3 +123,20 @@ kept() {
 		return 1
 	fi
 }
+
+# alert_state NAME STATE...: Debian's Prometheus (127.0.0.1:9090) has the alert NAME in one
+# of the STATEs (pending, firing); its state goes to /root/alert.state.
+alert_state() {
+	local name=$1
+	shift
+	curl -fsS http://127.0.0.1:9090/api/v1/alerts >/root/alerts.json || return 1
+	python3 - "$name" "$@" >/root/alert.state <<'P'
+import json, sys
+name, states = sys.argv[1], sys.argv[2:]
+for a in json.load(open("/root/alerts.json"))["data"]["alerts"]:
+    if a["labels"].get("alertname") == name and a["state"] in states:
+        print(a["state"])
+        sys.exit(0)
+sys.exit(1)
+P
+}
