@@ -318,6 +318,11 @@ P
 }
 wait_for 300 "the alert rules loaded and evaluated" rules_loaded
 python3 -c "import json; print(\"rules loaded:\", sorted(r[\"name\"] for g in json.load(open(\"/root/rules.json\"))[\"data\"][\"groups\"] for r in g[\"rules\"]))"
+# While the exporter reads IPVS the rule is inactive (ipvs_up 1 in the rule'"'"'s evaluations).
+if alert_state IpvsUnreadable pending firing; then
+	echo "IpvsUnreadable $(cat /root/alert.state) while the exporter reads IPVS" >&2
+	exit 1
+fi
 mkdir -p /etc/systemd/system/ipvsadm-exporter.service.d
 printf "[Service]\nAmbientCapabilities=\nCapabilityBoundingSet=\n" \
 	>/etc/systemd/system/ipvsadm-exporter.service.d/zz-test-no-capability.conf
