@@ -47,15 +47,14 @@ kernel_version() {
 }
 
 ensure_tools() {
-	local missing="" p
+	local need=() p
 	for p in mmdebstrap e2fsprogs qemu-system-x86; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing="$missing $p"
+			need+=("$p")
 	done
-	[ -z "$missing" ] && return 0
-	log "installing:$missing"
-	# shellcheck disable=SC2086
-	apt_install $missing
+	[ ${#need[@]} = 0 ] && return 0
+	log "installing: ${need[*]}"
+	apt_install "${need[@]}"
 }
 
 # configure ROOT KVER: what the guest needs beyond the packages.

@@ -25,6 +25,8 @@
 #
 #   tests/guest/run.sh      (needs `cargo build --release`; the packages are built from it)
 # Prints one line per check with its time, the guest's boot times, `N passed, N failed`.
+# The checks are guest scripts in single quotes: their $ expand in the guest.
+# shellcheck disable=SC2016
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
