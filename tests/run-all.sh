@@ -7,7 +7,8 @@
 #      files generated from the option catalogue), then the robustness runs: the fuzz
 #      targets' checks on a fixed number of generated inputs and on the kept corpora
 #      (fuzz/corpus; longer runs are fuzz/run.sh's, outside this script),
-#   3. in two lanes at once (two VMs side by side, the lines of each prefixed [a] or [b]):
+#   3. in three lanes at once (three VMs side by side, the lines of each prefixed [a], [b]
+#      or [c]):
 #      packaging checks (man pages lint clean, completions, install layout, boot helper;
 #      then, in the VM, ipvsadm-save/ipvsadm-restore and the init script on a real
 #      kernel), and in one VM boot each: the differential suite (every case through the
@@ -19,7 +20,13 @@
 #      corpus of table pairs against the reference's flush and restore, and reads under
 #      churn), and metrics (--metrics and ipvsadm-exporter compared value by value with the
 #      JSON and -Ln --stats --exact after real traffic, linted with promtool; the exporter
-#      under churn, a deleted namespace, 1,000 scrapes and an unloaded ip_vs),
+#      under churn, a deleted namespace, 1,000 scrapes and an unloaded ip_vs); and in lane
+#      c the systemd guest (tests/guest: Debian 12 with systemd as PID 1, keepalived and
+#      Prometheus; its image, cached under target/guest, is built in the background from the
+#      setup stage on): our .deb over Debian's ipvsadm, the units (start, reload, restart,
+#      stop, a bad line, a reboot), removal and purge, an upgrade with a connection open, the
+#      exporter's unit, Prometheus with the shipped alert rules, keepalived beside a scoped
+#      reload,
 #   4. the benchmark against the reference, alone on the host (tests/bench/run.sh, one VM
 #      boot): its figures are printed for the record and never judged; the stage fails
 #      only if the two implementations' listings or saves of the benchmark table differ.
@@ -33,6 +40,12 @@ failed=()
 stage "setup"
 tests/vm/vm.sh setup
 tests/ship/packages.sh tools
+
+# The systemd guest's image (mmdebstrap: minutes when not cached) is built in the
+# background, beside the lints and unit tests; lane c's first stage waits for it
+# (guest.sh build takes a lock, then finds the image built).
+mkdir -p target/guest
+tests/guest/guest.sh build >target/guest/early-build.log 2>&1 &
 
 stage "format and lints"
 cargo fmt --all --check
@@ -56,8 +69,9 @@ cargo build --release --quiet
 stage "robustness (fuzz targets' checks: bounded property runs, kept corpora)"
 cargo test --workspace --quiet --lib -- fuzzing::tests:: || failed+=("robustness")
 
-# The VM suites in two lanes at once, each QEMU on a host CPU of its own: the differential
-# suite (the longest) and JSON in one, the others in turn in the other. Each lane's lines are
+# The VM suites in three lanes at once: the differential suite (the longest) and JSON in
+# one, the others in turn in the second, the systemd guest in the third (three QEMUs on two
+# host CPUs: tests/guest/README.md has what the third costs). Each lane's lines are
 # printed as they come, prefixed with its letter; each lane's VMs keep their own console
 # log (target/vm/last-run-LANE.log).
 mkdir -p target
@@ -75,7 +89,7 @@ lane() {
 		echo "==== end of $title ($(date +%T))"
 	done 2>&1 | sed -u "s/^/[$letter] /"
 }
-stage "VM suites, two lanes"
+stage "VM suites, three lanes"
 lane a \
 	"differential suite::tests/vm/difftest.sh --selftest" \
 	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" \
@@ -90,7 +104,12 @@ lane b \
 	"ipvsadm-restore --apply against the real kernel (corpus and churn)::tests/apply/run.sh" \
 	"metrics and ipvsadm-exporter (VM, then promtool and the value-by-value checks here)::tests/metrics/run.sh" &
 lane_b=$!
-wait $lane_a $lane_b || true
+# The systemd guest: one boot and one reboot (tests/guest/README.md has its times).
+lane c \
+	"the systemd guest's image (built in the background since setup)::tests/guest/guest.sh build; st=\$?; cat target/guest/early-build.log; exit \$st" \
+	"the systemd guest: packages, units, keepalived, Prometheus::tests/guest/run.sh" &
+lane_c=$!
+wait $lane_a $lane_b $lane_c || true
 while IFS= read -r title; do failed+=("$title"); done <"$failures"
 
 stage "benchmark (figures only: no time is asserted)"
@@ -101,7 +120,7 @@ stage "benchmark (figures only: no time is asserted)"
 tests/bench/run.sh --repeat 3 --apply-sizes 1000 || failed+=("benchmark listings")
 
 stage "done"
-total=12
+total=14
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

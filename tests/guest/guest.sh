@@ -8,13 +8,14 @@
 #       Debian's ipvsadm, keepalived, prometheus, curl, python3, qemu-guest-agent ...) with
 #       the cloud kernel's modules, as a raw ext4 image. The key of the cache is the kernel
 #       version, the package list and the functions that build it. Prints the build time.
+#       Takes target/guest/build.lock: a second build waits for the first, then finds it.
 #   tests/guest/guest.sh start DIR
 #       Boots the image (writes go to a throw-away snapshot: the image itself never
 #       changes; they survive a guest reboot) with the console logged to DIR/console.log
 #       and qemu-guest-agent's channel on DIR/qga.sock; returns when the agent answers
 #       (bounded) and prints the boot time. DIR/qemu.pid holds QEMU's pid.
 #   tests/guest/guest.sh stop DIR
-#       Powers the guest off (QEMU's pid from DIR/qemu.pid).
+#       Powers the guest off (QEMU's pid from DIR/qemu.pid); prints the CPU time QEMU used.
 #
 # The guest is driven through qemu-guest-agent (tests/guest/qga.py): commands with their
 # output and status, files in both directions, and the boot id (a reboot is seen when it
@@ -46,15 +47,14 @@ kernel_version() {
 }
 
 ensure_tools() {
-	local missing="" p
+	local need=() p
 	for p in mmdebstrap e2fsprogs qemu-system-x86; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing="$missing $p"
+			need+=("$p")
 	done
-	[ -z "$missing" ] && return 0
-	log "installing:$missing"
-	# shellcheck disable=SC2086
-	apt_install $missing
+	[ ${#need[@]} = 0 ] && return 0
+	log "installing: ${need[*]}"
+	apt_install "${need[@]}"
 }
 
 # configure ROOT KVER: what the guest needs beyond the packages.
@@ -112,9 +112,24 @@ build() {
 	log "built $img in $(elapsed "$t0" "$(now)") s ($(du -h "$img" | cut -f1) used)"
 }
 
+# locked_build: build under a lock of its own, so that a second build (the test command
+# starts one early in the background; run.sh asks for the image too) waits for the first
+# and then finds the image cached. Outside build() so that it stays out of the cache key.
+locked_build() {
+	local t0 waited
+	mkdir -p "$GUEST_DIR"
+	t0=$(now)
+	exec 8>"$GUEST_DIR/build.lock"
+	flock 8
+	waited=$(elapsed "$t0" "$(now)")
+	case $waited in 0.*) ;; *) log "waited $waited s for another build of the image" ;; esac
+	build
+	exec 8>&-
+}
+
 start() {
 	local dir=$1 kver t0 pid
-	build
+	locked_build
 	kver=$(kernel_version)
 	mkdir -p "$dir"
 	rm -f "$dir/qga.sock" "$dir/qemu.pid"
@@ -138,14 +153,18 @@ start() {
 }
 
 stop() {
-	local dir=$1 pid
+	local dir=$1 pid ticks
 	pid=$(cat "$dir/qemu.pid" 2>/dev/null) || return 0
+	# What the guest cost the host: QEMU's CPU time (user and system), from its start.
+	if ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null); then
+		log "QEMU used $((ticks / $(getconf CLK_TCK))) s of CPU"
+	fi
 	kill "$pid" 2>/dev/null || true
 	rm -f "$dir/qemu.pid"
 }
 
 case ${1:-} in
-build) build ;;
+build) locked_build ;;
 start) start "${2:?usage: guest.sh start DIR}" ;;
 stop) stop "${2:?usage: guest.sh stop DIR}" ;;
 *)

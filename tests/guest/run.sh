@@ -16,11 +16,17 @@
 #      with --all-netns in /etc/default/ipvsadm-exporter it reads the other namespaces;
 #      systemd-analyze security is printed;
 #   6. Debian's Prometheus scrapes the exporter; a PromQL query shows a non-zero
-#      connection rate for a real server after real traffic.
-# (5, keepalived beside us, waits for ipvsadm-restore's scope option: issue 20.)
+#      connection rate for a real server after real traffic; the shipped alert rules are
+#      loaded, and IpvsUnreadable goes pending when the exporter cannot read IPVS ...
+#   5. keepalived beside us: its own virtual_server with TCP-checked real servers; our
+#      reload with IPVS_APPLY_SCOPE leaves its lines of ipvsadm -Sn byte for byte, also
+#      while it holds a failed server at weight 0;
+#   6. ... and IpvsUnreadable fires once its `for:` (2 minutes, run during check 5) is over.
 #
 #   tests/guest/run.sh      (needs `cargo build --release`; the packages are built from it)
 # Prints one line per check with its time, the guest's boot times, `N passed, N failed`.
+# The checks are guest scripts in single quotes: their $ expand in the guest.
+# shellcheck disable=SC2016
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -264,8 +270,10 @@ cat >/etc/prometheus/prometheus.yml <<Y
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
+rule_files:
+  - /usr/share/ipvsadm/prometheus/ipvsadm-alerts.yml
 scrape_configs:
-  - job_name: ipvs
+  - job_name: ipvsadm-exporter
     static_configs:
       - targets: ["127.0.0.1:9617"]
 Y
@@ -292,6 +300,151 @@ echo "query: $q"
 cat /root/answer; echo
 '
 
-echo "# 5. keepalived beside us: not run (needs ipvsadm-restore --apply with a scope, issue 20)"
+# --- 6. the shipped alert rules: IpvsUnreadable -----------------------------------------
+# The rule waits 2 minutes (its `for:`, kept as shipped) before it fires: the exporter is
+# made unable to read IPVS here, and check 5 runs while the rule is pending; the firing is
+# checked after it. How: a drop-in takes the exporter's only capability away (CAP_NET_ADMIN,
+# which every IPVS netlink request needs), as an over-tightened sandbox would: the exporter
+# keeps serving, with ipvs_up 0, while the table itself (ours and keepalived's) is untouched.
+SHOW=1 check "6. the shipped alert rules are loaded; IpvsUnreadable pending once the exporter cannot read IPVS" '
+rules=/usr/share/ipvsadm/prometheus/ipvsadm-alerts.yml
+[ -f "$rules" ]
+rules_loaded() {
+	curl -fsS http://127.0.0.1:9090/api/v1/rules >/root/rules.json &&
+		python3 - <<P
+import json, sys
+d = json.load(open("/root/rules.json"))["data"]["groups"]
+names = {r["name"]: r.get("health") for g in d for r in g["rules"]}
+sys.exit(0 if names.get("IpvsUnreadable") == "ok" and names.get("IpvsExporterDown") == "ok" else 1)
+P
+}
+wait_for 300 "the alert rules loaded and evaluated" rules_loaded
+python3 -c "import json; print(\"rules loaded:\", sorted(r[\"name\"] for g in json.load(open(\"/root/rules.json\"))[\"data\"][\"groups\"] for r in g[\"rules\"]))"
+# While the exporter reads IPVS the rule is inactive (ipvs_up 1 in the rule'"'"'s evaluations).
+if alert_state IpvsUnreadable pending firing; then
+	echo "IpvsUnreadable $(cat /root/alert.state) while the exporter reads IPVS" >&2
+	exit 1
+fi
+mkdir -p /etc/systemd/system/ipvsadm-exporter.service.d
+printf "[Service]\nAmbientCapabilities=\nCapabilityBoundingSet=\n" \
+	>/etc/systemd/system/ipvsadm-exporter.service.d/zz-test-no-capability.conf
+systemctl daemon-reload
+systemctl restart ipvsadm-exporter
+down() { curl -fsS http://127.0.0.1:9617/metrics | grep -Eq "^ipvs_up(\{[^}]*\})? 0$"; }
+wait_for 120 "ipvs_up 0 from the exporter without CAP_NET_ADMIN" down
+wait_for 120 "IpvsUnreadable pending or firing" alert_state IpvsUnreadable pending firing
+echo "IpvsUnreadable: $(cat /root/alert.state) at $(date +%T)"
+date +%s >/root/alert.since
+'
+
+# --- 5. keepalived beside us ---------------------------------------------------------------
+# keepalived (Debian's) keeps its own virtual_server 192.0.2.200:80 with two TCP-checked real
+# servers (echo servers in namespace rs, ports 8081 and 8082); ours is the rules file's
+# 192.0.2.10 and 192.0.2.11, and IPVS_APPLY_SCOPE in /etc/default/ipvsadm (the documented
+# setting) gives our reload the scope addr=192.0.2.0/25, which keepalived's address is
+# outside. Our reloads must leave keepalived's lines of `ipvsadm -Sn` byte for byte, also
+# while keepalived holds a failed server at weight 0.
+SHOW=1 check "5. keepalived beside us: a scoped reload leaves keepalived's service, real servers and weights byte-identical, also while it marks a server down" '
+net_up
+systemctl -q is-active ipvsadm || systemctl start ipvsadm
+for p in 8081 8082; do
+	systemctl -q is-active hc$p || systemd-run -q --unit=hc$p --collect ip netns exec rs python3 /root/echo.py $p
+	wait_for 60 "the checked server on $p listening" listening rs $p
+done
+cat >/etc/keepalived/keepalived.conf <<K
+global_defs {
+	router_id director
+}
+virtual_server 192.0.2.200 80 {
+	delay_loop 1
+	lb_algo wlc
+	lb_kind NAT
+	protocol TCP
+	real_server 198.51.100.2 8081 {
+		weight 5
+		inhibit_on_failure
+		TCP_CHECK {
+			connect_timeout 2
+			retry 1
+			delay_before_retry 1
+		}
+	}
+	real_server 198.51.100.3 8082 {
+		weight 7
+		TCP_CHECK {
+			connect_timeout 2
+		}
+	}
+}
+K
+systemctl restart keepalived
+# theirs / ours: the lines of `ipvsadm -Sn` of keepalived'"'"'s service, and the others (sorted).
+theirs() { ipvsadm -Sn | grep -E "^-[Aa] -t 192\.0\.2\.200:80 "; }
+ours() { ipvsadm -Sn | grep -Ev "^-[Aa] -t 192\.0\.2\.200:80 " | sort; }
+ka_up() { theirs >/root/ka.now && grep -q "198\.51\.100\.2:8081 -m -w 5$" /root/ka.now && grep -q "198\.51\.100\.3:8082 -m -w 7$" /root/ka.now; }
+wait_for 120 "keepalived'"'"'s service with both real servers" ka_up
+theirs >/root/ka.before
+echo "--- keepalived'"'"'s service:"; cat /root/ka.before
+# Without the scope, the same reload would take keepalived'"'"'s service away (the plan of
+# the unscoped apply removes it): this check would then fail.
+st=0
+ipvsadm-restore --apply --dry-run /etc/ipvsadm.rules >/root/plan.unscoped 2>/root/plan.err || st=$?
+[ "$st" = 1 ] || { echo "the unscoped dry run exited $st (1: changes to make)" >&2; cat /root/plan.err >&2; exit 1; }
+grep -q "^-D -t 192\.0\.2\.200:80" /root/plan.unscoped || { echo "the unscoped plan keeps keepalived'"'"'s service?" >&2; cat /root/plan.unscoped >&2; exit 1; }
+cp /etc/default/ipvsadm /root/ipvsadm.default
+echo "IPVS_APPLY_SCOPE=\"addr=192.0.2.0/25\"" >>/etc/default/ipvsadm
+# A change of ours: another real server and weight for 192.0.2.11.
+cat >/etc/ipvsadm.rules <<R
+-A -t 192.0.2.10:80 -s rr
+-a -t 192.0.2.10:80 -r 198.51.100.2:8080 -m -w 1
+-A -t 192.0.2.11:80 -s wlc
+-a -t 192.0.2.11:80 -r 198.51.100.3:8080 -m -w 4
+-a -t 192.0.2.11:80 -r 198.51.100.2:8080 -m -w 2
+R
+systemctl reload ipvsadm
+ours >/root/now; sort /etc/ipvsadm.rules >/root/want
+same "our services after the scoped reload" /root/want /root/now
+theirs >/root/ka.after
+same "keepalived'"'"'s service after our reload" /root/ka.before /root/ka.after
+# keepalived marks 198.51.100.2:8081 down (inhibit_on_failure: weight 0) when its server stops.
+systemctl stop hc8081
+ka_down() { theirs >/root/ka.now && grep -q "198\.51\.100\.2:8081 -m -w 0$" /root/ka.now; }
+wait_for 120 "keepalived setting 198.51.100.2:8081 to weight 0" ka_down
+theirs >/root/ka.down
+echo "--- keepalived'"'"'s service with a server down:"; cat /root/ka.down
+cat >/etc/ipvsadm.rules <<R
+-A -t 192.0.2.10:80 -s wlc
+-a -t 192.0.2.10:80 -r 198.51.100.2:8080 -m -w 1
+-a -t 192.0.2.10:80 -r 198.51.100.3:8080 -m -w 1
+-A -t 192.0.2.11:80 -s wlc
+-a -t 192.0.2.11:80 -r 198.51.100.3:8080 -m -w 4
+R
+systemctl reload ipvsadm
+ours >/root/now; sort /etc/ipvsadm.rules >/root/want
+same "our services after the second scoped reload" /root/want /root/now
+theirs >/root/ka.after
+same "keepalived'"'"'s service (a server down) after our reload" /root/ka.down /root/ka.after
+# keepalived still owns it: the server back, its weight back.
+systemd-run -q --unit=hc8081 --collect ip netns exec rs python3 /root/echo.py 8081
+wait_for 120 "keepalived restoring 198.51.100.2:8081 to weight 5" ka_up
+systemctl stop keepalived hc8081 hc8082
+cp /root/ipvsadm.default /etc/default/ipvsadm
+'
+
+# --- 6. IpvsUnreadable firing (its `for:` has run during check 5) -------------------------
+SHOW=1 check "6. IpvsUnreadable reaches firing (the rule's for: 2m respected)" '
+wait_for 300 "IpvsUnreadable firing" alert_state IpvsUnreadable firing
+echo "IpvsUnreadable: firing at $(date +%T), $(( $(date +%s) - $(cat /root/alert.since) )) s after it was first seen pending"
+curl -fsS http://127.0.0.1:9090/api/v1/alerts | python3 -c "
+import json, sys
+for a in json.load(sys.stdin)[\"data\"][\"alerts\"]:
+    print(a[\"labels\"][\"alertname\"], a[\"state\"], a.get(\"activeAt\"))
+"
+# The exporter as shipped again.
+rm /etc/systemd/system/ipvsadm-exporter.service.d/zz-test-no-capability.conf
+systemctl daemon-reload
+systemctl restart ipvsadm-exporter
+'
+
 echo "$passed passed, $failed failed${todo:+, $todo todo}"
 [ "$failed" = 0 ]

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/guest/in-guest/lib.sh: helpers for the checks, sourced by each check's script in
 # the Debian guest (bash, as root). The director is the root namespace: clients in
 # namespace "client" (203.0.113.2) reach the virtual addresses 192.0.2.10 and 192.0.2.11
@@ -66,6 +67,7 @@ hold_start() {
 # hold_ping NAME WORD: sends WORD over connection NAME and waits for its echo.
 hold_ping() {
 	local name=$1 word=$2
+	# shellcheck disable=SC2016 # expanded by that sh
 	if ! timeout 60 sh -c 'echo "$1" >"$2"' sh "$word" "/run/$name.in"; then
 		echo "connection $name: nobody reads /run/$name.in" >&2
 		cat "/run/$name.out" >&2
@@ -122,4 +124,21 @@ kept() {
 		diff -u "$2" "$3" >&2
 		return 1
 	fi
+}
+
+# alert_state NAME STATE...: Debian's Prometheus (127.0.0.1:9090) has the alert NAME in one
+# of the STATEs (pending, firing); its state goes to /root/alert.state.
+alert_state() {
+	local name=$1
+	shift
+	curl -fsS http://127.0.0.1:9090/api/v1/alerts >/root/alerts.json || return 1
+	python3 - "$name" "$@" >/root/alert.state <<'P'
+import json, sys
+name, states = sys.argv[1], sys.argv[2:]
+for a in json.load(open("/root/alerts.json"))["data"]["alerts"]:
+    if a["labels"].get("alertname") == name and a["state"] in states:
+        print(a["state"])
+        sys.exit(0)
+sys.exit(1)
+P
 }
