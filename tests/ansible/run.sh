@@ -90,17 +90,19 @@ sys.exit(main(["install", "--no-index", "--find-links", "$out/wheels"] + args))
 EOF
 }
 
-# build: the tarball, from the source tree as it is (the path on stdout).
+# build [DIR]: the tarball, from the source tree as it is, into DIR (default
+# target/ansible/dist); its path on stdout.
 build() {
+	local dist=${1:-$out/dist}
 	ensure_venv >&2 || {
 		echo "tests/ansible/run.sh: installing ansible-core $ANSIBLE_CORE failed" >&2
 		return 1
 	}
-	mkdir -p "$out/dist"
-	rm -f "$out"/dist/ipvsadm_rs-ipvs-*.tar.gz
-	"$venv/bin/ansible-galaxy" collection build --force --output-path "$out/dist" "$COLL_SRC" >&2 ||
+	mkdir -p "$dist"
+	rm -f "$dist"/ipvsadm_rs-ipvs-*.tar.gz
+	"$venv/bin/ansible-galaxy" collection build --force --output-path "$dist" "$COLL_SRC" >&2 ||
 		return 1
-	ls "$out"/dist/ipvsadm_rs-ipvs-*.tar.gz
+	ls "$dist"/ipvsadm_rs-ipvs-*.tar.gz
 }
 
 passed=0 failed=0
@@ -163,6 +165,85 @@ built_tarball() {
 	done
 }
 
+# The guest's playbooks, parsed by this ansible-core (a mistake shows here, not after a
+# guest boot).
+syntax() {
+	local book
+	for book in "$here"/guest/*.yml; do
+		ANSIBLE_COLLECTIONS_PATH=$repo/ansible "$venv/bin/ansible-playbook" --syntax-check \
+			-i "$here/guest/inventory.ini" "$book" || return 1
+	done
+}
+
+# host_play LOG NETNS ARGS...: the guest's apply.yml run by this ansible-core on this host,
+# against the real ipvsadm-restore of the release build, in network namespace NETNS (none
+# when empty).
+host_play() {
+	local logf=$1 netns=$2 bin
+	shift 2
+	bin=$("$repo/tests/release-dir.sh") || return 1
+	[ -x "$bin/ipvsadm-restore" ] || {
+		echo "no $bin/ipvsadm-restore: run cargo build --release first"
+		return 1
+	}
+	printf '[directors]\nhost1 %s\n[directors:vars]\nansible_connection=local\nansible_python_interpreter=%s\n' \
+		"${netns:+netns=$netns}" "$venv/bin/python" >"$out/host.ini"
+	PATH=$bin:$PATH ANSIBLE_COLLECTIONS_PATH=$repo/ansible ANSIBLE_NOCOLOR=1 \
+		ANSIBLE_LOCAL_TEMP=$out/tmp HOME=$out/home \
+		"$venv/bin/ansible-playbook" -i "$out/host.ini" "$here/guest/apply.yml" "$@" >"$logf" 2>&1
+}
+
+# Bad rules: the tool reads and checks them before it looks for IPVS, so the task fails
+# with every line error (lines 2 and 5) even here. (Bad rules change nothing, so this runs
+# in the host's own namespace: with a --netns that cannot be joined the tool reports that
+# first, status 3.)
+host_bad() {
+	printf '%s\n' '-A -t 192.0.2.10:80 -s rr' '-a -t 192.0.2.10:80 -r 198.51.100.2:8080 -m -w lots' \
+		'-a -t 192.0.2.10:80 -r 198.51.100.3:8080 -m -w 1' '-A -t 192.0.2.12:80 -s rr' \
+		'-a -t 192.0.2.13:80 -r 198.51.100.3:8080 -m -w 1' >"$out/bad.rules"
+	if host_play "$out/host-bad.log" "" -e rules="$out/bad.rules"; then
+		cat "$out/host-bad.log"
+		echo "ansible-playbook succeeded with bad rules"
+		return 1
+	fi
+	grep '^fatal: \[host1\]: FAILED!' "$out/host-bad.log" | grep 'line 2: illegal weight' |
+		grep -q 'line 5: Service not defined' || {
+		cat "$out/host-bad.log"
+		return 1
+	}
+	ran_ours "$out/host-bad.log" || return 1
+	grep '^fatal' "$out/host-bad.log"
+}
+
+# ran_ours LOG: the task ran the release build's ipvsadm-restore (not one of the system's).
+ran_ours() {
+	grep -qF "\"cmd\": [\"$("$repo/tests/release-dir.sh")/ipvsadm-restore\"" "$1" || {
+		echo "the task did not run $("$repo/tests/release-dir.sh")/ipvsadm-restore:"
+		cat "$1"
+		return 1
+	}
+}
+
+# Good rules, in check mode and not: IPVS cannot be reached (the namespace does not exist,
+# so the host's own table, if it has one, is never touched).
+host_unreachable() {
+	printf '%s\n' '-A -t 192.0.2.10:80 -s rr' >"$out/good.rules"
+	local mode
+	for mode in --check --diff; do
+		if host_play "$out/host-good.log" /nonexistent/ipvs-ansible-test "$mode" -e rules="$out/good.rules"; then
+			cat "$out/host-good.log"
+			echo "ansible-playbook $mode succeeded without IPVS"
+			return 1
+		fi
+		grep '^fatal: \[host1\]: FAILED!' "$out/host-good.log" | grep -q '"msg": "IPVS unreachable: ' || {
+			cat "$out/host-good.log"
+			return 1
+		}
+		ran_ours "$out/host-good.log" || return 1
+	done
+	grep '^fatal' "$out/host-good.log"
+}
+
 host() {
 	mkdir -p "$out"
 	step "ansible-core $ANSIBLE_CORE in target/ansible/venv" ensure_venv
@@ -170,6 +251,9 @@ host() {
 	SHOW=1 step "ansible-galaxy collection build" built_tarball
 	SHOW=1 step "ansible-test sanity --python 3.11 (skipped: ${SANITY_SKIP[*]})" sanity
 	step "unit tests (pytest)" units
+	step "the guest's playbooks pass ansible-playbook --syntax-check" syntax
+	SHOW=1 step "ansible-playbook on this host: bad rules fail with every line error" host_bad
+	SHOW=1 step "ansible-playbook on this host: no IPVS (a missing namespace) fails as 'IPVS unreachable'" host_unreachable
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }
@@ -177,9 +261,9 @@ host() {
 guest() {
 	local run tarball deb t0
 	mkdir -p "$out"
-	tarball=$(build) || exit 2
 	run=$repo/target/guest/ansible-$$
 	mkdir -p "$run"
+	tarball=$(build "$run/dist") || exit 2
 	# shellcheck disable=SC2064
 	trap "'$repo/tests/guest/guest.sh' stop '$run'; rm -rf '$run'" EXIT
 	deb=$(tests/ship/packages.sh deb "$run/pkg" 1) || {
@@ -224,12 +308,17 @@ check() {
 	return 0
 }
 
-case "${1:-host}" in
-host) host ;;
-build) build ;;
-guest) guest ;;
-*)
-	sed -n '2,27p' "$0" >&2
-	exit 2
-	;;
-esac
+# In braces: bash reads the whole command before it runs it, so an edit of this file
+# during a long guest run does not change what runs.
+{
+	case "${1:-host}" in
+	host) host ;;
+	build) build ;;
+	guest) guest ;;
+	*)
+		sed -n '2,27p' "$0" >&2
+		exit 2
+		;;
+	esac
+	exit
+}

@@ -34,6 +34,14 @@ _PLANNED = re.compile(
     r"dry run: (\d+) to add, (\d+) to edit, (\d+) to remove, (\d+) draining\s*$")
 
 
+def classic_wrapper(head):
+    """True when ``head`` (the first bytes of the ipvsadm-restore found) is the shell
+    wrapper of the C ipvsadm (Debian's and Red Hat's ``/sbin/ipvsadm-restore``): it
+    ignores every option, clears the whole table and loads standard input, so running it
+    with ``--apply --dry-run`` would empty the director. It must never run."""
+    return head.startswith(b"#!") and b"ipvsadm -R" in head
+
+
 def build_command(restore, params, dry_run=False, check_only=False):
     """The argument vector of one ``ipvsadm-restore --apply`` run.
 

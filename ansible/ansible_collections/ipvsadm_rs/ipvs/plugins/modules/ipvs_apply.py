@@ -82,8 +82,10 @@ options:
     default: false
   executable:
     description:
-      - Path of C(ipvsadm-restore). By default it is looked up in C(PATH) and C(/sbin),
-        C(/usr/sbin).
+      - Path of C(ipvsadm-restore). By default it is looked up in C(PATH), then C(/sbin),
+        C(/usr/sbin) and C(/usr/local/sbin).
+      - The C ipvsadm's C(ipvsadm-restore), a shell script that ignores its options and
+        clears the table, is refused and never run.
     type: path
 attributes:
   check_mode:
@@ -203,9 +205,18 @@ from ansible_collections.ipvsadm_rs.ipvs.plugins.module_utils import restore
 
 
 def _find(module):
-    if module.params["executable"]:
-        return module.params["executable"]
-    return module.get_bin_path("ipvsadm-restore", required=True, opt_dirs=["/sbin", "/usr/sbin"])
+    # PATH first, then the sbin directories (get_bin_path adds them).
+    tool = module.params["executable"] or module.get_bin_path("ipvsadm-restore", required=True)
+    try:
+        with open(tool, "rb") as f:
+            head = f.read(4096)
+    except (IOError, OSError) as e:
+        module.fail_json(msg="cannot read %s: %s" % (tool, e))
+    if restore.classic_wrapper(head):
+        module.fail_json(msg="%s is the C ipvsadm's ipvsadm-restore, which ignores --apply and "
+                         "would clear the whole table: install ipvsadm-rs, or name its "
+                         "ipvsadm-restore in the option executable" % tool, cmd=[tool])
+    return tool
 
 
 def _run(module, cmd):

@@ -33,7 +33,8 @@ options:
     type: str
   executable:
     description:
-      - Path of C(ipvsadm). By default it is looked up in C(PATH) and C(/sbin), C(/usr/sbin).
+      - Path of C(ipvsadm). By default it is looked up in C(PATH), then C(/sbin), C(/usr/sbin)
+        and C(/usr/local/sbin).
     type: path
 attributes:
   check_mode:
@@ -111,8 +112,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    tool = module.params["executable"] or module.get_bin_path(
-        "ipvsadm", required=True, opt_dirs=["/sbin", "/usr/sbin"])
+    # PATH first, then the sbin directories (get_bin_path adds them).
+    tool = module.params["executable"] or module.get_bin_path("ipvsadm", required=True)
     cmd = [tool]
     if module.params["netns"]:
         cmd.extend(["--netns", module.params["netns"]])

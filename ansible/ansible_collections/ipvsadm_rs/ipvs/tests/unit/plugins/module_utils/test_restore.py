@@ -137,3 +137,10 @@ def test_diff_text():
     assert text == ("# ipvsadm-restore --apply plan for network namespace blue: 1 to add, "
                     "0 to edit, 0 to remove, 0 draining\n"
                     "-a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1\n")
+
+
+def test_classic_wrapper():
+    assert restore.classic_wrapper(b"#!/bin/bash\nINPUT=\"$(grep -v '^#')\"\nipvsadm -C\n"
+                                   b"echo \"$INPUT\" | ipvsadm -R\n")
+    assert not restore.classic_wrapper(b"\x7fELF\x02\x01\x01")
+    assert not restore.classic_wrapper(b"#!/bin/sh\nexec /usr/lib/ipvsadm-rs/ipvsadm-restore \"$@\"\n")

@@ -152,3 +152,17 @@ def test_negative_drain_is_refused(tmp_path):
     r, calls = run(tmp_path, [dict(rc=0)], src="/r", drain=-1)
     assert r["failed"] is True and "drain must be 0 or more" in r["msg"]
     assert calls == []
+
+
+def test_the_c_ipvsadm_restore_is_never_run(tmp_path):
+    # The C ipvsadm's wrapper (as Debian ships it, shortened): it ignores its options,
+    # clears the table and loads standard input.
+    classic = tmp_path / "classic" / "ipvsadm-restore"
+    classic.parent.mkdir()
+    ran = tmp_path / "classic-ran"
+    classic.write_text("#!/bin/sh\ntouch %s\nINPUT=\"$(grep -v '^#')\"\nipvsadm -C\n"
+                       "echo \"$INPUT\" | ipvsadm -R\n" % ran)
+    classic.chmod(0o755)
+    r, calls = run(tmp_path, [dict(rc=0)], src="/r", executable=str(classic))
+    assert r["failed"] is True and "C ipvsadm's ipvsadm-restore" in r["msg"]
+    assert not ran.exists() and calls == []
