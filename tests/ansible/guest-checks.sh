@@ -20,7 +20,7 @@ ansible_guest_checks() {
 	for f in "$dir"/guest/*; do
 		"$qga" put "$f" "/root/ansible/$(basename "$f")" || return 1
 	done
-	"$check" "ansible: the first run is changed on all three directors, each -Sn equals the rules" \
+	SHOW=1 "$check" "ansible: the first run is changed on all three directors, each -Sn equals the rules" \
 		'. /root/ansible.sh; ans_first'
 	"$check" "ansible: a second run is ok, changed=0 on all three" \
 		'. /root/ansible.sh; ans_second'

@@ -137,6 +137,8 @@ ans_first() {
 	expect_recap "$A/first.log" changed 1
 	expect_recap "$A/first.log" failed 0
 	tables_equal "$A/rules/v1.rules"
+	ansible --version | head -1
+	grep '^director' "$A/first.log"
 }
 
 ans_second() {
