@@ -11,6 +11,8 @@
 # port 8080); the others only hold tables.
 
 A=/root/ansible
+# ansible-core wants a UTF-8 locale; the agent's commands may come without any.
+export LC_ALL=C.UTF-8
 export ANSIBLE_COLLECTIONS_PATH=$A/collections ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
 	ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCAL_TEMP=$A/tmp ANSIBLE_DEPRECATION_WARNINGS=0 \
 	ANSIBLE_INVENTORY=$A/inventory.ini ANSIBLE_STDOUT_CALLBACK=default
@@ -211,6 +213,9 @@ held_on() {
 
 weight0() { [ "$(server_line 1 192.0.2.10:80 "$1" | awk '{ print $2 }')" = 0 ]; }
 running() { kill -0 "$1" 2>/dev/null; }
+# draining_or_done RS PID: RS is at weight 0, or the run PID ended (then the check fails
+# on what follows, without waiting out the limit).
+draining_or_done() { weight0 "$1" || ! running "$2"; }
 finished() { ! kill -0 "$1" 2>/dev/null; }
 
 # ans_hold NAME: a TCP connection from ans-c to 192.0.2.10:80 through director 1, kept open
@@ -240,7 +245,7 @@ ans_drain() {
 	grep -vxF -- "-a -t 192.0.2.10:80 -r $rs -m -w 1" "$A/rules/v1.rules" >"$A/rules/v3.rules"
 	ans_play "$A/drain.log" apply.yml -e rules="$A/rules/v3.rules" -e drain=90 &
 	pid=$!
-	wait_for 240 "$rs at weight 0 in director1 (draining)" weight0 "$rs"
+	wait_for 240 "$rs at weight 0 in director1 (draining)" draining_or_done "$rs" "$pid"
 	# Draining: the connection still works, and the apply waits for it.
 	hold_ping ans-hold during-drain
 	running "$pid" || {
