@@ -32,6 +32,6 @@ ansible_guest_checks() {
 		'. /root/ansible.sh; ans_bad'
 	"$check" "ansible: copy's validate (the offline check) keeps a bad file out, names its line" \
 		'. /root/ansible.sh; ans_validate'
-	"$check" "ansible: ipvs_facts reads the table of each director" \
+	"$check" "ansible: ipvs_facts reads the table of each director; applied back as JSON it changes nothing" \
 		'. /root/ansible.sh; ans_facts'
 }
