@@ -176,12 +176,12 @@ syntax() {
 }
 
 # host_play LOG NETNS ARGS...: the guest's apply.yml run by this ansible-core on this host,
-# against the real ipvsadm-restore of the release build, in network namespace NETNS (none
-# when empty).
+# against the real ipvsadm-restore of the release build (or the one in $BIN), in network
+# namespace NETNS (none when empty).
 host_play() {
 	local logf=$1 netns=$2 bin
 	shift 2
-	bin=$("$repo/tests/release-dir.sh") || return 1
+	bin=${BIN:-$("$repo/tests/release-dir.sh")} || return 1
 	[ -x "$bin/ipvsadm-restore" ] || {
 		echo "no $bin/ipvsadm-restore: run cargo build --release first"
 		return 1
@@ -244,6 +244,38 @@ host_unreachable() {
 	grep '^fatal' "$out/host-good.log"
 }
 
+# Check mode through Ansible itself (not only the module): a dry run with changes pending
+# exits 1, and the task must be changed, not failed, with the plan as its diff. Against a
+# stand-in ipvsadm-restore (this host has no IPVS to plan against).
+host_check_mode() {
+	mkdir -p "$out/fake"
+	cat >"$out/fake/ipvsadm-restore" <<'EOF'
+#!/bin/sh
+# A stand-in for ipvsadm-restore --apply --dry-run with one change pending.
+case " $* " in
+*" --dry-run "*)
+	echo '-a -t 192.0.2.10:80 -r 198.51.100.4:8080 -m -w 1'
+	echo 'ipvsadm-restore: dry run: 1 to add, 0 to edit, 0 to remove, 0 draining' >&2
+	exit 1
+	;;
+esac
+echo "stand-in: only a dry run was expected: $*" >&2
+exit 99
+EOF
+	chmod +x "$out/fake/ipvsadm-restore"
+	printf '%s\n' '-A -t 192.0.2.10:80 -s rr' >"$out/good.rules"
+	BIN=$out/fake host_play "$out/host-check.log" "" --check --diff -e rules="$out/good.rules" || {
+		cat "$out/host-check.log"
+		return 1
+	}
+	grep -Eq '^host1 +: ok=1 +changed=1 +unreachable=0 +failed=0' "$out/host-check.log" &&
+		grep -qx -- '-a -t 192.0.2.10:80 -r 198.51.100.4:8080 -m -w 1' "$out/host-check.log" || {
+		cat "$out/host-check.log"
+		return 1
+	}
+	grep -A3 '^TASK' "$out/host-check.log"
+}
+
 host() {
 	mkdir -p "$out"
 	step "ansible-core $ANSIBLE_CORE in target/ansible/venv" ensure_venv
@@ -252,6 +284,7 @@ host() {
 	SHOW=1 step "ansible-test sanity --python 3.11 (skipped: ${SANITY_SKIP[*]})" sanity
 	step "unit tests (pytest)" units
 	step "the guest's playbooks pass ansible-playbook --syntax-check" syntax
+	SHOW=1 step "ansible-playbook --check --diff (stand-in tool, changes pending): changed, the plan as diff" host_check_mode
 	SHOW=1 step "ansible-playbook on this host: bad rules fail with every line error" host_bad
 	SHOW=1 step "ansible-playbook on this host: no IPVS (a missing namespace) fails as 'IPVS unreachable'" host_unreachable
 	echo "$passed passed, $failed failed"

@@ -186,8 +186,12 @@ cmd:
   type: list
   elements: str
 rc:
-  description: The exit status of the last command run (see ipvsadm-restore(8)).
-  returned: always
+  description:
+    - The exit status of the command that failed (see ipvsadm-restore(8)), for example
+      2 for bad rules, 3 for IPVS unreachable, 5 for busy.
+    - Not returned on success, where the dry run's status 1 (changes pending) would make
+      Ansible take the task for failed; C(changed) and RV(plan) carry it.
+  returned: failure
   type: int
 stdout:
   description: The standard output of the last command run.
@@ -254,8 +258,10 @@ def main():
     tool = _find(module)
     result = dict(changed=False, plan=[], counts=None)
 
-    def finish(cmd, rc, out, err, **extra):
-        result.update(cmd=cmd, rc=rc, stdout=out, stderr=err, **extra)
+    def finish(cmd, rc, out, err):
+        result.update(cmd=cmd, stdout=out, stderr=err)
+        result.pop("rc", None)
+        return rc
 
     # The plan first, in check mode and out of it: it is the diff, and an empty plan
     # means there is nothing to run.
@@ -264,7 +270,9 @@ def main():
     finish(cmd, rc, out, err)
     msg = restore.failure(rc, err, dry_run=True)
     if msg is not None:
-        module.fail_json(msg=msg, errors=restore.line_errors(err), **result)
+        # rc only on failure: Ansible takes a result with a non-zero rc for a failed task,
+        # and a dry run's 1 (changes pending) is a success.
+        module.fail_json(msg=msg, rc=rc, errors=restore.line_errors(err), **result)
     plan = restore.plan_lines(out)
     counts = restore.summary(err)
     pending = rc == restore.DIFFERS
@@ -279,7 +287,7 @@ def main():
     finish(cmd, rc, out, err)
     msg = restore.failure(rc, err, dry_run=False)
     if msg is not None:
-        module.fail_json(msg=msg, errors=restore.line_errors(err), **result)
+        module.fail_json(msg=msg, rc=rc, errors=restore.line_errors(err), **result)
     done = restore.summary(err)
     if done is not None:
         result["counts"] = done
