@@ -354,7 +354,7 @@ check() {
 	build) build ;;
 	guest) guest ;;
 	*)
-		sed -n '2,32p' "$0" >&2
+		sed -n '2,31p' "$0" >&2
 		exit 2
 		;;
 	esac
