@@ -26,7 +26,8 @@
 #      setup stage on): our .deb over Debian's ipvsadm, the units (start, reload, restart,
 #      stop, a bad line, a reboot), removal and purge, an upgrade with a connection open, the
 #      exporter's unit, Prometheus with the shipped alert rules, keepalived beside a scoped
-#      reload,
+#      reload, the Ansible collection (tests/ansible: ansible-test sanity and unit tests
+#      on this host, then ansible-playbook against three directors in the guest),
 #   4. the benchmark against the reference, alone on the host (tests/bench/run.sh, one VM
 #      boot): its figures are printed for the record and never judged; the stage fails
 #      only if the two implementations' listings or saves of the benchmark table differ.
@@ -106,6 +107,7 @@ lane b \
 lane_b=$!
 # The systemd guest: one boot and one reboot (tests/guest/README.md has its times).
 lane c \
+	"the Ansible collection (built; ansible-test sanity; unit tests; playbooks on this host)::tests/ansible/run.sh" \
 	"the systemd guest's image (built in the background since setup)::tests/guest/guest.sh build; st=\$?; cat target/guest/early-build.log; exit \$st" \
 	"the systemd guest: packages, units, keepalived, Prometheus::tests/guest/run.sh" &
 lane_c=$!
@@ -120,7 +122,7 @@ stage "benchmark (figures only: no time is asserted)"
 tests/bench/run.sh --repeat 3 --apply-sizes 1000 || failed+=("benchmark listings")
 
 stage "done"
-total=14
+total=15
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     echo "stages: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

@@ -29,8 +29,9 @@ repo=$(cd "$here/../.." && pwd)
 . "$repo/tests/apt.sh"
 GUEST_DIR=${GUEST_DIR:-$repo/target/guest}
 VM_DIR=${VM_DIR:-$repo/target/vm}
-# What the checks need in the guest besides systemd.
-INCLUDE=systemd,systemd-sysv,udev,dbus,iproute2,kmod,procps,ipvsadm,keepalived,prometheus,curl,python3,qemu-guest-agent,e2fsprogs
+# What the checks need in the guest besides systemd (ansible-core: Debian's 2.14, for the
+# Ansible collection's checks, tests/ansible; the guest has no network to pip from).
+INCLUDE=systemd,systemd-sysv,udev,dbus,iproute2,kmod,procps,ipvsadm,keepalived,prometheus,curl,python3,qemu-guest-agent,e2fsprogs,ansible-core
 
 log() { echo "guest.sh: $*" >&2; }
 die() {

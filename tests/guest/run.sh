@@ -446,5 +446,20 @@ systemctl daemon-reload
 systemctl restart ipvsadm-exporter
 '
 
+# ---- 8. the Ansible collection (tests/ansible): begin ----
+# ansible-playbook (Debian's ansible-core) against three directors in namespaces; the
+# checks are in tests/ansible/guest-checks.sh and in-guest/ansible.sh. Needs our .deb
+# installed: check 3 left it so.
+if tarball=$(tests/ansible/run.sh build 2>"$run/ansible-build.log"); then
+	# shellcheck source=tests/ansible/guest-checks.sh
+	. "$repo/tests/ansible/guest-checks.sh"
+	ansible_guest_checks qga check "$tarball"
+else
+	failed=$((failed + 1))
+	echo "not ok - 8. ansible: building the collection failed"
+	sed 's/^/    /' "$run/ansible-build.log" | tail -20
+fi
+# ---- 8. the Ansible collection: end ----
+
 echo "$passed passed, $failed failed${todo:+, $todo todo}"
 [ "$failed" = 0 ]
