@@ -33,30 +33,39 @@ series() {
 	done
 	[ -n "$cmd" ] && echo "plot $cmd" || echo "plot 1/0 notitle"
 }
+# The machine outputs' panel only when the run measured them (an older build may not have).
+panels=3 layout="1,3" size="1800,620"
+if have json-ours || have metrics-ours || have scrape-ours; then
+	panels=4 layout="2,2" size="1400,1000"
+fi
 ref='lw 2 pt 7 lc rgb "#c0392b"'
 ours='lw 2 pt 5 lc rgb "#1f6fb2"'
 floor='lw 2 pt 9 dt 2 lc rgb "#555555"'
 {
 	cat <<GP
-set terminal pngcairo size 1400,1000 font "DejaVu Sans,11"
+set terminal pngcairo size $size font "DejaVu Sans,11"
 set output '$out'
 set logscale xy
 set grid xtics ytics mxtics mytics lc rgb "#dddddd"
-set xlabel "virtual services (4 real servers each)"
+set xlabel "virtual services"
 set ylabel "seconds (median)"
 set key top left
 set format x "%.0s%c"
-set multiplot layout 2,2 title "ipvsadm, ours against the reference (Debian's ipvsadm 1.31) and the kernel's floor, one VM boot"
+set multiplot layout $layout title "ipvsadm, ours against the reference (Debian's ipvsadm 1.31) and the kernel's floor, one VM boot"
 set title "restore: ipvsadm -R"
 $(series "restore:ref:reference:$ref" "restore:ours:ours:$ours" "restore:floor:kernel floor (batched, pre-parsed):$floor")
 set title "list: ipvsadm -Ln"
 $(series "list:ref:reference:$ref" "list:ours:ours:$ours" "list:floor:kernel floor (dumps only):$floor")
 set title "save: ipvsadm -Sn"
 $(series "save:ref:reference:$ref" "save:ours:ours:$ours" "save:floor:kernel floor (dumps only):$floor")
-set title "machine outputs (ours)"
-$(series "list:ours:-Ln:$ours" "json:ours:-Ln --json:lw 2 pt 13 lc rgb \"#27ae60\"" "metrics:ours:--metrics:lw 2 pt 11 lc rgb \"#8e44ad\"" "scrape:ours:exporter scrape:lw 2 pt 15 lc rgb \"#e67e22\"" "list:floor:list floor:$floor")
-unset multiplot
 GP
+	if [ "$panels" = 4 ]; then
+		echo 'set title "machine outputs (ours)"'
+		series "list:ours:-Ln:$ours" "json:ours:-Ln --json:lw 2 pt 13 lc rgb \"#27ae60\"" \
+			"metrics:ours:--metrics:lw 2 pt 11 lc rgb \"#8e44ad\"" \
+			"scrape:ours:exporter scrape:lw 2 pt 15 lc rgb \"#e67e22\"" "list:floor:list floor:$floor"
+	fi
+	echo "unset multiplot"
 } >"$data/plot.gp"
 gnuplot "$data/plot.gp"
 echo "picture: $out"
