@@ -189,31 +189,27 @@ impl Watch {
         out
     }
 
-    /// Reads every watched namespace, one after the other, into one exposition (each
-    /// table dropped before the next is read), and hands its text to `sink` in pieces, in
-    /// order: one namespace's as it is encoded, several namespaces' at the end (each
-    /// family gathers the samples of all). Returns the log lines of this
+    /// Reads every watched namespace, one after the other, into one reading (which
+    /// encodes the exposition as it is sent), and returns it with the log lines of this
     /// scrape. A namespace that cannot be read has `up` 0; nothing fails. The exporter's
     /// own metrics ([`own`]) follow the IPVS families.
     ///
     /// The scrape stops when nobody wants it any more: `wanted` is asked before each
-    /// namespace is read, and `sink` says after each piece whether it wants more. A
-    /// scrape stopped early says nothing of the namespaces it did not reach.
+    /// namespace is read, and when it says no there is no reading. A scrape stopped early
+    /// says nothing of the namespaces it did not reach.
     pub fn scrape(
         &mut self,
         format: Format,
         wanted: &dyn Fn() -> bool,
-        sink: &mut dyn FnMut(String) -> bool,
-    ) -> Vec<String> {
+    ) -> (Option<metrics::Reading>, Vec<String>) {
         let targets = self.targets();
-        let mut e = (targets.len() > 1).then(|| metrics::Exposition::new(format, self.series));
-        let single = targets.len() == 1;
+        let mut all = metrics::Reading::new(format, self.series);
         let mut log = Vec::new();
         let mut seen = Vec::new();
         let mut reads = Vec::new();
         for (label, path) in targets {
             if !wanted() {
-                return log;
+                return (None, log);
             }
             let started = Instant::now();
             let reading = match &path {
@@ -239,30 +235,7 @@ impl Watch {
                 _ => {}
             }
             seen.push(name);
-            match &mut e {
-                Some(e) => e
-                    .add(label.as_deref(), reading.ok())
-                    .expect("writing to a String does not fail"),
-                None => {
-                    let extra = if single {
-                        own::encode(format, &reads)
-                    } else {
-                        String::new()
-                    };
-                    // The only error: the sink wanted no more.
-                    let streamed = metrics::stream(
-                        format,
-                        self.series,
-                        label.as_deref(),
-                        reading.ok(),
-                        &extra,
-                        sink,
-                    );
-                    if streamed.is_err() {
-                        return log;
-                    }
-                }
-            }
+            all.add(label.as_deref(), reading.ok());
         }
         let gone: Vec<String> = self
             .last
@@ -277,13 +250,8 @@ impl Watch {
                 "netns {name}: gone (no longer listed), no longer watched"
             ));
         }
-        let pieces = e.map(|e| e.finish(own::encode(format, &reads)));
-        for piece in pieces.unwrap_or_default() {
-            if !sink(piece) {
-                break;
-            }
-        }
-        log
+        all.set_extra(own::encode(format, &reads));
+        (Some(all), log)
     }
 }
 
@@ -364,12 +332,8 @@ mod tests {
             Some(dir.clone()),
         );
         let scrape = |w: &mut Watch, format| {
-            let mut pieces = Vec::new();
-            let log = w.scrape(format, &|| true, &mut |p| {
-                pieces.push(p);
-                true
-            });
-            (pieces.concat(), log)
+            let (reading, log) = w.scrape(format, &|| true);
+            (reading.expect("wanted").pieces().concat(), log)
         };
         let (text, log) = scrape(&mut w, Format::Prometheus);
         for ns in ["missing-ns", "a", "b"] {

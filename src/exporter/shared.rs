@@ -2,11 +2,13 @@
 //! read of the watched namespaces is under way are answered from that read, and the read
 //! never waits for any of them.
 //!
-//! A read ([`Read`]) keeps the pieces of text it has made, in order; each scrape's
-//! [`Reader`] sends them from the first at its client's own pace, so a client that stops
-//! reading holds up no one else (it only keeps that read's text alive until its connection
-//! ends). A read whose readers have all gone stops before its next namespace or piece: a
-//! scrape whose client went away stops reading the kernel.
+//! A read ([`Read`]) keeps the tables it read ([`Reading`]), not their text; each scrape's
+//! [`Reader`] encodes the exposition from them a piece at a time, at its client's own
+//! pace, so a client that stops reading holds up no one else (it only keeps that read's
+//! tables alive until its connection ends), and memory holds the tables once and one piece
+//! per scrape, however many scrapes share the read. A read whose readers have all gone
+//! stops before its next namespace: a scrape whose client went away stops reading the
+//! kernel.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
@@ -14,18 +16,18 @@ use std::task::{Context, Poll, Waker};
 use hyper::body::Bytes;
 
 use crate::exec::metrics::Watch;
-use crate::output::metrics::Format;
+use crate::output::metrics::{Cursor, Format, Reading};
 
-/// What a read has made so far, and who waits for it.
+/// What a read has made, and who waits for it.
 #[derive(Debug, Default)]
 struct State {
-    /// The pieces of the exposition, in order.
-    pieces: Vec<Bytes>,
-    /// Whether the read is over (the last piece made, or stopped for want of readers).
+    /// The tables read, once the read is over (`None` before, or when it stopped).
+    reading: Option<Arc<Reading>>,
+    /// Whether the read is over (its tables there, or stopped for want of readers).
     done: bool,
     /// The scrapes still reading it.
     readers: usize,
-    /// The scrapes waiting for its next piece.
+    /// The scrapes waiting for it.
     wakers: Vec<Waker>,
 }
 
@@ -40,19 +42,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Read {
-    /// Adds a piece and wakes the readers; `false` (and the read is over) when none is
-    /// left.
-    fn push(&self, piece: String) -> bool {
-        let mut s = lock(&self.state);
-        if s.readers == 0 {
-            s.done = true;
-            return false;
-        }
-        s.pieces.push(Bytes::from(piece));
-        s.wakers.drain(..).for_each(Waker::wake);
-        true
-    }
-
     /// Whether anyone still reads (when not, the read is over).
     fn wanted(&self) -> bool {
         let mut s = lock(&self.state);
@@ -62,9 +51,10 @@ impl Read {
         !s.done
     }
 
-    /// Ends the read and wakes the readers.
-    fn finish(&self) {
+    /// Ends the read with its tables (`None`: it stopped) and wakes the readers.
+    fn finish(&self, reading: Option<Reading>) {
         let mut s = lock(&self.state);
+        s.reading = reading.map(Arc::new);
         s.done = true;
         s.wakers.drain(..).for_each(Waker::wake);
     }
@@ -85,34 +75,40 @@ impl Job {
     /// while a client is waited for.
     pub fn run(self) -> Vec<String> {
         let read = &self.read;
-        let lines = lock(&self.watch).scrape(self.format, &|| read.wanted(), &mut |piece| {
-            read.push(piece)
-        });
-        read.finish();
+        let (reading, lines) = lock(&self.watch).scrape(self.format, &|| read.wanted());
+        read.finish(reading);
         lines
     }
 }
 
-/// One scrape's place in a read: the pieces it has not sent yet.
+/// One scrape's place in a read: how far its exposition is sent.
 #[derive(Debug)]
 pub struct Reader {
     read: Arc<Read>,
-    next: usize,
+    cursor: Cursor,
 }
 
 impl Reader {
-    /// The next piece: ready when the read has made it, `None` after the last.
+    /// The next piece: ready once the read is over (encoded then, from its tables),
+    /// `None` after the last.
     pub fn poll_piece(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
-        let mut s = lock(&self.read.state);
-        if let Some(piece) = s.pieces.get(self.next) {
-            self.next += 1;
-            return Poll::Ready(Some(piece.clone()));
+        let reading = {
+            let mut s = lock(&self.read.state);
+            match &s.reading {
+                Some(r) => r.clone(),
+                None if s.done => return Poll::Ready(None),
+                None => {
+                    s.wakers.push(cx.waker().clone());
+                    return Poll::Pending;
+                }
+            }
+        };
+        let mut piece = String::new();
+        if reading.next(&mut self.cursor, &mut piece) {
+            Poll::Ready(Some(Bytes::from(piece)))
+        } else {
+            Poll::Ready(None)
         }
-        if s.done {
-            return Poll::Ready(None);
-        }
-        s.wakers.push(cx.waker().clone());
-        Poll::Pending
     }
 }
 
@@ -149,7 +145,13 @@ impl Hub {
             if !s.done {
                 s.readers += 1;
                 drop(s);
-                return (Reader { read, next: 0 }, None);
+                return (
+                    Reader {
+                        read,
+                        cursor: Cursor::default(),
+                    },
+                    None,
+                );
             }
         }
         let read = Arc::new(Read::default());
@@ -160,7 +162,13 @@ impl Hub {
             format,
             watch: self.watch.clone(),
         };
-        (Reader { read, next: 0 }, Some(job))
+        (
+            Reader {
+                read,
+                cursor: Cursor::default(),
+            },
+            Some(job),
+        )
     }
 }
 
@@ -224,6 +232,6 @@ mod tests {
             job.run().is_empty(),
             "the namespace was not read, nothing logged"
         );
-        assert!(lock(&read.state).pieces.is_empty());
+        assert!(lock(&read.state).reading.is_none());
     }
 }

@@ -14,6 +14,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use super::compact;
 use super::conn::{self, ConnError};
 use super::sort::{dest_order, service_order};
 use super::{Json, ListFormat, Snapshot};
@@ -400,6 +401,15 @@ fn write_document<T: Serialize>(out: &mut Vec<u8>, style: Json, value: &T) {
 /// The service table as JSON (listing and save): every service with its real servers, in
 /// listing order (the kernel's with `nosort`).
 pub fn write_table(out: &mut Vec<u8>, snap: &Snapshot, fmt: &ListFormat, names: &dyn Names) {
+    if fmt.json != Json::Pretty {
+        let mut stream = JsonStream::new(fmt, names);
+        for i in service_order(&snap.services, fmt.nosort) {
+            let (svc, dests) = &snap.services[i];
+            stream.service(out, svc, dests);
+        }
+        stream.finish(out);
+        return;
+    }
     let mut order = Vec::new();
     let services: Vec<JsonService> = service_order(&snap.services, fmt.nosort)
         .into_iter()
@@ -442,14 +452,14 @@ impl<'a> JsonStream<'a> {
     /// Appends one service with its real servers.
     pub fn service(&mut self, out: &mut Vec<u8>, svc: &Service, dests: &[Dest]) {
         dest_order(dests, self.fmt.nosort, &mut self.order);
-        let view = service_view(svc, dests, &self.order, self.fmt.numeric, self.names);
         let first = self.written == 0;
         self.written += 1;
         if self.fmt.json != Json::Pretty {
             out.push(if first { b'[' } else { b',' });
-            serde_json::to_writer(&mut *out, &view).expect("serialising a JSON view");
+            compact::service(out, svc, dests, &self.order, self.fmt.numeric, self.names);
             return;
         }
+        let view = service_view(svc, dests, &self.order, self.fmt.numeric, self.names);
         // As serde_json indents an array's elements: each line two spaces in (a JSON
         // string never holds a raw newline, so every newline is between tokens).
         out.extend_from_slice(if first { b"[\n  " } else { b",\n  " });
@@ -481,10 +491,9 @@ pub fn write_service(
     fmt: &ListFormat,
     names: &dyn Names,
 ) {
-    let mut order = Vec::new();
-    dest_order(dests, fmt.nosort, &mut order);
-    let view = service_view(svc, dests, &order, fmt.numeric, names);
-    write_document(out, fmt.json, &[view]);
+    let mut stream = JsonStream::new(fmt, names);
+    stream.service(out, svc, dests);
+    stream.finish(out);
 }
 
 /// The timeouts as JSON: an array of one.

@@ -10,30 +10,28 @@
 //! service and per real server, to be joined in queries, so a change of scheduler does not
 //! start new counter series.
 //!
-//! One namespace's exposition is streamed ([`stream`]): handed out in pieces as it is
-//! encoded, never whole in memory. Several namespaces' are built one namespace at a time
-//! ([`Exposition::add`]): each table is encoded family by family into that family's block
-//! and dropped before the next namespace is read, so at most one table is in memory, and
-//! every family still comes out as one group, as both formats require.
+//! An exposition is made as it is sent ([`Reading`], [`stream`]): from the tables read
+//! (every watched namespace's), a piece of some 60 KiB at a time, never whole in memory,
+//! and any number of times from one reading (the exporter's scrapes that share a read
+//! each encode it at their own client's pace). Every family still comes out as one group,
+//! as both formats require.
 
 use std::fmt::{self, Write as _};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeLabelValue, EncodeMetric,
-    LabelSetEncoder, LabelValueEncoder,
+    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
 };
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use linux_ipvs::{Daemon, Dest, Family, Protocol, Service, ServiceKey, Stats};
+use linux_ipvs::{Daemon, Dest, Family, Service, ServiceKey, Stats};
 
 use super::Snapshot;
-use super::json::{forward_word, service_flags, tunnel_flags, tunnel_word};
+use super::json::{service_flags, tunnel_flags, tunnel_word};
 use super::sort::sort_snapshot;
 use crate::vocab;
 
@@ -236,18 +234,6 @@ static FAMILIES: &[FamilyDef] = &[
     family("sync_daemon", "A running connection synchronisation daemon's settings.", None, I, Source::DaemonInfo),
 ];
 
-/// A protocol as a label value: its name, or its number.
-struct ProtocolLabel(Protocol);
-
-impl EncodeLabelValue for ProtocolLabel {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), fmt::Error> {
-        match self.0.name() {
-            Some(name) => EncodeLabelValue::encode(&name, encoder),
-            None => EncodeLabelValue::encode(&self.0.raw(), encoder),
-        }
-    }
-}
-
 fn family_word(f: Family) -> &'static str {
     match f {
         Family::Inet => "inet",
@@ -255,35 +241,15 @@ fn family_word(f: Family) -> &'static str {
     }
 }
 
-/// The identity labels of a series: the namespace (exporter), the service (with its address
-/// as text), the real server (its address as text, its port).
+/// The identity label of a series of the whole namespace: the namespace (exporter).
 struct Ids<'a> {
     netns: Option<&'a str>,
-    service: Option<(&'a ServiceKey, &'a str)>,
-    server: Option<(&'a str, u16)>,
 }
 
 impl EncodeLabelSet for Ids<'_> {
     fn encode(&self, enc: &mut LabelSetEncoder) -> Result<(), fmt::Error> {
         if let Some(ns) = self.netns {
             ("netns", ns).encode(enc.encode_label())?;
-        }
-        if let Some((key, address)) = self.service {
-            ("family", family_word(key.family())).encode(enc.encode_label())?;
-            match key {
-                ServiceKey::Addr { protocol, port, .. } => {
-                    ("protocol", ProtocolLabel(*protocol)).encode(enc.encode_label())?;
-                    ("address", address).encode(enc.encode_label())?;
-                    ("port", *port).encode(enc.encode_label())?;
-                }
-                ServiceKey::Fwmark { mark, .. } => {
-                    ("fwmark", *mark).encode(enc.encode_label())?;
-                }
-            }
-        }
-        if let Some((address, port)) = self.server {
-            ("server_address", address).encode(enc.encode_label())?;
-            ("server_port", port).encode(enc.encode_label())?;
         }
         Ok(())
     }
@@ -313,83 +279,370 @@ impl EncodeLabelSet for Both<'_> {
     }
 }
 
-/// A table ready to encode: sorted as listings sort it, with every address written out
-/// once (each appears in some twenty series).
+/// Appends a label value as `prometheus-client` writes it: backslash, double quote and
+/// newline escaped.
+fn label_value(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends `name="value"`, after a comma unless `out` ends the opening brace.
+fn label(out: &mut String, name: &str, value: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push_str(name);
+    out.push_str("=\"");
+    label_value(out, value);
+    out.push('"');
+}
+
+/// Appends a number as a label value.
+fn label_num(out: &mut String, name: &str, value: u64) {
+    label(out, name, itoa::Buffer::new().format(value));
+}
+
+/// An address as `IpAddr`'s `Display` writes it (IPv4 by hand: the same text, faster).
+fn ip_text(out: &mut String, a: &std::net::IpAddr) {
+    out.clear();
+    match a {
+        std::net::IpAddr::V4(v4) => {
+            let mut number = itoa::Buffer::new();
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(number.format(octet));
+            }
+        }
+        std::net::IpAddr::V6(_) => write!(out, "{a}").expect("a String takes it"),
+    }
+}
+
+/// A table ready to encode: sorted as listings sort it, with the identity labels of every
+/// service and real server written out once (each appears in some ten to twenty series).
 #[derive(Debug)]
 struct Prepared {
     table: Table,
-    /// The addresses, one after the other: each service's, then its real servers'.
+    /// The label text, one after the other: each service's (`family="inet",...`), then
+    /// its real servers' (`server_address="...",server_port="..."`).
     text: String,
-    /// Where each address ends in `text`, in that order.
+    /// Where each label text ends in `text`, in that order.
     ends: Vec<u32>,
-    /// The position in `ends` of each service's address.
+    /// The position in `ends` of each service's labels.
     firsts: Vec<u32>,
+    /// Each real server, as the positions of its service and of itself in the table.
+    servers: Vec<(u32, u32)>,
 }
 
 impl Prepared {
     fn new(mut table: Table) -> Prepared {
         sort_snapshot(&mut table.snapshot);
-        let mut text = String::new();
+        let mut text = String::from("{");
         let mut ends = Vec::new();
         let mut firsts = Vec::new();
-        let add = |text: &mut String, ends: &mut Vec<u32>, a: Option<&IpAddr>| {
-            if let Some(a) = a {
-                write!(text, "{a}").expect("a String takes it");
-            }
+        let mut address = String::new();
+        // Ends a label text; the brace after it makes the next label the first of its own.
+        let end = |text: &mut String, ends: &mut Vec<u32>| {
             ends.push(text.len() as u32);
+            text.push('{');
         };
         for (svc, dests) in &table.snapshot.services {
             firsts.push(ends.len() as u32);
-            let addr = match &svc.key {
-                ServiceKey::Addr { addr, .. } => Some(addr),
-                ServiceKey::Fwmark { .. } => None,
-            };
-            add(&mut text, &mut ends, addr);
+            label(&mut text, "family", family_word(svc.key.family()));
+            match &svc.key {
+                ServiceKey::Addr {
+                    protocol,
+                    addr,
+                    port,
+                } => {
+                    match protocol.name() {
+                        Some(name) => label(&mut text, "protocol", name),
+                        None => label_num(&mut text, "protocol", protocol.raw().into()),
+                    }
+                    ip_text(&mut address, addr);
+                    label(&mut text, "address", &address);
+                    label_num(&mut text, "port", (*port).into());
+                }
+                ServiceKey::Fwmark { mark, .. } => label_num(&mut text, "fwmark", (*mark).into()),
+            }
+            end(&mut text, &mut ends);
             for d in dests {
-                add(&mut text, &mut ends, Some(&d.addr));
+                ip_text(&mut address, &d.addr);
+                label(&mut text, "server_address", &address);
+                label_num(&mut text, "server_port", d.port.into());
+                end(&mut text, &mut ends);
             }
         }
+        let servers = table
+            .snapshot
+            .services
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, dests))| (0..dests.len()).map(move |k| (i as u32, k as u32)))
+            .collect();
         Prepared {
             table,
             text,
             ends,
             firsts,
+            servers,
         }
     }
 
-    fn addr(&self, i: usize) -> &str {
+    /// The label text `i`, without its brace.
+    fn labels(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        &self.text[start + 1..self.ends[i] as usize]
     }
 
-    /// Each service, with its address.
-    fn services(&self) -> impl Iterator<Item = (&Service, &str)> {
-        self.table
-            .snapshot
-            .services
-            .iter()
-            .zip(&self.firsts)
-            .map(|((svc, _), &i)| (svc, self.addr(i as usize)))
+    /// Service `i`, with its labels.
+    fn service(&self, i: usize) -> (&Service, &str) {
+        (
+            &self.table.snapshot.services[i].0,
+            self.labels(self.firsts[i] as usize),
+        )
     }
 
-    /// Each real server with its service, and both addresses.
-    fn servers(&self) -> impl Iterator<Item = ((&Service, &str), (&Dest, &str))> {
-        self.table
-            .snapshot
-            .services
-            .iter()
-            .zip(&self.firsts)
-            .flat_map(move |((svc, dests), &i)| {
-                let i = i as usize;
-                dests
-                    .iter()
-                    .enumerate()
-                    .map(move |(k, d)| ((svc, self.addr(i)), (d, self.addr(i + 1 + k))))
-            })
+    /// Real server `j` (of all, in order) with its service's labels, and its own.
+    fn server(&self, j: usize) -> (&str, &Dest, &str) {
+        let (i, k) = self.servers[j];
+        let (i, k) = (i as usize, k as usize);
+        let first = self.firsts[i] as usize;
+        (
+            self.labels(first),
+            &self.table.snapshot.services[i].1[k],
+            self.labels(first + 1 + k),
+        )
     }
 }
 
-/// Encodes one family of one namespace's reading (its descriptor, then its samples).
+/// Whether a family has samples per service or per real server (some 400,000 samples at
+/// 10,000 services x 4 with every family): those are written here line by line
+/// ([`Lines`]), each line from labels written once per service and real server; the
+/// others, and every descriptor, are encoded by `prometheus-client`. The bytes are those
+/// `prometheus-client` writes (the golden tests hold them to it).
+fn per_table(family: &FamilyDef) -> bool {
+    matches!(
+        family.source,
+        Source::Service(_)
+            | Source::ServiceInfo
+            | Source::Server(_)
+            | Source::ServerValue(_)
+            | Source::ServerInfo
+    )
+}
+
+/// The sample lines of a family per service or per real server.
+struct Lines {
+    format: Format,
+    family: &'static FamilyDef,
+    /// The metric's name, with its prefix, unit and suffix.
+    name: String,
+    /// `netns="..."`, or nothing.
+    netns: String,
+    /// The line being written.
+    line: String,
+}
+
+impl Lines {
+    fn new(format: Format, family: &'static FamilyDef, netns: Option<&str>) -> Lines {
+        let mut name = format!("{PREFIX}_{}", family.name);
+        if let Some(unit) = &family.unit {
+            name.push('_');
+            name.push_str(unit.as_str());
+        }
+        name.push_str(match family.kind {
+            MetricType::Counter => "_total",
+            MetricType::Info => "_info",
+            _ => "",
+        });
+        let mut ns = String::from("{");
+        if let Some(n) = netns {
+            label(&mut ns, "netns", n);
+        }
+        Lines {
+            format,
+            family,
+            name,
+            netns: ns[1..].to_string(),
+            line: String::new(),
+        }
+    }
+
+    /// Writes a line: the name, the label texts `parts` (empty ones left out) in braces
+    /// (no braces without any), then ` ` and the value.
+    fn line(&mut self, out: &mut impl fmt::Write, parts: &[&str], value: &str) -> fmt::Result {
+        self.line.clear();
+        self.line.push_str(&self.name);
+        let mut open = false;
+        for part in parts.iter().filter(|p| !p.is_empty()) {
+            self.line.push(if open { ',' } else { '{' });
+            open = true;
+            self.line.push_str(part);
+        }
+        if open {
+            self.line.push('}');
+        }
+        self.line.push(' ');
+        self.line.push_str(value);
+        self.line.push('\n');
+        out.write_str(&self.line)
+    }
+
+    /// A counter or gauge line.
+    fn value(&mut self, out: &mut impl fmt::Write, ids: [&str; 2], v: i64) -> fmt::Result {
+        let netns = std::mem::take(&mut self.netns);
+        let mut number = itoa::Buffer::new();
+        let written = self.line(out, &[&netns, ids[0], ids[1]], number.format(v));
+        self.netns = netns;
+        written
+    }
+
+    /// A counter line of a 64-bit counter.
+    fn counter(&mut self, out: &mut impl fmt::Write, ids: [&str; 2], v: u64) -> fmt::Result {
+        let netns = std::mem::take(&mut self.netns);
+        let mut number = itoa::Buffer::new();
+        let written = self.line(out, &[&netns, ids[0], ids[1]], number.format(v));
+        self.netns = netns;
+        written
+    }
+
+    /// An `_info` line: the identity labels and the settings (empty ones left out), in the
+    /// order each format's encoder writes them (OpenMetrics' writes an info's own labels
+    /// before the family's).
+    fn info(
+        &mut self,
+        out: &mut impl fmt::Write,
+        ids: [&str; 2],
+        settings: &[(&str, &str)],
+    ) -> fmt::Result {
+        let mut set = String::from("{");
+        for (name, value) in settings {
+            if !value.is_empty() {
+                label(&mut set, name, value);
+            }
+        }
+        let set = &set[1..];
+        let netns = std::mem::take(&mut self.netns);
+        let written = match self.format {
+            Format::Prometheus => self.line(out, &[&netns, ids[0], ids[1], set], "1"),
+            Format::OpenMetrics => self.line(out, &[set, &netns, ids[0], ids[1]], "1"),
+        };
+        self.netns = netns;
+        written
+    }
+
+    /// Writes the lines of `p` from its item `from` (service or real server) until `out`
+    /// holds `limit` bytes; returns the next item to write, `None` when all are written.
+    fn write_from(
+        &mut self,
+        out: &mut String,
+        p: &Prepared,
+        from: usize,
+        limit: usize,
+    ) -> Option<usize> {
+        let per_server = matches!(
+            self.family.source,
+            Source::Server(_) | Source::ServerValue(_) | Source::ServerInfo
+        );
+        let items = if per_server {
+            p.servers.len()
+        } else {
+            p.table.snapshot.services.len()
+        };
+        for item in from..items {
+            if out.len() >= limit {
+                return Some(item);
+            }
+            self.write_item(out, p, item)
+                .expect("writing to a String does not fail");
+        }
+        None
+    }
+
+    /// Writes the line of one service or real server.
+    fn write_item(&mut self, out: &mut String, p: &Prepared, item: usize) -> fmt::Result {
+        match self.family.source {
+            Source::Service(field) => {
+                let (svc, ids) = p.service(item);
+                let v = field.of(&svc.stats.unwrap_or_default());
+                self.counter(out, [ids, ""], v)?;
+            }
+            Source::ServiceInfo => {
+                let (svc, ids) = p.service(item);
+                let flags = service_flags(svc).join(",");
+                let scheduler = svc.scheduler.to_string();
+                let pe = svc.pe_name.map(|p| p.to_string()).unwrap_or_default();
+                let settings = [
+                    ("scheduler", scheduler.as_str()),
+                    ("flags", flags.as_str()),
+                    ("persistence_engine", pe.as_str()),
+                ];
+                self.info(out, [ids, ""], &settings)?;
+            }
+            Source::Server(field) => {
+                let (svc, d, server) = p.server(item);
+                let v = field.of(&d.stats.unwrap_or_default());
+                self.counter(out, [svc, server], v)?;
+            }
+            Source::ServerValue(which) => {
+                let (svc, d, server) = p.server(item);
+                let v = match which {
+                    ServerValue::Active => i64::from(d.active_conns),
+                    ServerValue::Inactive => i64::from(d.inact_conns),
+                    ServerValue::Persistent => i64::from(d.persist_conns),
+                    ServerValue::Weight => i64::from(d.weight),
+                };
+                self.value(out, [svc, server], v)?;
+            }
+            Source::ServerInfo => {
+                let mut number = itoa::Buffer::new();
+                {
+                    let (svc, d, server) = p.server(item);
+                    let forward = match vocab::forward_word(d.forward) {
+                        Some(w) => std::borrow::Cow::Borrowed(w),
+                        None => std::borrow::Cow::Owned(d.forward.raw().to_string()),
+                    };
+                    // The tunnel's settings mean something only for tunnelling.
+                    let tunnel = d.forward == linux_ipvs::Forward::Tunnel;
+                    let (tun_type, tun_flags) = if tunnel {
+                        (tunnel_word(d.tun_type), tunnel_flags(d.tun_flags).join(","))
+                    } else {
+                        (String::new(), String::new())
+                    };
+                    let tun_port = if tunnel && d.tun_port != 0 {
+                        number.format(d.tun_port)
+                    } else {
+                        ""
+                    };
+                    let settings = [
+                        ("forwarding_method", forward.as_ref()),
+                        ("tunnel_type", tun_type.as_str()),
+                        ("tunnel_port", tun_port),
+                        ("tunnel_flags", tun_flags.as_str()),
+                    ];
+                    self.info(out, [svc, server], &settings)?;
+                }
+            }
+            _ => unreachable!("a family of the whole namespace"),
+        }
+        Ok(())
+    }
+}
+
+/// Encodes a family of one namespace's reading that is not per service or real server
+/// (its descriptor, then its samples); a family of those, its descriptor alone.
 #[derive(Debug)]
 struct FamilyCollector {
     family: &'static FamilyDef,
@@ -399,15 +652,9 @@ struct FamilyCollector {
 }
 
 impl FamilyCollector {
-    fn ids<'a>(
-        &'a self,
-        service: Option<(&'a Service, &'a str)>,
-        server: Option<(&'a Dest, &'a str)>,
-    ) -> Ids<'a> {
+    fn ids(&self) -> Ids<'_> {
         Ids {
             netns: self.netns.as_deref(),
-            service: service.map(|(s, a)| (&s.key, a)),
-            server: server.map(|(d, a)| (a, d.port)),
         }
     }
 }
@@ -426,106 +673,29 @@ impl Collector for FamilyCollector {
         let mut m = encoder.encode_descriptor(f.name, f.help, f.unit.as_ref(), f.kind)?;
         let Some(p) = self.table.as_deref() else {
             if let Source::Up = f.source {
-                ConstGauge::new(0i64).encode(m.encode_family(&self.ids(None, None))?)?;
+                ConstGauge::new(0i64).encode(m.encode_family(&self.ids())?)?;
             }
             return Ok(());
         };
         let t = &p.table;
         match f.source {
-            Source::Up => ConstGauge::new(1i64).encode(m.encode_family(&self.ids(None, None))?)?,
+            Source::Up => ConstGauge::new(1i64).encode(m.encode_family(&self.ids())?)?,
             Source::Version => {
                 let (major, minor, patch) = t.snapshot.info.version();
                 let version = format!("{major}.{minor}.{patch}");
-                m.encode_family(&self.ids(None, None))?
+                m.encode_family(&self.ids())?
                     .encode_info(&Settings(&[("version", &version)]))?;
             }
             Source::ConnTableSize => ConstGauge::new(i64::from(t.snapshot.info.conn_tab_size))
-                .encode(m.encode_family(&self.ids(None, None))?)?,
-            Source::Totals(field) => value(
-                f.kind,
-                field.of(&t.totals),
-                m.encode_family(&self.ids(None, None))?,
-            )?,
-            Source::Service(field) => {
-                for svc in p.services() {
-                    let stats = svc.0.stats.unwrap_or_default();
-                    let ids = self.ids(Some(svc), None);
-                    value(f.kind, field.of(&stats), m.encode_family(&ids)?)?;
-                }
-            }
-            Source::ServiceInfo => {
-                for (svc, addr) in p.services() {
-                    let flags = service_flags(svc).join(",");
-                    let scheduler = svc.scheduler.to_string();
-                    let pe = svc.pe_name.map(|p| p.to_string()).unwrap_or_default();
-                    let settings = [
-                        ("scheduler", scheduler.as_str()),
-                        ("flags", flags.as_str()),
-                        ("persistence_engine", pe.as_str()),
-                    ];
-                    m.encode_family(&self.ids(Some((svc, addr)), None))?
-                        .encode_info(&Settings(&settings))?;
-                }
-            }
-            Source::Server(field) => {
-                for (svc, server) in p.servers() {
-                    let stats = server.0.stats.unwrap_or_default();
-                    let ids = self.ids(Some(svc), Some(server));
-                    value(f.kind, field.of(&stats), m.encode_family(&ids)?)?;
-                }
-            }
-            Source::ServerValue(which) => {
-                for (svc, server) in p.servers() {
-                    let d = server.0;
-                    let ids = self.ids(Some(svc), Some(server));
-                    let v = match which {
-                        ServerValue::Active => i64::from(d.active_conns),
-                        ServerValue::Inactive => i64::from(d.inact_conns),
-                        ServerValue::Persistent => i64::from(d.persist_conns),
-                        ServerValue::Weight => i64::from(d.weight),
-                    };
-                    ConstGauge::new(v).encode(m.encode_family(&ids)?)?;
-                }
-            }
-            Source::ServerInfo => {
-                for (svc, server) in p.servers() {
-                    {
-                        let d = server.0;
-                        let forward = forward_word(d.forward);
-                        // The tunnel's settings mean something only for tunnelling.
-                        let tunnel = d.forward == linux_ipvs::Forward::Tunnel;
-                        let tun_type = if tunnel {
-                            tunnel_word(d.tun_type)
-                        } else {
-                            String::new()
-                        };
-                        let tun_port = if tunnel && d.tun_port != 0 {
-                            d.tun_port.to_string()
-                        } else {
-                            String::new()
-                        };
-                        let tun_flags = if tunnel {
-                            tunnel_flags(d.tun_flags).join(",")
-                        } else {
-                            String::new()
-                        };
-                        let settings = [
-                            ("forwarding_method", forward.as_str()),
-                            ("tunnel_type", tun_type.as_str()),
-                            ("tunnel_port", tun_port.as_str()),
-                            ("tunnel_flags", tun_flags.as_str()),
-                        ];
-                        m.encode_family(&self.ids(Some(svc), Some(server)))?
-                            .encode_info(&Settings(&settings))?;
-                    }
-                }
+                .encode(m.encode_family(&self.ids())?)?,
+            Source::Totals(field) => {
+                value(f.kind, field.of(&t.totals), m.encode_family(&self.ids())?)?
             }
             Source::DaemonRunning => {
                 for (state, word) in vocab::DAEMON_STATES {
                     let running = t.daemons.iter().any(|d| d.state == state);
-                    let ids = self.ids(None, None);
                     let role = [("role", word.word)];
-                    let labels = Both(ids, Settings(&role));
+                    let labels = Both(self.ids(), Settings(&role));
                     ConstGauge::new(i64::from(running)).encode(m.encode_family(&labels)?)?;
                 }
             }
@@ -542,10 +712,16 @@ impl Collector for FamilyCollector {
                         ("mcast_group", group.as_str()),
                         ("mcast_port", port.as_str()),
                     ];
-                    m.encode_family(&self.ids(None, None))?
+                    m.encode_family(&self.ids())?
                         .encode_info(&Settings(&settings))?;
                 }
             }
+            // Written line by line (`Lines`): the descriptor alone here.
+            Source::Service(_)
+            | Source::ServiceInfo
+            | Source::Server(_)
+            | Source::ServerValue(_)
+            | Source::ServerInfo => {}
         }
         Ok(())
     }
@@ -584,91 +760,156 @@ impl Series {
     }
 }
 
-/// An exposition being built, one namespace's reading at a time: the text of each family,
-/// its descriptor first.
+/// The readings of one scrape (each watched namespace's table, or that it could not be
+/// read), ready to be encoded into an exposition any number of times, each by a
+/// [`Cursor`] of its own, a piece at a time: the text is made as it is sent, never whole.
+/// Every family comes out as one group (its samples of every namespace together), as both
+/// formats require.
 #[derive(Debug)]
-pub struct Exposition {
+pub struct Reading {
     format: Format,
     /// The families written.
     series: Series,
-    blocks: Vec<String>,
-    /// Where later namespaces' text is encoded before its descriptor is cut off.
-    scratch: String,
+    /// Each namespace's label and table (`None`: it could not be read), in order.
+    spaces: Vec<(Option<String>, Option<Arc<Prepared>>)>,
+    /// Whole families of another source (the exporter's own), after the others.
+    extra: String,
 }
 
-impl Exposition {
-    /// An empty exposition of the families `series` names.
-    pub fn new(format: Format, series: Series) -> Exposition {
-        Exposition {
+/// Where an encoding of a [`Reading`] is: the family, whether its descriptor is written,
+/// the namespace, and the service or real server next.
+#[derive(Debug, Default, Clone)]
+pub struct Cursor {
+    family: usize,
+    described: bool,
+    space: usize,
+    item: usize,
+}
+
+impl Reading {
+    /// No namespace yet, the families `series` names.
+    pub fn new(format: Format, series: Series) -> Reading {
+        Reading {
             format,
             series,
-            blocks: vec![String::new(); FAMILIES.len()],
-            scratch: String::new(),
+            spaces: Vec::new(),
+            extra: String::new(),
         }
     }
 
     /// Adds one namespace's reading (`None`: it could not be read); `netns` labels its
-    /// series. The table is sorted as listings sort it, then encoded and dropped.
-    pub fn add(&mut self, netns: Option<&str>, table: Option<Table>) -> Result<(), fmt::Error> {
-        let table = table.map(|t| Arc::new(Prepared::new(t)));
-        for (i, family) in families(self.series) {
-            let registry = registry(family, netns, &table);
-            let block = &mut self.blocks[i];
-            if block.is_empty() {
-                encode(self.format, block, &registry)?;
-            } else {
-                // The descriptor is there already: only the samples are added.
-                self.scratch.clear();
-                encode(self.format, &mut self.scratch, &registry)?;
-                block.push_str(samples(&self.scratch));
+    /// series. The table is sorted as listings sort it and its labels written once.
+    pub fn add(&mut self, netns: Option<&str>, table: Option<Table>) {
+        self.spaces.push((
+            netns.map(str::to_string),
+            table.map(|t| Arc::new(Prepared::new(t))),
+        ));
+    }
+
+    /// Sets whole families of another source, written after the others.
+    pub fn set_extra(&mut self, extra: String) {
+        self.extra = extra;
+    }
+
+    /// Appends the next piece of the exposition from `cursor` to `out` (some 60 KiB, less
+    /// at the end); `false` when there was nothing left.
+    pub fn next(&self, cursor: &mut Cursor, out: &mut String) -> bool {
+        let start = out.len();
+        let limit = start + CHUNK - 4096;
+        out.reserve(CHUNK);
+        let n = FAMILIES.len();
+        let c = cursor;
+        while out.len() < limit {
+            if c.family > n + 1 {
+                break;
             }
+            if c.family == n {
+                out.push_str(&self.extra);
+                c.family += 1;
+                continue;
+            }
+            if c.family == n + 1 {
+                if self.format == Format::OpenMetrics {
+                    prometheus_client::encoding::text::encode_eof(out).expect("a String takes it");
+                }
+                c.family += 1;
+                continue;
+            }
+            let family = &FAMILIES[c.family];
+            if !self.series.has(family) || c.space >= self.spaces.len() {
+                *c = Cursor {
+                    family: c.family + 1,
+                    ..Cursor::default()
+                };
+                continue;
+            }
+            let (netns, table) = &self.spaces[c.space];
+            let netns = netns.as_deref();
+            if per_table(family) {
+                if !c.described {
+                    encode(self.format, out, &registry(family, None, None))
+                        .expect("a String takes it");
+                    c.described = true;
+                }
+                if let Some(p) = table {
+                    let mut lines = Lines::new(self.format, family, netns);
+                    if let Some(next) = lines.write_from(out, p, c.item, limit) {
+                        c.item = next;
+                        continue;
+                    }
+                }
+            } else {
+                let registry = registry(family, netns, table.as_ref());
+                if c.described {
+                    let mut text = String::new();
+                    encode(self.format, &mut text, &registry).expect("a String takes it");
+                    out.push_str(samples(&text));
+                } else {
+                    encode(self.format, out, &registry).expect("a String takes it");
+                    c.described = true;
+                }
+            }
+            c.space += 1;
+            c.item = 0;
         }
-        Ok(())
+        out.len() > start
     }
 
-    /// The exposition's text, in pieces to be written in order: the families, `extra`
-    /// (whole families of another source, such as the exporter's own), the end marker.
-    pub fn finish(mut self, extra: String) -> Vec<String> {
-        self.blocks.push(extra);
-        if self.format == Format::OpenMetrics {
-            let mut eof = String::new();
-            prometheus_client::encoding::text::encode_eof(&mut eof).expect("a String takes it");
-            self.blocks.push(eof);
+    /// The whole exposition, in pieces (for tests and small tables).
+    pub fn pieces(&self) -> Vec<String> {
+        let mut cursor = Cursor::default();
+        let mut pieces = Vec::new();
+        loop {
+            let mut piece = String::new();
+            if !self.next(&mut cursor, &mut piece) {
+                return pieces;
+            }
+            pieces.push(piece);
         }
-        self.blocks.retain(|b| !b.is_empty());
-        self.blocks
     }
-}
-
-/// The families of an exposition, with their positions.
-fn families(series: Series) -> impl Iterator<Item = (usize, &'static FamilyDef)> {
-    FAMILIES
-        .iter()
-        .enumerate()
-        .filter(move |(_, f)| series.has(f))
 }
 
 /// A registry of one family of one namespace's reading.
 fn registry(
     family: &'static FamilyDef,
     netns: Option<&str>,
-    table: &Option<Arc<Prepared>>,
+    table: Option<&Arc<Prepared>>,
 ) -> Registry {
     let mut registry = Registry::with_prefix(PREFIX);
     registry.register_collector(Box::new(FamilyCollector {
         family,
         netns: netns.map(str::to_string),
-        table: table.clone(),
+        table: table.cloned(),
     }));
     registry
 }
 
 /// The exposition of one namespace's reading (`None`: it could not be read), handed to
-/// `sink` in pieces of some 64 KiB as it is encoded: the whole text is never in memory
-/// (for one namespace the families need no gathering, unlike [`Exposition`]). The sink
-/// returns whether it wants more: when it does not, encoding stops and this returns
-/// [`fmt::Error`] (the text it had is incomplete). `extra` (whole families of another
-/// source, such as the exporter's own) comes after the families, before the end marker.
+/// `sink` in pieces of some 60 KiB as it is encoded: the whole text is never in memory.
+/// The sink returns whether it wants more: when it does not, encoding stops and this
+/// returns [`fmt::Error`] (the text it had is incomplete). `extra` (whole families of
+/// another source, such as the exporter's own) comes after the families, before the end
+/// marker.
 pub fn stream(
     format: Format,
     series: Series,
@@ -677,47 +918,24 @@ pub fn stream(
     extra: &str,
     sink: &mut dyn FnMut(String) -> bool,
 ) -> Result<(), fmt::Error> {
-    let table = table.map(|t| Arc::new(Prepared::new(t)));
-    let mut chunks = Chunks {
-        text: String::with_capacity(CHUNK),
-        sink,
-    };
-    for (_, family) in families(series) {
-        encode(format, &mut chunks, &registry(family, netns, &table))?;
-    }
-    chunks.write_str(extra)?;
-    if format == Format::OpenMetrics {
-        prometheus_client::encoding::text::encode_eof(&mut chunks)?;
-    }
-    if !chunks.text.is_empty() && !(chunks.sink)(chunks.text) {
-        return Err(fmt::Error);
-    }
-    Ok(())
-}
-
-/// The size of the pieces a stream hands out: small enough to be reused by the allocator
-/// (no fresh pages for each), large enough to be few.
-const CHUNK: usize = 64 * 1024;
-
-/// Text in pieces of about [`CHUNK`] bytes, each handed to a sink when full; a sink that
-/// wants no more makes the next write fail.
-struct Chunks<'s> {
-    text: String,
-    sink: &'s mut dyn FnMut(String) -> bool,
-}
-
-impl fmt::Write for Chunks<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.text.push_str(s);
-        if self.text.len() >= CHUNK - 4096 {
-            let full = std::mem::replace(&mut self.text, String::with_capacity(CHUNK));
-            if !(self.sink)(full) {
-                return Err(fmt::Error);
-            }
+    let mut reading = Reading::new(format, series);
+    reading.add(netns, table);
+    reading.set_extra(extra.to_string());
+    let mut cursor = Cursor::default();
+    loop {
+        let mut piece = String::with_capacity(CHUNK);
+        if !reading.next(&mut cursor, &mut piece) {
+            return Ok(());
         }
-        Ok(())
+        if !sink(piece) {
+            return Err(fmt::Error);
+        }
     }
 }
+
+/// The size of the pieces an exposition is handed out in: small enough to be reused by
+/// the allocator (no fresh pages for each), large enough to be few.
+const CHUNK: usize = 64 * 1024;
 
 /// Encodes a registry in a format (without OpenMetrics' end marker).
 fn encode(
@@ -744,7 +962,7 @@ fn samples(text: &str) -> &str {
 mod tests {
     use super::*;
     use linux_ipvs::flags::{IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_SH_PORT};
-    use linux_ipvs::{DaemonState, Forward, Info, Name, TunnelType};
+    use linux_ipvs::{DaemonState, Forward, Info, Name, Protocol, TunnelType};
 
     fn stats(base: u64) -> Stats {
         Stats::new(base, base + 1, base + 2, base + 3, base + 4).with_rates(
@@ -808,11 +1026,11 @@ mod tests {
     }
 
     fn text(format: Format, readings: Vec<(Option<&str>, Option<Table>)>, up: bool) -> String {
-        let mut e = Exposition::new(format, all(up));
+        let mut e = Reading::new(format, all(up));
         for (ns, t) in readings {
-            e.add(ns, t).unwrap();
+            e.add(ns, t);
         }
-        e.finish(String::new()).concat()
+        e.pieces().concat()
     }
 
     #[test]
@@ -882,9 +1100,9 @@ mod tests {
     #[test]
     fn the_rates_and_the_servers_can_be_left_out() {
         let families = |series: Series| {
-            let mut e = Exposition::new(Format::Prometheus, series);
-            e.add(None, Some(sample())).unwrap();
-            e.finish(String::new()).concat()
+            let mut e = Reading::new(Format::Prometheus, series);
+            e.add(None, Some(sample()));
+            e.pieces().concat()
         };
         let everything = families(all(false));
         let no_rates = families(Series::default_with(false));
@@ -940,6 +1158,104 @@ mod tests {
         );
         assert!(stopped.is_err());
         assert_eq!(pieces, 1);
+    }
+
+    /// [`sample`] with a service and a real server whose settings JSON and Prometheus
+    /// escape (quotes, backslashes, newlines), and an unknown protocol.
+    fn odd_sample() -> Table {
+        let mut t = sample();
+        let mut svc = Service::new(ServiceKey::Addr {
+            protocol: Protocol::Other(99),
+            addr: "2001:db8::7".parse().unwrap(),
+            port: 0,
+        });
+        svc.scheduler = Name::truncated(b"we\"i\\rd\n");
+        svc.pe_name = Some(Name::truncated(b"p\"e"));
+        svc.flags = 0x3f;
+        svc.stats = Some(stats(77));
+        let mut d = Dest::new("198.51.100.3".parse().unwrap(), 65535);
+        d.forward = Forward::Other(9);
+        d.weight = -3;
+        d.tun_type = TunnelType::Other(7);
+        d.tun_flags = 0xffff;
+        let mut tun = Dest::new("203.0.113.9".parse().unwrap(), 1);
+        tun.forward = Forward::Tunnel;
+        tun.tun_type = TunnelType::Other(7);
+        tun.tun_flags = 0x8003;
+        t.snapshot.services.push((svc, vec![d, tun]));
+        t.daemons.push(Daemon::new(
+            DaemonState::Backup,
+            Name::truncated(b"e\"th\\1"),
+            u32::MAX,
+        ));
+        t
+    }
+
+    /// The expositions of the sample tables, byte for byte as `prometheus-client` encoded
+    /// every family when it encoded the samples too (files under `testdata/`, made by that
+    /// build; `METRICS_GOLDEN=write` writes them again), whether streamed or gathered: one
+    /// namespace without labels, several with `up` and one unreadable, each format, each
+    /// choice of series.
+    #[test]
+    fn expositions_are_byte_for_byte_the_golden_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output/testdata");
+        let write = std::env::var("METRICS_GOLDEN").as_deref() == Ok("write");
+        let choices = [
+            ("all", all(true)),
+            ("default", Series::default_with(true)),
+            (
+                "no-servers",
+                Series {
+                    servers: false,
+                    ..Series::default_with(true)
+                },
+            ),
+        ];
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            for (choice, series) in choices {
+                let cases: [(&str, Vec<(Option<&str>, Option<Table>)>); 2] = [
+                    ("one", vec![(None, Some(odd_sample()))]),
+                    (
+                        "three",
+                        vec![
+                            (Some("blue"), Some(sample())),
+                            (Some("gone\"\\"), None),
+                            (Some("red"), Some(odd_sample())),
+                        ],
+                    ),
+                ];
+                for (case, readings) in cases {
+                    let series = Series {
+                        up: case == "three",
+                        ..series
+                    };
+                    let mut e = Reading::new(format, series);
+                    let single = readings.len() == 1;
+                    let mut streamed = Vec::new();
+                    for (ns, t) in readings {
+                        if single {
+                            stream(format, series, ns, t.clone(), "", &mut |p| {
+                                streamed.push(p);
+                                true
+                            })
+                            .unwrap();
+                        }
+                        e.add(ns, t);
+                    }
+                    let got = e.pieces().concat();
+                    let name = format!("metrics-{format:?}-{choice}-{case}.txt").to_lowercase();
+                    if write {
+                        std::fs::create_dir_all(&dir).unwrap();
+                        std::fs::write(dir.join(&name), &got).unwrap();
+                    }
+                    let want = std::fs::read_to_string(dir.join(&name)).unwrap();
+                    assert_eq!(got, want, "{name}");
+                    if single {
+                        assert_eq!(streamed.concat(), want, "{name}, streamed");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@
 
 use linux_ipvs::{Dest, Info, Service};
 
+mod compact;
 mod conn;
 pub mod json;
 mod list;

@@ -1299,3 +1299,59 @@ fn json_written_a_service_at_a_time_is_the_whole_document() {
         }
     }
 }
+
+/// The compact JSON written by hand is, byte for byte, what serde_json writes of the serde
+/// views (which define the document), for every kind of field: fwmark and address
+/// services of both families, names looked up or not (with characters JSON escapes),
+/// scheduler flags, engines, unknown protocols, methods, tunnel types and flag bits,
+/// negative weights, counters past 32 bits, IPv6 addresses whose text glibc writes
+/// differently.
+#[test]
+fn compact_json_is_what_serde_writes_of_the_views() {
+    let mut odd = svc(Protocol::Other(99), "::10.0.0.1", 7, "we\"ird\\");
+    odd.scheduler = linux_ipvs::Name::truncated(b"s\xffh\n");
+    odd.flags = 0x3f;
+    odd.pe_name = Some(linux_ipvs::Name::truncated(b"sip\"x"));
+    odd.stats = stats([u64::MAX, 1 << 40, 3, 4, 5, 6, 7, 8, 9, 10]);
+    let mut weird = dest("::ffff:192.0.2.9", 65535, Forward::Other(9), -7);
+    weird.tun_type = TunnelType::Other(42);
+    weird.tun_flags = 0xffff;
+    weird.tun_port = 6080;
+    weird.u_threshold = u32::MAX;
+    weird.l_threshold = 1;
+    weird.active_conns = u32::MAX;
+    weird.inact_conns = 2;
+    weird.persist_conns = 3;
+    weird.stats = stats([1, 2, 3, 4, u64::MAX, 6, 7, 8, 9, 10]);
+    let odd_table = snap(vec![
+        (odd, vec![weird, dest("2001:db8::1", 80, Forward::Local, 0)]),
+        (
+            svc(Protocol::Udp, "192.0.2.1", 53, "rr"),
+            vec![dest("198.51.100.2", 53, Forward::Route, 1)],
+        ),
+    ]);
+    let mut quoting = names_a2();
+    quoting
+        .hosts
+        .insert(0, (ip("192.0.2.1"), "a\"b\\c\u{1}\u{e9}".into()));
+    quoting
+        .services
+        .insert(0, (53, "udp".into(), "dom\"ain\t".into()));
+    for table in [table_a1(), table_a4(), table_a5(), table_a7(), odd_table] {
+        for names in [names_a2(), quoting.clone()] {
+            for numeric in [false, true] {
+                for (svc, dests) in &table.services {
+                    let order: Vec<usize> = (0..dests.len()).collect();
+                    let view = json::service_view(svc, dests, &order, numeric, &names);
+                    let mut ours = Vec::new();
+                    super::compact::service(&mut ours, svc, dests, &order, numeric, &names);
+                    assert_eq!(
+                        text(ours),
+                        serde_json::to_string(&view).unwrap(),
+                        "{svc:?}, numeric {numeric}"
+                    );
+                }
+            }
+        }
+    }
+}

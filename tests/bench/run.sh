@@ -4,8 +4,8 @@
 #   tests/bench/run.sh [--ours PATH] [--baseline PATH] [--sizes "1000 10000"] [--big]
 #                      [--big-repeat 1] [--small-runs 100] [--repeat 3] [--apply-repeat 1]
 #                      [--apply-sizes "1000 10000"]
-#                      [--icount]
-#   tests/bench/run.sh --summarize CONSOLE-LOG
+#                      [--icount] [--figures PATH] [--no-plot]
+#   tests/bench/run.sh --summarize CONSOLE-LOG [--figures PATH] [--no-plot]
 #
 # Measures, in the same boot and each in a fresh network namespace, the reference
 # (/usr/sbin/ipvsadm, Debian's 1.31) and ours on:
@@ -55,12 +55,22 @@
 # translation, the software TLB), so start-up figures mean nothing there. A cross-check
 # for a busy host, not a replacement for the wall-clock figures.
 # --summarize CONSOLE-LOG prints the table of an earlier run again from its console log
-# (target/vm/last-run.log after a run), without running anything.
+# (target/vm/last-run.log after a run; the run also keeps it as target/bench/console.log),
+# without running anything.
+# --figures PATH: where the medians go, one a line (default target/bench/figures.tsv);
+# tests/bench/plot.sh draws them into the PNG beside it (figures.png; --no-plot: not),
+# the picture BENCHMARKS.md opens with.
 set -euo pipefail
 
-# summarize LOG: the table of a run from its console log.
+# summarize LOG [FIGURES]: the table of a run from its console log; with FIGURES, its
+# medians written there too, one a line (tab-separated: services, real servers per
+# service, operation, implementation, median seconds, median peak KiB), the input of
+# tests/bench/plot.sh. The implementations: ref, ours, base, and floor (the kernel's own
+# cost: restore's floor; for list, json, metrics and scrape the list floor, the service
+# dump and the dumps of real servers; for save the list floor with a second service dump,
+# as a whole save reads the services twice).
 summarize() {
-	awk '
+	awk -v figs="${2:-}" '
 function median(list,    a, n, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -91,6 +101,26 @@ function per(secs, o,    parts) {
 /^PARSE/ { parse[$2] = parse[$2] " " $3 }
 /^LISTFLOOR/ { lindex[$2] = lindex[$2] " " $4; lwalk[$2] = lwalk[$2] " " $6 }
 END {
+	if (figs != "") {
+		printf "services\tservers\toperation\timplementation\tseconds\tmaxrss_kib\n" >figs
+		for (i = 1; i <= k; i++) {
+			o = order[i]
+			if (o !~ /^(restore|list|save|json|metrics|scrape)-/) continue
+			split(o, parts, "-")
+			for (who = 1; who <= 3; who++) {
+				impl = who == 1 ? "ref" : who == 2 ? "ours" : "base"
+				if (t[o, impl] == "") continue
+				printf "%s\t%s\t%s\t%s\t%s\t%s\n", parts[2], servers[parts[2]], parts[1], impl, median(t[o, impl]), median(m[o, impl]) >figs
+			}
+			n = parts[2]
+			if (parts[1] == "restore" && floor[n] != "") f = median(floor[n])
+			else if (lindex[n] != "") {
+				f = median(lindex[n]) * (parts[1] == "save" ? 2 : 1) + median(lwalk[n])
+			} else continue
+			printf "%s\t%s\t%s\tfloor\t%s\t\n", n, servers[n], parts[1], f >figs
+		}
+		close(figs)
+	}
 	printf "%-14s %9s %9s %7s %18s %10s %10s %9s %9s\n", "operation", "ref s", "ours s", "ratio", "per rep min/med/max", "ref maxKiB", "ours maxKiB", "ref us/sv", "ours us/sv"
 	for (i = 1; i <= k; i++) {
 		o = order[i]
@@ -204,6 +234,8 @@ small_runs=100
 repeat=3
 apply_repeat=1
 apply_sizes=
+figures=$repo/target/bench/figures.tsv
+plot=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ours) ours=$2; shift 2 ;;
@@ -216,6 +248,8 @@ while [ $# -gt 0 ]; do
 	--apply-repeat) apply_repeat=$2; shift 2 ;;
 	--apply-sizes) apply_sizes=$2; shift 2 ;;
 	--summarize) summary=$2; shift 2 ;;
+	--figures) figures=$2; shift 2 ;;
+	--no-plot) plot=; shift ;;
 	--icount) export VM_QEMU_EXTRA="${VM_QEMU_EXTRA:-} -icount shift=0,sleep=off"; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -224,7 +258,10 @@ done
 
 if [ -n "$summary" ]; then
 	echo "== benchmark: reference vs ours, same boot (the run in $summary)"
-	summarize "$summary"
+	mkdir -p "$(dirname "$figures")"
+	summarize "$summary" "$figures"
+	echo "figures: $figures"
+	[ -z "$plot" ] || "$here/plot.sh" "$figures" "${figures%.*}.png"
 	exit 0
 fi
 
@@ -483,6 +520,11 @@ echo
 clock="QEMU TCG"
 case ${VM_QEMU_EXTRA:-} in *icount*) clock="QEMU TCG, -icount: guest instructions, 1 ns each" ;; esac
 echo "== benchmark: reference vs ours, same boot ($(date -u +%F), $(nproc) cpu host, $clock)"
-summarize "$log"
+mkdir -p "$(dirname "$figures")"
+summarize "$log" "$figures"
+echo "figures: $figures"
+# The picture of BENCHMARKS.md, drawn from those figures.
+[ -z "$plot" ] || "$here/plot.sh" "$figures" "${figures%.*}.png" || status=$?
+cp "$log" "$(dirname "$figures")/console.log"
 rm -f "$log"
 exit $status
