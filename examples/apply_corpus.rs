@@ -401,11 +401,21 @@ fn main() {
             _ => edited(&mut r, &cur),
         };
         let header = format!("# pair {i}: the wanted table\n\n");
-        let (c, mut d) = (save(&cur, None), save(&des, Some(&header)));
-        let state = r.chance(20);
-        if state {
-            d.extend_from_slice(state_lines(&mut r).as_bytes());
+        let state = r.chance(20).then(|| state_lines(&mut r));
+        let mut des = des;
+        if state.as_ref().is_some_and(|s| s.contains("--start-daemon")) {
+            // The kernel refuses real servers of the other family while a sync daemon
+            // runs (its protocol cannot carry them).
+            for (svc, dests) in &mut des {
+                let family = svc.key.family();
+                dests.retain(|d| Family::of(&d.addr) == family);
+            }
         }
+        let (c, mut d) = (save(&cur, None), save(&des, Some(&header)));
+        if let Some(lines) = &state {
+            d.extend_from_slice(lines.as_bytes());
+        }
+        let state = state.is_some();
         let scoped = !state && r.chance(17);
         if !valid(&c, &cur) || !valid(&d, &des) {
             refused += 1;

@@ -27,8 +27,9 @@ fi
 # its --scope terms) has the foreign services of corpus/foreign.rules added to its current
 # table, and the reference restores them with the wanted table: they must be left as they
 # were. Wanted files that name timeouts or sync daemons are compared on those too (-L
-# --timeout and -L --daemon after -Sn); the reference's side stops its daemons before a
-# restore that names any, as --apply's "exactly the file's daemons" means.
+# --timeout and -L --daemon after -Sn). Both sides stop the daemons after such a pair:
+# while a sync daemon runs the kernel refuses real servers of the other family, which the
+# other pairs have.
 ns_create ap || exit 2
 ns_create rf || exit 2
 mkdir -p $W/c
@@ -50,18 +51,22 @@ for cur in corpus/*.cur; do
 	$2 --apply --allow-empty $drain $scope "$des" 2>$o.apply-err || echo "--apply exited $?" >>$o.problems
 	{ $1 -Sn; $1 -L --timeout; $1 -L --daemon; } >$o.apply
 	$2 --apply --allow-empty --dry-run $scope "$des" >$o.plan 2>$o.plan-err || echo "the second --apply --dry-run exited $?" >>$o.problems
+	if grep -q -- "^--start-daemon" "$des"; then
+		$1 --stop-daemon master 2>/dev/null
+		$1 --stop-daemon backup 2>/dev/null
+	fi
 done' $W $OURS $APPLY
 $IP netns exec rf sh -c '
 for des in corpus/*.des; do
 	o=$0/c/$(basename "$des" .des)
-	if grep -q -- "^--start-daemon" "$des"; then
-		$2 --stop-daemon master 2>/dev/null
-		$2 --stop-daemon backup 2>/dev/null
-	fi
 	foreign=/dev/null
 	[ -f ${des%.des}.scope ] && foreign=corpus/foreign.rules
 	{ echo -C; cat $foreign; grep -v "^#" "$des"; } | $2 -R 2>$o.ref-err
 	{ $1 -Sn; $1 -L --timeout; $1 -L --daemon; } >$o.ref
+	if grep -q -- "^--start-daemon" "$des"; then
+		$2 --stop-daemon master 2>/dev/null
+		$2 --stop-daemon backup 2>/dev/null
+	fi
 done' $W $OURS $REF
 t1=$(cut -d' ' -f1 /proc/uptime)
 n=0 drained=0 changes=0 corpus_bad=0 scoped=0 stated=0
