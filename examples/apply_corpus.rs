@@ -8,11 +8,18 @@
 //! wanted tables are the first one edited (settings changed, services and real servers
 //! added, removed, or moved to another port); some are unrelated, the same, or empty.
 //!
+//! About a fifth of the wanted files also name timeouts (`--set`) and sync daemons
+//! (`--start-daemon` on the namespace's `d0`, master, backup or both, some with their own
+//! port, TTL or group), which `--apply` converges on too. About a sixth of the other pairs
+//! are scoped: `DIR/NNN.scope` holds the `--scope` terms that cover every generated
+//! service, and the VM adds the services of `DIR/foreign.rules`, outside them, to the
+//! current table: they must come out of the apply byte-identical.
+//!
 //! Every file is checked with the parser `--apply` uses (a file it refuses is generated
 //! again), so the VM only meets files that are valid rules.
 //!
-//! Usage: `apply_corpus DIR [PAIRS [SEED]]` writes `DIR/NNN.cur` and `DIR/NNN.des`
-//! (default 240 pairs).
+//! Usage: `apply_corpus DIR [PAIRS [SEED]]` writes `DIR/NNN.cur`, `DIR/NNN.des`, some
+//! `DIR/NNN.scope` and `DIR/foreign.rules` (default 240 pairs).
 
 use std::net::IpAddr;
 
@@ -311,6 +318,50 @@ fn save(t: &Table, header: Option<&str>) -> Vec<u8> {
     out
 }
 
+/// The `--scope` terms of a scoped pair: every service [`service_key`] makes, none of
+/// [`FOREIGN`]'s.
+const SCOPE: &str = "--scope addr=192.0.2.0/29 --scope addr=2001:db8::/64 --scope fwmark=1-100 --scope fwmark=4000000000\n";
+
+/// Another owner's services (keepalived's, kube-proxy's), outside [`SCOPE`].
+const FOREIGN: &str = "\
+-A -t 203.0.113.10:443 -s wlc -p 300
+-a -t 203.0.113.10:443 -r 198.51.100.20:443 -g -w 3
+-A -u [2001:db8:ffff::10]:53 -s rr
+-a -u [2001:db8:ffff::10]:53 -r [2001:db8:ffff::20]:53 -m -w 1
+-A -f 500 -s rr
+-a -f 500 -r 198.51.100.22:0 -g -w 1
+";
+
+/// Timeouts and sync daemons for a wanted file: a `--set` line (some values 0: kept), and
+/// a master, a backup or both on `d0`, some with their own port, TTL or group.
+fn state_lines(r: &mut Rng) -> String {
+    let mut s = String::new();
+    let t = |r: &mut Rng| r.pick(&[0u32, 0, 60, 120, 300, 900, 3600]);
+    if r.chance(70) {
+        s.push_str(&format!("--set {} {} {}\n", t(r), t(r), t(r)));
+    }
+    if s.is_empty() || r.chance(70) {
+        let roles: &[&str] = r.pick(&[&["master"][..], &["backup"], &["master", "backup"]]);
+        for role in roles {
+            s.push_str(&format!(
+                "--start-daemon {role} --mcast-interface d0 --syncid {}",
+                r.below(4)
+            ));
+            if r.chance(30) {
+                s.push_str(&format!(" --mcast-port {}", r.pick(&[8848, 8850, 9000])));
+            }
+            if r.chance(30) {
+                s.push_str(&format!(" --mcast-ttl {}", r.pick(&[1, 2, 5])));
+            }
+            if r.chance(20) {
+                s.push_str(" --mcast-group 239.1.1.1");
+            }
+            s.push('\n');
+        }
+    }
+    s
+}
+
 /// Whether `--apply` accepts the file, and it describes `t`.
 fn valid(text: &[u8], t: &Table) -> bool {
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -322,7 +373,7 @@ fn valid(text: &[u8], t: &Table) -> bool {
         &mut ipvsadm::exec::Streams::new(&mut out, &mut err),
     );
     let want = linux_ipvs::Table::from_entries(t.clone());
-    matches!((parsed, want), (Ok(p), Ok(w)) if p.same_as(&w))
+    matches!((parsed, want), (Ok(p), Ok(w)) if p.table.same_as(&w))
 }
 
 fn main() {
@@ -336,6 +387,7 @@ fn main() {
     let mut r = Rng(seed | 1);
     let mut i = 0;
     let mut refused = 0;
+    let (mut scopes, mut states) = (0, 0);
     while i < pairs {
         let cur = if r.chance(5) {
             Vec::new()
@@ -349,16 +401,37 @@ fn main() {
             _ => edited(&mut r, &cur),
         };
         let header = format!("# pair {i}: the wanted table\n\n");
-        let (c, d) = (save(&cur, None), save(&des, Some(&header)));
+        let state = r.chance(20).then(|| state_lines(&mut r));
+        let mut des = des;
+        if state.as_ref().is_some_and(|s| s.contains("--start-daemon")) {
+            // The kernel refuses real servers of the other family while a sync daemon
+            // runs (its protocol cannot carry them).
+            for (svc, dests) in &mut des {
+                let family = svc.key.family();
+                dests.retain(|d| Family::of(&d.addr) == family);
+            }
+        }
+        let (c, mut d) = (save(&cur, None), save(&des, Some(&header)));
+        if let Some(lines) = &state {
+            d.extend_from_slice(lines.as_bytes());
+        }
+        let state = state.is_some();
+        let scoped = !state && r.chance(17);
         if !valid(&c, &cur) || !valid(&d, &des) {
             refused += 1;
             continue;
         }
         std::fs::write(format!("{dir}/{i:03}.cur"), c).expect("write");
         std::fs::write(format!("{dir}/{i:03}.des"), d).expect("write");
+        if scoped {
+            std::fs::write(format!("{dir}/{i:03}.scope"), SCOPE).expect("write");
+            scopes += 1;
+        }
+        states += usize::from(state);
         i += 1;
     }
+    std::fs::write(format!("{dir}/foreign.rules"), FOREIGN).expect("write");
     eprintln!(
-        "apply_corpus: {pairs} pairs in {dir} ({refused} generated tables refused by the parser and made again)"
+        "apply_corpus: {pairs} pairs in {dir} ({states} with timeouts or daemons, {scopes} scoped beside foreign services; {refused} generated tables refused by the parser and made again)"
     );
 }

@@ -11,6 +11,11 @@
 //! removed, or until SECONDS have passed, when what is left is removed at once. `--dry-run`
 //! prints the first round's plan in the restore syntax and changes nothing.
 //!
+//! A file that names timeouts (`--set`) or sync daemons (`--start-daemon`,
+//! `--stop-daemon`) makes them part of the desired state too ([`state`]): the first round
+//! reads them and sends their changes ahead of the table's, an undo puts them back, and a
+//! `--scope` refuses them (they are the whole namespace's, not a scope's).
+//!
 //! Exit statuses follow `diff`: [`status::APPLY_SAME`], [`status::APPLY_DIFFERS`],
 //! [`status::APPLY_TROUBLE`].
 
@@ -30,6 +35,7 @@ use super::errors::{self, Context};
 pub mod lock;
 pub mod scope;
 pub mod source;
+pub mod state;
 mod undo;
 
 use super::{Input, Session, Streams, line_problem};
@@ -38,6 +44,7 @@ use crate::names::{Names, SystemNames};
 use crate::output;
 use crate::status;
 use scope::Scope;
+use state::{Current, Wanted};
 
 /// How many reads of the kernel's table a round may take before it gives up because the
 /// table keeps changing (a table too large for one datagram is read until two reads in a
@@ -73,6 +80,8 @@ pub trait Kernel {
     fn read(&mut self) -> Result<ConsistentSnapshot, Error>;
     /// Applies the changes in order; one outcome each.
     fn apply(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error>;
+    /// The protocol timeouts and the running sync daemons.
+    fn state(&mut self) -> Result<Current, Error>;
 }
 
 impl<T: Transport> Kernel for Client<T> {
@@ -83,6 +92,21 @@ impl<T: Transport> Kernel for Client<T> {
     fn apply(&mut self, changes: &[Change]) -> Result<Vec<Result<(), Error>>, Error> {
         self.apply_batch(changes)
     }
+    fn state(&mut self) -> Result<Current, Error> {
+        Ok(Current {
+            timeouts: self.timeouts()?,
+            daemons: self.daemons()?,
+        })
+    }
+}
+
+/// What a rules file describes: the service table, and the timeouts and daemons it names.
+#[derive(Debug, Clone, Default)]
+pub struct Desired {
+    /// The services and their real servers.
+    pub table: Table,
+    /// The timeouts and sync daemons, where the file names them.
+    pub state: Wanted,
 }
 
 /// `ipvsadm-restore --apply [--dry-run] [--drain SECONDS] [--json] [FILE]`: reads the rules
@@ -100,7 +124,10 @@ pub fn apply(
         return status::APPLY_TROUBLE;
     };
     let desired = if opts.json {
-        read_json_rules(&mut src.reader, &opts.scope, io)
+        read_json_rules(&mut src.reader, &opts.scope, io).map(|table| Desired {
+            table,
+            state: Wanted::default(),
+        })
     } else {
         read_rules(b"ipvsadm", &mut src.reader, &opts.scope, &names, io)
     };
@@ -118,7 +145,7 @@ pub fn apply(
             return status::APPLY_TROUBLE;
         }
     };
-    if desired.entries().is_empty() && !opts.allow_empty {
+    if desired.table.entries().is_empty() && !opts.allow_empty {
         io.error_line(format!(
             "{prog}: {} holds no service: applying it would remove every service; nothing was changed (--allow-empty if that is meant; ipvsadm -C clears the table)",
             src.name
@@ -126,11 +153,15 @@ pub fn apply(
         return status::APPLY_TROUBLE;
     }
     if opts.check {
-        let dests: usize = desired.entries().iter().map(|(_, ds)| ds.len()).sum();
+        let dests: usize = desired.table.entries().iter().map(|(_, ds)| ds.len()).sum();
+        let state = desired
+            .state
+            .describe()
+            .map_or(String::new(), |s| format!(", {s}"));
         io.error_line(format!(
-            "{prog}: {}: {} service(s), {dests} real server(s): --apply accepts these rules",
+            "{prog}: {}: {} service(s), {dests} real server(s){state}: --apply accepts these rules",
             src.name,
-            desired.entries().len()
+            desired.table.entries().len()
         ));
         return status::APPLY_SAME;
     }
@@ -211,19 +242,23 @@ pub fn read_json_rules(
 }
 
 /// Reads a rules file (restore lines; comments and blank lines skipped) into the table it
-/// describes: each line's change replayed on an empty table with the kernel's checks.
-/// Writes `line N: message` to standard error for every line that is not a valid rule of the service
-/// table (parse errors, a service defined twice, a real server for a service not defined
-/// yet, commands other than `-A -E -D -a -e -d -C`), and then refuses. A read error refuses
-/// too, whatever was read before it. `prog` is the program name the parser's messages use.
+/// describes: each line's change replayed on an empty table with the kernel's checks, and
+/// the timeouts and sync daemons it names ([`Wanted`]).
+/// Writes `line N: message` to standard error for every line that is not a valid rule
+/// (parse errors, a service defined twice, a real server for a service not defined
+/// yet, a daemon named twice, commands other than `-A -E -D -a -e -d -C --set
+/// --start-daemon --stop-daemon`, timeouts or daemons in a scoped apply), and then refuses.
+/// A read error refuses too, whatever was read before it. `prog` is the program name the
+/// parser's messages use.
 pub fn read_rules(
     prog: &[u8],
     input: &mut dyn BufRead,
     scope: &Scope,
     names: &dyn Names,
     io: &mut Streams<'_>,
-) -> Result<Table, Refusal> {
+) -> Result<Desired, Refusal> {
     let mut table = Table::new();
+    let mut state = Wanted::default();
     let mut lines = RestoreLines::new();
     let mut line = Vec::new();
     let mut number = 0usize;
@@ -244,10 +279,17 @@ pub fn read_rules(
                 Ok(()) => continue,
                 Err(e) => errors::for_error(Context::Change(c.kind()), &e).into_bytes(),
             },
-            Some(Ok(_)) => {
-                b"not a rule of the service table (--apply takes -A, -E, -D, -a, -e, -d and -C)"
-                    .to_vec()
+            Some(Ok(Action::Change(c))) if is_state_change(c.kind()) && !scope.is_whole() => {
+                SCOPED_STATE.as_bytes().to_vec()
             }
+            Some(Ok(Action::Change(c))) if is_state_change(c.kind()) => {
+                match state.take(number, &c) {
+                    Ok(_) => continue,
+                    Err(state::Conflict(why)) => why.into_bytes(),
+                }
+            }
+            Some(Ok(_)) => b"not a rule of the desired state (--apply takes -A, -E, -D, -a, -e, -d, -C, --set, --start-daemon and --stop-daemon)"
+                .to_vec(),
         };
         bad += 1;
         line_problem(io, number, &problem);
@@ -256,7 +298,7 @@ pub fn read_rules(
         return Err(Refusal::Unreadable(e));
     }
     if bad == 0 {
-        Ok(table)
+        Ok(Desired { table, state })
     } else {
         Err(Refusal::Bad)
     }
@@ -264,6 +306,9 @@ pub fn read_rules(
 
 /// What a rule outside the `--scope` is told.
 const OUTSIDE: &str = "the service is outside the --scope";
+
+/// What a timeouts or daemon line of a scoped apply is told.
+const SCOPED_STATE: &str = "timeouts and sync daemons are the whole network namespace's, not a --scope's: a scoped --apply leaves them alone and refuses this line (beside keepalived, whose lvs_sync_daemon runs its own daemon, keep them out of the file)";
 
 /// The service a change of the service table is about (none for a flush).
 fn change_key(c: &Change) -> Option<&ServiceKey> {
@@ -287,6 +332,12 @@ fn is_table_change(kind: ChangeKind) -> bool {
     )
 }
 
+/// The changes of the timeouts and sync daemons a rules file may name.
+fn is_state_change(kind: ChangeKind) -> bool {
+    use ChangeKind::*;
+    matches!(kind, SetTimeouts | StartDaemon | StopDaemon)
+}
+
 /// What the rounds did, for the summary.
 #[derive(Debug, Default)]
 struct Totals {
@@ -306,7 +357,7 @@ struct Totals {
 pub fn converge(
     prog: &str,
     kernel: &mut dyn Kernel,
-    desired: &Table,
+    desired: &Desired,
     opts: &ApplyOptions,
     poll: Duration,
     io: &mut Streams<'_>,
@@ -322,7 +373,30 @@ pub fn converge(
     let mut refused = 0usize;
     // The table as the first round read it (its in-scope part): what an undo brings back.
     let mut before = None;
+    // The timeouts and daemons as they were read, when the file names them.
+    let mut state_before = None;
+    let mut state_counts = state::Counts::default();
     loop {
+        // The timeouts and daemons: read and planned in the first round only (a drain's
+        // later rounds wait for connections).
+        let mut state_changes = Vec::new();
+        if rounds == 0 && desired.state.is_named() {
+            match kernel.state() {
+                Ok(now) => {
+                    state_changes = desired.state.plan(&now);
+                    state_counts = state::Counts::of(&state_changes);
+                    state_before = Some(now);
+                }
+                Err(e) => {
+                    io.error_line(format!(
+                        "{prog}: cannot read the timeouts and sync daemons: {}",
+                        errors::for_error(Context::Other, &e)
+                    ));
+                    io.error_line(format!("{prog}: nothing was changed"));
+                    return status::APPLY_UNREACHABLE;
+                }
+            }
+        }
         let mut read = match kernel.read() {
             Ok(r) => r,
             Err(e) => {
@@ -350,7 +424,7 @@ pub fn converge(
         } else {
             Removal::Immediate
         };
-        let p = plan(&read.entries, desired.entries(), removal);
+        let p = plan(&read.entries, desired.table.entries(), removal);
         if !told_templates {
             told_templates = warn_templates(prog, &read.entries, &p.draining, io);
         }
@@ -361,18 +435,20 @@ pub fn converge(
                 ));
             }
             let mut buf = Vec::new();
+            output::write_plan(&mut buf, &state_changes, names);
             output::write_plan(&mut buf, &p.changes, names);
             io.out_bytes(&buf);
             let c = p.counts;
             io.error_line(format!(
-                "{prog}: dry run: {} to add, {} to edit, {} to remove, {} draining",
+                "{prog}: dry run: {} to add, {} to edit, {} to remove, {} draining{}",
                 c.added,
                 c.edited,
                 c.removed,
-                p.draining.len()
+                p.draining.len(),
+                state_counts.suffix(["to set", "to start", "to restart", "to stop"])
             ));
             tell_reads(prog, io, totals.most_reads);
-            return if p.is_empty() {
+            return if p.is_empty() && state_changes.is_empty() {
                 status::APPLY_SAME
             } else {
                 status::APPLY_DIFFERS
@@ -381,10 +457,13 @@ pub fn converge(
         if opts.drain.is_some() && !draining {
             totals.at_deadline += p.counts.removed;
         }
-        if !p.changes.is_empty() {
-            match kernel.apply(&p.changes) {
+        // The timeouts and daemons first: a refused table change undoes them too.
+        let mut changes = state_changes;
+        changes.extend_from_slice(&p.changes);
+        if !changes.is_empty() {
+            match kernel.apply(&changes) {
                 Ok(outcomes) => {
-                    for (c, o) in p.changes.iter().zip(outcomes) {
+                    for (c, o) in changes.iter().zip(outcomes) {
                         match o {
                             Err(e) if !already_gone(c, &e) => {
                                 refused += 1;
@@ -406,8 +485,11 @@ pub fn converge(
         }
         rounds += 1;
         if refused > 0 {
-            let before = before.as_deref().unwrap_or_default();
-            return undo::undo(prog, kernel, before, refused, &opts.scope, io, names);
+            let before = undo::Before {
+                table: before.as_deref().unwrap_or_default(),
+                state: state_before.as_ref(),
+            };
+            return undo::undo(prog, kernel, &before, refused, &opts.scope, io, names);
         }
         if failed || p.draining.is_empty() {
             break;
@@ -439,6 +521,7 @@ pub fn converge(
             totals.at_deadline
         ));
     }
+    summary.push_str(&state_counts.suffix(["set", "started", "restarted", "stopped"]));
     io.error_line(summary);
     tell_reads(prog, io, totals.most_reads);
     if failed {
@@ -462,6 +545,7 @@ fn already_gone(c: &Change, e: &Error) -> bool {
                     ..
                 }
             )
+            | (Change::StopDaemon(_), Error::Kernel { errno: ESRCH, .. })
     )
 }
 

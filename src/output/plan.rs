@@ -2,16 +2,20 @@
 //! service table written in the syntax `ipvsadm -R` reads, addresses and ports as numbers,
 //! so that a plan can be reviewed, kept and replayed. Adds and edits are the save format's
 //! `-A`/`-a` lines with the edit command (`-E`/`-e`) in their place; removals name only what
-//! they remove (`-D` with the service, `-d` with the real server too).
+//! they remove (`-D` with the service, `-d` with the real server too). Timeouts and sync
+//! daemons are `--set`, `--start-daemon` (the parameters it was given, or the kernel
+//! reported) and `--stop-daemon` lines.
 
-use linux_ipvs::{Change, Protocol, Service};
+use std::io::Write;
+
+use linux_ipvs::{Change, DaemonState, Protocol, Service};
 
 use super::save::{dest_line, selector, service_line};
 use super::text::endpoint;
 use crate::names::Names;
 
-/// Appends the restore line of one change of the service table (what a plan holds). Other
-/// changes (timeouts, daemons, zeroing) write nothing.
+/// Appends the restore line of one change of the service table, the timeouts or the sync
+/// daemons (what a plan holds). Zeroing writes nothing.
 pub fn write_change(out: &mut Vec<u8>, change: &Change, names: &dyn Names) {
     let mut sel = Vec::with_capacity(80);
     let service = |sel: &mut Vec<u8>, s: &Service| selector(sel, s, true, names);
@@ -42,11 +46,36 @@ pub fn write_change(out: &mut Vec<u8>, change: &Change, names: &dyn Names) {
             out.push(b'\n');
         }
         Change::Flush => out.extend_from_slice(b"-C\n"),
-        Change::Zero(_)
-        | Change::SetTimeouts(_)
-        | Change::StartDaemon(_)
-        | Change::StopDaemon(_) => {}
-        // Kinds a plan never holds, like the four above.
+        Change::SetTimeouts(t) => {
+            let _ = writeln!(out, "--set {} {} {}", t.tcp, t.tcp_fin, t.udp);
+        }
+        Change::StartDaemon(d) => {
+            out.extend_from_slice(b"--start-daemon ");
+            out.extend_from_slice(role(d.state));
+            out.extend_from_slice(b" --mcast-interface ");
+            out.extend_from_slice(d.mcast_ifn.as_bytes());
+            let _ = write!(out, " --syncid {}", d.syncid);
+            if let Some(n) = d.sync_maxlen {
+                let _ = write!(out, " --sync-maxlen {n}");
+            }
+            if let Some(g) = d.mcast_group {
+                let _ = write!(out, " --mcast-group {g}");
+            }
+            if let Some(p) = d.mcast_port {
+                let _ = write!(out, " --mcast-port {p}");
+            }
+            if let Some(t) = d.mcast_ttl {
+                let _ = write!(out, " --mcast-ttl {t}");
+            }
+            out.push(b'\n');
+        }
+        Change::StopDaemon(d) => {
+            out.extend_from_slice(b"--stop-daemon ");
+            out.extend_from_slice(role(d.state));
+            out.push(b'\n');
+        }
+        // Kinds a plan never holds.
+        Change::Zero(_) => {}
         _ => {}
     }
     // The save format's lines start with the add command; an edit is the same line with the
@@ -58,6 +87,14 @@ pub fn write_change(out: &mut Vec<u8>, change: &Change, names: &dyn Names) {
         } else {
             b'e'
         };
+    }
+}
+
+/// `master` or `backup`, as the daemon options spell them.
+fn role(state: DaemonState) -> &'static [u8] {
+    match state {
+        DaemonState::Master => b"master",
+        DaemonState::Backup => b"backup",
     }
 }
 
@@ -172,6 +209,37 @@ mod tests {
                     _ => unreachable!(),
                 }
             }
+        }
+    }
+
+    #[test]
+    fn timeouts_and_daemons_parse_back_to_their_change() {
+        use linux_ipvs::{Daemon, Name, Timeouts};
+        let plain = Daemon::new(DaemonState::Master, Name::truncated(b"eth1"), 7);
+        let mut full = Daemon::new(DaemonState::Backup, Name::truncated(b"v0"), 5);
+        full.sync_maxlen = Some(1024);
+        full.mcast_group = Some("ff02::1234".parse().unwrap());
+        full.mcast_port = Some(9000);
+        full.mcast_ttl = Some(5);
+        let set = Change::SetTimeouts(Timeouts::new(900, 0, 300));
+        assert_eq!(text(&set), "--set 900 0 300\n");
+        assert_eq!(parsed(&text(&set)), set);
+        assert_eq!(
+            text(&Change::StartDaemon(plain.clone())),
+            "--start-daemon master --mcast-interface eth1 --syncid 7\n"
+        );
+        assert_eq!(
+            text(&Change::StartDaemon(full.clone())),
+            "--start-daemon backup --mcast-interface v0 --syncid 5 --sync-maxlen 1024 --mcast-group ff02::1234 --mcast-port 9000 --mcast-ttl 5\n"
+        );
+        for d in [plain, full] {
+            let start = Change::StartDaemon(d.clone());
+            assert_eq!(parsed(&text(&start)), start);
+            let stop = text(&Change::StopDaemon(d.clone()));
+            assert_eq!(
+                parsed(&stop),
+                Change::StopDaemon(Daemon::new(d.state, Name::EMPTY, 0))
+            );
         }
     }
 

@@ -421,6 +421,84 @@ case_templates() {
 	fi
 }
 
+# ---- item 8: timeouts and sync daemons are part of the desired state ----------------------
+# state_of NS FILE: the namespace's timeouts and daemons as our -L prints them.
+state_of() {
+	{
+		$IP netns exec "$1" $OURS -L --timeout
+		$IP netns exec "$1" $OURS -L --daemon
+	} >"$2" 2>&1
+}
+case_state() {
+	case_setup c8 || { bad "state-timeouts-daemons: setup"; return; }
+	why=""
+	$IP netns exec c8 $OURS --set 900 120 300
+	$IP netns exec c8 $OURS --start-daemon backup --mcast-interface d0 --syncid 5 || why="$why the backup daemon does not start;"
+	state_of c8 $W/c8.state0
+	{ cat $W/base.rules; echo '--set 600 60 200'; echo '--start-daemon master --mcast-interface d0 --syncid 7 --mcast-port 8850 --mcast-ttl 2'; } >$W/state.rules
+	# --dry-run: the timeouts, the backup stopped (the file names no backup), the master started.
+	run_in c8 $APPLY --apply --dry-run $W/state.rules
+	[ $st = 1 ] || why="$why --dry-run exited $st: $(cat $W/err | tr '\n' ' ');"
+	printf '%s\n' '--set 600 60 200' '--stop-daemon backup' '--start-daemon master --mcast-interface d0 --syncid 7 --mcast-port 8850 --mcast-ttl 2' >$W/c8.plan
+	cmp -s $W/c8.plan $W/out || why="$why the plan is not the three state lines: $(cat $W/out | tr '\n' '|');"
+	state_of c8 $W/c8.state
+	cmp -s $W/c8.state0 $W/c8.state || why="$why --dry-run changed timeouts or daemons;"
+	run_in c8 $APPLY --apply $W/state.rules
+	[ $st = 0 ] || why="$why --apply exited $st: $(cat $W/err | tr '\n' ' ');"
+	state_of c8 $W/c8.state
+	grep -qx 'Timeout (tcp tcpfin udp): 600 60 200' $W/c8.state || why="$why timeouts after --apply: $(head -1 $W/c8.state);"
+	grep -q '^master sync daemon (mcast=d0, syncid=7, .*port=8850, ttl=2)$' $W/c8.state || why="$why no master daemon as the file says: $(cat $W/c8.state | tr '\n' '|');"
+	grep -q '^backup' $W/c8.state && why="$why the backup daemon still runs;"
+	sn c8 $W/c8.after
+	cmp -s $W/c8.before $W/c8.after || why="$why the services changed;"
+	run_in c8 $APPLY --apply --dry-run $W/state.rules
+	[ $st = 0 ] && [ ! -s $W/out ] || why="$why the second --dry-run exited $st: $(cat $W/out | tr '\n' '|');"
+	# New parameters restart the daemon: stop, then start.
+	sed 's/--syncid 7 --mcast-port 8850 --mcast-ttl 2/--syncid 8/' $W/state.rules >$W/state8.rules
+	run_in c8 $APPLY --apply --dry-run $W/state8.rules
+	printf '%s\n' '--stop-daemon master' '--start-daemon master --mcast-interface d0 --syncid 8' >$W/c8.plan
+	[ $st = 1 ] && cmp -s $W/c8.plan $W/out || why="$why the restart plan ($st): $(cat $W/out | tr '\n' '|');"
+	run_in c8 $APPLY --apply $W/state8.rules
+	state_of c8 $W/c8.state
+	[ $st = 0 ] && grep -q '^master sync daemon (mcast=d0, syncid=8, .*port=8848, ttl=1)$' $W/c8.state || why="$why the restart ($st): $(cat $W/c8.state | tr '\n' '|');"
+	# A file without --set and daemon lines leaves them as they are.
+	run_in c8 $APPLY --apply $W/base.rules
+	state_of c8 $W/c8.state2
+	[ $st = 0 ] && cmp -s $W/c8.state $W/c8.state2 || why="$why a file without state lines changed the state ($st);"
+	# In a scoped apply they are refused with their line; the offline check too.
+	run_in c8 $APPLY --apply --scope addr=192.0.2.0/24 $W/state.rules
+	[ $st = 2 ] && grep -q '^line 6: .*--scope' $W/err && grep -q '^line 7: .*--scope' $W/err || why="$why a scoped apply of state lines exited $st: $(cat $W/err | tr '\n' ' ');"
+	run_in c8 $APPLY --apply --check --scope addr=192.0.2.0/24 $W/state.rules
+	[ $st = 2 ] || why="$why the scoped check exited $st;"
+	run_in c8 $APPLY --apply --check $W/state.rules
+	[ $st = 0 ] || why="$why the check of state.rules exited $st: $(cat $W/err | tr '\n' ' ');"
+	{ cat $W/state.rules; echo '--stop-daemon master'; } >$W/twice.rules
+	run_in c8 $APPLY --apply --check $W/twice.rules
+	[ $st = 2 ] && grep -q '^line 8: ' $W/err || why="$why a master started and stopped exited $st: $(cat $W/err | tr '\n' ' ');"
+	state_of c8 $W/c8.state2
+	cmp -s $W/c8.state $W/c8.state2 || why="$why a refused file changed the state;"
+	# All or nothing: a refused service change puts timeouts and daemons back too.
+	{ echo '-A -t 192.0.2.1:80 -s nosuchsched'; echo '--set 700 70 250'; echo '--start-daemon backup --mcast-interface d0 --syncid 9'; } >$W/state-bad.rules
+	run_in c8 $APPLY --apply --allow-empty $W/state-bad.rules
+	state_of c8 $W/c8.state2
+	[ $st = 4 ] && cmp -s $W/c8.state $W/c8.state2 || why="$why the undo ($st) left: $(cat $W/c8.state2 | tr '\n' '|');"
+	# --stop-daemon lines alone make the daemons part of the state: none runs after.
+	{ cat $W/base.rules; echo '--stop-daemon master'; } >$W/stop.rules
+	run_in c8 $APPLY --apply $W/stop.rules
+	state_of c8 $W/c8.state
+	[ $st = 0 ] && ! grep -q 'sync daemon' $W/c8.state || why="$why --stop-daemon master ($st) left: $(cat $W/c8.state | tr '\n' '|');"
+	sn c8 $W/c8.after
+	cmp -s $W/c8.before $W/c8.after || why="$why the services changed;"
+	if [ -z "$why" ]; then
+		ok "state-timeouts-daemons: --set and daemon lines converge (timeouts set, an unnamed backup stopped, a master started, restarted on new parameters, stopped by --stop-daemon), --dry-run prints them as restore lines, files without them leave both alone, --scope refuses them with their lines, an undo puts them back"
+	else
+		bad "state-timeouts-daemons:$why"
+	fi
+	$IP netns exec c8 $OURS --stop-daemon master >/dev/null 2>&1
+	$IP netns exec c8 $OURS --stop-daemon backup >/dev/null 2>&1
+	ns_delete c8
+}
+
 case_unreadable
 case_test_file
 case_empty
@@ -430,3 +508,4 @@ case_race
 case_undo
 case_check
 case_templates
+case_state

@@ -537,6 +537,20 @@ sed -i 's/^AUTO=.*/AUTO="false"/' "$etc/default/ipvsadm"
 reset_stub
 boot "$etc" start
 not_logged "debian: AUTO=false skips the restore at start" "--numbered"
+# A master and a backup daemon together, each with settings of its own over the shared ones.
+printf '%s\n' 'DAEMON="master backup"' 'BACKUP_SYNCID="8"' 'BACKUP_MCAST_PORT="8850"' 'MCAST_TTL="2"' >>"$etc/default/ipvsadm"
+reset_stub
+if boot "$etc" start; then ok "debian: start with DAEMON=\"master backup\" succeeds"; else not_ok "debian: start with DAEMON=\"master backup\" succeeds" "$(cat "$stub/stderr")"; fi
+logged "debian: DAEMON=\"master backup\" starts the master with the shared settings" "--start-daemon master --mcast-interface eth1 --syncid 7 --mcast-ttl 2"
+logged "debian: ... and the backup with its own BACKUP_ settings" "--start-daemon backup --mcast-interface eth1 --syncid 8 --mcast-port 8850 --mcast-ttl 2"
+reset_stub
+boot "$etc" stop
+logged "debian: stop stops the master" "--stop-daemon master"
+logged "debian: ... and the backup" "--stop-daemon backup"
+echo 'DAEMON="master slave"' >>"$etc/default/ipvsadm"
+reset_stub
+if boot "$etc" start; then not_ok "debian: an unknown daemon role fails start"; else ok "debian: an unknown daemon role fails start"; fi
+not_logged "debian: ... and starts no daemon" "--start-daemon"
 # Explicit paths from the environment win over the convention.
 reset_stub
 printf '%s\n' "$rules_text" >"$work/other.rules"

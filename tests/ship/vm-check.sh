@@ -10,7 +10,8 @@
 #   - the SysV init script (packaging/ipvsadm.init, through packaging/ipvsadm-boot) under
 #     both conventions: start restores a rule set, stop saves and clears it, a second start
 #     brings the same table back, reload applies an edited rules file without a flush
-#     (ipvsadm-restore --apply), and the sync daemon starts when configured.
+#     (ipvsadm-restore --apply), and a master and a backup sync daemon start together
+#     when configured (DAEMON="master backup") and stop at stop.
 # Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 set -euo pipefail
 
@@ -97,7 +98,7 @@ for style in debian redhat; do
 	mkdir -p $root/default $root/sysconfig
 	if [ $style = debian ]; then
 		rulesf=$root/ipvsadm.rules cfg=$root/default/ipvsadm
-		printf 'AUTO=true\nDAEMON=master\nIFACE=lo\nSYNCID=7\n' >$cfg
+		printf 'AUTO=true\nDAEMON="master backup"\nIFACE=lo\nSYNCID=7\nBACKUP_SYNCID=8\n' >$cfg
 	else
 		rulesf=$root/sysconfig/ipvsadm cfg=$root/sysconfig/ipvsadm-config
 		rmdir $root/default
@@ -113,13 +114,19 @@ for style in debian redhat; do
 		ipvsadm -L --daemon >got-daemon
 		grep -q "^master sync daemon (mcast=lo, syncid=7" got-daemon && ok "$style: start starts the sync daemon" \
 			|| bad "$style: start starts the sync daemon" "$(cat got-daemon)"
-		printf 'AUTO=true\nDAEMON=master\nIFACE=lo\nSYNCID=7\nIPVS_SAVE_ON_STOP=yes\n' >$cfg
+		grep -q "^backup sync daemon (mcast=lo, syncid=8" got-daemon && ok "$style: DAEMON=\"master backup\" starts a backup daemon beside the master (BACKUP_SYNCID)" \
+			|| bad "$style: DAEMON=\"master backup\" starts a backup daemon beside the master" "$(cat got-daemon)"
+		printf 'AUTO=true\nDAEMON="master backup"\nIFACE=lo\nSYNCID=7\nBACKUP_SYNCID=8\nIPVS_SAVE_ON_STOP=yes\n' >$cfg
 	fi
 	ipvsadm -a -t 192.0.2.10:80 -r 198.51.100.5:80 -m -w 2
 	ipvsadm -Sn >want-stop
 	sh /payload/ipvsadm.init stop >init-out 2>&1; st=$?
 	[ $st = 0 ] && ok "$style: init stop exits 0" || bad "$style: init stop exits 0" "status $st" "$(cat init-out)"
 	check "$style: stop saves the table" want-stop $rulesf
+	if [ $style = debian ]; then
+		ipvsadm -L --daemon >got-daemon
+		[ ! -s got-daemon ] && ok "$style: stop stops both daemons" || bad "$style: stop stops both daemons" "$(cat got-daemon)"
+	fi
 	ipvsadm -Sn >got-stopped
 	[ ! -s got-stopped ] && ok "$style: stop clears the table" || bad "$style: stop clears the table" "$(cat got-stopped)"
 	sh /payload/ipvsadm.init start >init-out 2>&1
@@ -136,6 +143,7 @@ for style in debian redhat; do
 	sh /payload/ipvsadm.init stop >/dev/null 2>&1
 	ipvsadm -C
 	ipvsadm --stop-daemon master >/dev/null 2>&1
+	ipvsadm --stop-daemon backup >/dev/null 2>&1
 done
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -6,16 +6,26 @@ use std::collections::HashMap;
 use super::*;
 use crate::names::StaticNames;
 
-fn rules(text: &str) -> (Option<Table>, String) {
+fn read(text: &str, scope: &Scope) -> (Option<Desired>, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let t = read_rules(
         b"ipvsadm",
         &mut text.as_bytes(),
-        &Scope::default(),
+        scope,
         &StaticNames::default(),
         &mut Streams::new(&mut out, &mut err),
     );
     (t.ok(), String::from_utf8(err).unwrap())
+}
+
+fn rules(text: &str) -> (Option<Table>, String) {
+    let (d, err) = read(text, &Scope::default());
+    (d.map(|d| d.table), err)
+}
+
+fn desired(text: &str) -> Desired {
+    let (d, err) = read(text, &Scope::default());
+    d.unwrap_or_else(|| panic!("{err}"))
 }
 
 fn table(text: &str) -> Table {
@@ -37,6 +47,8 @@ struct MemKernel {
     churn: bool,
     /// The weight and connections of each real server when it was removed.
     removed_with: Vec<(i32, u32)>,
+    /// The timeouts and daemons.
+    state: Current,
 }
 
 impl MemKernel {
@@ -49,6 +61,10 @@ impl MemKernel {
             refusals_left: usize::MAX,
             churn: false,
             removed_with: Vec::new(),
+            state: Current {
+                timeouts: linux_ipvs::Timeouts::new(900, 120, 300),
+                daemons: Vec::new(),
+            },
         }
     }
 }
@@ -97,9 +113,49 @@ impl Kernel for MemKernel {
                     let conns = self.conns.get(&(d.addr, d.port)).copied().unwrap_or(0);
                     self.removed_with.push((weight, conns));
                 }
-                self.table.apply(c)
+                let gone = |errno| {
+                    Err(Error::Kernel {
+                        errno,
+                        ext_ack: None,
+                    })
+                };
+                let daemons = &mut self.state.daemons;
+                match c {
+                    Change::SetTimeouts(t) => {
+                        let now = &mut self.state.timeouts;
+                        for (n, w) in [
+                            (&mut now.tcp, t.tcp),
+                            (&mut now.tcp_fin, t.tcp_fin),
+                            (&mut now.udp, t.udp),
+                        ] {
+                            if w != 0 {
+                                *n = w;
+                            }
+                        }
+                        Ok(())
+                    }
+                    Change::StartDaemon(d) if daemons.iter().any(|x| x.state == d.state) => {
+                        gone(nix::libc::EEXIST)
+                    }
+                    Change::StartDaemon(d) => {
+                        daemons.push(d.clone());
+                        Ok(())
+                    }
+                    Change::StopDaemon(d) if daemons.iter().all(|x| x.state != d.state) => {
+                        gone(nix::libc::ESRCH)
+                    }
+                    Change::StopDaemon(d) => {
+                        daemons.retain(|x| x.state != d.state);
+                        Ok(())
+                    }
+                    c => self.table.apply(c),
+                }
             })
             .collect())
+    }
+
+    fn state(&mut self) -> Result<Current, Error> {
+        Ok(self.state.clone())
     }
 }
 
@@ -114,7 +170,7 @@ fn run(kernel: &mut MemKernel, desired: &str, opts: ApplyOptions) -> Run {
     let status = converge(
         "ipvsadm-restore",
         kernel,
-        &table(desired),
+        &self::desired(desired),
         &opts,
         Duration::from_millis(1),
         &mut Streams::new(&mut out, &mut err),
@@ -195,7 +251,7 @@ fn every_bad_line_is_reported_and_no_table_is_made() {
         err,
         "line 2: Service not defined\n\
          line 3: Service already exists\n\
-         line 4: not a rule of the service table (--apply takes -A, -E, -D, -a, -e, -d and -C)\n\
+         line 4: not a rule of the desired state (--apply takes -A, -E, -D, -a, -e, -d, -C, --set, --start-daemon and --stop-daemon)\n\
          line 5: Zero port specified for non-persistent service\n\
          line 6: Numerical result out of range\n\
          line 7: Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n"
@@ -460,4 +516,115 @@ fn services_outside_the_scope_are_neither_planned_for_nor_shown() {
         r.err,
         "ipvsadm-restore: dry run: 0 to add, 1 to edit, 1 to remove, 0 draining\n"
     );
+}
+
+/// OLD with timeouts and a master daemon on eth1, syncid 7.
+const OLD_STATE: &str = "\
+-A -t 192.0.2.1:80 -s rr
+-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1
+-a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1
+-A -u 192.0.2.1:53 -s wlc
+-a -u 192.0.2.1:53 -r 198.51.100.1:53 -m -w 1
+--set 600 0 200
+--start-daemon master --mcast-interface eth1 --syncid 7
+";
+
+fn with_backup(k: &mut MemKernel) -> linux_ipvs::Daemon {
+    let backup = linux_ipvs::Daemon::new(
+        linux_ipvs::DaemonState::Backup,
+        linux_ipvs::Name::truncated(b"eth0"),
+        3,
+    );
+    k.state.daemons.push(backup.clone());
+    backup
+}
+
+#[test]
+fn timeouts_and_daemons_converge_when_the_file_names_them() {
+    let mut k = MemKernel::new(OLD);
+    with_backup(&mut k);
+    let r = run(&mut k, OLD_STATE, DRY);
+    assert_eq!(r.status, status::APPLY_DIFFERS, "{}", r.err);
+    assert_eq!(
+        r.out,
+        "--set 600 0 200\n--stop-daemon backup\n--start-daemon master --mcast-interface eth1 --syncid 7\n"
+    );
+    assert!(
+        r.err.ends_with(
+            "dry run: 0 to add, 0 to edit, 0 to remove, 0 draining; timeouts to set; sync daemons: 1 to start, 0 to restart, 1 to stop\n"
+        ),
+        "{}",
+        r.err
+    );
+    assert_eq!(k.state.timeouts, linux_ipvs::Timeouts::new(900, 120, 300));
+    let r = run(&mut k, OLD_STATE, APPLY);
+    assert_eq!(r.status, status::APPLY_SAME, "{}", r.err);
+    assert_eq!(
+        r.err,
+        "ipvsadm-restore: 0 added, 0 edited, 0 removed, 0 drained; timeouts set; sync daemons: 1 started, 0 restarted, 1 stopped\n"
+    );
+    assert_eq!(k.state.timeouts, linux_ipvs::Timeouts::new(600, 120, 200));
+    assert_eq!(k.state.daemons.len(), 1);
+    assert_eq!(k.state.daemons[0].syncid, 7);
+    let r = run(&mut k, OLD_STATE, DRY);
+    assert_eq!((r.status, r.out.as_str()), (status::APPLY_SAME, ""));
+    // New parameters: stopped, then started again.
+    let moved = OLD_STATE.replace("--syncid 7", "--syncid 8");
+    let r = run(&mut k, &moved, DRY);
+    assert_eq!(
+        r.out,
+        "--stop-daemon master\n--start-daemon master --mcast-interface eth1 --syncid 8\n"
+    );
+    assert!(
+        r.err
+            .contains("sync daemons: 0 to start, 1 to restart, 0 to stop")
+    );
+}
+
+#[test]
+fn a_file_without_state_lines_leaves_timeouts_and_daemons_alone() {
+    let mut k = MemKernel::new(OLD);
+    let backup = with_backup(&mut k);
+    let r = run(&mut k, NEW, APPLY);
+    assert_eq!(r.status, status::APPLY_SAME, "{}", r.err);
+    assert!(!r.err.contains("daemon"), "{}", r.err);
+    assert_eq!(k.state.timeouts, linux_ipvs::Timeouts::new(900, 120, 300));
+    assert_eq!(k.state.daemons, vec![backup]);
+    assert!(!k.sent.iter().any(|c| is_state_change(c.kind())));
+}
+
+#[test]
+fn a_scoped_apply_refuses_state_lines() {
+    let scope = Scope::new(vec!["addr=192.0.2.0/24".parse().unwrap()]);
+    let (d, err) = read(OLD_STATE, &scope);
+    assert!(d.is_none());
+    assert_eq!(
+        err,
+        format!("line 6: {SCOPED_STATE}\nline 7: {SCOPED_STATE}\n")
+    );
+    let (d, err) = read(
+        &format!("{OLD_STATE}--start-daemon master --mcast-interface eth0\n"),
+        &Scope::default(),
+    );
+    assert!(d.is_none());
+    assert_eq!(
+        err,
+        "line 8: the master sync daemon is named twice (first on line 7)\n"
+    );
+}
+
+#[test]
+fn an_undo_puts_timeouts_and_daemons_back() {
+    let mut k = MemKernel::new(OLD);
+    let backup = with_backup(&mut k);
+    k.refuse = Some(ChangeKind::AddService);
+    k.refusals_left = 1;
+    let file = format!("{NEW}--set 600 0 200\n--start-daemon master --mcast-interface eth1\n");
+    let r = run(&mut k, &file, APPLY);
+    assert_eq!(r.status, status::APPLY_UNDONE, "{}", r.err);
+    // They were changed first, then put back.
+    assert!(k.sent[..3].iter().all(|c| is_state_change(c.kind())));
+    assert_eq!(k.state.timeouts, linux_ipvs::Timeouts::new(900, 120, 300));
+    assert_eq!(k.state.daemons, vec![backup]);
+    assert!(k.table.same_as(&table(OLD)));
 }

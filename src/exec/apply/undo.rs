@@ -5,24 +5,36 @@
 //! removes what was added (which puts the order of the listing back too), edits back what
 //! was edited, gives a draining real server its weight back, and adds back what was removed.
 //! A second read checks the result; a table that still differs is reported loudly, change
-//! by change, as the restore lines that would still be needed.
+//! by change, as the restore lines that would still be needed. When the rules file named
+//! timeouts or sync daemons, they are put back the same way: the timeouts as they were
+//! read, exactly the daemons that ran, with the parameters the kernel reported.
 
 use linux_ipvs::{Change, Dest, Removal, Service, plan};
 
 use super::scope::Scope;
+use super::state::{Current, Wanted};
 use super::{Kernel, read_error, report_failure};
 use crate::exec::Streams;
 use crate::names::Names;
 use crate::output;
 use crate::status;
 
-/// Brings the in-scope part of the kernel's table back to `before` after `refused` changes
-/// were refused. Returns the exit status: [`status::APPLY_UNDONE`] when the table is back as
+/// What the first round read: what an undo brings back.
+#[derive(Debug)]
+pub struct Before<'a> {
+    /// The in-scope part of the table.
+    pub table: &'a [(Service, Vec<Dest>)],
+    /// The timeouts and daemons, when the rules file named them (else they were not touched).
+    pub state: Option<&'a Current>,
+}
+
+/// Brings the in-scope part of the kernel's table (and the timeouts and daemons, if they
+/// were read) back to `before` after `refused` changes were refused. Returns the exit status: [`status::APPLY_UNDONE`] when the table is back as
 /// it was, else [`status::APPLY_DIFFERS`].
 pub fn undo(
     prog: &str,
     kernel: &mut dyn Kernel,
-    before: &[(Service, Vec<Dest>)],
+    before: &Before<'_>,
     refused: usize,
     scope: &Scope,
     io: &mut Streams<'_>,
@@ -66,15 +78,31 @@ pub fn undo(
     status::APPLY_DIFFERS
 }
 
-/// The changes from the table as it is now (its in-scope part) back to `before`; `None`,
-/// reported loudly, when the table cannot be read.
+/// The changes from the table as it is now (its in-scope part, and the timeouts and
+/// daemons if they were read) back to `before`; `None`, reported loudly, when they cannot
+/// be read.
 fn plan_back(
     prog: &str,
     kernel: &mut dyn Kernel,
-    before: &[(Service, Vec<Dest>)],
+    before: &Before<'_>,
     scope: &Scope,
     io: &mut Streams<'_>,
 ) -> Option<Vec<Change>> {
+    let mut changes = Vec::new();
+    if let Some(was) = before.state {
+        match kernel.state() {
+            Ok(now) => changes = Wanted::exactly(was).plan(&now),
+            Err(e) => {
+                io.error_line(format!(
+                    "{prog}: cannot read the timeouts and sync daemons: {e}"
+                ));
+                io.error_line(format!(
+                    "{prog}: UNDO NOT CHECKED: the timeouts and daemons could not be read; they may hold some of the changes"
+                ));
+                return None;
+            }
+        }
+    }
     let mut now = match kernel.read() {
         Ok(r) => r.entries,
         Err(e) => {
@@ -86,5 +114,6 @@ fn plan_back(
         }
     };
     now.retain(|(s, _)| scope.covers(&s.key));
-    Some(plan(&now, before, Removal::Immediate).changes)
+    changes.extend(plan(&now, before.table, Removal::Immediate).changes);
+    Some(changes)
 }
