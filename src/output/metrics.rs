@@ -505,7 +505,7 @@ impl Collector for FamilyCollector {
                             String::new()
                         };
                         let tun_flags = if tunnel {
-                            tunnel_flags(d.tun_flags).join(",")
+                            tunnel_flags(d.tun_flags.bits()).join(",")
                         } else {
                             String::new()
                         };
@@ -765,7 +765,9 @@ mod tests {
             port: 80,
         });
         tcp.scheduler = Name::truncated(b"sh");
-        tcp.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED_SH_PORT;
+        tcp.flags = linux_ipvs::ServiceFlags::from_bits_retain(
+            IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED_SH_PORT,
+        );
         tcp.stats = Some(stats(5_000_000_000));
         let mut masq = Dest::new("203.0.113.11".parse().unwrap(), 8080);
         masq.forward = Forward::Masq;
