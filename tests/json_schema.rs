@@ -265,6 +265,29 @@ fn a_table_reads_back() {
     assert!(json::read_table(b"not json").is_err());
 }
 
+/// A scheduler or persistence-engine name longer than the kernel keeps is refused, not cut.
+#[test]
+fn a_name_too_long_for_the_kernel_is_refused() {
+    let fmt = ListFormat {
+        numeric: true,
+        json: Json::Compact,
+        ..ListFormat::default()
+    };
+    let mut out = Vec::new();
+    json::write_table(&mut out, &sample(), &fmt, &names());
+    let doc = String::from_utf8(out).unwrap();
+    // The pe is checked on its own: the scheduler cut short would fail for its flags.
+    for field in ["\"scheduler\":\"sh\"", "\"pe\":\"sip\""] {
+        assert!(doc.contains(field), "{field} in {doc}");
+        let long = field.replace(":\"", ":\"a-name-of-sixteen");
+        let err = json::read_table(doc.replace(field, &long).as_bytes()).unwrap_err();
+        assert!(
+            err.contains("a-name-of-sixteen") && err.contains("at most 15 bytes"),
+            "{err}"
+        );
+    }
+}
+
 /// What the commands printed in the VM, when the suite collected it.
 #[test]
 fn collected_documents_validate() {

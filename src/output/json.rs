@@ -599,9 +599,15 @@ fn table_entry(s: &JsonService) -> Result<(Service, Vec<Dest>), String> {
             );
         }
     };
-    let mut svc = Service::with_scheduler(key, Name::truncated(s.scheduler.as_bytes()));
+    // A name the kernel cannot keep whole is refused, not cut.
+    let name =
+        |what: &str, n: &str| Name::new(n.as_bytes()).map_err(|e| format!("{what} `{n}': {e}"));
+    let mut svc = Service::with_scheduler(key, name("scheduler", &s.scheduler)?);
     svc.timeout = s.timeout;
-    svc.pe_name = s.pe.as_deref().map(|p| Name::truncated(p.as_bytes()));
+    svc.pe_name =
+        s.pe.as_deref()
+            .map(|p| name("persistence engine", p))
+            .transpose()?;
     svc.netmask = match (&s.netmask, family) {
         (Netmask::Mask(m), Family::Inet) => {
             let mask: std::net::Ipv4Addr = m.parse().map_err(|_| format!("bad netmask `{m}'"))?;
