@@ -788,6 +788,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn netmasks_are_prefixes_or_ipv4_masks_as_the_kernel_keeps_them() {
+        let v4 = |len| Netmask::prefix(Family::Inet, len).unwrap();
+        assert_eq!(v4(0).ipv4_mask(), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(v4(32), Netmask::full(Family::Inet));
+        assert_eq!(v4(24).raw(), u32::from_ne_bytes([255, 255, 255, 0]));
+        for len in 0..=32 {
+            assert_eq!(v4(len).prefix_len(Family::Inet), Some(len));
+        }
+        // ipvsadm takes any IPv4 mask (`-M 64` is 0.0.0.64): kept, but no prefix.
+        let odd = Netmask::ipv4(Ipv4Addr::new(0, 0, 0, 64));
+        assert_eq!(
+            (odd.raw(), odd.prefix_len(Family::Inet)),
+            (u32::from_ne_bytes([0, 0, 0, 64]), None)
+        );
+        assert_eq!(
+            Netmask::prefix(Family::Inet6, 128).unwrap(),
+            Netmask::full(Family::Inet6)
+        );
+        assert_eq!(Netmask::from_raw(200).prefix_len(Family::Inet6), None);
+        assert_eq!(
+            Netmask::prefix(Family::Inet6, 129),
+            Err(InvalidNetmask {
+                family: Family::Inet6,
+                len: 129
+            })
+        );
+        assert!(Netmask::prefix(Family::Inet, 33).is_err());
+    }
+
+    #[test]
+    fn flags_keep_the_kernels_names_and_bits_they_do_not_name() {
+        assert_eq!(
+            ServiceFlags::PERSISTENT.bits(),
+            consts::IP_VS_SVC_F_PERSISTENT
+        );
+        assert_eq!(ServiceFlags::SCHED_SH_PORT, ServiceFlags::SCHED2);
+        let newer = ServiceFlags::from_bits_retain(0x8000_0001);
+        assert!(newer.contains(ServiceFlags::PERSISTENT));
+        assert_eq!(newer.bits(), 0x8000_0001);
+        assert_eq!(
+            TunnelFlags::NOCSUM.bits(),
+            consts::IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM
+        );
+        assert_eq!(
+            TunnelFlags::REMCSUM.bits(),
+            consts::IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM
+        );
+    }
+
+    #[test]
     fn names_are_the_kernels_bytes() {
         assert_eq!(Name::truncated(b"wlc"), "wlc");
         assert!(Name::EMPTY.is_empty());
