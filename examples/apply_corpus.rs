@@ -26,10 +26,13 @@ use std::net::IpAddr;
 use ipvsadm::names::StaticNames;
 use ipvsadm::output::{Snapshot, write_save};
 use linux_ipvs::flags::{
-    IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
-    IP_VS_TUNNEL_ENCAP_FLAG_CSUM, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+    IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
+    IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 };
-use linux_ipvs::{Dest, Family, Forward, Info, Protocol, Service, ServiceKey, TunnelType};
+use linux_ipvs::{
+    Dest, Family, Forward, Info, Netmask, Protocol, Service, ServiceFlags, ServiceKey, TunnelFlags,
+    TunnelType,
+};
 
 /// A small xorshift generator: the corpus is the same for a seed on every machine.
 struct Rng(u64);
@@ -94,12 +97,12 @@ fn settings(r: &mut Rng, key: ServiceKey) -> Service {
     let sched = r.pick(SCHEDULERS);
     let mut s = Service::with_scheduler(key, linux_ipvs::Name::truncated(sched.as_bytes()));
     if matches!(sched, "sh" | "mh") {
-        s.flags |= r.pick(&[
+        s.flags |= ServiceFlags::from_bits_retain(r.pick(&[
             0,
             IP_VS_SVC_F_SCHED1,
             IP_VS_SVC_F_SCHED2,
             IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2,
-        ]);
+        ]));
     }
     let udp_or_mark = matches!(
         key,
@@ -109,22 +112,22 @@ fn settings(r: &mut Rng, key: ServiceKey) -> Service {
         } | ServiceKey::Fwmark { .. }
     );
     if r.chance(40) {
-        s.flags |= IP_VS_SVC_F_PERSISTENT;
+        s.flags |= ServiceFlags::PERSISTENT;
         s.timeout = r.pick(&[60, 300, 1800]);
-        s.netmask = match key.family() {
+        s.netmask = Netmask::from_raw(match key.family() {
             Family::Inet => u32::from_ne_bytes(r.pick(&[
                 [255, 255, 255, 255],
                 [255, 255, 255, 0],
                 [255, 255, 0, 0],
             ])),
             Family::Inet6 => r.pick(&[128, 64, 48]),
-        };
+        });
         if udp_or_mark && r.chance(30) {
             s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
         }
     }
     if udp_or_mark && r.chance(50) {
-        s.flags |= IP_VS_SVC_F_ONEPACKET;
+        s.flags |= ServiceFlags::ONEPACKET;
     }
     s
 }
@@ -185,7 +188,8 @@ fn edit_dest(r: &mut Rng, d: &mut Dest) {
     }
     d.weight = r.pick(&[0, 1, 1, 2, 3, 5, 100]);
     (d.u_threshold, d.l_threshold) = r.pick(&[(0, 0), (0, 0), (100, 0), (100, 50), (7, 7)]);
-    (d.tun_type, d.tun_port, d.tun_flags) = match r.below(5) {
+    let flags;
+    (d.tun_type, d.tun_port, flags) = match r.below(5) {
         0 => (TunnelType::Gue, 6080, 0),
         1 => (TunnelType::Gue, 5555, IP_VS_TUNNEL_ENCAP_FLAG_CSUM),
         2 => (TunnelType::Gue, 6080, IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM),
@@ -196,6 +200,7 @@ fn edit_dest(r: &mut Rng, d: &mut Dest) {
         ),
         _ => (TunnelType::Ipip, 0, 0),
     };
+    d.tun_flags = TunnelFlags::from_bits_retain(flags);
 }
 
 /// Makes a real server what the parser would make of it for `svc`: tunnel settings only
@@ -207,7 +212,7 @@ fn fit(d: &mut Dest, svc: &Service) {
         d.forward = Forward::Tunnel;
     }
     if d.forward != Forward::Tunnel {
-        (d.tun_type, d.tun_port, d.tun_flags) = (TunnelType::Ipip, 0, 0);
+        (d.tun_type, d.tun_port, d.tun_flags) = (TunnelType::Ipip, 0, TunnelFlags::NOCSUM);
     }
     match svc.key {
         ServiceKey::Addr { port, .. } if d.forward != Forward::Masq => d.port = port,
@@ -229,7 +234,7 @@ fn add_dests(r: &mut Rng, svc: &Service, dests: &mut Vec<Dest>, n: usize) {
 fn add_service(r: &mut Rng, t: &mut Table) {
     let key = service_key(r);
     let mut s = settings(r, key);
-    s.key = with_port(key, r, s.flags & IP_VS_SVC_F_PERSISTENT != 0);
+    s.key = with_port(key, r, s.is_persistent());
     if t.iter().any(|(x, _)| x.key == s.key) {
         return;
     }
@@ -257,17 +262,14 @@ fn edited(r: &mut Rng, cur: &Table) -> Table {
         let mut s = svc.clone();
         if r.chance(35) {
             s = settings(r, svc.key);
-            if s.flags & IP_VS_SVC_F_PERSISTENT == 0
-                && s.key.port() == 0
-                && s.key.fwmark().is_none()
-            {
-                s.flags |= IP_VS_SVC_F_PERSISTENT;
+            if !s.is_persistent() && s.key.port() == 0 && s.key.fwmark().is_none() {
+                s.flags |= ServiceFlags::PERSISTENT;
                 s.timeout = 300;
             }
         }
         if r.chance(8) {
             // Moved to another port: another service.
-            s.key = with_port(s.key, r, s.flags & IP_VS_SVC_F_PERSISTENT != 0);
+            s.key = with_port(s.key, r, s.is_persistent());
             if t.iter()
                 .chain(cur.iter())
                 .any(|(x, _): &(Service, _)| x.key == s.key)

@@ -355,7 +355,8 @@ impl Netmask {
     /// The netmask of a service, or `None` when it is the family's full mask (not shown).
     pub fn of(svc: &Service) -> Option<Netmask> {
         let family = svc.key.family();
-        (svc.netmask != linux_ipvs::full_netmask(family)).then_some(Netmask(family, svc.netmask))
+        (svc.netmask != linux_ipvs::full_netmask(family))
+            .then_some(Netmask(family, svc.netmask.raw()))
     }
 }
 

@@ -10,10 +10,9 @@ use std::path::Path;
 use ipvsadm::names::StaticNames;
 use ipvsadm::output::json;
 use ipvsadm::output::{Json, ListFormat, Snapshot};
-use linux_ipvs::flags::*;
 use linux_ipvs::{
-    Daemon, DaemonState, Dest, Family, Forward, Info, Name, Protocol, Service, ServiceKey, Stats,
-    Timeouts, TunnelType,
+    Daemon, DaemonState, Dest, Family, Forward, Info, Name, Netmask, Protocol, Service,
+    ServiceFlags, ServiceKey, Stats, Timeouts, TunnelFlags, TunnelType,
 };
 use serde_json::Value;
 
@@ -51,9 +50,9 @@ fn sample() -> Snapshot {
         port: 80,
     });
     tcp.scheduler = Name::truncated(b"sh");
-    tcp.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_HASHED | IP_VS_SVC_F_SCHED_SH_PORT;
+    tcp.flags = ServiceFlags::PERSISTENT | ServiceFlags::HASHED | ServiceFlags::SCHED_SH_PORT;
     tcp.timeout = 300;
-    tcp.netmask = u32::from_ne_bytes([255, 255, 255, 0]);
+    tcp.netmask = Netmask::prefix(Family::Inet, 24).unwrap();
     tcp.pe_name = Some(Name::truncated(b"sip"));
     tcp.stats = Some(stats(7));
     let mut masq = Dest::new(ip("198.51.100.1"), 8080);
@@ -67,19 +66,19 @@ fn sample() -> Snapshot {
     gue.forward = Forward::Tunnel;
     gue.tun_type = TunnelType::Gue;
     gue.tun_port = 6080;
-    gue.tun_flags = IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM;
+    gue.tun_flags = TunnelFlags::REMCSUM;
     services.push((tcp, vec![masq, gue]));
     let mut udp6 = Service::new(ServiceKey::Addr {
         protocol: Protocol::Udp,
         addr: ip("2001:db8::1"),
         port: 53,
     });
-    udp6.flags = IP_VS_SVC_F_ONEPACKET;
-    udp6.netmask = 64;
+    udp6.flags = ServiceFlags::ONEPACKET;
+    udp6.netmask = Netmask::prefix(Family::Inet6, 64).unwrap();
     let mut gre = Dest::new(ip("2001:db8::2"), 53);
     gre.forward = Forward::Tunnel;
     gre.tun_type = TunnelType::Gre;
-    gre.tun_flags = IP_VS_TUNNEL_ENCAP_FLAG_CSUM;
+    gre.tun_flags = TunnelFlags::CSUM;
     services.push((udp6, vec![gre]));
     let sctp = Service::new(ServiceKey::Addr {
         protocol: Protocol::Sctp,
@@ -238,7 +237,12 @@ fn a_table_reads_back() {
                 .expect("the same services");
             assert_eq!(svc.scheduler, orig.scheduler);
             // The kernel sets `hashed` itself: it is not read back.
-            assert_eq!(svc.flags, orig.flags & !IP_VS_SVC_F_HASHED, "{:?}", svc.key);
+            assert_eq!(
+                svc.flags,
+                orig.flags - ServiceFlags::HASHED,
+                "{:?}",
+                svc.key
+            );
             assert_eq!(
                 (svc.timeout, svc.netmask, svc.pe_name),
                 (orig.timeout, orig.netmask, orig.pe_name)
@@ -259,6 +263,29 @@ fn a_table_reads_back() {
     }
     assert!(json::read_table(b"[{\"family\": \"inet\"}]").is_err());
     assert!(json::read_table(b"not json").is_err());
+}
+
+/// A scheduler or persistence-engine name longer than the kernel keeps is refused, not cut.
+#[test]
+fn a_name_too_long_for_the_kernel_is_refused() {
+    let fmt = ListFormat {
+        numeric: true,
+        json: Json::Compact,
+        ..ListFormat::default()
+    };
+    let mut out = Vec::new();
+    json::write_table(&mut out, &sample(), &fmt, &names());
+    let doc = String::from_utf8(out).unwrap();
+    // The pe is checked on its own: the scheduler cut short would fail for its flags.
+    for field in ["\"scheduler\":\"sh\"", "\"pe\":\"sip\""] {
+        assert!(doc.contains(field), "{field} in {doc}");
+        let long = field.replace(":\"", ":\"a-name-of-sixteen");
+        let err = json::read_table(doc.replace(field, &long).as_bytes()).unwrap_err();
+        assert!(
+            err.contains("a-name-of-sixteen") && err.contains("at most 15 bytes"),
+            "{err}"
+        );
+    }
 }
 
 /// What the commands printed in the VM, when the suite collected it.

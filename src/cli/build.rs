@@ -4,9 +4,9 @@
 //! per-command checks and builds the service, real server, daemon or listing request, in a
 //! fixed order whatever the order of the options was.
 
-use linux_ipvs::flags as consts;
 use linux_ipvs::{
-    Change, Daemon, Dest, Family, Forward, Name, Protocol, Service, ServiceKey, Timeouts,
+    Change, Daemon, Dest, DestKey, Family, Forward, Name, Netmask, Protocol, Service, ServiceFlags,
+    ServiceKey, Timeouts, TunnelFlags,
 };
 
 use super::catalogue::{Command, Opt, row_of};
@@ -118,15 +118,15 @@ impl Collected<'_> {
         s.pe_name = (!self.pe.is_empty()).then(|| Name::truncated(self.pe));
         s.netmask = self
             .netmask
-            .unwrap_or(linux_ipvs::full_netmask(key.family()));
+            .map_or(Netmask::full(key.family()), Netmask::from_raw);
         if let Some(t) = self.persistent {
-            s.flags |= consts::IP_VS_SVC_F_PERSISTENT;
+            s.flags |= ServiceFlags::PERSISTENT;
             s.timeout = t;
         }
         if self.ops {
-            s.flags |= consts::IP_VS_SVC_F_ONEPACKET;
+            s.flags |= ServiceFlags::ONEPACKET;
         }
-        s.flags |= sched_bits;
+        s.flags |= ServiceFlags::from_bits_retain(sched_bits);
         Some(s)
     }
 
@@ -196,7 +196,7 @@ impl Collected<'_> {
         d.l_threshold = self.l_threshold;
         d.tun_type = self.tun_type;
         d.tun_port = self.tun_port;
-        d.tun_flags = self.tun_flags;
+        d.tun_flags = TunnelFlags::from_bits_retain(self.tun_flags);
         Ok(d)
     }
 
@@ -233,15 +233,15 @@ impl Collected<'_> {
                     change(Change::EditService(s))
                 }
             }
-            Command::DeleteService => change(Change::DeleteService(svc.expect(required))),
+            Command::DeleteService => change(Change::DeleteService(svc.expect(required).key)),
             Command::Flush => change(Change::Flush),
             Command::AddServer | Command::EditServer => {
                 let s = svc.expect(required);
                 let d = self.dest_for_add_edit(&s)?;
                 if cmd == Command::AddServer {
-                    change(Change::AddDest(s, d))
+                    change(Change::AddDest(s.key, d))
                 } else {
-                    change(Change::EditDest(s, d))
+                    change(Change::EditDest(s.key, d))
                 }
             }
             Command::DeleteServer => {
@@ -249,10 +249,15 @@ impl Collected<'_> {
                 let ep = self
                     .real
                     .expect("real server required by the legality table");
-                let d = Dest::new(ep.addr, ep.port.unwrap_or(s.key.port()));
-                change(Change::DeleteDest(s, d))
+                let d = DestKey {
+                    addr: ep.addr,
+                    port: ep.port.unwrap_or(s.key.port()),
+                };
+                change(Change::DeleteDest(s.key, d))
             }
-            Command::Zero => change(Change::Zero(svc.filter(|s| !zeroes_everything(&s.key)))),
+            Command::Zero => change(Change::Zero(
+                svc.map(|s| s.key).filter(|k| !zeroes_everything(k)),
+            )),
             Command::Set => change(Change::SetTimeouts(timeouts)),
             Command::StartDaemon => {
                 let state = self

@@ -82,7 +82,7 @@ fn add_service(line: &str) -> Service {
     }
 }
 
-fn add_dest(line: &str) -> (Service, Dest) {
+fn add_dest(line: &str) -> (ServiceKey, Dest) {
     match ok(line) {
         Action::Change(Change::AddDest(s, d)) => (s, d),
         a => panic!("{a:?}"),
@@ -245,7 +245,10 @@ fn clusters_and_attached_values() {
 #[test]
 fn persistent_optional_value() {
     let s = add_service("-A -t 192.0.2.1:80 -p");
-    assert_eq!((s.flags, s.timeout), (consts::IP_VS_SVC_F_PERSISTENT, 360));
+    assert_eq!(
+        (s.flags.bits(), s.timeout),
+        (consts::IP_VS_SVC_F_PERSISTENT, 360)
+    );
     assert_eq!(add_service("-A -t 192.0.2.1:80 -p 50").timeout, 50);
     assert_eq!(add_service("-A -t 192.0.2.1:80 -p=50").timeout, 50);
     assert_eq!(add_service("-A -t 192.0.2.1:80 -p50").timeout, 50);
@@ -601,7 +604,7 @@ fn service_addresses() {
             port: 80
         }
     );
-    assert_eq!(add_service("-A -t [2001:db8::1]:80").netmask, 128);
+    assert_eq!(add_service("-A -t [2001:db8::1]:80").netmask.raw(), 128);
     assert_eq!(
         key("-A -u vip.example.com:http"),
         ServiceKey::Addr {
@@ -711,7 +714,7 @@ fn ipv6_flag() {
             mark: 5
         }
     );
-    assert_eq!(s.netmask, 128);
+    assert_eq!(s.netmask.raw(), 128);
     assert_eq!(
         err("-A -t 192.0.2.1:80 -6"),
         (2, "-6 used before -f\n\n".into())
@@ -724,26 +727,41 @@ fn ipv6_flag() {
 #[test]
 fn netmasks_follow_the_final_family() {
     let ne = |b: [u8; 4]| u32::from_ne_bytes(b);
-    assert_eq!(add_service("-A -t 192.0.2.1:80").netmask, ne([255; 4]));
     assert_eq!(
-        add_service("-A -t 192.0.2.1:80 -p -M 255.255.255.0").netmask,
+        add_service("-A -t 192.0.2.1:80").netmask.raw(),
+        ne([255; 4])
+    );
+    assert_eq!(
+        add_service("-A -t 192.0.2.1:80 -p -M 255.255.255.0")
+            .netmask
+            .raw(),
         ne([255, 255, 255, 0])
     );
-    assert_eq!(add_service("-A -f 5 -p -M 64").netmask, ne([0, 0, 0, 64]));
     assert_eq!(
-        add_service("-A -f 5 -p -M localhost").netmask,
+        add_service("-A -f 5 -p -M 64").netmask.raw(),
+        ne([0, 0, 0, 64])
+    );
+    assert_eq!(
+        add_service("-A -f 5 -p -M localhost").netmask.raw(),
         ne([127, 0, 0, 1])
     );
     // Contract D6: the mask is read with the family the service ends up with.
-    assert_eq!(add_service("-A -f 4 -p -M 64 -6").netmask, 64);
-    assert_eq!(add_service("-A -M 64 -f 4 -6 -p").netmask, 64);
-    assert_eq!(add_service("-A -M 64 -t [2001:db8::1]:80 -p").netmask, 64);
+    assert_eq!(add_service("-A -f 4 -p -M 64 -6").netmask.raw(), 64);
+    assert_eq!(add_service("-A -M 64 -f 4 -6 -p").netmask.raw(), 64);
     assert_eq!(
-        add_service("-A -t [2001:db8::1]:80 -p -M 48abc").netmask,
+        add_service("-A -M 64 -t [2001:db8::1]:80 -p").netmask.raw(),
+        64
+    );
+    assert_eq!(
+        add_service("-A -t [2001:db8::1]:80 -p -M 48abc")
+            .netmask
+            .raw(),
         48
     );
     assert_eq!(
-        add_service("-A -M 0xffffff00 -t 192.0.2.1:80").netmask,
+        add_service("-A -M 0xffffff00 -t 192.0.2.1:80")
+            .netmask
+            .raw(),
         ne([255, 255, 255, 0])
     );
     fails(
@@ -771,7 +789,7 @@ fn netmasks_follow_the_final_family() {
 fn scheduler_and_service_fields() {
     let s = add_service("-A -t 192.0.2.1:80");
     assert_eq!(s.scheduler, "wlc");
-    assert_eq!((s.flags, s.timeout, s.pe_name), (0, 0, None));
+    assert_eq!((s.flags.bits(), s.timeout, s.pe_name), (0, 0, None));
     match run_v(&["-A", "-t", "192.0.2.1:80", "-s", ""]) {
         Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.scheduler, "wlc"),
         r => panic!("{r:?}"),
@@ -783,7 +801,7 @@ fn scheduler_and_service_fields() {
     let s = add_service("-A -u 192.0.2.1:53 -s sh -p 20 --pe sip -o -b sh-fallback,sh-port");
     assert_eq!(s.scheduler, "sh");
     assert_eq!(s.pe_name, Some(Name::truncated(b"sip")));
-    assert_eq!(s.flags, 0x01 | 0x04 | 0x08 | 0x10);
+    assert_eq!(s.flags.bits(), 0x01 | 0x04 | 0x08 | 0x10);
     assert_eq!(s.timeout, 20);
     match run_v(&["-A", "-t", "192.0.2.1:80", "--pe", ""]) {
         Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.pe_name, None),
@@ -792,13 +810,13 @@ fn scheduler_and_service_fields() {
     match ok("-E -t 192.0.2.1:80 -s mh -b mh-port,flag-3") {
         Action::Change(Change::EditService(s)) => {
             assert_eq!(s.scheduler, "mh");
-            assert_eq!(s.flags, 0x30);
+            assert_eq!(s.flags.bits(), 0x30);
         }
         a => panic!("{a:?}"),
     }
     // -b with an empty list is ignored.
     match run_v(&["-A", "-t", "192.0.2.1:80", "-b", ""]) {
-        Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.flags, 0),
+        Ok(Action::Change(Change::AddService(s))) => assert_eq!(s.flags.bits(), 0),
         r => panic!("{r:?}"),
     }
     fails(
@@ -817,10 +835,7 @@ fn scheduler_and_service_fields() {
     fails("-A -t 192.0.2.1:80 -b ,", "invalid scheduler flag `,'");
     // Non -A/-E commands carry no scheduler.
     match ok("-D -t 192.0.2.1:80") {
-        Action::Change(Change::DeleteService(s)) => {
-            assert_eq!(s.scheduler, "");
-            assert_eq!(s.netmask, u32::MAX);
-        }
+        Action::Change(Change::DeleteService(k)) => assert_eq!(k.port(), 80),
         a => panic!("{a:?}"),
     }
 }
@@ -850,14 +865,14 @@ fn add_edit_service_checks() {
         "-A -t 192.0.2.1 -o",
         "Zero port specified for non-persistent service",
     );
-    assert_eq!(add_service("-A -u 192.0.2.1:53 -o").flags, 0x04);
-    assert_eq!(add_service("-A -f 7 -o").flags, 0x04);
+    assert_eq!(add_service("-A -u 192.0.2.1:53 -o").flags.bits(), 0x04);
+    assert_eq!(add_service("-A -f 7 -o").flags.bits(), 0x04);
 }
 
 #[test]
 fn real_servers_and_order_independence() {
-    let (s, d) = add_dest("-a -t 192.0.2.1:80 -r 198.51.100.2:8080 -m -w 3 -x 10 -y 5");
-    assert_eq!(s.scheduler, "");
+    let (k, d) = add_dest("-a -t 192.0.2.1:80 -r 198.51.100.2:8080 -m -w 3 -x 10 -y 5");
+    assert_eq!(k.port(), 80);
     assert_eq!(
         (d.addr, d.port, d.forward),
         (v4("198.51.100.2"), 8080, Forward::Masq)
@@ -905,9 +920,8 @@ fn real_servers_and_order_independence() {
     assert_eq!(d.port, 80);
     // -d: the given port or the virtual port, never forced.
     match ok("-d -t 192.0.2.1:80 -r 198.51.100.4:8080") {
-        Action::Change(Change::DeleteDest(s, d)) => {
-            assert_eq!(s.scheduler, "");
-            assert_eq!((d.port, d.forward, d.weight), (8080, Forward::Route, 1));
+        Action::Change(Change::DeleteDest(k, d)) => {
+            assert_eq!((k.port(), d.port), (80, 8080));
         }
         a => panic!("{a:?}"),
     }
@@ -1029,12 +1043,12 @@ fn add_edit_dest_checks() {
         "{base} 198.51.100.3 -i --tun-type gue --tun-port 5555 --tun-csum"
     ));
     assert_eq!(
-        (d.tun_type, d.tun_port, d.tun_flags),
+        (d.tun_type, d.tun_port, d.tun_flags.bits()),
         (TunnelType::Gue, 5555, consts::IP_VS_TUNNEL_ENCAP_FLAG_CSUM)
     );
     let (_, d) = add_dest(&format!("{base} 198.51.100.3 -i --tun-type gre --tun-csum"));
     assert_eq!(
-        (d.tun_type, d.tun_port, d.tun_flags),
+        (d.tun_type, d.tun_port, d.tun_flags.bits()),
         (TunnelType::Gre, 0, consts::IP_VS_TUNNEL_ENCAP_FLAG_CSUM)
     );
     fails(
@@ -1089,10 +1103,7 @@ fn zero() {
     assert_eq!(ok("-Z -t 0.0.0.0"), Action::Change(Change::Zero(None)));
     assert_eq!(ok("-Z -t [::]:0"), Action::Change(Change::Zero(None)));
     match ok("-Z -t 192.0.2.1:80") {
-        Action::Change(Change::Zero(Some(s))) => {
-            assert_eq!(s.scheduler, "");
-            assert_eq!(s.key.port(), 80);
-        }
+        Action::Change(Change::Zero(Some(k))) => assert_eq!(k.port(), 80),
         a => panic!("{a:?}"),
     }
     assert!(matches!(

@@ -229,7 +229,7 @@ pub fn read_json_rules(
             continue;
         }
         let mut changes = vec![Change::AddService(svc.clone())];
-        changes.extend(dests.into_iter().map(|d| Change::AddDest(svc.clone(), d)));
+        changes.extend(dests.into_iter().map(|d| Change::AddDest(svc.key, d)));
         for c in &changes {
             if let Err(e) = table.apply(c) {
                 let what = errors::for_error(Context::Change(c.kind()), &e);
@@ -313,12 +313,11 @@ const SCOPED_STATE: &str = "timeouts and sync daemons are the whole network name
 /// The service a change of the service table is about (none for a flush).
 fn change_key(c: &Change) -> Option<&ServiceKey> {
     match c {
-        Change::AddService(s)
-        | Change::EditService(s)
-        | Change::DeleteService(s)
-        | Change::AddDest(s, _)
-        | Change::EditDest(s, _)
-        | Change::DeleteDest(s, _) => Some(&s.key),
+        Change::AddService(s) | Change::EditService(s) => Some(&s.key),
+        Change::DeleteService(k)
+        | Change::AddDest(k, _)
+        | Change::EditDest(k, _)
+        | Change::DeleteDest(k, _) => Some(k),
         _ => None,
     }
 }
@@ -562,10 +561,9 @@ fn warn_templates(
     draining: &[linux_ipvs::Draining],
     io: &mut Streams<'_>,
 ) -> bool {
-    use linux_ipvs::flags::IP_VS_SVC_F_PERSISTENT;
     let persistent: HashSet<&ServiceKey> = read
         .iter()
-        .filter(|(s, _)| s.flags & IP_VS_SVC_F_PERSISTENT != 0)
+        .filter(|(s, _)| s.is_persistent())
         .map(|(s, _)| &s.key)
         .collect();
     let n = draining

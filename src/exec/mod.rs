@@ -17,7 +17,7 @@ use std::io::{BufRead, Write};
 
 use std::ops::ControlFlow;
 
-use linux_ipvs::{Change, ChangeKind, Client, Dest, Info, Name, Service, ServiceIndex};
+use linux_ipvs::{Change, ChangeKind, Client, Dest, Info, Service, ServiceIndex};
 
 use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
 use crate::names::SystemNames;
@@ -282,13 +282,9 @@ pub fn restore_json(
     }
     for (svc, dests) in table {
         // A real server's request names its service by the key alone, as `-a` does.
-        let key_only = Service::with_scheduler(svc.key, Name::EMPTY);
+        let key = svc.key;
         changes.push(Change::AddService(svc));
-        changes.extend(
-            dests
-                .into_iter()
-                .map(|d| Change::AddDest(key_only.clone(), d)),
-        );
+        changes.extend(dests.into_iter().map(|d| Change::AddDest(key, d)));
     }
     let mut session = Session::new(prog);
     if let Err(s) = session.client(io) {

@@ -161,7 +161,7 @@ pub(crate) fn dest(
     let mut first = true;
     for bit in (0..16)
         .map(|i| 1u16 << i)
-        .filter(|bit| d.tun_flags & bit != 0)
+        .filter(|bit| d.tun_flags.bits() & bit != 0)
     {
         if !first {
             out.push(b',');
@@ -229,7 +229,7 @@ pub(crate) fn service(
         (IP_VS_SVC_F_HASHED, "hashed"),
         (IP_VS_SVC_F_ONEPACKET, "ops"),
     ] {
-        if svc.flags & bit != 0 {
+        if svc.flags.bits() & bit != 0 {
             if !first {
                 out.push(b',');
             }
@@ -237,9 +237,9 @@ pub(crate) fn service(
             plain(out, word.as_bytes());
         }
     }
-    if svc.flags & vocab::SCHED_FLAGS != 0 {
+    if svc.flags.bits() & vocab::SCHED_FLAGS != 0 {
         let mut list = Vec::new();
-        vocab::write_sched_flags(&mut list, svc.scheduler.as_bytes(), svc.flags, true);
+        vocab::write_sched_flags(&mut list, svc.scheduler.as_bytes(), svc.flags.bits(), true);
         for word in list.split(|&b| b == b',') {
             if !first {
                 out.push(b',');
@@ -253,10 +253,10 @@ pub(crate) fn service(
     out.extend_from_slice(b",\"netmask\":");
     match family {
         Family::Inet => {
-            let mask = IpAddr::from(svc.netmask.to_ne_bytes());
+            let mask = IpAddr::from(svc.netmask.raw().to_ne_bytes());
             address(out, &mask);
         }
-        Family::Inet6 => num(out, svc.netmask.into()),
+        Family::Inet6 => num(out, svc.netmask.raw().into()),
     }
     out.extend_from_slice(b",\"pe\":");
     opt(out, svc.pe_name.as_ref(), name);

@@ -22,7 +22,8 @@ use crate::names::Names;
 use crate::vocab;
 use linux_ipvs::flags::{IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT};
 use linux_ipvs::{
-    Daemon, Dest, Family, Forward, Name, Protocol, Service, ServiceKey, Stats, Timeouts, TunnelType,
+    Daemon, Dest, Family, Forward, Name, Protocol, Service, ServiceFlags, ServiceKey, Stats,
+    Timeouts, TunnelFlags, TunnelType,
 };
 
 /// The counters of a service or real server.
@@ -297,13 +298,13 @@ pub(crate) fn service_flags(svc: &Service) -> Vec<String> {
         (IP_VS_SVC_F_HASHED, "hashed"),
         (IP_VS_SVC_F_ONEPACKET, "ops"),
     ] {
-        if svc.flags & bit != 0 {
+        if svc.flags.bits() & bit != 0 {
             words.push(word.to_string());
         }
     }
-    if svc.flags & vocab::SCHED_FLAGS != 0 {
+    if svc.flags.bits() & vocab::SCHED_FLAGS != 0 {
         let mut list = Vec::new();
-        vocab::write_sched_flags(&mut list, svc.scheduler.as_bytes(), svc.flags, true);
+        vocab::write_sched_flags(&mut list, svc.scheduler.as_bytes(), svc.flags.bits(), true);
         words.extend(list.split(|&b| b == b',').map(text));
     }
     words
@@ -324,7 +325,7 @@ pub fn dest_view(d: &Dest, proto: Option<&str>, numeric: bool, names: &dyn Names
         l_threshold: d.l_threshold,
         tun_type: tunnel_word(d.tun_type),
         tun_port: d.tun_port,
-        tun_flags: tunnel_flags(d.tun_flags),
+        tun_flags: tunnel_flags(d.tun_flags.bits()),
         active_conns: d.active_conns,
         inactive_conns: d.inact_conns,
         persistent_conns: d.persist_conns,
@@ -361,8 +362,8 @@ pub fn service_view(
         ServiceKey::Fwmark { mark, .. } => (None, None, None, Some(mark), None, None),
     };
     let netmask = match svc.key.family() {
-        Family::Inet => Netmask::Mask(vocab::Netmask(Family::Inet, svc.netmask).to_string()),
-        Family::Inet6 => Netmask::Prefix(svc.netmask),
+        Family::Inet => Netmask::Mask(vocab::Netmask(Family::Inet, svc.netmask.raw()).to_string()),
+        Family::Inet6 => Netmask::Prefix(svc.netmask.raw()),
     };
     let s = svc.stats.unwrap_or_default();
     JsonService {
@@ -607,26 +608,34 @@ fn table_entry(s: &JsonService) -> Result<(Service, Vec<Dest>), String> {
             );
         }
     };
-    let mut svc = Service::with_scheduler(key, Name::truncated(s.scheduler.as_bytes()));
+    // A name the kernel cannot keep whole is refused, not cut.
+    let name =
+        |what: &str, n: &str| Name::new(n.as_bytes()).map_err(|e| format!("{what} `{n}': {e}"));
+    let mut svc = Service::with_scheduler(key, name("scheduler", &s.scheduler)?);
     svc.timeout = s.timeout;
-    svc.pe_name = s.pe.as_deref().map(|p| Name::truncated(p.as_bytes()));
+    svc.pe_name =
+        s.pe.as_deref()
+            .map(|p| name("persistence engine", p))
+            .transpose()?;
     svc.netmask = match (&s.netmask, family) {
         (Netmask::Mask(m), Family::Inet) => {
             let mask: std::net::Ipv4Addr = m.parse().map_err(|_| format!("bad netmask `{m}'"))?;
-            u32::from_ne_bytes(mask.octets())
+            linux_ipvs::Netmask::ipv4(mask)
         }
-        (Netmask::Prefix(p), Family::Inet6) if (1..=128).contains(p) => *p,
+        (Netmask::Prefix(p), Family::Inet6) if (1..=128).contains(p) => {
+            linux_ipvs::Netmask::from_raw(*p)
+        }
         _ => return Err("the netmask does not fit the family".into()),
     };
     for word in &s.flags {
-        svc.flags |= match word.as_str() {
+        svc.flags |= ServiceFlags::from_bits_retain(match word.as_str() {
             "persistent" => IP_VS_SVC_F_PERSISTENT,
             "ops" => IP_VS_SVC_F_ONEPACKET,
             // Set by the kernel on every service it holds; not a setting.
             "hashed" => 0,
             other => vocab::parse_sched_flags(other.as_bytes(), svc.scheduler.as_bytes())
                 .map_err(|e| text(&e))?,
-        };
+        });
     }
     let mut dests = Vec::with_capacity(s.real_servers.len());
     for (j, d) in s.real_servers.iter().enumerate() {
@@ -662,14 +671,16 @@ fn dest_entry(d: &JsonDest) -> Result<Dest, String> {
     };
     dest.tun_port = d.tun_port;
     for word in &d.tun_flags {
-        dest.tun_flags |= match vocab::TUNNEL_FLAG_WORDS.iter().find(|(_, w)| w == word) {
-            Some((bit, _)) => *bit,
-            None => word
-                .parse::<u16>()
-                .ok()
-                .filter(|b| b.is_power_of_two())
-                .ok_or_else(|| format!("unknown tunnel flag `{word}'"))?,
-        };
+        dest.tun_flags |= TunnelFlags::from_bits_retain(
+            match vocab::TUNNEL_FLAG_WORDS.iter().find(|(_, w)| w == word) {
+                Some((bit, _)) => *bit,
+                None => word
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|b| b.is_power_of_two())
+                    .ok_or_else(|| format!("unknown tunnel flag `{word}'"))?,
+            },
+        );
     }
     Ok(dest)
 }

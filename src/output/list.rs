@@ -100,12 +100,12 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
         _ => {
             out.push(b' ');
             out.extend_from_slice(svc.scheduler.as_bytes());
-            if svc.flags & SCHED_FLAGS != 0 {
+            if svc.flags.bits() & SCHED_FLAGS != 0 {
                 out.extend_from_slice(b" (");
-                vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags, false);
+                vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags.bits(), false);
                 out.push(b')');
             }
-            if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
+            if svc.flags.bits() & IP_VS_SVC_F_PERSISTENT != 0 {
                 out.extend_from_slice(b" persistent ");
                 num(out, svc.timeout.into());
                 if let Some(mask) = Netmask::of(svc) {
@@ -116,7 +116,7 @@ fn write_service_line(out: &mut Vec<u8>, svc: &Service, fmt: &ListFormat, names:
                     out.extend_from_slice(pe.as_bytes());
                 }
             }
-            if svc.flags & IP_VS_SVC_F_ONEPACKET != 0 {
+            if svc.flags.bits() & IP_VS_SVC_F_ONEPACKET != 0 {
                 out.extend_from_slice(b" ops");
             }
         }
@@ -151,7 +151,7 @@ fn dest_stats(d: &Dest) -> Stats {
 fn tun_info(out: &mut Vec<u8>, d: &Dest) -> usize {
     let start = out.len();
     let word = vocab::tunnel_type_word(d.tun_type).filter(|_| d.forward == Forward::Tunnel);
-    let csum = vocab::checksum(d.tun_flags).label;
+    let csum = vocab::checksum(d.tun_flags.bits()).label;
     match (word, d.tun_type) {
         (None, _) => out.extend_from_slice(b"n/a"),
         (Some(w), TunnelType::Gue) => w!(out, "{w}:{}:{csum}", d.tun_port),

@@ -617,7 +617,10 @@ impl Lines {
                     // The tunnel's settings mean something only for tunnelling.
                     let tunnel = d.forward == linux_ipvs::Forward::Tunnel;
                     let (tun_type, tun_flags) = if tunnel {
-                        (tunnel_word(d.tun_type), tunnel_flags(d.tun_flags).join(","))
+                        (
+                            tunnel_word(d.tun_type),
+                            tunnel_flags(d.tun_flags.bits()).join(","),
+                        )
                     } else {
                         (String::new(), String::new())
                     };
@@ -983,7 +986,9 @@ mod tests {
             port: 80,
         });
         tcp.scheduler = Name::truncated(b"sh");
-        tcp.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED_SH_PORT;
+        tcp.flags = linux_ipvs::ServiceFlags::from_bits_retain(
+            IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED_SH_PORT,
+        );
         tcp.stats = Some(stats(5_000_000_000));
         let mut masq = Dest::new("203.0.113.11".parse().unwrap(), 8080);
         masq.forward = Forward::Masq;
@@ -1171,17 +1176,17 @@ mod tests {
         });
         svc.scheduler = Name::truncated(b"we\"i\\rd\n");
         svc.pe_name = Some(Name::truncated(b"p\"e"));
-        svc.flags = 0x3f;
+        svc.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x3f);
         svc.stats = Some(stats(77));
         let mut d = Dest::new("198.51.100.3".parse().unwrap(), 65535);
         d.forward = Forward::Other(9);
         d.weight = -3;
         d.tun_type = TunnelType::Other(7);
-        d.tun_flags = 0xffff;
+        d.tun_flags = linux_ipvs::TunnelFlags::from_bits_retain(0xffff);
         let mut tun = Dest::new("203.0.113.9".parse().unwrap(), 1);
         tun.forward = Forward::Tunnel;
         tun.tun_type = TunnelType::Other(7);
-        tun.tun_flags = 0x8003;
+        tun.tun_flags = linux_ipvs::TunnelFlags::from_bits_retain(0x8003);
         t.snapshot.services.push((svc, vec![d, tun]));
         t.daemons.push(Daemon::new(
             DaemonState::Backup,
@@ -1213,7 +1218,9 @@ mod tests {
         ];
         for format in [Format::Prometheus, Format::OpenMetrics] {
             for (choice, series) in choices {
-                let cases: [(&str, Vec<(Option<&str>, Option<Table>)>); 2] = [
+                // Each case: a file name's part, and its namespaces (name, table read).
+                type Namespaces<'a> = Vec<(Option<&'a str>, Option<Table>)>;
+                let cases: [(&str, Namespaces); 2] = [
                     ("one", vec![(None, Some(odd_sample()))]),
                     (
                         "three",

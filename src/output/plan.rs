@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use linux_ipvs::{Change, DaemonState, Protocol, Service};
+use linux_ipvs::{Change, DaemonState, Protocol, ServiceKey};
 
 use super::save::{dest_line, selector, service_line};
 use super::text::endpoint;
@@ -18,30 +18,30 @@ use crate::names::Names;
 /// daemons (what a plan holds). Zeroing writes nothing.
 pub fn write_change(out: &mut Vec<u8>, change: &Change, names: &dyn Names) {
     let mut sel = Vec::with_capacity(80);
-    let service = |sel: &mut Vec<u8>, s: &Service| selector(sel, s, true, names);
+    let service = |sel: &mut Vec<u8>, k: &ServiceKey| selector(sel, k, true, names);
     let start = out.len();
     match change {
         Change::AddService(s) | Change::EditService(s) => {
-            service(&mut sel, s);
+            service(&mut sel, &s.key);
             service_line(out, s, &sel);
         }
-        Change::AddDest(s, d) | Change::EditDest(s, d) => {
-            service(&mut sel, s);
-            let proto = s.key.protocol().and_then(Protocol::name);
+        Change::AddDest(k, d) | Change::EditDest(k, d) => {
+            service(&mut sel, k);
+            let proto = k.protocol().and_then(Protocol::name);
             dest_line(out, d, &sel, proto, true, names);
         }
-        Change::DeleteService(s) => {
-            service(&mut sel, s);
+        Change::DeleteService(k) => {
+            service(&mut sel, k);
             out.extend_from_slice(b"-D ");
             out.extend_from_slice(&sel);
             out.push(b'\n');
         }
-        Change::DeleteDest(s, d) => {
-            service(&mut sel, s);
+        Change::DeleteDest(k, d) => {
+            service(&mut sel, k);
             out.extend_from_slice(b"-d ");
             out.extend_from_slice(&sel);
             out.extend_from_slice(b" -r ");
-            let proto = s.key.protocol().and_then(Protocol::name);
+            let proto = k.protocol().and_then(Protocol::name);
             endpoint(out, &d.addr, d.port, proto, true, names);
             out.push(b'\n');
         }
@@ -111,7 +111,7 @@ mod tests {
     use crate::cli::{self, Action};
     use crate::names::StaticNames;
     use linux_ipvs::flags::{IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1};
-    use linux_ipvs::{Dest, Family, Forward, ServiceKey, TunnelType};
+    use linux_ipvs::{Dest, Family, Forward, Service, TunnelType};
 
     fn text(c: &Change) -> String {
         let mut out = Vec::new();
@@ -138,17 +138,18 @@ mod tests {
             },
             linux_ipvs::Name::truncated(b"sh"),
         );
-        sh.flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED1;
+        sh.flags =
+            linux_ipvs::ServiceFlags::from_bits_retain(IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_SCHED1);
         sh.timeout = 60;
-        sh.netmask = 64;
+        sh.netmask = linux_ipvs::Netmask::from_raw(64);
         let mut fw = Service::new(ServiceKey::Fwmark {
             family: Family::Inet6,
             mark: 4_000_000_000,
         });
         fw.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
-        fw.flags = IP_VS_SVC_F_PERSISTENT;
+        fw.flags = linux_ipvs::ServiceFlags::PERSISTENT;
         fw.timeout = 300;
-        fw.netmask = 128;
+        fw.netmask = linux_ipvs::Netmask::from_raw(128);
         let tcp = Service::with_scheduler(
             ServiceKey::Addr {
                 protocol: linux_ipvs::Protocol::Tcp,
@@ -166,7 +167,7 @@ mod tests {
         tunnel.forward = Forward::Tunnel;
         tunnel.tun_type = TunnelType::Gue;
         tunnel.tun_port = 6080;
-        tunnel.tun_flags = linux_ipvs::flags::IP_VS_TUNNEL_ENCAP_FLAG_CSUM;
+        tunnel.tun_flags = linux_ipvs::TunnelFlags::CSUM;
         tunnel.weight = 0;
         tunnel.u_threshold = 10;
         tunnel.l_threshold = 5;
@@ -182,10 +183,10 @@ mod tests {
             for c in [
                 Change::AddService(svc.clone()),
                 Change::EditService(svc.clone()),
-                Change::DeleteService(svc.clone()),
-                Change::AddDest(svc.clone(), masq.clone()),
-                Change::EditDest(svc.clone(), tun.clone()),
-                Change::DeleteDest(svc.clone(), masq.clone()),
+                Change::DeleteService(svc.key),
+                Change::AddDest(svc.key, masq.clone()),
+                Change::EditDest(svc.key, tun.clone()),
+                Change::DeleteDest(svc.key, masq.key()),
             ] {
                 let line = text(&c);
                 assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
@@ -197,14 +198,14 @@ mod tests {
                         assert_eq!(a, b, "{line}")
                     }
                     (Change::DeleteService(a), Change::DeleteService(b)) => {
-                        assert_eq!(a.key, b.key, "{line}")
+                        assert_eq!(a, b, "{line}")
                     }
                     (Change::AddDest(s, d), Change::AddDest(t, e))
                     | (Change::EditDest(s, d), Change::EditDest(t, e)) => {
-                        assert_eq!((s.key, d), (t.key, e), "{line}")
+                        assert_eq!((s, d), (t, e), "{line}")
                     }
                     (Change::DeleteDest(s, d), Change::DeleteDest(t, e)) => {
-                        assert_eq!((s.key, d.addr, d.port), (t.key, e.addr, e.port), "{line}")
+                        assert_eq!((s, d), (t, e), "{line}")
                     }
                     _ => unreachable!(),
                 }
@@ -253,14 +254,14 @@ mod tests {
             &mut out,
             &[
                 Change::AddService(tcp.clone()),
-                Change::AddDest(tcp.clone(), d.clone()),
-                Change::EditDest(tcp.clone(), {
+                Change::AddDest(tcp.key, d.clone()),
+                Change::EditDest(tcp.key, {
                     let mut drained = d.clone();
                     drained.weight = 0;
                     drained
                 }),
-                Change::DeleteDest(tcp.clone(), d),
-                Change::DeleteService(tcp),
+                Change::DeleteDest(tcp.key, d.key()),
+                Change::DeleteService(tcp.key),
             ],
             &StaticNames::default(),
         );

@@ -21,8 +21,8 @@ use linux_ipvs::{Dest, Family, Forward, Protocol, Service, ServiceKey, TunnelTyp
 
 /// Appends the service selector: `-t <ep>`, `-f <mark>`, `-f <mark> -6`, ... (never cut,
 /// except the 59-byte endpoint limit).
-pub(super) fn selector(out: &mut Vec<u8>, svc: &Service, numeric: bool, names: &dyn Names) {
-    match svc.key {
+pub(super) fn selector(out: &mut Vec<u8>, key: &ServiceKey, numeric: bool, names: &dyn Names) {
+    match *key {
         ServiceKey::Fwmark { family, mark } => {
             out.extend_from_slice(b"-f ");
             num(out, mark.into());
@@ -48,7 +48,7 @@ pub(super) fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
     out.extend_from_slice(sel);
     out.extend_from_slice(b" -s ");
     out.extend_from_slice(svc.scheduler.as_bytes());
-    if svc.flags & IP_VS_SVC_F_PERSISTENT != 0 {
+    if svc.flags.bits() & IP_VS_SVC_F_PERSISTENT != 0 {
         out.extend_from_slice(b" -p ");
         num(out, svc.timeout.into());
         if let Some(mask) = Netmask::of(svc) {
@@ -59,12 +59,12 @@ pub(super) fn service_line(out: &mut Vec<u8>, svc: &Service, sel: &[u8]) {
         out.extend_from_slice(b" --pe ");
         out.extend_from_slice(pe.as_bytes());
     }
-    if svc.flags & IP_VS_SVC_F_ONEPACKET != 0 {
+    if svc.flags.bits() & IP_VS_SVC_F_ONEPACKET != 0 {
         out.extend_from_slice(b" -o");
     }
-    if svc.flags & SCHED_FLAGS != 0 {
+    if svc.flags.bits() & SCHED_FLAGS != 0 {
         out.extend_from_slice(b" -b ");
-        vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags, true);
+        vocab::write_sched_flags(out, svc.scheduler.as_bytes(), svc.flags.bits(), true);
     }
     out.push(b'\n');
 }
@@ -87,7 +87,7 @@ pub(super) fn dest_line(
     out.extend_from_slice(b" -w ");
     inum(out, d.weight.into());
     let word = vocab::tunnel_type_word(d.tun_type).filter(|_| d.forward == Forward::Tunnel);
-    let csum = vocab::checksum(d.tun_flags).option;
+    let csum = vocab::checksum(d.tun_flags.bits()).option;
     match (word, d.tun_type) {
         (None, _) => {}
         (Some(w), TunnelType::Gue) => w!(out, " --tun-type {w} --tun-port {} {csum}", d.tun_port),
@@ -130,7 +130,7 @@ impl<'a> SaveStream<'a> {
     /// Appends a service's `-A` line and its real servers' `-a` lines.
     pub fn service(&mut self, out: &mut Vec<u8>, svc: &Service, dests: &[Dest]) {
         self.sel.clear();
-        selector(&mut self.sel, svc, self.numeric, self.names);
+        selector(&mut self.sel, &svc.key, self.numeric, self.names);
         service_line(out, svc, &self.sel);
         let proto = svc.key.protocol().and_then(Protocol::name);
         dest_order(dests, false, &mut self.order);

@@ -255,7 +255,7 @@ fn table_a4() -> Snapshot {
         let mut d = dest(a, 80, Tunnel, 1);
         d.tun_type = t;
         d.tun_port = port;
-        d.tun_flags = flags;
+        d.tun_flags = linux_ipvs::TunnelFlags::from_bits_retain(flags);
         d
     };
     let big = "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe";
@@ -623,7 +623,7 @@ fn thresholds_and_persistent_conn_lines() {
     d.inact_conns = 4_000_000_000;
     d.persist_conns = 12;
     let mut s = svc(Protocol::Tcp, "10.0.0.1", 80, "wlc");
-    s.flags = 0x01 | 0x02;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x01 | 0x02);
     s.timeout = 300;
     let t = snap(vec![(s, vec![d])]);
     let got = list(&t, fmt(true, ListMode::Thresholds), &n);
@@ -758,7 +758,7 @@ fn unknown_protocol_and_forward() {
 fn table_a7() -> Snapshot {
     let t = |port: u16, sched: &str, flags: u32, timeout: u32| {
         let mut s = svc(Protocol::Tcp, "10.0.0.2", port, sched);
-        s.flags = flags | 0x02;
+        s.flags = linux_ipvs::ServiceFlags::from_bits_retain(flags | 0x02);
         s.timeout = timeout;
         s
     };
@@ -766,14 +766,14 @@ fn table_a7() -> Snapshot {
     let mut v = Vec::new();
     v.push(fwm(Family::Inet, 4_294_967_295));
     let mut s = svc(Protocol::Tcp, "10.0.0.1", 0, "wlc");
-    s.flags = 1;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
     s.timeout = 360;
     v.push(s);
     for (port, m) in [(94, [255, 255, 255, 0]), (95, [0, 0, 0, 24]), (98, [0; 4])] {
         let mut s = svc(Protocol::Tcp, "10.0.0.1", port, "wlc");
-        s.flags = 1;
+        s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
         s.timeout = if port == 98 { 360 } else { 60 };
-        s.netmask = mask4(m);
+        s.netmask = linux_ipvs::Netmask::from_raw(mask4(m));
         v.push(s);
     }
     v.push(t(80, "sh", 0x10, 0));
@@ -794,10 +794,10 @@ fn table_a7() -> Snapshot {
     v.push(t(98, "nq", 0, 0));
     v.push(t(101, "none", 0, 0));
     let mut s = svc(Protocol::Udp, "10.0.0.1", 53, "wlc");
-    s.flags = 0x04;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x04);
     v.push(s);
     let mut s = svc(Protocol::Udp, "10.0.0.2", 5060, "wlc");
-    s.flags = 0x05;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x05);
     s.timeout = 10;
     s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
     v.push(s);
@@ -805,29 +805,29 @@ fn table_a7() -> Snapshot {
     v.push(svc(Protocol::Tcp, "::ffff:10.0.0.5", 80, "wlc"));
     for (port, m) in [(82, 64), (86, 48)] {
         let mut s = svc(Protocol::Tcp, "2001:db8:1::1", port, "wlc");
-        s.flags = 1;
+        s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
         s.timeout = 360;
-        s.netmask = m;
+        s.netmask = linux_ipvs::Netmask::from_raw(m);
         v.push(s);
     }
     v.push(fwm(Family::Inet, 2));
     v.push(fwm(Family::Inet6, 2));
     let mut s = fwm(Family::Inet6, 3);
-    s.flags = 1;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
     s.timeout = 360;
-    s.netmask = 64;
+    s.netmask = linux_ipvs::Netmask::from_raw(64);
     v.push(s);
     let mut s = fwm(Family::Inet6, 4);
-    s.flags = 1;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
     s.timeout = 360;
     v.push(s);
     let mut s = fwm(Family::Inet, 5);
-    s.flags = 1;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
     s.timeout = 360;
-    s.netmask = mask4([0, 0, 0, 64]);
+    s.netmask = linux_ipvs::Netmask::from_raw(mask4([0, 0, 0, 64]));
     v.push(s);
     let mut s = fwm(Family::Inet, 10);
-    s.flags = 0x04;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x04);
     v.push(s);
     v.reverse();
     snap(v.into_iter().map(|s| (s, Vec::new())).collect())
@@ -927,7 +927,7 @@ fn save_sched_flags_never_empty() {
     let n = StaticNames::default();
     let mk = |sched: &str, flags: u32| {
         let mut s = svc(Protocol::Tcp, "10.0.0.2", 80, sched);
-        s.flags = flags;
+        s.flags = linux_ipvs::ServiceFlags::from_bits_retain(flags);
         snap(vec![(s, vec![])])
     };
     assert_eq!(
@@ -964,14 +964,14 @@ fn save_fwmark_thresholds_and_tunnels() {
     let mut d2 = dest("192.168.2.3", 0, Forward::Tunnel, 5);
     d2.tun_type = TunnelType::Gue;
     d2.tun_port = 5555;
-    d2.tun_flags = 1;
+    d2.tun_flags = linux_ipvs::TunnelFlags::from_bits_retain(1);
     d2.u_threshold = 7;
     let mut d3 = dest("192.168.2.4", 0, Forward::Tunnel, 5);
     d3.tun_type = TunnelType::Other(9);
     let mut s = fwm(Family::Inet6, 5);
-    s.flags = 1;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(1);
     s.timeout = 360;
-    s.netmask = 64;
+    s.netmask = linux_ipvs::Netmask::from_raw(64);
     let t = snap(vec![(s, vec![d1, d3, d2])]);
     assert_eq!(
         save(&t, false, &n),
@@ -1009,7 +1009,7 @@ fn save_pe_sctp_names() {
     };
     let mut s = svc(Protocol::Sctp, "10.0.0.1", 5060, "rr");
     s.pe_name = Some(linux_ipvs::Name::truncated(b"sip"));
-    s.flags = 0x04;
+    s.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x04);
     let t = snap(vec![(s, vec![dest("10.0.0.1", 5060, Forward::Route, 1)])]);
     assert_eq!(
         save(&t, false, &n),
@@ -1310,12 +1310,12 @@ fn json_written_a_service_at_a_time_is_the_whole_document() {
 fn compact_json_is_what_serde_writes_of_the_views() {
     let mut odd = svc(Protocol::Other(99), "::10.0.0.1", 7, "we\"ird\\");
     odd.scheduler = linux_ipvs::Name::truncated(b"s\xffh\n");
-    odd.flags = 0x3f;
+    odd.flags = linux_ipvs::ServiceFlags::from_bits_retain(0x3f);
     odd.pe_name = Some(linux_ipvs::Name::truncated(b"sip\"x"));
     odd.stats = stats([u64::MAX, 1 << 40, 3, 4, 5, 6, 7, 8, 9, 10]);
     let mut weird = dest("::ffff:192.0.2.9", 65535, Forward::Other(9), -7);
     weird.tun_type = TunnelType::Other(42);
-    weird.tun_flags = 0xffff;
+    weird.tun_flags = linux_ipvs::TunnelFlags::from_bits_retain(0xffff);
     weird.tun_port = 6080;
     weird.u_threshold = u32::MAX;
     weird.l_threshold = 1;

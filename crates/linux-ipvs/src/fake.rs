@@ -32,8 +32,8 @@ use nix::libc;
 use crate::client::{Change, Client, Transport};
 use crate::codec::{Style, dest, service};
 use crate::consts::*;
+use crate::error::Error;
 use crate::model::{Dest, Family, Service, ServiceKey};
-use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{Messages, NLMSG_DONE, NLMSG_ERROR};
 use crate::table::Table;
@@ -41,6 +41,7 @@ use crate::table::Table;
 const FAMILY: u16 = 0x21;
 const NLM_F_MULTI: u16 = 0x02;
 const NLM_F_DUMP: u16 = 0x300;
+const NLM_F_ACK: u16 = 0x04;
 
 /// Entries per datagram of a dump.
 pub const PER_DATAGRAM: usize = 4;
@@ -58,6 +59,30 @@ pub enum Tear {
     Add(u32),
 }
 
+/// A failure of the socket, for testing what a program makes of a batch of changes cut
+/// short ([`Error::Batch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// The datagram numbered `nth` (counting from 0 the datagrams this stand-in has
+    /// received, [`FakeKernel::datagrams`]) is not sent: the send fails with `errno`.
+    Send {
+        /// Which datagram.
+        nth: usize,
+        /// The send's errno.
+        errno: i32,
+    },
+    /// Like a receive buffer that ran over: from the change numbered `nth` on (counting
+    /// from 0 the changes received, [`FakeKernel::changes`]), changes are made but their
+    /// replies dropped, until the client next receives; that receive fails with `ENOBUFS`,
+    /// and the replies queued before the first one dropped wait behind it, as the
+    /// kernel's do.
+    LoseReplies {
+        /// The first change whose reply is dropped.
+        nth: usize,
+    },
+}
+
 /// The stand-in kernel (see the module).
 pub struct FakeKernel {
     /// The table as the kernel holds it.
@@ -72,6 +97,14 @@ pub struct FakeKernel {
     pub dest_dumps: usize,
     /// Changes received (each request that is not a dump).
     pub changes: usize,
+    /// Datagrams received.
+    pub datagrams: usize,
+    /// A failure to come, if any (taken once it happens).
+    pub fault: Option<Fault>,
+    /// What [`Transport::reply_room`] says: how many changes a datagram may hold.
+    pub reply_room: usize,
+    /// Replies are being dropped ([`Fault::LoseReplies`]).
+    dropping: bool,
     replies: VecDeque<Vec<u8>>,
     current: Vec<u8>,
 }
@@ -95,6 +128,10 @@ impl FakeKernel {
             service_dumps: 0,
             dest_dumps: 0,
             changes: 0,
+            datagrams: 0,
+            fault: None,
+            reply_room: usize::MAX,
+            dropping: false,
             replies: VecDeque::new(),
             current: Vec::new(),
         };
@@ -120,7 +157,7 @@ impl FakeKernel {
                 let reply = match self.table.get(&key) {
                     Some((s, _)) => data(seq, IPVS_CMD_NEW_SERVICE, |w| {
                         let mut s = s.clone();
-                        s.flags |= IP_VS_SVC_F_HASHED;
+                        s.flags |= crate::model::ServiceFlags::HASHED;
                         service::encode(w, &s, Style::Reply)
                     }),
                     None => {
@@ -147,7 +184,7 @@ impl FakeKernel {
                 for s in torn(&items, tear) {
                     parts.push(data(seq, IPVS_CMD_NEW_SERVICE, |w| {
                         let mut s = s.clone();
-                        s.flags |= IP_VS_SVC_F_HASHED;
+                        s.flags |= crate::model::ServiceFlags::HASHED;
                         service::encode(w, &s, Style::Reply)
                     }));
                 }
@@ -174,14 +211,26 @@ impl FakeKernel {
                 let change = match cmd {
                     IPVS_CMD_NEW_SERVICE => Change::AddService(s()),
                     IPVS_CMD_SET_SERVICE => Change::EditService(s()),
-                    IPVS_CMD_DEL_SERVICE => Change::DeleteService(s()),
-                    IPVS_CMD_NEW_DEST => Change::AddDest(s(), d()),
-                    IPVS_CMD_SET_DEST => Change::EditDest(s(), d()),
-                    IPVS_CMD_DEL_DEST => Change::DeleteDest(s(), d()),
+                    IPVS_CMD_DEL_SERVICE => Change::DeleteService(s().key),
+                    IPVS_CMD_NEW_DEST => Change::AddDest(s().key, d()),
+                    IPVS_CMD_SET_DEST => Change::EditDest(s().key, d()),
+                    IPVS_CMD_DEL_DEST => Change::DeleteDest(s().key, d().key()),
                     IPVS_CMD_FLUSH => Change::Flush,
                     other => panic!("the stand-in kernel does not know command {other}"),
                 };
+                if self.fault
+                    == Some(Fault::LoseReplies {
+                        nth: self.changes - 1,
+                    })
+                {
+                    self.fault = None;
+                    self.dropping = true;
+                }
                 let errno = self.table.apply(&change).err().map_or(0, |e| e.errno());
+                // Like the kernel: an error for a change refused, an ACK if asked for.
+                if self.dropping || (errno == 0 && flags & NLM_F_ACK == 0) {
+                    return Ok(());
+                }
                 let mut p = (-errno).to_ne_bytes().to_vec();
                 p.extend_from_slice(&[0; 16]);
                 self.replies.push_back(message(NLMSG_ERROR, 0, seq, &p));
@@ -237,6 +286,14 @@ fn data(seq: u32, cmd: u8, attrs: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<u8> {
 
 impl Transport for FakeKernel {
     fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+        let nth = self.datagrams;
+        self.datagrams += 1;
+        if let Some(Fault::Send { nth: at, errno }) = self.fault {
+            if at == nth {
+                self.fault = None;
+                return Err(Error::Io(std::io::Error::from_raw_os_error(errno)));
+            }
+        }
         for m in Messages::new(msgs) {
             let m = m?;
             let (cmd, attrs) = (m.payload[0], &m.payload[4..]);
@@ -246,10 +303,27 @@ impl Transport for FakeKernel {
     }
 
     fn recv(&mut self) -> Result<&[u8], Error> {
+        if std::mem::take(&mut self.dropping) {
+            return Err(Error::Io(std::io::Error::from_raw_os_error(libc::ENOBUFS)));
+        }
         self.current = self
             .replies
             .pop_front()
             .expect("the client waits for a reply that never comes");
         Ok(&self.current)
+    }
+
+    fn reply_room(&self) -> usize {
+        self.reply_room
+    }
+
+    fn discard_waiting(&mut self) {
+        self.replies.clear();
+    }
+
+    fn read_waiting(&mut self, each: &mut dyn FnMut(&[u8])) {
+        for r in self.replies.drain(..) {
+            each(&r);
+        }
     }
 }

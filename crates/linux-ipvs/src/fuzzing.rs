@@ -23,15 +23,16 @@ use nix::libc;
 use crate::client::{Change, Client, Transport};
 use crate::codec::{Style, config, daemon, dest, service, stats};
 use crate::consts::*;
+use crate::error::Error;
 use crate::model::{
     Daemon, DaemonState, Dest, Family, Name, Protocol, Service, ServiceKey, Timeouts,
 };
+use crate::netlink::Expect;
 use crate::netlink::attr::{AttrWriter, Attrs};
 use crate::netlink::msg::{
     Messages, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR,
     Reply, push_genl_request,
 };
-use crate::netlink::{Error, Expect};
 
 /// The decoders against arbitrary bytes: `data` is read as a received buffer of netlink
 /// messages, and also as a list of attributes. See the module documentation.
@@ -265,12 +266,12 @@ impl ChangeSpec {
         };
         match self {
             ChangeSpec::AddService(p) => Change::AddService(svc(p)),
-            ChangeSpec::DeleteService(p) => Change::DeleteService(svc(p)),
+            ChangeSpec::DeleteService(p) => Change::DeleteService(svc(p).key),
             ChangeSpec::AddDest(p, r) => Change::AddDest(
-                svc(p),
+                svc(p).key,
                 Dest::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 2)), r),
             ),
-            ChangeSpec::Zero(p) => Change::Zero(p.map(svc)),
+            ChangeSpec::Zero(p) => Change::Zero(p.map(|p| svc(p).key)),
             ChangeSpec::Flush => Change::Flush,
             ChangeSpec::SetTimeouts(tcp, tcp_fin, udp) => {
                 Change::SetTimeouts(Timeouts { tcp, tcp_fin, udp })

@@ -4,13 +4,13 @@
 //! does not grow with the number of real servers: about 44 bytes per service, against
 //! some 230 for a [`Service`] with its counters and its own scheduler string.
 //!
-//! Also where a read of the table is judged: the kernel resumes a service dump by position
-//! and does not mark a dump that a concurrent change disturbed, so a dump spread over
-//! several datagrams can miss a service or repeat one. [`ServiceIndex::has_duplicates`]
-//! and [`ServiceIndex::same_keys`] are the two tests of
-//! [`Client::consistent_service_index`](crate::Client::consistent_service_index).
+//! Whether a read of the table was torn by concurrent changes is decided in one place, the
+//! client's consistency check
+//! ([`Client::consistent_service_index`](crate::Client::consistent_service_index));
+//! [`ServiceIndex::has_duplicates`] and [`ServiceIndex::same_keys`] ask the same two
+//! questions of an index a caller holds.
 
-use crate::model::{Name, Service, ServiceKey, UnknownAttr};
+use crate::model::{Name, Netmask, Service, ServiceFlags, ServiceKey, UnknownAttr};
 
 /// Marks a record without a persistence engine name.
 const NO_NAME: u16 = u16::MAX;
@@ -19,9 +19,9 @@ const NO_NAME: u16 = u16::MAX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
     key: ServiceKey,
-    flags: u32,
+    flags: ServiceFlags,
     timeout: u32,
-    netmask: u32,
+    netmask: Netmask,
     /// Position in the kernel's dump.
     pos: u32,
     /// Scheduler and persistence-engine names, as indices into `names`.
@@ -205,9 +205,9 @@ mod tests {
         let mut index = ServiceIndex::new();
         let mut a = tcp(80);
         a.scheduler = Name::truncated(b"rr");
-        a.flags = 1;
+        a.flags = crate::model::ServiceFlags::PERSISTENT;
         a.timeout = 300;
-        a.netmask = 24;
+        a.netmask = crate::model::Netmask::from_raw(24);
         a.pe_name = Some(Name::truncated(b"sip"));
         a.unknown = vec![UnknownAttr {
             kind: 99,

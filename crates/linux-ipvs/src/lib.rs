@@ -24,7 +24,7 @@
 //! let mut rs = Dest::new("198.51.100.2".parse()?, 80);
 //! rs.forward = Forward::Masq;
 //! // Many changes per datagram, one outcome per change, in order.
-//! let results = ipvs.apply_batch(&[Change::AddService(svc.clone()), Change::AddDest(svc, rs)])?;
+//! let results = ipvs.apply_batch(&[Change::AddService(svc.clone()), Change::AddDest(svc.key, rs)])?;
 //! assert!(results.iter().all(Result::is_ok));
 //! for (svc, dests) in ipvs.snapshot()? {
 //!     println!("{:?} {} with {} real servers", svc.key, svc.scheduler, dests.len());
@@ -54,8 +54,8 @@ compile_error!(
 
 mod client;
 mod codec;
-mod consistent;
 mod consts;
+mod error;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
 #[cfg(any(test, feature = "fuzzing"))]
@@ -69,14 +69,17 @@ mod plan;
 mod sys;
 mod table;
 
-pub use client::{BATCH_BYTES, Change, ChangeKind, Client, Transport};
-pub use consistent::ConsistentSnapshot;
+pub use client::{
+    BATCH_BYTES, BatchError, Change, ChangeKind, Client, ConsistentSnapshot, Outcome, Transport,
+};
+pub use error::Error;
 pub use index::ServiceIndex;
 pub use model::{
-    Daemon, DaemonState, Dest, Family, Forward, Info, InvalidName, Name, Protocol, Service,
-    ServiceKey, Stats, Timeouts, TunnelType, UnknownAttr, full_netmask,
+    Daemon, DaemonState, Dest, DestKey, Family, Forward, Info, InvalidName, InvalidNetmask, Name,
+    Netmask, Protocol, Service, ServiceFlags, ServiceKey, Stats, Timeouts, TunnelFlags, TunnelType,
+    UnknownAttr, full_netmask,
 };
-pub use netlink::{DEFAULT_TIMEOUT, Error, Expect, Socket};
+pub use netlink::{DEFAULT_TIMEOUT, Expect, Socket};
 pub use plan::{Draining, Plan, PlanCounts, Removal, plan};
 pub use table::{DuplicateService, Table};
 

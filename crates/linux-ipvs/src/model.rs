@@ -348,12 +348,11 @@ pub struct Service {
     /// Persistence engine name (`sip`), if any.
     pub pe_name: Option<Name>,
     /// Flags (`IP_VS_SVC_F_*`); already masked by the kernel's flag mask on decode.
-    pub flags: u32,
+    pub flags: ServiceFlags,
     /// Persistence timeout in seconds (meaningful with [`consts::IP_VS_SVC_F_PERSISTENT`]).
     pub timeout: u32,
-    /// Persistence netmask as the kernel's u32: for IPv4 the four mask bytes in network
-    /// order (read natively), for IPv6 the prefix length.
-    pub netmask: u32,
+    /// Persistence netmask: a mask for IPv4, a prefix length for IPv6.
+    pub netmask: Netmask,
     /// Counters (64-bit when the kernel offers them), replies only.
     pub stats: Option<Stats>,
     /// Attributes this version does not know.
@@ -372,7 +371,7 @@ impl Service {
             key,
             scheduler,
             pe_name: None,
-            flags: 0,
+            flags: ServiceFlags::empty(),
             timeout: 0,
             netmask: full_netmask(key.family()),
             stats: None,
@@ -381,16 +380,166 @@ impl Service {
     }
     /// Whether the persistent flag is set.
     pub fn is_persistent(&self) -> bool {
-        self.flags & consts::IP_VS_SVC_F_PERSISTENT != 0
+        self.flags.contains(ServiceFlags::PERSISTENT)
     }
 }
 
-/// The netmask a service of this family has by default (/32 or /128).
-pub fn full_netmask(family: Family) -> u32 {
-    match family {
-        Family::Inet => u32::from_ne_bytes([255; 4]),
-        Family::Inet6 => 128,
+/// The netmask a service of this family has by default (/32 or /128): [`Netmask::full`].
+pub fn full_netmask(family: Family) -> Netmask {
+    Netmask::full(family)
+}
+
+bitflags::bitflags! {
+    /// A virtual service's flags: the kernel's `IP_VS_SVC_F_*`, under their kernel names less
+    /// the prefix. Bits this version does not name are kept as they are.
+    ///
+    /// ```
+    /// use linux_ipvs::ServiceFlags;
+    ///
+    /// let f = ServiceFlags::PERSISTENT | ServiceFlags::SCHED_SH_PORT;
+    /// assert_eq!(f.bits(), 0x11);
+    /// assert!(f.contains(ServiceFlags::SCHED2));
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+    pub struct ServiceFlags: u32 {
+        /// `IP_VS_SVC_F_PERSISTENT`: a client keeps its real server (`-p`).
+        const PERSISTENT = consts::IP_VS_SVC_F_PERSISTENT;
+        /// `IP_VS_SVC_F_HASHED`: set by the kernel on the services of its table.
+        const HASHED = consts::IP_VS_SVC_F_HASHED;
+        /// `IP_VS_SVC_F_ONEPACKET`: one-packet scheduling (`-o`, UDP).
+        const ONEPACKET = consts::IP_VS_SVC_F_ONEPACKET;
+        /// `IP_VS_SVC_F_SCHED1`: the scheduler's first flag.
+        const SCHED1 = consts::IP_VS_SVC_F_SCHED1;
+        /// `IP_VS_SVC_F_SCHED2`: the scheduler's second flag.
+        const SCHED2 = consts::IP_VS_SVC_F_SCHED2;
+        /// `IP_VS_SVC_F_SCHED3`: the scheduler's third flag.
+        const SCHED3 = consts::IP_VS_SVC_F_SCHED3;
+        /// `IP_VS_SVC_F_SCHED_SH_FALLBACK`: `sh` falls back to another server (`SCHED1`).
+        const SCHED_SH_FALLBACK = consts::IP_VS_SVC_F_SCHED_SH_FALLBACK;
+        /// `IP_VS_SVC_F_SCHED_SH_PORT`: `sh` hashes the port too (`SCHED2`).
+        const SCHED_SH_PORT = consts::IP_VS_SVC_F_SCHED_SH_PORT;
+        /// `IP_VS_SVC_F_SCHED_MH_FALLBACK`: `mh` falls back to another server (`SCHED1`).
+        const SCHED_MH_FALLBACK = consts::IP_VS_SVC_F_SCHED_MH_FALLBACK;
+        /// `IP_VS_SVC_F_SCHED_MH_PORT`: `mh` hashes the port too (`SCHED2`).
+        const SCHED_MH_PORT = consts::IP_VS_SVC_F_SCHED_MH_PORT;
+        // Bits of newer kernels are kept.
+        const _ = !0;
     }
+}
+
+bitflags::bitflags! {
+    /// A real server's tunnel flags: the kernel's `IP_VS_TUNNEL_ENCAP_FLAG_*`, under their
+    /// kernel names less the prefix. `IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM` is no bit at all:
+    /// [`TunnelFlags::NOCSUM`], the empty set.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+    pub struct TunnelFlags: u16 {
+        /// `IP_VS_TUNNEL_ENCAP_FLAG_CSUM`: checksums in the tunnel header.
+        const CSUM = consts::IP_VS_TUNNEL_ENCAP_FLAG_CSUM;
+        /// `IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM`: remote checksum offload.
+        const REMCSUM = consts::IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM;
+        // Bits of newer kernels are kept.
+        const _ = !0;
+    }
+}
+
+impl TunnelFlags {
+    /// `IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM`: no checksum (no flag set).
+    pub const NOCSUM: TunnelFlags = TunnelFlags::empty();
+}
+
+/// A persistence netmask: the part of a client's address that persistence goes by. The
+/// kernel keeps it in one 32-bit field whose meaning depends on the service's family: for
+/// IPv4 a mask (its four bytes in network order, any mask, as ipvsadm allows), for IPv6 a
+/// prefix length.
+///
+/// ```
+/// use linux_ipvs::{Family, Netmask};
+///
+/// let v4 = Netmask::prefix(Family::Inet, 24)?;
+/// assert_eq!(v4, Netmask::ipv4("255.255.255.0".parse()?));
+/// assert_eq!(v4.prefix_len(Family::Inet), Some(24));
+/// let v6 = Netmask::prefix(Family::Inet6, 64)?;
+/// assert_eq!((v6.raw(), v6.prefix_len(Family::Inet6)), (64, Some(64)));
+/// assert!(Netmask::prefix(Family::Inet, 33).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Netmask(u32);
+
+impl Netmask {
+    /// The netmask as the kernel's field holds it.
+    pub const fn from_raw(raw: u32) -> Netmask {
+        Netmask(raw)
+    }
+
+    /// The kernel's field: for IPv4 the mask's bytes in network order (read natively), for
+    /// IPv6 the prefix length.
+    pub const fn raw(self) -> u32 {
+        self.0
+    }
+
+    /// An IPv4 mask (any mask: ipvsadm does not require one of contiguous ones).
+    pub fn ipv4(mask: Ipv4Addr) -> Netmask {
+        Netmask(u32::from_ne_bytes(mask.octets()))
+    }
+
+    /// The netmask of a prefix of `len` bits: at most 32 for IPv4, 128 for IPv6.
+    pub fn prefix(family: Family, len: u8) -> Result<Netmask, InvalidNetmask> {
+        match family {
+            Family::Inet if len <= 32 => {
+                let bits = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+                Ok(Netmask::ipv4(Ipv4Addr::from(bits)))
+            }
+            Family::Inet6 if len <= 128 => Ok(Netmask(u32::from(len))),
+            _ => Err(InvalidNetmask { family, len }),
+        }
+    }
+
+    /// The whole address (/32 or /128): what a service has unless told otherwise.
+    pub fn full(family: Family) -> Netmask {
+        match family {
+            Family::Inet => Netmask::ipv4(Ipv4Addr::BROADCAST),
+            Family::Inet6 => Netmask(128),
+        }
+    }
+
+    /// The netmask as an IPv4 mask (meaningful for an IPv4 service).
+    pub fn ipv4_mask(self) -> Ipv4Addr {
+        Ipv4Addr::from(self.0.to_ne_bytes())
+    }
+
+    /// The prefix length, for a service of `family`: for IPv4, if the mask is contiguous
+    /// ones; for IPv6, if at most 128.
+    pub fn prefix_len(self, family: Family) -> Option<u8> {
+        match family {
+            Family::Inet => {
+                let m = u32::from(self.ipv4_mask());
+                let len = m.leading_ones();
+                (m.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
+            }
+            Family::Inet6 => u8::try_from(self.0).ok().filter(|&l| l <= 128),
+        }
+    }
+}
+
+/// A prefix longer than the family's addresses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("prefix length {len} is too long for {family:?} addresses")]
+pub struct InvalidNetmask {
+    /// The family asked for.
+    pub family: Family,
+    /// The prefix length asked for.
+    pub len: u8,
+}
+
+/// What identifies a real server within its service: its address and port (for
+/// [`Change::DeleteDest`](crate::Change::DeleteDest)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DestKey {
+    /// Address; its family may differ from the service's only for tunnelling.
+    pub addr: IpAddr,
+    /// Port (host order).
+    pub port: u16,
 }
 
 /// How IPVS forwards packets to a real server (`IP_VS_CONN_F_FWD_MASK` values).
@@ -486,7 +635,7 @@ pub struct Dest {
     /// Tunnel port (GUE), host order.
     pub tun_port: u16,
     /// Tunnel flags (`IP_VS_TUNNEL_ENCAP_FLAG_*`).
-    pub tun_flags: u16,
+    pub tun_flags: TunnelFlags,
     /// Active connections, replies only.
     pub active_conns: u32,
     /// Inactive connections, replies only.
@@ -500,6 +649,14 @@ pub struct Dest {
 }
 
 impl Dest {
+    /// What identifies this real server within its service.
+    pub fn key(&self) -> DestKey {
+        DestKey {
+            addr: self.addr,
+            port: self.port,
+        }
+    }
+
     /// A real server with ipvsadm's defaults: direct routing, weight 1, no thresholds, ipip.
     pub fn new(addr: IpAddr, port: u16) -> Dest {
         Dest {
@@ -511,7 +668,7 @@ impl Dest {
             l_threshold: 0,
             tun_type: TunnelType::Ipip,
             tun_port: 0,
-            tun_flags: 0,
+            tun_flags: TunnelFlags::NOCSUM,
             active_conns: 0,
             inact_conns: 0,
             persist_conns: 0,
@@ -629,6 +786,56 @@ impl Daemon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn netmasks_are_prefixes_or_ipv4_masks_as_the_kernel_keeps_them() {
+        let v4 = |len| Netmask::prefix(Family::Inet, len).unwrap();
+        assert_eq!(v4(0).ipv4_mask(), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(v4(32), Netmask::full(Family::Inet));
+        assert_eq!(v4(24).raw(), u32::from_ne_bytes([255, 255, 255, 0]));
+        for len in 0..=32 {
+            assert_eq!(v4(len).prefix_len(Family::Inet), Some(len));
+        }
+        // ipvsadm takes any IPv4 mask (`-M 64` is 0.0.0.64): kept, but no prefix.
+        let odd = Netmask::ipv4(Ipv4Addr::new(0, 0, 0, 64));
+        assert_eq!(
+            (odd.raw(), odd.prefix_len(Family::Inet)),
+            (u32::from_ne_bytes([0, 0, 0, 64]), None)
+        );
+        assert_eq!(
+            Netmask::prefix(Family::Inet6, 128).unwrap(),
+            Netmask::full(Family::Inet6)
+        );
+        assert_eq!(Netmask::from_raw(200).prefix_len(Family::Inet6), None);
+        assert_eq!(
+            Netmask::prefix(Family::Inet6, 129),
+            Err(InvalidNetmask {
+                family: Family::Inet6,
+                len: 129
+            })
+        );
+        assert!(Netmask::prefix(Family::Inet, 33).is_err());
+    }
+
+    #[test]
+    fn flags_keep_the_kernels_names_and_bits_they_do_not_name() {
+        assert_eq!(
+            ServiceFlags::PERSISTENT.bits(),
+            consts::IP_VS_SVC_F_PERSISTENT
+        );
+        assert_eq!(ServiceFlags::SCHED_SH_PORT, ServiceFlags::SCHED2);
+        let newer = ServiceFlags::from_bits_retain(0x8000_0001);
+        assert!(newer.contains(ServiceFlags::PERSISTENT));
+        assert_eq!(newer.bits(), 0x8000_0001);
+        assert_eq!(
+            TunnelFlags::NOCSUM.bits(),
+            consts::IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM
+        );
+        assert_eq!(
+            TunnelFlags::REMCSUM.bits(),
+            consts::IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM
+        );
+    }
 
     #[test]
     fn names_are_the_kernels_bytes() {

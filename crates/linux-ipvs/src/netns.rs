@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use nix::sched::{CloneFlags, setns};
 
-use crate::netlink::Error;
+use crate::error::Error;
 
 /// The file of a namespace given by name or path: a name without `/` is one of `ip netns`
 /// (`/run/netns/NAME`); anything else is a path (`/proc/PID/ns/net`, a bind mount).

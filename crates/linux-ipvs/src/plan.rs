@@ -21,8 +21,8 @@
 use std::net::IpAddr;
 
 use crate::client::{Change, Client, Transport};
+use crate::error::Error;
 use crate::model::{Dest, Service, ServiceKey};
-use crate::netlink::Error;
 use crate::table::{KeyMap, find_dest, same_dest_settings, same_service_settings};
 
 /// How real servers and services that the desired table does not have are removed.
@@ -111,7 +111,7 @@ impl Plan {
 /// let mut new = old.clone();
 /// new.weight = 5;
 /// let p = plan(&[(svc.clone(), vec![old])], &[(svc.clone(), vec![new.clone()])], Removal::Immediate);
-/// assert_eq!(p.changes, vec![Change::EditDest(svc.clone(), new.clone())]);
+/// assert_eq!(p.changes, vec![Change::EditDest(svc.key, new.clone())]);
 /// assert!(plan(&[(svc.clone(), vec![new.clone()])], &[(svc, vec![new])], Removal::Immediate).is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -140,7 +140,7 @@ pub fn plan(
         let Some(&i) = now.get(&want.key) else {
             add_services.push(Change::AddService(request_service(want)));
             for d in want_dests {
-                dest_changes.push(Change::AddDest(request_service(want), request_dest(d)));
+                dest_changes.push(Change::AddDest(want.key, request_dest(d)));
             }
             counts.added += 1 + want_dests.len();
             continue;
@@ -154,11 +154,11 @@ pub fn plan(
         for d in want_dests {
             match have_at.find(have_dests, d.addr, d.port) {
                 None => {
-                    dest_changes.push(Change::AddDest(request_service(want), request_dest(d)));
+                    dest_changes.push(Change::AddDest(want.key, request_dest(d)));
                     counts.added += 1;
                 }
                 Some(j) if !same_dest_settings(&have_dests[j], d) => {
-                    dest_changes.push(Change::EditDest(request_service(want), request_dest(d)));
+                    dest_changes.push(Change::EditDest(want.key, request_dest(d)));
                     counts.edited += 1;
                 }
                 Some(_) => {}
@@ -208,8 +208,7 @@ impl Removals {
         if self.removal == Removal::Drain && !drained(d) {
             self.keep_draining(svc, d);
         } else {
-            self.delete_dests
-                .push(Change::DeleteDest(request_service(svc), request_dest(d)));
+            self.delete_dests.push(Change::DeleteDest(svc.key, d.key()));
         }
     }
 
@@ -222,8 +221,7 @@ impl Removals {
             }
             return;
         }
-        self.delete_services
-            .push(Change::DeleteService(request_service(svc)));
+        self.delete_services.push(Change::DeleteService(svc.key));
     }
 
     /// Starts the drain of a real server that still has weight, or waits for one at weight 0.
@@ -231,8 +229,7 @@ impl Removals {
         if d.weight != 0 {
             let mut quiet = request_dest(d);
             quiet.weight = 0;
-            self.drain_edits
-                .push(Change::EditDest(request_service(svc), quiet));
+            self.drain_edits.push(Change::EditDest(svc.key, quiet));
         }
         self.draining.push(Draining {
             service: svc.key,
@@ -254,7 +251,7 @@ fn request_service(s: &Service) -> Service {
         key: s.key,
         scheduler: s.scheduler,
         pe_name: s.pe_name,
-        flags: s.flags & !crate::consts::IP_VS_SVC_F_HASHED,
+        flags: s.flags - crate::model::ServiceFlags::HASHED,
         timeout: s.timeout,
         netmask: s.netmask,
         stats: None,

@@ -14,8 +14,8 @@ use std::net::IpAddr;
 use nix::libc;
 
 use crate::client::Change;
+use crate::error::Error;
 use crate::model::{Dest, Service, ServiceKey};
-use crate::netlink::Error;
 
 /// Services with their real servers, as plain values, changed by [`Change`]s with the
 /// kernel's checks: what a rules file describes, replayed on an empty table. Services keep
@@ -27,7 +27,7 @@ use crate::netlink::Error;
 /// let svc = Service::new(ServiceKey::Fwmark { family: Family::Inet, mark: 7 });
 /// let mut table = Table::new();
 /// table.apply(&Change::AddService(svc.clone()))?;
-/// table.apply(&Change::AddDest(svc.clone(), Dest::new("198.51.100.2".parse()?, 0)))?;
+/// table.apply(&Change::AddDest(svc.key, Dest::new("198.51.100.2".parse()?, 0)))?;
 /// // Adding it twice fails as in the kernel (EEXIST).
 /// assert!(table.apply(&Change::AddService(svc)).is_err());
 /// assert_eq!(table.entries()[0].1.len(), 1);
@@ -175,24 +175,24 @@ impl Table {
                 svc.timeout = s.timeout;
                 svc.netmask = s.netmask;
             }
-            Change::DeleteService(s) => {
-                let i = self.index.remove(&s.key).ok_or(errno(libc::ESRCH))?;
+            Change::DeleteService(k) => {
+                let i = self.index.remove(k).ok_or(errno(libc::ESRCH))?;
                 self.last = None;
                 self.entries.remove(i);
                 for (svc, _) in &self.entries[i..] {
                     *self.index.get_mut(&svc.key).expect("indexed") -= 1;
                 }
             }
-            Change::AddDest(s, d) => {
-                let (_, dests) = self.entry_mut(&s.key)?;
+            Change::AddDest(k, d) => {
+                let (_, dests) = self.entry_mut(k)?;
                 check_dest(d)?;
                 if find_dest(dests, d.addr, d.port).is_some() {
                     return Err(errno(libc::EEXIST));
                 }
                 dests.push(d.clone());
             }
-            Change::EditDest(s, d) => {
-                let (_, dests) = self.entry_mut(&s.key)?;
+            Change::EditDest(k, d) => {
+                let (_, dests) = self.entry_mut(k)?;
                 check_dest(d)?;
                 let j = find_dest(dests, d.addr, d.port).ok_or(errno(libc::ENOENT))?;
                 let old = &mut dests[j];
@@ -204,13 +204,13 @@ impl Table {
                 old.tun_port = d.tun_port;
                 old.tun_flags = d.tun_flags;
             }
-            Change::DeleteDest(s, d) => {
-                let (_, dests) = self.entry_mut(&s.key)?;
+            Change::DeleteDest(k, d) => {
+                let (_, dests) = self.entry_mut(k)?;
                 let j = find_dest(dests, d.addr, d.port).ok_or(errno(libc::ENOENT))?;
                 dests.remove(j);
             }
-            Change::Zero(Some(s)) => {
-                self.entry_mut(&s.key)?;
+            Change::Zero(Some(k)) => {
+                self.entry_mut(k)?;
             }
             Change::Flush => {
                 self.entries.clear();
@@ -259,10 +259,10 @@ pub(crate) fn find_dest(dests: &[Dest], addr: IpAddr, port: u16) -> Option<usize
 /// sets. The kernel's internal `IP_VS_SVC_F_HASHED` flag and an empty persistence-engine
 /// name (the same as none) make no difference.
 pub(crate) fn same_service_settings(a: &Service, b: &Service) -> bool {
-    const HASHED: u32 = crate::consts::IP_VS_SVC_F_HASHED;
+    const HASHED: crate::model::ServiceFlags = crate::model::ServiceFlags::HASHED;
     let pe = |s: &Service| s.pe_name.filter(|p| !p.is_empty());
     a.scheduler == b.scheduler
-        && a.flags & !HASHED == b.flags & !HASHED
+        && a.flags - HASHED == b.flags - HASHED
         && a.timeout == b.timeout
         && a.netmask == b.netmask
         && pe(a) == pe(b)
@@ -299,7 +299,7 @@ mod tests {
         let mut t = Table::new();
         let s = tcp(80);
         assert_eq!(
-            errno_of(t.apply(&Change::AddDest(s.clone(), rs(1)))),
+            errno_of(t.apply(&Change::AddDest(s.key, rs(1)))),
             libc::ESRCH
         );
         assert_eq!(
@@ -307,7 +307,7 @@ mod tests {
             libc::ESRCH
         );
         assert_eq!(
-            errno_of(t.apply(&Change::DeleteService(s.clone()))),
+            errno_of(t.apply(&Change::DeleteService(s.key))),
             libc::ESRCH
         );
         t.apply(&Change::AddService(s.clone())).unwrap();
@@ -315,30 +315,30 @@ mod tests {
             errno_of(t.apply(&Change::AddService(s.clone()))),
             libc::EEXIST
         );
-        t.apply(&Change::AddDest(s.clone(), rs(1))).unwrap();
+        t.apply(&Change::AddDest(s.key, rs(1))).unwrap();
         assert_eq!(
-            errno_of(t.apply(&Change::AddDest(s.clone(), rs(1)))),
+            errno_of(t.apply(&Change::AddDest(s.key, rs(1)))),
             libc::EEXIST
         );
         assert_eq!(
-            errno_of(t.apply(&Change::EditDest(s.clone(), rs(2)))),
+            errno_of(t.apply(&Change::EditDest(s.key, rs(2)))),
             libc::ENOENT
         );
         assert_eq!(
-            errno_of(t.apply(&Change::DeleteDest(s.clone(), rs(2)))),
+            errno_of(t.apply(&Change::DeleteDest(s.key, rs(2).key()))),
             libc::ENOENT
         );
         let mut bad = rs(3);
         bad.l_threshold = 5;
         assert_eq!(
-            errno_of(t.apply(&Change::AddDest(s.clone(), bad.clone()))),
+            errno_of(t.apply(&Change::AddDest(s.key, bad.clone()))),
             libc::ERANGE,
             "a lower threshold above an unset upper one"
         );
         bad.l_threshold = 0;
         bad.weight = -1;
         assert_eq!(
-            errno_of(t.apply(&Change::AddDest(s.clone(), bad))),
+            errno_of(t.apply(&Change::AddDest(s.key, bad))),
             libc::ERANGE
         );
         assert_eq!(t.entries()[0].1.len(), 1, "refused changes change nothing");
@@ -349,16 +349,16 @@ mod tests {
         let mut t = Table::new();
         let s = tcp(80);
         t.apply(&Change::AddService(s.clone())).unwrap();
-        t.apply(&Change::AddDest(s.clone(), rs(1))).unwrap();
+        t.apply(&Change::AddDest(s.key, rs(1))).unwrap();
         let mut e = s.clone();
         e.scheduler = crate::model::Name::truncated(b"rr");
-        e.flags = crate::consts::IP_VS_SVC_F_PERSISTENT;
+        e.flags = crate::model::ServiceFlags::PERSISTENT;
         e.timeout = 300;
         t.apply(&Change::EditService(e.clone())).unwrap();
         let mut d = rs(1);
         d.forward = Forward::Masq;
         d.weight = 7;
-        t.apply(&Change::EditDest(s.clone(), d.clone())).unwrap();
+        t.apply(&Change::EditDest(s.key, d.clone())).unwrap();
         let (svc, dests) = t.get(&s.key).unwrap();
         assert!(same_service_settings(svc, &e));
         assert_eq!(dests.len(), 1);
@@ -371,14 +371,14 @@ mod tests {
         for port in 1..=5 {
             t.apply(&Change::AddService(tcp(port))).unwrap();
         }
-        t.apply(&Change::AddDest(tcp(5), rs(1))).unwrap();
-        t.apply(&Change::DeleteService(tcp(2))).unwrap();
+        t.apply(&Change::AddDest(tcp(5).key, rs(1))).unwrap();
+        t.apply(&Change::DeleteService(tcp(2).key)).unwrap();
         for port in [1, 3, 4, 5] {
             assert_eq!(t.get(&tcp(port).key).unwrap().0.key, tcp(port).key);
         }
         // The last service changed moved: real servers still go to the right one.
-        t.apply(&Change::AddDest(tcp(5), rs(2))).unwrap();
-        t.apply(&Change::AddDest(tcp(4), rs(3))).unwrap();
+        t.apply(&Change::AddDest(tcp(5).key, rs(2))).unwrap();
+        t.apply(&Change::AddDest(tcp(4).key, rs(3))).unwrap();
         assert_eq!(t.get(&tcp(5).key).unwrap().1.len(), 2);
         assert_eq!(t.get(&tcp(4).key).unwrap().1, [rs(3)]);
         assert!(t.get(&tcp(2).key).is_none());
@@ -399,7 +399,7 @@ mod tests {
         ])
         .unwrap();
         let mut hashed = fw.clone();
-        hashed.flags |= crate::consts::IP_VS_SVC_F_HASHED;
+        hashed.flags |= crate::model::ServiceFlags::HASHED;
         let mut counted = rs(1);
         counted.active_conns = 9;
         let b = Table::from_entries(vec![(hashed, Vec::new()), (tcp(80), vec![rs(2), counted])])

@@ -60,7 +60,7 @@ fn the_loop_converges_and_then_holds_still() {
     // A second round finds nothing to do.
     assert_eq!(reconcile(&mut ipvs, &desired).unwrap(), 0);
     // Someone deletes a service behind the controller's back: the next round puts it back.
-    let gone = desired[1].0.clone();
+    let gone = desired[1].0.key;
     ipvs.transport_mut()
         .table
         .apply(&linux_ipvs::Change::DeleteService(gone))

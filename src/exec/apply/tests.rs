@@ -107,7 +107,7 @@ impl Kernel for MemKernel {
                     });
                 }
                 if let Change::DeleteDest(s, d) = c {
-                    let (_, ds) = self.table.get(&s.key).unwrap();
+                    let (_, ds) = self.table.get(s).unwrap();
                     let now = ds.iter().find(|x| x.addr == d.addr && x.port == d.port);
                     let weight = now.map_or(-1, |x| x.weight);
                     let conns = self.conns.get(&(d.addr, d.port)).copied().unwrap_or(0);

@@ -2,8 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::error::Error;
 use crate::model::Family;
-use crate::netlink::Error;
 
 /// The 16-byte wire form of an address.
 pub fn encode(addr: &IpAddr) -> [u8; 16] {

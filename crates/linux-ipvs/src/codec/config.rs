@@ -2,8 +2,8 @@
 //! (`IPVS_CMD_SET_CONFIG`/`GET_CONFIG`) and version information (`IPVS_CMD_GET_INFO`).
 
 use crate::consts::*;
+use crate::error::Error;
 use crate::model::{Info, Timeouts};
-use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
 /// Writes the three timeout attributes (always all three, 0 meaning "keep").

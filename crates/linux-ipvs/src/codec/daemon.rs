@@ -7,8 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Style;
 use crate::consts::*;
+use crate::error::Error;
 use crate::model::{Daemon, DaemonState, Name, UnknownAttr};
-use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
 /// Writes the daemon nest.

@@ -6,8 +6,8 @@
 
 use super::{Style, addr, stats};
 use crate::consts::*;
-use crate::model::{Dest, Family, Forward, TunnelType, UnknownAttr};
-use crate::netlink::Error;
+use crate::error::Error;
+use crate::model::{Dest, Family, Forward, TunnelFlags, TunnelType, UnknownAttr};
 use crate::netlink::attr::{AttrWriter, Attrs};
 
 /// Writes the destination nest in the given style.
@@ -22,7 +22,7 @@ pub fn encode(w: &mut AttrWriter<'_>, d: &Dest, style: Style) {
     w.u32(IPVS_DEST_ATTR_WEIGHT, d.weight as u32);
     w.u8(IPVS_DEST_ATTR_TUN_TYPE, d.tun_type.raw());
     w.be16(IPVS_DEST_ATTR_TUN_PORT, d.tun_port);
-    w.u16(IPVS_DEST_ATTR_TUN_FLAGS, d.tun_flags);
+    w.u16(IPVS_DEST_ATTR_TUN_FLAGS, d.tun_flags.bits());
     w.u32(IPVS_DEST_ATTR_U_THRESH, d.u_threshold);
     w.u32(IPVS_DEST_ATTR_L_THRESH, d.l_threshold);
     if style == Style::Reply {
@@ -73,7 +73,7 @@ pub fn decode_with(payload: &[u8], service_family: Family, counters: bool) -> Re
             IPVS_DEST_ATTR_PERSIST_CONNS => d.persist_conns = a.u32()?,
             IPVS_DEST_ATTR_TUN_TYPE => d.tun_type = TunnelType::from_raw(a.u8()?),
             IPVS_DEST_ATTR_TUN_PORT => d.tun_port = a.be16()?,
-            IPVS_DEST_ATTR_TUN_FLAGS => d.tun_flags = a.u16()?,
+            IPVS_DEST_ATTR_TUN_FLAGS => d.tun_flags = TunnelFlags::from_bits_retain(a.u16()?),
             // Decoded once, at the end: the 64-bit counters when the kernel sends both.
             IPVS_DEST_ATTR_STATS => stats32 = Some(a.payload),
             IPVS_DEST_ATTR_STATS64 => stats64 = Some(a.payload),

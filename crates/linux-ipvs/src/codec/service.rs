@@ -5,8 +5,10 @@
 
 use super::{Style, addr, stats};
 use crate::consts::*;
-use crate::model::{Family, Name, Protocol, Service, ServiceKey, UnknownAttr};
-use crate::netlink::Error;
+use crate::error::Error;
+use crate::model::{
+    Family, Name, Netmask, Protocol, Service, ServiceFlags, ServiceKey, UnknownAttr,
+};
 use crate::netlink::attr::{AttrWriter, Attrs};
 
 /// Writes the full service nest. [`Style::Request`] is what ipvsadm sends with add, edit,
@@ -20,11 +22,11 @@ pub fn encode(w: &mut AttrWriter<'_>, svc: &Service, style: Style) {
         w.cstr(IPVS_SVC_ATTR_PE_NAME, pe.as_bytes());
     }
     let mut flags = [0u8; 8];
-    flags[..4].copy_from_slice(&svc.flags.to_ne_bytes());
+    flags[..4].copy_from_slice(&svc.flags.bits().to_ne_bytes());
     flags[4..].copy_from_slice(&u32::MAX.to_ne_bytes());
     w.fixed(IPVS_SVC_ATTR_FLAGS, flags);
     w.u32(IPVS_SVC_ATTR_TIMEOUT, svc.timeout);
-    w.u32(IPVS_SVC_ATTR_NETMASK, svc.netmask);
+    w.u32(IPVS_SVC_ATTR_NETMASK, svc.netmask.raw());
     if let (Style::Reply, Some(s)) = (style, &svc.stats) {
         stats::encode(w, IPVS_SVC_ATTR_STATS, s, false);
         stats::encode(w, IPVS_SVC_ATTR_STATS64, s, true);
@@ -124,9 +126,9 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
         key,
         scheduler: scheduler.unwrap_or_default(),
         pe_name,
-        flags: flags.unwrap_or(0),
+        flags: ServiceFlags::from_bits_retain(flags.unwrap_or(0)),
         timeout: timeout.unwrap_or(0),
-        netmask: netmask.unwrap_or(0),
+        netmask: Netmask::from_raw(netmask.unwrap_or(0)),
         stats: stats64.or(stats32).map(stats::decode).transpose()?,
         unknown,
     })

@@ -3,8 +3,8 @@
 //! but [`encode`] exists so tests can check both directions.
 
 use crate::consts::*;
+use crate::error::Error;
 use crate::model::Stats;
-use crate::netlink::Error;
 use crate::netlink::attr::{AttrWriter, Attrs};
 
 /// Decodes a stats nest; each counter is read as 32 or 64 bits according to its length.

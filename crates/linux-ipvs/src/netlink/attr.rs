@@ -4,7 +4,7 @@
 //! top two bits are the nested and byte-order flags), then the payload, then padding to a
 //! multiple of four bytes. Integers are in host order unless the attribute says otherwise.
 
-use super::Error;
+use crate::error::Error;
 
 /// `NLA_F_NESTED`: the payload is itself a list of attributes.
 pub const NLA_F_NESTED: u16 = 0x8000;

@@ -2,8 +2,8 @@
 //! requests into a shared buffer (so several can go out in one `send`), and splitting a
 //! received buffer into messages, ACKs and errors (with the kernel's extended-ACK text).
 
-use super::Error;
 use super::attr::{AttrWriter, Attrs, align};
+use crate::error::Error;
 
 /// `NLM_F_REQUEST`.
 pub const NLM_F_REQUEST: u16 = 0x01;

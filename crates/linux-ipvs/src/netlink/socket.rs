@@ -23,7 +23,7 @@ use nix::sys::socket::{
 };
 use nix::sys::time::TimeVal;
 
-use super::Error;
+use crate::error::Error;
 
 /// The largest datagram the kernel sends a netlink reader: a dump's datagrams grow to the
 /// largest receive buffer the reader has shown, capped at 32 KiB less the kernel's own
@@ -239,10 +239,20 @@ impl Socket {
     /// so each read leaves the next one waiting, until the last; a dump left running would
     /// make the socket's next dump request fail with `EBUSY`.
     pub(crate) fn discard_waiting(&mut self) {
-        for sock in [&self.main.sock, &self.table.sock] {
+        self.read_waiting(&mut |_| {});
+    }
+
+    /// [`Socket::discard_waiting`], handing each datagram waiting on the first socket (the
+    /// one that reads replies to changes) to `each` first.
+    pub(crate) fn read_waiting(&mut self, each: &mut dyn FnMut(&[u8])) {
+        for (i, sock) in [&self.main.sock, &self.table.sock].into_iter().enumerate() {
             loop {
                 match sock.recv(&mut self.buf[..], Msg::DONTWAIT) {
-                    Ok((n, _)) if n > 0 => continue,
+                    Ok((n, _)) if n > 0 => {
+                        if i == 0 {
+                            each(&self.buf[..n.min(self.buf.len())]);
+                        }
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) if e.raw_os_error() == Some(nix::libc::ENOBUFS) => continue,
                     _ => break,

@@ -10,11 +10,10 @@ use proptest::prelude::*;
 use super::*;
 use crate::client::ChangeKind;
 use crate::consts::{
-    IP_VS_SVC_F_HASHED, IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1,
-    IP_VS_SVC_F_SCHED2,
+    IP_VS_SVC_F_ONEPACKET, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2,
 };
 use crate::fake::{FakeKernel, tcp};
-use crate::model::{Family, Forward, Protocol, TunnelType};
+use crate::model::{Family, Forward, Netmask, Protocol, ServiceFlags, TunnelFlags, TunnelType};
 use crate::table::Table;
 
 type Entries = Vec<(Service, Vec<Dest>)>;
@@ -43,7 +42,7 @@ fn a_table_that_matches_needs_nothing() {
 fn what_the_kernel_adds_to_a_read_is_no_difference() {
     let want = vec![(tcp(80), vec![rs(1, 1)])];
     let mut svc = tcp(80);
-    svc.flags |= IP_VS_SVC_F_HASHED;
+    svc.flags |= ServiceFlags::HASHED;
     svc.pe_name = Some(crate::model::Name::EMPTY);
     let mut d = rs(1, 1);
     d.active_conns = 4;
@@ -103,8 +102,8 @@ fn an_identity_that_changes_is_an_add_and_a_removal() {
     assert_eq!(
         p.changes,
         [
-            Change::AddDest(tcp(80), moved),
-            Change::DeleteDest(tcp(80), rs(1, 1))
+            Change::AddDest(tcp(80).key, moved),
+            Change::DeleteDest(tcp(80).key, rs(1, 1).key())
         ]
     );
 }
@@ -115,7 +114,7 @@ fn a_drain_starts_with_weight_zero_and_ends_when_the_connections_have() {
     // .2 still has weight: it gets weight 0 and waits.
     let have = vec![(tcp(80), vec![rs(1, 1), rs(2, 4)])];
     let p = plan(&have, &want, Removal::Drain);
-    assert_eq!(p.changes, [Change::EditDest(tcp(80), rs(2, 0))]);
+    assert_eq!(p.changes, [Change::EditDest(tcp(80).key, rs(2, 0))]);
     assert_eq!(p.counts.drains_started, 1);
     assert_eq!(p.counts.edited, 0);
     assert_eq!(p.draining.len(), 1);
@@ -130,7 +129,7 @@ fn a_drain_starts_with_weight_zero_and_ends_when_the_connections_have() {
     // Idle at weight 0: removed.
     let have = vec![(tcp(80), vec![rs(1, 1), rs(2, 0)])];
     let p = plan(&have, &want, Removal::Drain);
-    assert_eq!(p.changes, [Change::DeleteDest(tcp(80), rs(2, 0))]);
+    assert_eq!(p.changes, [Change::DeleteDest(tcp(80).key, rs(2, 0).key())]);
     assert!(p.draining.is_empty());
 }
 
@@ -152,19 +151,19 @@ fn an_unwanted_service_waits_for_its_real_servers_when_draining() {
     assert_eq!(
         p.changes,
         [
-            Change::EditDest(tcp(80), rs(1, 0)),
-            Change::DeleteDest(tcp(80), rs(3, 0))
+            Change::EditDest(tcp(80).key, rs(1, 0)),
+            Change::DeleteDest(tcp(80).key, rs(3, 0).key())
         ]
     );
     assert_eq!(p.draining.len(), 2);
     // Once every real server is idle at weight 0, the service goes in one change.
     let have = vec![(tcp(80), vec![rs(1, 0), rs(2, 0)])];
     let p = plan(&have, &[], Removal::Drain);
-    assert_eq!(p.changes, [Change::DeleteService(tcp(80))]);
+    assert_eq!(p.changes, [Change::DeleteService(tcp(80).key)]);
     // Without draining it goes at once.
     let have = vec![(tcp(80), vec![rs(1, 2), busy])];
     let p = plan(&have, &[], Removal::Immediate);
-    assert_eq!(p.changes, [Change::DeleteService(tcp(80))]);
+    assert_eq!(p.changes, [Change::DeleteService(tcp(80).key)]);
     assert_eq!(p.counts.removed, 1);
 }
 
@@ -179,7 +178,7 @@ fn long_real_server_lists_are_matched_by_address_and_port() {
         &[(tcp(80), want.clone())],
         Removal::Immediate,
     );
-    assert_eq!(p.changes, [Change::EditDest(tcp(80), want[7].clone())]);
+    assert_eq!(p.changes, [Change::EditDest(tcp(80).key, want[7].clone())]);
 }
 
 // ---- generated tables ---------------------------------------------------------------------
@@ -232,12 +231,12 @@ fn service() -> impl Strategy<Value = Service> {
             let mut s =
                 Service::with_scheduler(key, crate::model::Name::truncated(sched.as_bytes()));
             s.pe_name = pe.map(|p| crate::model::Name::truncated(p.as_bytes()));
-            s.flags = flags.iter().fold(0, |a, f| a | f);
+            s.flags = ServiceFlags::from_bits_retain(flags.iter().fold(0, |a, f| a | f));
             s.timeout = timeout;
             if let Some(m) = mask {
                 s.netmask = match key.family() {
-                    Family::Inet => u32::from_ne_bytes([255, 255, 255, 0]),
-                    Family::Inet6 => 64 + m,
+                    Family::Inet => Netmask::prefix(Family::Inet, 24).unwrap(),
+                    Family::Inet6 => Netmask::from_raw(64 + m),
                 };
             }
             s
@@ -276,7 +275,7 @@ fn dest() -> impl Strategy<Value = Dest> {
                 d.l_threshold = l;
                 d.tun_type = tt;
                 d.tun_port = tp;
-                d.tun_flags = tf;
+                d.tun_flags = TunnelFlags::from_bits_retain(tf);
                 // Connection counts, as a read of a busy kernel shows them.
                 d.active_conns = u32::from(a % 3);
                 d.inact_conns = u32::from(i % 2);
@@ -335,8 +334,8 @@ fn connections_close(t: &Table) -> Entries {
 /// service edits, then drain edits (of real servers `want` does not have), real-server
 /// removals and service removals.
 fn phase(c: &Change, want: &Table) -> u8 {
-    let wanted = |s: &Service, d: &Dest| {
-        want.get(&s.key)
+    let wanted = |k: &ServiceKey, d: &Dest| {
+        want.get(k)
             .is_some_and(|(_, ds)| find_dest(ds, d.addr, d.port).is_some())
     };
     match c {
@@ -380,21 +379,21 @@ proptest! {
             match c {
                 // An add only for what is missing, a removal only for what is unwanted.
                 Change::AddService(s) => prop_assert!(have.get(&s.key).is_none()),
-                Change::DeleteService(s) => prop_assert!(want.get(&s.key).is_none()),
-                Change::AddDest(s, d) => prop_assert!(have
-                    .get(&s.key)
+                Change::DeleteService(k) => prop_assert!(want.get(k).is_none()),
+                Change::AddDest(k, d) => prop_assert!(have
+                    .get(k)
                     .is_none_or(|(_, ds)| find_dest(ds, d.addr, d.port).is_none())),
-                Change::DeleteDest(s, d) => {
-                    prop_assert!(want.get(&s.key).is_some());
-                    prop_assert!(find_dest(&want.get(&s.key).unwrap().1, d.addr, d.port).is_none());
+                Change::DeleteDest(k, d) => {
+                    prop_assert!(want.get(k).is_some());
+                    prop_assert!(find_dest(&want.get(k).unwrap().1, d.addr, d.port).is_none());
                 }
                 // An edit only where both have it and the settings differ.
                 Change::EditService(s) => {
                     let (h, _) = have.get(&s.key).unwrap();
                     prop_assert!(!same_service_settings(h, s));
                 }
-                Change::EditDest(s, d) => {
-                    let (_, hd) = have.get(&s.key).unwrap();
+                Change::EditDest(k, d) => {
+                    let (_, hd) = have.get(k).unwrap();
                     let j = find_dest(hd, d.addr, d.port).unwrap();
                     prop_assert!(!same_dest_settings(&hd[j], d));
                 }
@@ -415,12 +414,12 @@ proptest! {
             // Nothing with weight or connections is ever removed while draining.
             for c in &p.changes {
                 if let Change::DeleteDest(s, d) = c {
-                    let (_, ds) = t.get(&s.key).unwrap();
+                    let (_, ds) = t.get(s).unwrap();
                     let now = &ds[find_dest(ds, d.addr, d.port).unwrap()];
                     prop_assert!(now.weight == 0 && now.active_conns == 0 && now.inact_conns == 0);
                 }
                 if let Change::DeleteService(s) = c {
-                    let (_, ds) = t.get(&s.key).unwrap();
+                    let (_, ds) = t.get(s).unwrap();
                     prop_assert!(ds.iter().all(|d| d.weight == 0 && d.active_conns + d.inact_conns == 0));
                 }
             }

@@ -24,8 +24,43 @@
 use std::ops::ControlFlow;
 
 use crate::client::{Client, Transport};
-use crate::model::{Dest, Service};
-use crate::netlink::Error;
+use crate::error::Error;
+use crate::index::ServiceIndex;
+use crate::model::{Dest, Service, ServiceKey};
+
+/// The one test of whether a list read from a dump (the services, or one service's real
+/// servers) is whole, fed each read of the list in turn. A list that came in one datagram
+/// is whole: the kernel made it in one pass, under the IPVS mutex. One that came in several
+/// is whole when no entry is in it twice and its keys, in order, are those of the read
+/// before it.
+#[derive(Debug)]
+struct Agreement<K> {
+    /// The keys of the previous read, in its order (not the entries: less memory).
+    previous: Option<Vec<K>>,
+}
+
+impl<K> Default for Agreement<K> {
+    fn default() -> Self {
+        Agreement { previous: None }
+    }
+}
+
+impl<K: Ord + Clone> Agreement<K> {
+    /// Whether this read, which came in `parts` datagrams and lists `keys` in this order,
+    /// is whole; remembers its keys for the next read.
+    fn whole(&mut self, parts: usize, keys: impl Iterator<Item = K>) -> bool {
+        if parts <= 1 {
+            return true;
+        }
+        let keys: Vec<K> = keys.collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        let repeats = sorted.windows(2).any(|w| w[0] == w[1]);
+        let agrees = self.previous.as_ref() == Some(&keys);
+        self.previous = Some(keys);
+        agrees && !repeats
+    }
+}
 
 /// A table read that passed the checks of [`Client::consistent_snapshot`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +74,65 @@ pub struct ConsistentSnapshot {
 }
 
 impl<T: Transport> Client<T> {
+    /// Every virtual service, as [`Client::service_index`] reads them, in a read that no
+    /// concurrent change tore: one whose services came in one datagram (the kernel makes
+    /// each under its IPVS lock), or else one with no service twice whose keys, in order,
+    /// are those of the read before it. Reads at most `max_reads` times; then fails with
+    /// [`Error::Torn`]. [`ServiceIndex::reads`] says how many reads it took.
+    ///
+    /// A service added or deleted while the real servers are walked afterwards may or may
+    /// not be seen, as with any read that is not instantaneous; what this rules out is a
+    /// service that was there all along being missed or seen twice.
+    ///
+    /// ```no_run
+    /// use linux_ipvs::{Client, Error};
+    ///
+    /// match Client::open()?.consistent_service_index(10) {
+    ///     Ok(index) => println!("{} services in {} reads", index.len(), index.reads()),
+    ///     Err(Error::Torn { reads }) => eprintln!("the table kept changing ({reads} reads)"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn consistent_service_index(&mut self, max_reads: usize) -> Result<ServiceIndex, Error> {
+        let max_reads = max_reads.max(1);
+        let mut check = Agreement::default();
+        for read in 1..=max_reads {
+            let (mut index, parts) = self.read_index()?;
+            if check.whole(parts, index.keys().copied()) {
+                index.set_reads(read);
+                index.set_checked(max_reads);
+                // A table that held still takes one read, or two if it came in parts.
+                index.set_changed(read - if parts <= 1 { 1 } else { 2 });
+                return Ok(index);
+            }
+        }
+        Err(Error::Torn { reads: max_reads })
+    }
+
+    /// [`Client::read_one`]; with `max_reads` (not 0), again while the real-server list came
+    /// in more than one datagram and either lists a server twice or differs from the
+    /// previous read, at most `max_reads` times in all.
+    pub(super) fn read_servers(
+        &mut self,
+        key: &ServiceKey,
+        max_reads: usize,
+        mut fresh: Option<&mut Option<Service>>,
+        dests: &mut Vec<Dest>,
+    ) -> Result<(), Error> {
+        let mut check = Agreement::default();
+        for read in 1.. {
+            let parts = self.read_one(key, fresh.as_deref_mut(), dests)?;
+            if max_reads == 0 || check.whole(parts, dests.iter().map(|d| (d.addr, d.port))) {
+                break;
+            }
+            if read >= max_reads {
+                return Err(Error::Torn { reads: read });
+            }
+        }
+        Ok(())
+    }
+
     /// Every service with its real servers, from a read that no change made by another
     /// process meanwhile tore, reading at most `max_reads` times (a table too large for one
     /// datagram takes two reads that agree); then [`Error::Torn`]. With `counters`, the
@@ -75,6 +169,31 @@ impl<T: Transport> Client<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_whole_in_one_datagram_or_when_two_reads_in_a_row_agree_without_repeats() {
+        let mut check = Agreement::default();
+        assert!(
+            check.whole(1, [1, 1].into_iter()),
+            "one pass of the kernel's dump"
+        );
+        assert!(
+            !check.whole(2, [1, 2, 3].into_iter()),
+            "nothing to agree with yet"
+        );
+        assert!(!check.whole(2, [1, 3].into_iter()), "one missing");
+        assert!(
+            !check.whole(2, [1, 2, 3].into_iter()),
+            "differs from the read before"
+        );
+        assert!(check.whole(3, [1, 2, 3].into_iter()));
+        let mut check = Agreement::default();
+        assert!(!check.whole(2, [1, 2, 2].into_iter()));
+        assert!(
+            !check.whole(2, [1, 2, 2].into_iter()),
+            "agreeing repeats are torn too"
+        );
+    }
     use crate::fake::{FakeKernel, Tear};
     use crate::model::{Family, ServiceKey};
 
@@ -192,7 +311,7 @@ mod tests {
 
     /// A service as the kernel reports it (with its internal hashed flag).
     fn hashed((mut s, d): (Service, Vec<Dest>)) -> (Service, Vec<Dest>) {
-        s.flags |= crate::consts::IP_VS_SVC_F_HASHED;
+        s.flags |= crate::model::ServiceFlags::HASHED;
         (s, d)
     }
 }
