@@ -191,3 +191,56 @@ fn apply_check_runs_without_ipvs() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Bad rules are status 2 ("the rules have errors"), with every line named, also with a
+/// `--netns` that cannot be joined: the rules are read before the namespace (status 3 is
+/// for a director that cannot be reached, which says nothing of the rules).
+#[test]
+fn apply_reports_bad_rules_before_the_namespace() {
+    use std::io::Write;
+    let run = |args: &[&str], rules: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ipvsadm-restore"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(rules.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let missing = "/nonexistent/netns-of-no-one";
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["--apply", "--netns", missing];
+        args.extend_from_slice(extra);
+        let o = run(
+            &args,
+            "-A -t 192.0.2.1:80 -s rr\n-A -t 192.0.2.1:80 -s XX\n",
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with("line 2: "), "{args:?}: {err}");
+        assert!(
+            err.ends_with("the rules have errors; nothing was changed\n"),
+            "{err}"
+        );
+        // Good rules and the same namespace: IPVS unreachable, status 3.
+        let o = run(&args, "-A -t 192.0.2.1:80 -s rr\n");
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

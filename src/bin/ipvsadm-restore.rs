@@ -81,14 +81,12 @@ fn run() -> i32 {
         if args.test {
             return test(&args, input, io);
         }
-        if let Some(netns) = &args.netns
+        // --apply joins the namespace itself, once the rules have been read.
+        if !args.apply
+            && let Some(netns) = &args.netns
             && let Err(status) = ipvsadm::exec::join_netns(ipvsadm::exec::arg_bytes(netns), io)
         {
-            return if args.apply {
-                ipvsadm::status::APPLY_UNREACHABLE
-            } else {
-                status
-            };
+            return status;
         }
         if args.apply {
             let opts = ipvsadm::exec::apply::ApplyOptions {
@@ -103,6 +101,10 @@ fn run() -> i32 {
                         Duration::from_secs(s.into())
                     }),
                 check: args.check,
+                netns: args
+                    .netns
+                    .as_ref()
+                    .map(|n| ipvsadm::exec::arg_bytes(n).to_vec()),
             };
             let file = args.file.as_deref();
             return ipvsadm::exec::apply::apply("ipvsadm-restore", file, input, io, &opts);

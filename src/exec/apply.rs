@@ -71,6 +71,10 @@ pub struct ApplyOptions {
     pub wait: Duration,
     /// `--check`: read and check the rules as an apply would, then stop (no IPVS, no root).
     pub check: bool,
+    /// `--netns`: the network namespace to work in (a name of `ip netns`, or a path),
+    /// joined once the rules have been read and found good, so that bad rules are
+    /// reported as such (status 2) even where the namespace cannot be joined.
+    pub netns: Option<Vec<u8>>,
 }
 
 /// What the rounds need of the kernel: a consistent read and a batch of changes. The
@@ -164,6 +168,11 @@ pub fn apply(
             desired.table.entries().len()
         ));
         return status::APPLY_SAME;
+    }
+    if let Some(netns) = &opts.netns
+        && crate::exec::join_netns(netns, io).is_err()
+    {
+        return status::APPLY_UNREACHABLE;
     }
     // Held until the end: the read, the plan and the changes are one step.
     let _held = match lock::take(opts.wait) {

@@ -191,6 +191,7 @@ const DRY: ApplyOptions = ApplyOptions {
     scope: Scope::new(Vec::new()),
     wait: Duration::ZERO,
     check: false,
+    netns: None,
 };
 const APPLY: ApplyOptions = ApplyOptions {
     dry_run: false,
@@ -200,6 +201,7 @@ const APPLY: ApplyOptions = ApplyOptions {
     scope: Scope::new(Vec::new()),
     wait: Duration::ZERO,
     check: false,
+    netns: None,
 };
 
 const OLD: &str = "\
