@@ -17,6 +17,25 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `ipvsadm-restore ARGS` with RULES on its standard input.
+fn restore_with_input(args: &[&str], rules: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipvsadm-restore"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ipvsadm-restore");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(rules.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn help_and_version_need_no_kernel() {
     let v = run(&["-v"]);
@@ -155,23 +174,7 @@ fn arguments_are_bytes() {
 /// reports every line that --apply would refuse, with its number, and accepts good rules.
 #[test]
 fn apply_check_runs_without_ipvs() {
-    use std::io::Write;
-    let run = |args: &[&str], rules: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ipvsadm-restore"))
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(rules.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = restore_with_input;
     let o = run(
         &["--apply", "--check", "--scope", "addr=192.0.2.0/24"],
         "-A -t 192.0.2.1:80 -s rr\n-A -t 192.0.2.1:80 -s rr\n-A -t 203.0.113.1:80 -s rr\n",
@@ -197,23 +200,7 @@ fn apply_check_runs_without_ipvs() {
 /// for a director that cannot be reached, which says nothing of the rules).
 #[test]
 fn apply_reports_bad_rules_before_the_namespace() {
-    use std::io::Write;
-    let run = |args: &[&str], rules: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ipvsadm-restore"))
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(rules.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = restore_with_input;
     let missing = "/nonexistent/netns-of-no-one";
     for extra in [&[][..], &["--dry-run"][..]] {
         let mut args = vec!["--apply", "--netns", missing];
