@@ -465,9 +465,16 @@ pub fn converge(
         if opts.drain.is_some() && !draining {
             totals.at_deadline += p.counts.removed;
         }
-        // The timeouts and daemons first: a refused table change undoes them too.
-        let mut changes = state_changes;
+        // The timeouts and the daemons' stops first, the table's changes, then the daemons'
+        // starts (all in one batch: a refused change undoes the rest). The kernel refuses a
+        // real server of the other address family while a sync daemon runs, and refuses to
+        // start a daemon while such real servers exist: the table's changes may add them
+        // once a daemon is stopped, or remove them before one starts.
+        let (starts, mut changes): (Vec<Change>, Vec<Change>) = state_changes
+            .into_iter()
+            .partition(|c| matches!(c, Change::StartDaemon(_)));
         changes.extend_from_slice(&p.changes);
+        changes.extend(starts);
         if !changes.is_empty() {
             match kernel.apply(&changes) {
                 Ok(outcomes) => {

@@ -624,8 +624,15 @@ fn an_undo_puts_timeouts_and_daemons_back() {
     let file = format!("{NEW}--set 600 0 200\n--start-daemon master --mcast-interface eth1\n");
     let r = run(&mut k, &file, APPLY);
     assert_eq!(r.status, status::APPLY_UNDONE, "{}", r.err);
-    // They were changed first, then put back.
-    assert!(k.sent[..3].iter().all(|c| is_state_change(c.kind())));
+    // The timeouts and the backup's stop were sent first, the master's start after the
+    // table's changes; then all was put back.
+    let first_table = k.sent.iter().position(|c| !is_state_change(c.kind()));
+    let first_start = k
+        .sent
+        .iter()
+        .position(|c| matches!(c, linux_ipvs::Change::StartDaemon(_)));
+    assert_eq!(first_table, Some(2), "{:?}", k.sent);
+    assert!(first_start > first_table, "{:?}", k.sent);
     assert_eq!(k.state.timeouts, linux_ipvs::Timeouts::new(900, 120, 300));
     assert_eq!(k.state.daemons, vec![backup]);
     assert!(k.table.same_as(&table(OLD)));
