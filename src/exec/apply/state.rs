@@ -122,7 +122,9 @@ impl Wanted {
         Ok(true)
     }
 
-    /// The changes from `now` to this state, in the order they are to be sent.
+    /// The changes from `now` to this state: the timeouts, the daemons' stops, then their
+    /// starts. `--apply` sends the starts after the table's changes (see `converge`), since
+    /// the kernel refuses to start a daemon while real servers of the other family exist.
     pub fn plan(&self, now: &Current) -> Vec<Change> {
         let mut changes = Vec::new();
         if let Some(want) = self.timeouts {
