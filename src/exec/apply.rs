@@ -384,15 +384,17 @@ pub fn converge(
     // The timeouts and daemons as they were read, when the file names them.
     let mut state_before = None;
     let mut state_counts = state::Counts::default();
+    // The daemons' starts, once planned: sent in the round that leaves nothing draining.
+    let mut starts = Vec::new();
     loop {
         // The timeouts and daemons: read and planned in the first round only (a drain's
         // later rounds wait for connections).
-        let mut state_changes = Vec::new();
+        let mut state_plan = state::StatePlan::default();
         if rounds == 0 && desired.state.is_named() {
             match kernel.state() {
                 Ok(now) => {
-                    state_changes = desired.state.plan(&now);
-                    state_counts = state::Counts::of(&state_changes);
+                    state_plan = desired.state.plan(&now);
+                    state_counts = state::Counts::of(&state_plan);
                     state_before = Some(now);
                 }
                 Err(e) => {
@@ -443,8 +445,9 @@ pub fn converge(
                 ));
             }
             let mut buf = Vec::new();
-            output::write_plan(&mut buf, &state_changes, names);
+            output::write_plan(&mut buf, &state_plan.first, names);
             output::write_plan(&mut buf, &p.changes, names);
+            output::write_plan(&mut buf, &state_plan.last, names);
             io.out_bytes(&buf);
             let c = p.counts;
             io.error_line(format!(
@@ -456,7 +459,7 @@ pub fn converge(
                 state_counts.suffix(["to set", "to start", "to restart", "to stop"])
             ));
             tell_reads(prog, io, totals.most_reads);
-            return if p.is_empty() && state_changes.is_empty() {
+            return if p.is_empty() && state_plan.is_empty() {
                 status::APPLY_SAME
             } else {
                 status::APPLY_DIFFERS
@@ -466,15 +469,15 @@ pub fn converge(
             totals.at_deadline += p.counts.removed;
         }
         // The timeouts and the daemons' stops first, the table's changes, then the daemons'
-        // starts (all in one batch: a refused change undoes the rest). The kernel refuses a
-        // real server of the other address family while a sync daemon runs, and refuses to
-        // start a daemon while such real servers exist: the table's changes may add them
-        // once a daemon is stopped, or remove them before one starts.
-        let (starts, mut changes): (Vec<Change>, Vec<Change>) = state_changes
-            .into_iter()
-            .partition(|c| matches!(c, Change::StartDaemon(_)));
+        // starts, in one batch (a refused change undoes the rest). The starts wait for the
+        // round that leaves nothing draining: a draining real server of the other address
+        // family is still in the table, and the kernel refuses to start a daemon beside it.
+        starts.append(&mut state_plan.last);
+        let mut changes = std::mem::take(&mut state_plan.first);
         changes.extend_from_slice(&p.changes);
-        changes.extend(starts);
+        if p.draining.is_empty() {
+            changes.append(&mut starts);
+        }
         if !changes.is_empty() {
             match kernel.apply(&changes) {
                 Ok(outcomes) => {
@@ -512,8 +515,9 @@ pub fn converge(
         if !told_waiting {
             told_waiting = true;
             let secs = opts.drain.unwrap_or_default().as_secs();
-            io.error_line(format!("{prog}: draining {} real server(s): removed when their connections are gone, or after {secs} s",
-                p.draining.len()
+            io.error_line(format!("{prog}: draining {} real server(s): removed when their connections are gone, or after {secs} s{}",
+                p.draining.len(),
+                if starts.is_empty() { "" } else { "; the sync daemons start then" }
             ));
         }
         if p.changes.is_empty() {
@@ -538,6 +542,17 @@ pub fn converge(
     }
     summary.push_str(&state_counts.suffix(["set", "started", "restarted", "stopped"]));
     io.error_line(summary);
+    if !starts.is_empty() {
+        // The drain ended on a failed read: the daemons' starts were never sent.
+        let mut lines = Vec::new();
+        output::write_plan(&mut lines, &starts, names);
+        io.error_line(format!(
+            "{prog}: not sent, as the table could not be read again: {}",
+            String::from_utf8_lossy(&lines)
+                .trim_end()
+                .replace('\n', "; ")
+        ));
+    }
     tell_reads(prog, io, totals.most_reads);
     if failed {
         status::APPLY_DIFFERS

@@ -7,9 +7,14 @@
 //! the desired state; any `--start-daemon` or `--stop-daemon` line makes the set of daemons
 //! exactly the started ones (a daemon the file does not start is stopped; `--stop-daemon`
 //! alone says "no such daemon"). The plan from the kernel's state ([`Current`]) to the
-//! file's ([`Wanted`]) is a list of the same changes `ipvsadm -R` would send: one `--set`
-//! with the timeouts that differ, then each daemon that must go stopped, then each
-//! daemon that must come started (new parameters: stopped, then started again). A file
+//! file's ([`Wanted`]) is a [`StatePlan`] of the same changes `ipvsadm -R` would send, in
+//! two parts: first one `--set` with the timeouts that differ and each daemon that must
+//! go stopped, and last each daemon that must come started (new parameters: stopped,
+//! then started again). The table's changes go between the two: the kernel refuses a
+//! real server of the other address family while a sync daemon runs, and refuses to
+//! start a daemon while such real servers exist, so a daemon's stop may be what lets the
+//! table's changes add them, and the table's changes (a drain's removals included) may be
+//! what lets a daemon start. A file
 //! that leaves a daemon's optional parameter unset wants the kernel's default there
 //! (group 224.0.0.81, port 8848, TTL 1; the message length the kernel derives from the
 //! interface's MTU is accepted whatever it is).
@@ -52,6 +57,28 @@ pub struct Wanted {
     pub master: Option<(usize, Role)>,
     /// See `master`.
     pub backup: Option<(usize, Role)>,
+}
+
+/// The changes from the kernel's timeouts and daemons to a file's, in the two places they
+/// go around the table's changes (see the module).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatePlan {
+    /// The timeouts and the daemons' stops: sent before the table's changes.
+    pub first: Vec<Change>,
+    /// The daemons' starts: sent after the table's changes, once nothing is left draining.
+    pub last: Vec<Change>,
+}
+
+impl StatePlan {
+    /// Whether there is nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty() && self.last.is_empty()
+    }
+
+    /// Every change, in the order they are sent (the table's go between `first` and `last`).
+    pub fn iter(&self) -> impl Iterator<Item = &Change> {
+        self.first.iter().chain(&self.last)
+    }
 }
 
 /// Why a state line cannot join the others.
@@ -122,10 +149,9 @@ impl Wanted {
         Ok(true)
     }
 
-    /// The changes from `now` to this state: the timeouts, the daemons' stops, then their
-    /// starts. `--apply` sends the starts after the table's changes (see `converge`), since
-    /// the kernel refuses to start a daemon while real servers of the other family exist.
-    pub fn plan(&self, now: &Current) -> Vec<Change> {
+    /// The changes from `now` to this state: the timeouts and the daemons' stops first, their
+    /// starts last.
+    pub fn plan(&self, now: &Current) -> StatePlan {
         let mut changes = Vec::new();
         if let Some(want) = self.timeouts {
             let pick = |w: u32, n: u32| if w != 0 && w != n { w } else { 0 };
@@ -139,7 +165,10 @@ impl Wanted {
             }
         }
         if !self.manages_daemons() {
-            return changes;
+            return StatePlan {
+                first: changes,
+                last: Vec::new(),
+            };
         }
         let mut starts = Vec::new();
         for (state, want) in [
@@ -163,8 +192,10 @@ impl Wanted {
                 }
             }
         }
-        changes.extend(starts);
-        changes
+        StatePlan {
+            first: changes,
+            last: starts,
+        }
     }
 
     /// How the file's state reads in a summary (`timeouts, 2 sync daemon(s)`), if it names any.
@@ -225,10 +256,10 @@ pub struct Counts {
 
 impl Counts {
     /// The counts of a state plan (see [`Wanted::plan`]).
-    pub fn of(changes: &[Change]) -> Counts {
+    pub fn of(plan: &StatePlan) -> Counts {
         let mut c = Counts::default();
         let mut stops = Vec::new();
-        for ch in changes {
+        for ch in plan.iter() {
             match ch {
                 Change::SetTimeouts(_) => c.timeouts = true,
                 Change::StopDaemon(d) => stops.push(d.state),
@@ -280,6 +311,11 @@ mod tests {
         d
     }
 
+    /// A plan's changes in the order they are sent.
+    fn all(p: StatePlan) -> Vec<Change> {
+        p.iter().cloned().collect()
+    }
+
     fn wanted(changes: &[Change]) -> Result<Wanted, Conflict> {
         let mut w = Wanted::default();
         for (i, c) in changes.iter().enumerate() {
@@ -296,7 +332,7 @@ mod tests {
         };
         let w = Wanted::default();
         assert!(!w.is_named());
-        assert_eq!(w.plan(&now), vec![]);
+        assert_eq!(all(w.plan(&now)), vec![]);
         assert_eq!(w.describe(), None);
     }
 
@@ -313,20 +349,20 @@ mod tests {
             daemons: vec![],
         };
         assert_eq!(
-            w.plan(&now),
+            all(w.plan(&now)),
             vec![Change::SetTimeouts(Timeouts::new(600, 0, 200))]
         );
         let now = Current {
             timeouts: Timeouts::new(600, 120, 200),
             ..now
         };
-        assert_eq!(w.plan(&now), vec![]);
+        assert_eq!(all(w.plan(&now)), vec![]);
         // Daemons are not the file's: a running one stays.
         let now = Current {
             daemons: vec![reported(DaemonState::Backup, "eth0", 3)],
             ..now
         };
-        assert_eq!(w.plan(&now), vec![]);
+        assert_eq!(all(w.plan(&now)), vec![]);
     }
 
     #[test]
@@ -341,7 +377,7 @@ mod tests {
         // The unnamed backup stops, the master starts; stops come first.
         let p = w.plan(&now);
         assert_eq!(
-            p,
+            all(p.clone()),
             vec![
                 Change::StopDaemon(backup.clone()),
                 Change::StartDaemon(master.clone())
@@ -361,7 +397,7 @@ mod tests {
             daemons: vec![reported(DaemonState::Master, "eth1", 7)],
             ..now
         };
-        assert_eq!(w.plan(&now), vec![]);
+        assert_eq!(all(w.plan(&now)), vec![]);
         // A parameter that differs from the default restarts it.
         let mut moved = reported(DaemonState::Master, "eth1", 7);
         moved.mcast_port = Some(9000);
@@ -371,7 +407,7 @@ mod tests {
         };
         let p = w.plan(&now);
         assert_eq!(
-            p,
+            all(p.clone()),
             vec![Change::StopDaemon(moved), Change::StartDaemon(master)]
         );
         assert_eq!(Counts::of(&p).restarted, 1);
@@ -380,7 +416,7 @@ mod tests {
             daemons: vec![daemon(DaemonState::Master, "eth1", 7)],
             ..now
         };
-        assert_eq!(w.plan(&now), vec![]);
+        assert_eq!(all(w.plan(&now)), vec![]);
     }
 
     #[test]
@@ -396,7 +432,7 @@ mod tests {
             daemons: running.clone(),
         };
         assert_eq!(
-            w.plan(&now),
+            all(w.plan(&now)),
             running
                 .into_iter()
                 .map(Change::StopDaemon)
@@ -430,13 +466,13 @@ mod tests {
             daemons: vec![reported(DaemonState::Master, "eth1", 7)],
         };
         assert_eq!(
-            back.plan(&later),
+            all(back.plan(&later)),
             vec![
                 Change::SetTimeouts(Timeouts::new(900, 0, 0)),
                 Change::StopDaemon(later.daemons[0].clone()),
                 Change::StartDaemon(now.daemons[0].clone()),
             ]
         );
-        assert_eq!(back.plan(&now), vec![]);
+        assert_eq!(all(back.plan(&now)), vec![]);
     }
 }

@@ -119,8 +119,19 @@ impl Kernel for MemKernel {
                         ext_ack: None,
                     })
                 };
+                // The kernel's rule: no sync daemon beside a real server of the other
+                // address family than its service's, in either order.
+                let mixed = self
+                    .table
+                    .entries()
+                    .iter()
+                    .any(|(s, ds)| ds.iter().any(|d| d.family() != s.key.family()));
                 let daemons = &mut self.state.daemons;
                 match c {
+                    Change::StartDaemon(_) if mixed => gone(nix::libc::EINVAL),
+                    Change::AddDest(s, d) if !daemons.is_empty() && d.family() != s.family() => {
+                        gone(nix::libc::EINVAL)
+                    }
                     Change::SetTimeouts(t) => {
                         let now = &mut self.state.timeouts;
                         for (n, w) in [
@@ -636,4 +647,40 @@ fn an_undo_puts_timeouts_and_daemons_back() {
     assert_eq!(k.state.timeouts, linux_ipvs::Timeouts::new(900, 120, 300));
     assert_eq!(k.state.daemons, vec![backup]);
     assert!(k.table.same_as(&table(OLD)));
+}
+
+#[test]
+fn a_drain_holds_the_daemons_starts_until_it_ends() {
+    // The web service's IPv6 real server (behind a tunnel) goes, draining, and the file
+    // starts a master daemon: the kernel refuses the start while that server is in the
+    // table, even at weight 0.
+    let old = format!("{OLD}-a -t 192.0.2.1:80 -r [2001:db8::9]:80 -i -w 1\n");
+    let mut k = MemKernel::new(&old);
+    k.conns.insert(("2001:db8::9".parse().unwrap(), 80), 3);
+    let file = format!("{NEW}--start-daemon master --mcast-interface eth1 --syncid 7\n");
+    let dry = run(&mut k, &file, DRY);
+    assert!(
+        dry.out
+            .ends_with("--start-daemon master --mcast-interface eth1 --syncid 7\n"),
+        "the start is the plan's last line: {}",
+        dry.out
+    );
+    let opts = ApplyOptions {
+        drain: Some(Duration::from_secs(60)),
+        ..APPLY
+    };
+    let r = run(&mut k, &file, opts);
+    assert_eq!(r.status, status::APPLY_SAME, "{}", r.err);
+    assert!(r.err.contains("; the sync daemons start then"), "{}", r.err);
+    let v6 = |c: &Change| matches!(c, Change::DeleteDest(_, d) if d.addr.is_ipv6());
+    let removal = k.sent.iter().position(v6);
+    let start = k
+        .sent
+        .iter()
+        .position(|c| matches!(c, Change::StartDaemon(_)));
+    assert!(removal < start, "{:?}", k.sent);
+    assert_eq!(k.state.daemons.len(), 1);
+    assert!(k.table.same_as(&table(NEW)));
+    let again = run(&mut k, &file, DRY);
+    assert_eq!((again.status, again.out.as_str()), (status::APPLY_SAME, ""));
 }

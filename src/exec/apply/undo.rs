@@ -12,7 +12,7 @@
 use linux_ipvs::{Change, Dest, Removal, Service, plan};
 
 use super::scope::Scope;
-use super::state::{Current, Wanted};
+use super::state::{Current, StatePlan, Wanted};
 use super::{Kernel, read_error, report_failure};
 use crate::exec::Streams;
 use crate::names::Names;
@@ -88,10 +88,10 @@ fn plan_back(
     scope: &Scope,
     io: &mut Streams<'_>,
 ) -> Option<Vec<Change>> {
-    let mut changes = Vec::new();
+    let mut state = StatePlan::default();
     if let Some(was) = before.state {
         match kernel.state() {
-            Ok(now) => changes = Wanted::exactly(was).plan(&now),
+            Ok(now) => state = Wanted::exactly(was).plan(&now),
             Err(e) => {
                 io.error_line(format!(
                     "{prog}: cannot read the timeouts and sync daemons: {e}"
@@ -114,6 +114,9 @@ fn plan_back(
         }
     };
     now.retain(|(s, _)| scope.covers(&s.key));
+    // The daemons' stops before the table's changes, their starts after (see `state`).
+    let mut changes = state.first;
     changes.extend(plan(&now, before.table, Removal::Immediate).changes);
+    changes.extend(state.last);
     Some(changes)
 }
