@@ -332,7 +332,7 @@ qga() { python3 "$repo/tests/guest/qga.py" "$sock" "$@"; }
 check() {
 	local name=$1 script=$2 t out rc
 	t=$(now)
-	out=$(printf '. /root/lib.sh\n%s\n' "$script" | qga exec --timeout 900 - 2>&1)
+	out=$(printf '. /root/lib.sh\n%s\n' "$script" | qga exec --timeout 1800 - 2>&1)
 	rc=$?
 	if [ $rc = 0 ]; then
 		passed=$((passed + 1))
