@@ -61,7 +61,7 @@ chmod +x "$payload/run.sh"
 
 out=$(mktemp)
 set +e
-"$vm" run "$payload" 1200 2>&1 | tee "$out" |
+"$vm" run "$payload" 3600 2>&1 | tee "$out" |
 	awk '/@@VM-PAYLOAD-BEGIN/ { on = 1; next } /@@VM-PAYLOAD-STATUS/ { on = 0 } on || /^vm\.sh: / { print; fflush() }'
 set -e
 status=0

@@ -85,7 +85,7 @@ chmod 755 "$payload/run.sh"
 t0=$(date +%s)
 set +e
 # The console, minus the harness's markers; the scenarios' output is the report.
-"$vm" run "$payload" 900 2>&1 | tee "$out" |
+"$vm" run "$payload" 2400 2>&1 | tee "$out" |
 	awk '/@@VM-PAYLOAD-BEGIN/ { on = 1; next } /@@VM-PAYLOAD-STATUS/ { on = 0 }
 		on || /^vm\.sh: / { print; fflush() }'
 set -e

@@ -23,7 +23,7 @@ vm=$repo/tests/vm/vm.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 vm_status=0
-suite_run "$vm" "$here/vm.sh" 600 "$log" "$bin" ipvsadm ipvsadm-save ipvsadm-restore || vm_status=$?
+suite_run "$vm" "$here/vm.sh" 2400 "$log" "$bin" ipvsadm ipvsadm-save ipvsadm-restore || vm_status=$?
 samples=$repo/target/json-samples
 suite_samples "$log" "$samples"
 status=0

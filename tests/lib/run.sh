@@ -36,4 +36,4 @@ fi
 vm=$repo/tests/vm/vm.sh
 "$vm" setup
 log=${VM_LOG:-$repo/target/vm/last-run.log}
-suite_run "$vm" "$here/vm-run.sh" 600 "$log" "$bin" examples/lib_vm -- "$repo/tests/vm/case-netns.sh"
+suite_run "$vm" "$here/vm-run.sh" 1800 "$log" "$bin" examples/lib_vm -- "$repo/tests/vm/case-netns.sh"

@@ -36,7 +36,7 @@ vm=$repo/tests/vm/vm.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 vm_status=0
-SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 1800 "$log" "$bin" \
+SUITE_SHOW='^exporter RSS|^1,000 scrapes' suite_run "$vm" "$here/vm.sh" 3600 "$log" "$bin" \
 	ipvsadm ipvsadm-restore ipvsadm-exporter -- "$repo/packaging/ipvsadm-metrics.service" || vm_status=$?
 samples=$repo/target/metrics-samples
 suite_samples "$log" "$samples"

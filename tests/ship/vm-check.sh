@@ -149,4 +149,4 @@ echo "$pass passed, $fail failed"
 [ $fail = 0 ]
 EOF
 chmod +x "$payload/run.sh"
-"$vm" run "$payload" 600
+"$vm" run "$payload" 1800

@@ -25,7 +25,7 @@ die() { echo "difftest.sh: error: $*" >&2; exit 2; }
 
 ours=$("$repo/tests/release-dir.sh")/ipvsadm
 ref=/usr/sbin/ipvsadm
-selftest=0 suite=1 timeout=1800 show=""
+selftest=0 suite=1 timeout=5400 show=""
 cases=()
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -44,4 +44,4 @@ EOF
 chmod +x "$payload/run.sh"
 # A guard against a hang, not a time to meet: under a heavily loaded host the churn
 # phases alone have taken over 600 s (the saves slow down with everything else).
-"$here/vm.sh" run "$payload" 1800
+"$here/vm.sh" run "$payload" 3600
