@@ -45,6 +45,8 @@ struct MemKernel {
     refusals_left: usize,
     /// Reads fail (the table keeps changing).
     churn: bool,
+    /// Reads fail once this many have been made (a drain's later round cannot read).
+    reads_left: Option<usize>,
     /// The weight and connections of each real server when it was removed.
     removed_with: Vec<(i32, u32)>,
     /// The timeouts and daemons.
@@ -60,6 +62,7 @@ impl MemKernel {
             refuse: None,
             refusals_left: usize::MAX,
             churn: false,
+            reads_left: None,
             removed_with: Vec::new(),
             state: Current {
                 timeouts: linux_ipvs::Timeouts::new(900, 120, 300),
@@ -71,6 +74,12 @@ impl MemKernel {
 
 impl Kernel for MemKernel {
     fn read(&mut self) -> Result<ConsistentSnapshot, Error> {
+        if let Some(n) = &mut self.reads_left {
+            if *n == 0 {
+                self.churn = true;
+            }
+            *n = n.saturating_sub(1);
+        }
         if self.churn {
             return Err(Error::Torn { reads: READ_TRIES });
         }
@@ -683,4 +692,29 @@ fn a_drain_holds_the_daemons_starts_until_it_ends() {
     assert!(k.table.same_as(&table(NEW)));
     let again = run(&mut k, &file, DRY);
     assert_eq!((again.status, again.out.as_str()), (status::APPLY_SAME, ""));
+}
+
+#[test]
+fn a_drain_that_cannot_read_again_says_the_starts_were_not_sent() {
+    let old = format!("{OLD}-a -t 192.0.2.1:80 -r [2001:db8::9]:80 -i -w 1\n");
+    let mut k = MemKernel::new(&old);
+    k.conns.insert(("2001:db8::9".parse().unwrap(), 80), 3);
+    // The first round's read works, the second's fails.
+    k.reads_left = Some(1);
+    let file = format!("{NEW}--start-daemon master --mcast-interface eth1 --syncid 7\n");
+    let opts = ApplyOptions {
+        drain: Some(Duration::from_secs(60)),
+        ..APPLY
+    };
+    let r = run(&mut k, &file, opts);
+    assert_eq!(r.status, status::APPLY_DIFFERS, "{}", r.err);
+    assert!(
+        r.err.contains(
+            "not sent, as the table could not be read again: --start-daemon master --mcast-interface eth1 --syncid 7"
+        ),
+        "{}",
+        r.err
+    );
+    assert!(k.state.daemons.is_empty());
+    assert!(!k.sent.iter().any(|c| matches!(c, Change::StartDaemon(_))));
 }
