@@ -6,10 +6,12 @@
 //! linearly: the figures at 1,000, 10,000 and 100,000 services show which part of a
 //! listing's cost per service is the kernel's.
 //!
-//! Usage: `listfloor [--consistent MAX-READS]` prints
+//! Usage: `listfloor [--consistent MAX-READS] [--counters]` prints
 //! `index-seconds A walk-seconds B services N real-servers M reads R`. With
 //! `--consistent`, the index is read as `ipvsadm -S` reads it (D12): until two reads
-//! agree, at most MAX-READS times (then it fails); `reads` says how many it took.
+//! agree, at most MAX-READS times (then it fails); `reads` says how many it took. With
+//! `--counters`, the walk reads the counters too, as `-Ln --stats` and the machine
+//! outputs do.
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -18,11 +20,19 @@ use linux_ipvs::Client;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let consistent = match args.as_slice() {
-        [] => None,
-        [flag, n] if flag == "--consistent" => Some(n.parse::<usize>()?),
-        _ => anyhow::bail!("usage: listfloor [--consistent MAX-READS]"),
-    };
+    let mut consistent = None;
+    let mut counters = false;
+    let mut words = args.iter();
+    while let Some(w) = words.next() {
+        match (w.as_str(), words.as_slice().first()) {
+            ("--consistent", Some(n)) => {
+                consistent = Some(n.parse::<usize>()?);
+                words.next();
+            }
+            ("--counters", _) => counters = true,
+            _ => anyhow::bail!("usage: listfloor [--consistent MAX-READS] [--counters]"),
+        }
+    }
     let mut client = Client::open()?;
     let start = Instant::now();
     let index = match consistent {
@@ -32,7 +42,7 @@ fn main() -> anyhow::Result<()> {
     let indexed = start.elapsed().as_secs_f64();
     let start = Instant::now();
     let mut servers = 0;
-    let _ = client.walk(&index, false, |_, dests| {
+    let _ = client.walk(&index, counters, |_, dests| {
         servers += dests.len();
         ControlFlow::<()>::Continue(())
     })?;

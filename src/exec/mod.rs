@@ -462,8 +462,16 @@ impl Session {
         let json = fmt.json;
         if let ListWhat::All = req.what {
             // Read as it comes, as the reference does (no second read: D12 is save's), and
-            // written a service at a time.
-            let fetched = client.service_index().and_then(|mut index| {
+            // written a service at a time. The services' counters, when shown, come from
+            // the service dump, as the reference takes them (no request more per service).
+            let counters =
+                json != Json::Off || matches!(fmt.mode, ListMode::Stats | ListMode::Rate);
+            let index = if counters {
+                client.service_index_with_counters()
+            } else {
+                client.service_index()
+            };
+            let fetched = index.and_then(|mut index| {
                 if !fmt.nosort {
                     index.sort_by_key(output::service_key);
                 }
@@ -478,7 +486,6 @@ impl Session {
                 }
                 let mut stream = output::ListStream::new(fmt, &names);
                 stream.head(&mut buf, &info);
-                let counters = matches!(fmt.mode, ListMode::Stats | ListMode::Rate);
                 write_table(client, &index, counters, &mut buf, io, |out, svc, dests| {
                     stream.service(out, svc, dests)
                 })
@@ -537,30 +544,34 @@ impl Session {
         // D12: never a table that a concurrent change tore; nothing is written before the
         // services' keys are known to be whole (and the walk checks each real-server list).
         let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
-        let fetched = client
-            .consistent_service_index(SAVE_READS)
-            .and_then(|mut index| {
-                index.sort_by_key(output::service_key);
-                if json == Json::Off {
-                    let mut stream = output::SaveStream::new(numeric, &names);
-                    write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
-                        stream.service(out, svc, dests)
-                    })?;
-                } else {
-                    // Every field, counters included, from the same checked read.
-                    let fmt = ListFormat {
-                        numeric,
-                        json,
-                        ..ListFormat::default()
-                    };
-                    let mut stream = output::json::JsonStream::new(&fmt, &names);
-                    write_table(client, &index, true, &mut buf, io, |out, svc, dests| {
-                        stream.service(out, svc, dests)
-                    })?;
-                    stream.finish(&mut buf);
-                }
-                Ok(())
-            });
+        // The JSON shows the counters: the services' come with the checked service dump.
+        let index = if json == Json::Off {
+            client.consistent_service_index(SAVE_READS)
+        } else {
+            client.consistent_service_index_with_counters(SAVE_READS)
+        };
+        let fetched = index.and_then(|mut index| {
+            index.sort_by_key(output::service_key);
+            if json == Json::Off {
+                let mut stream = output::SaveStream::new(numeric, &names);
+                write_table(client, &index, false, &mut buf, io, |out, svc, dests| {
+                    stream.service(out, svc, dests)
+                })?;
+            } else {
+                // Every field, counters included, from the same checked read.
+                let fmt = ListFormat {
+                    numeric,
+                    json,
+                    ..ListFormat::default()
+                };
+                let mut stream = output::json::JsonStream::new(&fmt, &names);
+                write_table(client, &index, true, &mut buf, io, |out, svc, dests| {
+                    stream.service(out, svc, dests)
+                })?;
+                stream.finish(&mut buf);
+            }
+            Ok(())
+        });
         finish_table(fetched, &buf, io)
     }
 

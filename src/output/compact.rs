@@ -94,38 +94,36 @@ fn names_of(
     opt(out, service.as_deref(), text);
 }
 
+/// The `stats` and `rates` members: each counter's text before it (key, and the opening
+/// of its object for the first of each), in the order of [`counters`].
+const STATS_KEYS: [&[u8]; 10] = [
+    b",\"stats\":{\"conns\":",
+    b",\"inpkts\":",
+    b",\"outpkts\":",
+    b",\"inbytes\":",
+    b",\"outbytes\":",
+    b"},\"rates\":{\"cps\":",
+    b",\"inpps\":",
+    b",\"outpps\":",
+    b",\"inbps\":",
+    b",\"outbps\":",
+];
+
+/// The counters of `s`, in the order of [`STATS_KEYS`].
+fn counters(s: &Stats) -> [u64; 10] {
+    [
+        s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes, s.cps, s.inpps, s.outpps, s.inbps,
+        s.outbps,
+    ]
+}
+
 /// The `stats` and `rates` members.
 fn stats(out: &mut Vec<u8>, s: &Stats) {
-    let members = |out: &mut Vec<u8>, fields: [(&[u8], u64); 5]| {
-        for (i, (key, v)) in fields.into_iter().enumerate() {
-            out.push(if i == 0 { b'{' } else { b',' });
-            out.extend_from_slice(key);
-            num(out, v);
-        }
-        out.push(b'}');
-    };
-    out.extend_from_slice(b",\"stats\":");
-    members(
-        out,
-        [
-            (b"\"conns\":", s.conns),
-            (b"\"inpkts\":", s.inpkts),
-            (b"\"outpkts\":", s.outpkts),
-            (b"\"inbytes\":", s.inbytes),
-            (b"\"outbytes\":", s.outbytes),
-        ],
-    );
-    out.extend_from_slice(b",\"rates\":");
-    members(
-        out,
-        [
-            (b"\"cps\":", s.cps),
-            (b"\"inpps\":", s.inpps),
-            (b"\"outpps\":", s.outpps),
-            (b"\"inbps\":", s.inbps),
-            (b"\"outbps\":", s.outbps),
-        ],
-    );
+    for (key, v) in STATS_KEYS.into_iter().zip(counters(s)) {
+        out.extend_from_slice(key);
+        num(out, v);
+    }
+    out.push(b'}');
 }
 
 /// A real server as [`super::json::dest_view`] makes it, serialised compactly.

@@ -443,7 +443,8 @@ fn per_table(family: &FamilyDef) -> bool {
     )
 }
 
-/// The sample lines of a family per service or per real server.
+/// The sample lines of a family per service or per real server, written straight into
+/// the piece being made.
 struct Lines {
     format: Format,
     family: &'static FamilyDef,
@@ -451,8 +452,8 @@ struct Lines {
     name: String,
     /// `netns="..."`, or nothing.
     netns: String,
-    /// The line being written.
-    line: String,
+    /// The settings' labels of an `_info` line, reused from line to line.
+    settings: String,
 }
 
 impl Lines {
@@ -476,71 +477,57 @@ impl Lines {
             family,
             name,
             netns: ns[1..].to_string(),
-            line: String::new(),
+            settings: String::new(),
         }
     }
 
     /// Writes a line: the name, the label texts `parts` (empty ones left out) in braces
     /// (no braces without any), then ` ` and the value.
-    fn line(&mut self, out: &mut impl fmt::Write, parts: &[&str], value: &str) -> fmt::Result {
-        self.line.clear();
-        self.line.push_str(&self.name);
+    fn line(out: &mut String, name: &str, parts: &[&str], value: &str) {
+        out.push_str(name);
         let mut open = false;
         for part in parts.iter().filter(|p| !p.is_empty()) {
-            self.line.push(if open { ',' } else { '{' });
+            out.push(if open { ',' } else { '{' });
             open = true;
-            self.line.push_str(part);
+            out.push_str(part);
         }
         if open {
-            self.line.push('}');
+            out.push('}');
         }
-        self.line.push(' ');
-        self.line.push_str(value);
-        self.line.push('\n');
-        out.write_str(&self.line)
+        out.push(' ');
+        out.push_str(value);
+        out.push('\n');
     }
 
-    /// A counter or gauge line.
-    fn value(&mut self, out: &mut impl fmt::Write, ids: [&str; 2], v: i64) -> fmt::Result {
-        let netns = std::mem::take(&mut self.netns);
+    /// A counter or gauge line (a 64-bit counter, or a gauge's signed value).
+    fn value(&self, out: &mut String, ids: [&str; 2], v: impl itoa::Integer) {
         let mut number = itoa::Buffer::new();
-        let written = self.line(out, &[&netns, ids[0], ids[1]], number.format(v));
-        self.netns = netns;
-        written
-    }
-
-    /// A counter line of a 64-bit counter.
-    fn counter(&mut self, out: &mut impl fmt::Write, ids: [&str; 2], v: u64) -> fmt::Result {
-        let netns = std::mem::take(&mut self.netns);
-        let mut number = itoa::Buffer::new();
-        let written = self.line(out, &[&netns, ids[0], ids[1]], number.format(v));
-        self.netns = netns;
-        written
+        Lines::line(
+            out,
+            &self.name,
+            &[&self.netns, ids[0], ids[1]],
+            number.format(v),
+        );
     }
 
     /// An `_info` line: the identity labels and the settings (empty ones left out), in the
     /// order each format's encoder writes them (OpenMetrics' writes an info's own labels
     /// before the family's).
-    fn info(
-        &mut self,
-        out: &mut impl fmt::Write,
-        ids: [&str; 2],
-        settings: &[(&str, &str)],
-    ) -> fmt::Result {
-        let mut set = String::from("{");
+    fn info(&mut self, out: &mut String, ids: [&str; 2], settings: &[(&str, &str)]) {
+        let set = &mut self.settings;
+        set.clear();
+        set.push('{');
         for (name, value) in settings {
             if !value.is_empty() {
-                label(&mut set, name, value);
+                label(set, name, value);
             }
         }
         let set = &set[1..];
-        let netns = std::mem::take(&mut self.netns);
-        let written = match self.format {
-            Format::Prometheus => self.line(out, &[&netns, ids[0], ids[1], set], "1"),
-            Format::OpenMetrics => self.line(out, &[set, &netns, ids[0], ids[1]], "1"),
+        let parts = match self.format {
+            Format::Prometheus => [&self.netns[..], ids[0], ids[1], set],
+            Format::OpenMetrics => [set, &self.netns[..], ids[0], ids[1]],
         };
-        self.netns = netns;
-        written
+        Lines::line(out, &self.name, &parts, "1");
     }
 
     /// Writes the lines of `p` from its item `from` (service or real server) until `out`
@@ -565,36 +552,39 @@ impl Lines {
             if out.len() >= limit {
                 return Some(item);
             }
-            self.write_item(out, p, item)
-                .expect("writing to a String does not fail");
+            self.write_item(out, p, item);
         }
         None
     }
 
     /// Writes the line of one service or real server.
-    fn write_item(&mut self, out: &mut String, p: &Prepared, item: usize) -> fmt::Result {
+    fn write_item(&mut self, out: &mut String, p: &Prepared, item: usize) {
         match self.family.source {
             Source::Service(field) => {
                 let (svc, ids) = p.service(item);
-                let v = field.of(&svc.stats.unwrap_or_default());
-                self.counter(out, [ids, ""], v)?;
+                let v = svc.stats.as_ref().map_or(0, |s| field.of(s));
+                self.value(out, [ids, ""], v);
             }
             Source::ServiceInfo => {
                 let (svc, ids) = p.service(item);
                 let flags = service_flags(svc).join(",");
-                let scheduler = svc.scheduler.to_string();
-                let pe = svc.pe_name.map(|p| p.to_string()).unwrap_or_default();
+                let scheduler = String::from_utf8_lossy(svc.scheduler.as_bytes());
+                let pe = svc
+                    .pe_name
+                    .as_ref()
+                    .map(|p| String::from_utf8_lossy(p.as_bytes()))
+                    .unwrap_or_default();
                 let settings = [
-                    ("scheduler", scheduler.as_str()),
+                    ("scheduler", &scheduler[..]),
                     ("flags", flags.as_str()),
-                    ("persistence_engine", pe.as_str()),
+                    ("persistence_engine", &pe[..]),
                 ];
-                self.info(out, [ids, ""], &settings)?;
+                self.info(out, [ids, ""], &settings);
             }
             Source::Server(field) => {
                 let (svc, d, server) = p.server(item);
-                let v = field.of(&d.stats.unwrap_or_default());
-                self.counter(out, [svc, server], v)?;
+                let v = d.stats.as_ref().map_or(0, |s| field.of(s));
+                self.value(out, [svc, server], v);
             }
             Source::ServerValue(which) => {
                 let (svc, d, server) = p.server(item);
@@ -604,43 +594,40 @@ impl Lines {
                     ServerValue::Persistent => i64::from(d.persist_conns),
                     ServerValue::Weight => i64::from(d.weight),
                 };
-                self.value(out, [svc, server], v)?;
+                self.value(out, [svc, server], v);
             }
             Source::ServerInfo => {
                 let mut number = itoa::Buffer::new();
-                {
-                    let (svc, d, server) = p.server(item);
-                    let forward = match vocab::forward_word(d.forward) {
-                        Some(w) => std::borrow::Cow::Borrowed(w),
-                        None => std::borrow::Cow::Owned(d.forward.raw().to_string()),
-                    };
-                    // The tunnel's settings mean something only for tunnelling.
-                    let tunnel = d.forward == linux_ipvs::Forward::Tunnel;
-                    let (tun_type, tun_flags) = if tunnel {
-                        (
-                            tunnel_word(d.tun_type),
-                            tunnel_flags(d.tun_flags.bits()).join(","),
-                        )
-                    } else {
-                        (String::new(), String::new())
-                    };
-                    let tun_port = if tunnel && d.tun_port != 0 {
-                        number.format(d.tun_port)
-                    } else {
-                        ""
-                    };
-                    let settings = [
-                        ("forwarding_method", forward.as_ref()),
-                        ("tunnel_type", tun_type.as_str()),
-                        ("tunnel_port", tun_port),
-                        ("tunnel_flags", tun_flags.as_str()),
-                    ];
-                    self.info(out, [svc, server], &settings)?;
-                }
+                let (svc, d, server) = p.server(item);
+                let forward = match vocab::forward_word(d.forward) {
+                    Some(w) => std::borrow::Cow::Borrowed(w),
+                    None => std::borrow::Cow::Owned(d.forward.raw().to_string()),
+                };
+                // The tunnel's settings mean something only for tunnelling.
+                let tunnel = d.forward == linux_ipvs::Forward::Tunnel;
+                let (tun_type, tun_flags) = if tunnel {
+                    (
+                        tunnel_word(d.tun_type),
+                        tunnel_flags(d.tun_flags.bits()).join(","),
+                    )
+                } else {
+                    (String::new(), String::new())
+                };
+                let tun_port = if tunnel && d.tun_port != 0 {
+                    number.format(d.tun_port)
+                } else {
+                    ""
+                };
+                let settings = [
+                    ("forwarding_method", forward.as_ref()),
+                    ("tunnel_type", tun_type.as_str()),
+                    ("tunnel_port", tun_port),
+                    ("tunnel_flags", tun_flags.as_str()),
+                ];
+                self.info(out, [svc, server], &settings);
             }
             _ => unreachable!("a family of the whole namespace"),
         }
-        Ok(())
     }
 }
 

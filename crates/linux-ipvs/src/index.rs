@@ -1,8 +1,10 @@
 //! The service index: every virtual service of one dump in a compact record (its key and
-//! settings, without counters or real servers), so that a whole table can be ordered and
-//! then read one service at a time ([`Client::walk`](crate::Client::walk)) in memory that
-//! does not grow with the number of real servers: about 44 bytes per service, against
-//! some 230 for a [`Service`] with its counters and its own scheduler string.
+//! settings, without real servers), so that a whole table can be ordered and then read one
+//! service at a time ([`Client::walk`](crate::Client::walk)) in memory that does not grow
+//! with the number of real servers: about 44 bytes per service, against some 230 for a
+//! [`Service`] with its counters and its own scheduler string. An index read with counters
+//! keeps each service's counters from the same dump too (88 bytes more per service), so
+//! that a walk need not ask the kernel for each service again.
 //!
 //! Whether a read of the table was torn by concurrent changes is decided in one place, the
 //! client's consistency check
@@ -10,7 +12,7 @@
 //! [`ServiceIndex::has_duplicates`] and [`ServiceIndex::same_keys`] ask the same two
 //! questions of an index a caller holds.
 
-use crate::model::{Name, Netmask, Service, ServiceFlags, ServiceKey, UnknownAttr};
+use crate::model::{Name, Netmask, Service, ServiceFlags, ServiceKey, Stats, UnknownAttr};
 
 /// Marks a record without a persistence engine name.
 const NO_NAME: u16 = u16::MAX;
@@ -30,9 +32,9 @@ struct Record {
 }
 
 /// Every virtual service of one read of the kernel's table, in the kernel's order until
-/// sorted: keys and settings, without counters or real servers.
-/// [`Client::walk`](crate::Client::walk) reads each one's real servers (and, if asked, its
-/// counters).
+/// sorted: keys and settings (and, for an index read with counters, the counters the dump
+/// gave), without real servers. [`Client::walk`](crate::Client::walk) reads each one's real
+/// servers (and, if asked, their counters).
 ///
 /// ```no_run
 /// use linux_ipvs::Client;
@@ -52,6 +54,9 @@ pub struct ServiceIndex {
     names: Vec<Name>,
     /// Attributes this version does not know, by position in the dump (rare: kept apart).
     unknown: Vec<(u32, Vec<UnknownAttr>)>,
+    /// Whether each service's counters are kept (in `stats`, by position in the dump).
+    counters: bool,
+    stats: Vec<Option<Stats>>,
     /// How many reads of the table it took.
     reads: usize,
     /// For an index read until it was consistent, how many reads that allowed: a walk
@@ -68,6 +73,14 @@ impl ServiceIndex {
         ServiceIndex::default()
     }
 
+    /// An empty index that keeps the services' counters.
+    pub(crate) fn with_counters() -> ServiceIndex {
+        ServiceIndex {
+            counters: true,
+            ..ServiceIndex::default()
+        }
+    }
+
     /// Adds a service as the next one of the dump.
     pub(crate) fn push(&mut self, svc: Service) {
         let pos = self.records.len() as u32;
@@ -75,6 +88,9 @@ impl ServiceIndex {
         let pe = svc.pe_name.map_or(NO_NAME, |p| self.name(p));
         if !svc.unknown.is_empty() {
             self.unknown.push((pos, svc.unknown));
+        }
+        if self.counters {
+            self.stats.push(svc.stats);
         }
         self.records.push(Record {
             key: svc.key,
@@ -115,6 +131,11 @@ impl ServiceIndex {
         self.checked
     }
 
+    /// Whether it keeps each service's counters (it was read with counters).
+    pub fn has_counters(&self) -> bool {
+        self.counters
+    }
+
     /// How many services it holds.
     pub fn len(&self) -> usize {
         self.records.len()
@@ -142,8 +163,9 @@ impl ServiceIndex {
         self.records.iter().map(|r| &r.key)
     }
 
-    /// The `i`-th service (index order) with its settings; its counters are `None` (a
-    /// [`Client::walk`](crate::Client::walk) with counters reads them).
+    /// The `i`-th service (index order) with its settings; its counters are those of the
+    /// dump for an index read with counters, else `None` (a
+    /// [`Client::walk`](crate::Client::walk) with counters then reads them).
     pub fn service(&self, i: usize) -> Option<Service> {
         let mut svc = Service::with_scheduler(self.records.get(i)?.key, Name::default());
         self.fill(i, &mut svc);
@@ -162,7 +184,11 @@ impl ServiceIndex {
         svc.flags = r.flags;
         svc.timeout = r.timeout;
         svc.netmask = r.netmask;
-        svc.stats = None;
+        svc.stats = if self.counters {
+            self.stats[r.pos as usize]
+        } else {
+            None
+        };
         svc.unknown.clear();
         if let Ok(u) = self.unknown.binary_search_by_key(&r.pos, |(p, _)| *p) {
             svc.unknown.extend(self.unknown[u].1.iter().cloned());
@@ -233,6 +259,24 @@ mod tests {
         assert_eq!(scratch, a);
         assert_eq!(index.names, ["rr", "sip", "wlc"], "names are kept once");
         assert_eq!(index.service(3), None);
+    }
+
+    #[test]
+    fn an_index_with_counters_keeps_each_services_counters_through_a_sort() {
+        let mut index = ServiceIndex::with_counters();
+        let mut a = tcp(81);
+        a.stats = Some(Stats::new(1, 2, 3, 4, 5).with_rates(6, 7, 8, 9, 10));
+        let b = tcp(80);
+        index.push(a.clone());
+        index.push(b.clone());
+        index.sort_by_key(|k| k.port());
+        assert!(index.has_counters());
+        assert_eq!(index.service(0), Some(b), "none from the kernel: none");
+        assert_eq!(index.service(1), Some(a.clone()));
+        let mut plain = ServiceIndex::new();
+        plain.push(a.clone());
+        assert!(!plain.has_counters());
+        assert_eq!(plain.service(0).unwrap().stats, None);
     }
 
     #[test]

@@ -95,10 +95,33 @@ impl<T: Transport> Client<T> {
     /// # Ok::<(), linux_ipvs::Error>(())
     /// ```
     pub fn consistent_service_index(&mut self, max_reads: usize) -> Result<ServiceIndex, Error> {
+        self.consistent_index(max_reads, false)
+    }
+
+    /// [`Client::consistent_service_index`], keeping each service's counters from the read
+    /// that passed (see [`Client::service_index_with_counters`]).
+    ///
+    /// ```no_run
+    /// let index = linux_ipvs::Client::open()?.consistent_service_index_with_counters(10)?;
+    /// println!("{} services, counters kept: {}", index.len(), index.has_counters());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn consistent_service_index_with_counters(
+        &mut self,
+        max_reads: usize,
+    ) -> Result<ServiceIndex, Error> {
+        self.consistent_index(max_reads, true)
+    }
+
+    fn consistent_index(
+        &mut self,
+        max_reads: usize,
+        counters: bool,
+    ) -> Result<ServiceIndex, Error> {
         let max_reads = max_reads.max(1);
         let mut check = Agreement::default();
         for read in 1..=max_reads {
-            let (mut index, parts) = self.read_index()?;
+            let (mut index, parts) = self.read_index(counters)?;
             if check.whole(parts, index.keys().copied()) {
                 index.set_reads(read);
                 index.set_checked(max_reads);
@@ -117,12 +140,13 @@ impl<T: Transport> Client<T> {
         &mut self,
         key: &ServiceKey,
         max_reads: usize,
+        counters: bool,
         mut fresh: Option<&mut Option<Service>>,
         dests: &mut Vec<Dest>,
     ) -> Result<(), Error> {
         let mut check = Agreement::default();
         for read in 1.. {
-            let parts = self.read_one(key, fresh.as_deref_mut(), dests)?;
+            let parts = self.read_one(key, counters, fresh.as_deref_mut(), dests)?;
             if max_reads == 0 || check.whole(parts, dests.iter().map(|d| (d.addr, d.port))) {
                 break;
             }
@@ -153,7 +177,7 @@ impl<T: Transport> Client<T> {
         max_reads: usize,
         counters: bool,
     ) -> Result<ConsistentSnapshot, Error> {
-        let index = self.consistent_service_index(max_reads)?;
+        let index = self.consistent_index(max_reads, counters)?;
         let mut entries = Vec::with_capacity(index.len());
         let _: ControlFlow<()> = self.walk(&index, counters, |svc, dests| {
             entries.push((svc.clone(), dests.to_vec()));

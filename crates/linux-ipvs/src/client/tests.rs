@@ -121,11 +121,16 @@ fn ack(seq: u32, errno: i32) -> Vec<u8> {
     msg(NLMSG_ERROR, 0, seq, &p)
 }
 
+/// A service of a dump, with `port * 10` connections so far.
 fn service_msg(seq: u32, flags: u16, port: u16) -> Vec<u8> {
-    let svc = Service::new(ServiceKey::Addr {
+    let mut svc = Service::new(ServiceKey::Addr {
         protocol: Protocol::Tcp,
         addr: "192.0.2.1".parse().unwrap(),
         port,
+    });
+    svc.stats = Some(crate::model::Stats {
+        conns: u64::from(port) * 10,
+        ..Default::default()
     });
     let mut p = vec![IPVS_CMD_NEW_SERVICE, 1, 0, 0];
     service::encode(&mut AttrWriter::new(&mut p), &svc, Style::Reply);
@@ -575,6 +580,25 @@ fn a_walk_hands_one_service_at_a_time_with_its_real_servers() {
     );
     let cmds: Vec<u8> = c.sock.requests[1..].iter().map(|r| r.cmd).collect();
     assert_eq!(cmds, [IPVS_CMD_GET_SERVICE, IPVS_CMD_GET_DEST].repeat(3));
+    assert_eq!(c.sock.sent_datagrams, 1 + 3);
+}
+
+#[test]
+fn a_walk_of_an_index_with_counters_takes_the_services_counters_from_the_dump() {
+    let s = |n: &str| Name::truncated(n.as_bytes());
+    let mut c = table_kernel();
+    let index = c.service_index_with_counters().unwrap();
+    assert_eq!(
+        walk_all(&mut c, &index, true),
+        [
+            (3, s("wlc"), Some(30), 3),
+            (1, s("wlc"), Some(10), 1),
+            (2, s("wlc"), Some(20), 0)
+        ]
+    );
+    // No service is asked for again: one real-server dump per service.
+    let cmds: Vec<u8> = c.sock.requests[1..].iter().map(|r| r.cmd).collect();
+    assert_eq!(cmds, [IPVS_CMD_GET_DEST].repeat(3));
     assert_eq!(c.sock.sent_datagrams, 1 + 3);
 }
 
