@@ -454,6 +454,10 @@ struct Lines {
     netns: String,
     /// The settings' labels of an `_info` line, reused from line to line.
     settings: String,
+    /// What a real server's settings' labels in `settings` were made of (forwarding method,
+    /// tunnel type, port and flags), while they are a real server's: the next server with
+    /// the same settings (most of them) takes the same labels.
+    server_settings: Option<(u32, u8, u16, u16)>,
 }
 
 impl Lines {
@@ -478,6 +482,7 @@ impl Lines {
             name,
             netns: ns[1..].to_string(),
             settings: String::new(),
+            server_settings: None,
         }
     }
 
@@ -514,6 +519,7 @@ impl Lines {
     /// order each format's encoder writes them (OpenMetrics' writes an info's own labels
     /// before the family's).
     fn info(&mut self, out: &mut String, ids: [&str; 2], settings: &[(&str, &str)]) {
+        self.server_settings = None;
         let set = &mut self.settings;
         set.clear();
         set.push('{');
@@ -522,7 +528,12 @@ impl Lines {
                 label(set, name, value);
             }
         }
-        let set = &set[1..];
+        self.info_again(out, ids);
+    }
+
+    /// An `_info` line with the settings' labels of the line before.
+    fn info_again(&self, out: &mut String, ids: [&str; 2]) {
+        let set = &self.settings[1..];
         let parts = match self.format {
             Format::Prometheus => [&self.netns[..], ids[0], ids[1], set],
             Format::OpenMetrics => [set, &self.netns[..], ids[0], ids[1]],
@@ -599,6 +610,16 @@ impl Lines {
             Source::ServerInfo => {
                 let mut number = itoa::Buffer::new();
                 let (svc, d, server) = p.server(item);
+                let made_of = (
+                    d.forward.raw(),
+                    d.tun_type.raw(),
+                    d.tun_port,
+                    d.tun_flags.bits(),
+                );
+                if self.server_settings == Some(made_of) {
+                    self.info_again(out, [svc, server]);
+                    return;
+                }
                 let forward = match vocab::forward_word(d.forward) {
                     Some(w) => std::borrow::Cow::Borrowed(w),
                     None => std::borrow::Cow::Owned(d.forward.raw().to_string()),
@@ -625,6 +646,7 @@ impl Lines {
                     ("tunnel_flags", tun_flags.as_str()),
                 ];
                 self.info(out, [svc, server], &settings);
+                self.server_settings = Some(made_of);
             }
             _ => unreachable!("a family of the whole namespace"),
         }
