@@ -55,6 +55,7 @@ BOOTHELPER = $(LIBEXECDIR)/ipvsadm/ipvsadm-boot
 SUBST = sed -e 's|^default_sysconfdir=.*|default_sysconfdir=$(SYSCONFDIR)|' \
 	    -e 's|^default_ipvsadm=.*|default_ipvsadm=$(SBINDIR)/ipvsadm|' \
 	    -e 's|^default_ipvsadm_restore=.*|default_ipvsadm_restore=$(SBINDIR)/ipvsadm-restore|' \
+	    -e 's|^default_ipvsadm_save=.*|default_ipvsadm_save=$(SBINDIR)/ipvsadm-save|' \
 	    -e 's|/usr/libexec/ipvsadm/ipvsadm-boot|$(BOOTHELPER)|g' \
 	    -e 's|/usr/sbin/ipvsadm|$(SBINDIR)/ipvsadm|g'
 

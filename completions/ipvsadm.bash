@@ -218,10 +218,12 @@ _ipvsadm_netns_word() {
 
 _ipvsadm_save() {
     COMPREPLY=()
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     _ipvsadm_netns_word "$cur" && return 0
+    # --scope takes a term: nothing to offer.
+    [[ $prev == --scope ]] && return 0
     [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '-n --json --pretty --netns' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-n --json --pretty --netns --scope' -- "$cur")
     return 0
 }
 

@@ -206,6 +206,7 @@ complete -c ipvsadm-save -s n -d 'Print addresses and ports as numbers'
 complete -c ipvsadm-save -l json -d 'Write the table as JSON'
 complete -c ipvsadm-save -l pretty -d 'With --json: indented'
 complete -c ipvsadm-save -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
+complete -c ipvsadm-save -l scope -x -d 'Only the services of this term (as ipvsadm-restore --apply --scope)'
 complete -c ipvsadm-restore -f
 complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of replacing it'
 complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'

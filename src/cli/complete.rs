@@ -340,10 +340,12 @@ _ipvsadm_netns_word() {
 
 _ipvsadm_save() {
     COMPREPLY=()
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     _ipvsadm_netns_word "$cur" && return 0
+    # --scope takes a term: nothing to offer.
+    [[ $prev == --scope ]] && return 0
     [[ -z $cur || $cur == -* ]] &&
-        mapfile -t COMPREPLY < <(compgen -W '-n --json --pretty --netns' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-n --json --pretty --netns --scope' -- "$cur")
     return 0
 }
 
@@ -518,7 +520,8 @@ case $service in
       '-n[print addresses and ports as numbers]' \
       '--json[write the table as JSON]' \
       '--pretty[with --json: indented]' \
-      '--netns[the network namespace]:network namespace:_files -W /run/netns'
+      '--netns[the network namespace]:network namespace:_files -W /run/netns' \
+      '*--scope[only the services of this term]:term (addr=PREFIX,port=N-M,proto=tcp or fwmark=N-M)'
     return
     ;;
   ipvsadm-restore)
@@ -749,6 +752,7 @@ complete -c ipvsadm-save -s n -d 'Print addresses and ports as numbers'
 complete -c ipvsadm-save -l json -d 'Write the table as JSON'
 complete -c ipvsadm-save -l pretty -d 'With --json: indented'
 complete -c ipvsadm-save -l netns -x -a '(command ls /run/netns 2>/dev/null)' -d 'The network namespace'
+complete -c ipvsadm-save -l scope -x -d 'Only the services of this term (as ipvsadm-restore --apply --scope)'
 complete -c ipvsadm-restore -f
 complete -c ipvsadm-restore -l noflush -d 'Add to the current table instead of replacing it'
 complete -c ipvsadm-restore -l test -d 'Only check the input, change nothing'

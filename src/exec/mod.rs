@@ -23,6 +23,7 @@ use crate::cli::{self, Action, ErrorKind, ListRequest, ListWhat};
 use crate::names::SystemNames;
 use crate::output::{self, Json, ListFormat, ListMode};
 use crate::status;
+use apply::scope::Scope;
 use errors::Context;
 
 /// Where `-L -c` reads the connection table.
@@ -92,7 +93,7 @@ impl<'a> Streams<'a> {
             [
                 &b"usage: "[..],
                 prog,
-                b" [-n] [--json [--pretty]] [--netns NAME]",
+                b" [-n] [--json [--pretty]] [--netns NAME] [--scope TERM]...",
             ]
             .concat(),
         );
@@ -100,7 +101,10 @@ impl<'a> Streams<'a> {
             "  Writes the IPVS table to standard output, in the form ipvsadm-restore reads;",
         );
         self.error_line("  -n writes addresses and ports as numbers, --json as JSON,");
-        self.error_line("  --netns NAME the table of that network namespace.");
+        self.error_line(
+            "  --netns NAME the table of that network namespace, --scope TERM only the",
+        );
+        self.error_line("  services of that ipvsadm-restore --apply --scope term.");
     }
 
     /// Flushes standard output and gives the exit status of a command that would end with
@@ -162,7 +166,21 @@ pub fn run_std(argv: &[std::ffi::OsString]) -> i32 {
 
 /// Runs one invocation and returns its exit status.
 pub fn run(argv: &[&[u8]], stdin: &mut dyn BufRead, io: &mut Streams<'_>) -> i32 {
+    run_saving(argv, Scope::default(), stdin, io)
+}
+
+/// [`run`], where a save (`-S`) writes only the services of `scope`: `ipvsadm-save
+/// --scope`, for a director whose table holds other tools' services too (keepalived's,
+/// kube-proxy's), so that the file it writes is one `ipvsadm-restore --apply --scope`
+/// takes.
+pub fn run_saving(
+    argv: &[&[u8]],
+    scope: Scope,
+    stdin: &mut dyn BufRead,
+    io: &mut Streams<'_>,
+) -> i32 {
     let mut session = Session::new(argv.first().copied().unwrap_or(b"ipvsadm"));
+    session.save_scope = scope;
     // No arguments at all is a plain listing: the parser answers that itself.
     let parsed = match cli::parse(argv, &session.names) {
         Ok(p) => p,
@@ -359,6 +377,8 @@ struct Session {
     info: Option<Info>,
     names: SystemNames,
     prog: Vec<u8>,
+    /// The services a save writes (`ipvsadm-save --scope`; `-S` writes them all).
+    save_scope: Scope,
 }
 
 impl Session {
@@ -368,6 +388,7 @@ impl Session {
             info: None,
             names: SystemNames,
             prog: prog.to_vec(),
+            save_scope: Scope::default(),
         }
     }
 
@@ -550,8 +571,12 @@ impl Session {
         } else {
             client.consistent_service_index_with_counters(SAVE_READS)
         };
+        let scope = &self.save_scope;
         let fetched = index.and_then(|mut index| {
             index.sort_by_key(output::service_key);
+            if !scope.is_whole() {
+                index.retain(|key| scope.covers(key));
+            }
             if json == Json::Off {
                 let mut stream = output::SaveStream::new(numeric, &names);
                 write_table(client, &index, false, &mut buf, io, |out, svc, dests| {

@@ -20,7 +20,8 @@
 #      loaded, and IpvsUnreadable goes pending when the exporter cannot read IPVS ...
 #   5. keepalived beside us: its own virtual_server with TCP-checked real servers; our
 #      reload with IPVS_APPLY_SCOPE leaves its lines of ipvsadm -Sn byte for byte, also
-#      while it holds a failed server at weight 0;
+#      while it holds a failed server at weight 0; with it, our unit's restart, stop and
+#      start and a save touch only our services;
 #   6. ... and IpvsUnreadable fires once its `for:` (2 minutes, run during check 5) is over.
 #
 #   tests/guest/run.sh      (needs `cargo build --release`; the packages are built from it)
@@ -430,6 +431,42 @@ same "keepalived'"'"'s service (a server down) after our reload" /root/ka.down /
 # keepalived still owns it: the server back, its weight back.
 systemd-run -q --unit=hc8081 --collect ip netns exec rs python3 /root/echo.py 8081
 wait_for 120 "keepalived restoring 198.51.100.2:8081 to weight 5" ka_up
+'
+
+# With IPVS_APPLY_SCOPE (still set by check 5), our unit's restart, stop and start keep to
+# our services: stop removes only them, start applies the rules file instead of clearing
+# the table, and `ipvsadm-boot save` writes only them. Without the scope (or on a build
+# whose stop runs ipvsadm -C) keepalived's service would be gone after the restart.
+SHOW=1 check "5. keepalived beside us: with IPVS_APPLY_SCOPE, systemctl restart and stop of ipvsadm and a save leave keepalived's service byte-identical" '
+theirs() { ipvsadm -Sn | grep -E "^-[Aa] -t 192\.0\.2\.200:80 "; }
+ours() { ipvsadm -Sn | grep -Ev "^-[Aa] -t 192\.0\.2\.200:80 " | sort; }
+ka_up() { theirs >/root/ka.now && grep -q "198\.51\.100\.2:8081 -m -w 5$" /root/ka.now && grep -q "198\.51\.100\.3:8082 -m -w 7$" /root/ka.now; }
+grep -q "^IPVS_APPLY_SCOPE=" /etc/default/ipvsadm
+systemctl -q is-active keepalived
+wait_for 120 "keepalived'"'"'s service with both real servers" ka_up
+theirs >/root/ka.before
+sort /etc/ipvsadm.rules >/root/want
+systemctl restart ipvsadm
+ours >/root/now
+same "our services after a scoped restart" /root/want /root/now
+theirs >/root/ka.after
+same "keepalived'"'"'s service after our restart" /root/ka.before /root/ka.after
+systemctl stop ipvsadm
+ours >/root/now
+[ ! -s /root/now ] || { echo "our services are still there after stop:" >&2; cat /root/now >&2; exit 1; }
+theirs >/root/ka.after
+same "keepalived'"'"'s service after our stop" /root/ka.before /root/ka.after
+systemctl start ipvsadm
+ours >/root/now
+same "our services after start" /root/want /root/now
+cp /etc/ipvsadm.rules /root/rules.kept
+/usr/libexec/ipvsadm/ipvsadm-boot save
+sort /etc/ipvsadm.rules >/root/saved
+same "the scoped save (ours only)" /root/want /root/saved
+cp /root/rules.kept /etc/ipvsadm.rules
+theirs >/root/ka.after
+same "keepalived'"'"'s service after all of it" /root/ka.before /root/ka.after
+echo "--- keepalived'"'"'s service throughout:"; cat /root/ka.after
 systemctl stop keepalived hc8081 hc8082
 cp /root/ipvsadm.default /etc/default/ipvsadm
 '

@@ -189,7 +189,8 @@ bash_offers "list options after a -Ln cluster" "--stats --rate" "-s" ipvsadm -Ln
 bash_exactly "daemon options after --start-daemon master" "--mcast-interface --syncid --sync-maxlen --mcast-group --mcast-port --mcast-ttl --sort --netns" ipvsadm --start-daemon master --
 bash_exactly "numeric and JSON after -S" "-n --numeric -j --json --pretty --sort --netns" ipvsadm -S -
 bash_exactly "nothing for --set values" "" ipvsadm --set ''
-bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns" ipvsadm-save ''
+bash_exactly "ipvsadm-save offers its options" "-n --json --pretty --netns --scope" ipvsadm-save ''
+bash_exactly "ipvsadm-save: nothing for --scope's term" "" ipvsadm-save --scope ''
 bash_exactly "ipvsadm-restore offers its options" "--allow-empty --apply --drain --dry-run --help --json --netns --noflush --scope --test --version --wait" ipvsadm-restore ''
 bash_exactly "ipvsadm-restore: the options of --apply" "--drain --dry-run" ipvsadm-restore --apply --d
 bash_exactly "ipvsadm-restore: nothing for --drain's seconds" "" ipvsadm-restore --apply --drain ''
@@ -284,6 +285,7 @@ mode=$(stat -c %a "$dest/usr/local/share/man/man8/ipvsadm.8" 2>/dev/null)
 expect "unit runs the installed helper" grep -qx 'ExecStart=/usr/local/libexec/ipvsadm/ipvsadm-boot start' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "helper calls the installed ipvsadm" grep -qx 'default_ipvsadm=/usr/local/sbin/ipvsadm' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
 expect "helper calls the installed ipvsadm-restore" grep -qx 'default_ipvsadm_restore=/usr/local/sbin/ipvsadm-restore' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
+expect "helper calls the installed ipvsadm-save" grep -qx 'default_ipvsadm_save=/usr/local/sbin/ipvsadm-save' "$dest/usr/local/libexec/ipvsadm/ipvsadm-boot"
 expect "unit reload applies the rules" grep -qx 'ExecReload=/usr/local/libexec/ipvsadm/ipvsadm-boot reload' "$dest/usr/local/lib/systemd/system/ipvsadm.service"
 expect "init script calls the installed helper" grep -qx 'boot=/usr/local/libexec/ipvsadm/ipvsadm-boot' "$dest/etc/init.d/ipvsadm"
 expect "modules-load file loads ip_vs" grep -qx 'ip_vs' "$dest/usr/local/lib/modules-load.d/ipvsadm.conf"
@@ -429,7 +431,13 @@ cat >"$stub/modprobe" <<'EOF'
 #!/bin/sh
 echo "modprobe $*" >>"$STUB_DIR/log"
 EOF
-chmod +x "$stub/ipvsadm" "$stub/ipvsadm-restore" "$stub/modprobe"
+# A fake ipvsadm-save: logs its arguments and writes the table.
+cat >"$stub/ipvsadm-save" <<'EOF'
+#!/bin/sh
+echo "save $*" >>"$STUB_DIR/log"
+cat "$STUB_DIR/table"
+EOF
+chmod +x "$stub/ipvsadm" "$stub/ipvsadm-restore" "$stub/ipvsadm-save" "$stub/modprobe"
 
 rules_text='-A -t 192.0.2.10:80 -s rr
 -a -t 192.0.2.10:80 -r 198.51.100.2:80 -m -w 1
@@ -438,7 +446,7 @@ rules_text='-A -t 192.0.2.10:80 -s rr
 
 # boot CONVENTION-ROOT ACTION: run the helper against a fake /etc.
 boot() {
-    STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RESTORE=$stub/ipvsadm-restore IPVSADM_SYSCONFDIR=$1 \
+    STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_RESTORE=$stub/ipvsadm-restore IPVSADM_SAVE=$stub/ipvsadm-save IPVSADM_SYSCONFDIR=$1 \
         IPVSADM_MODPROBE=$stub/modprobe IPVSADM_PROC_MODULES=$1/proc-modules \
         sh packaging/ipvsadm-boot "$2" 2>"$stub/stderr"
 }
@@ -534,6 +542,35 @@ $rules_text"
     echo 'IPVS_APPLY_SCOPE="addr=192.0.2.0/24,proto=tcp fwmark=100-199"' >>"$settings"
     boot "$etc" reload
     logged "$conv: IPVS_APPLY_SCOPE gives reload its --scope terms" "restore --apply --drain 30 --allow-empty --scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199 $rules"
+    # With a scope the table is shared: nothing clears it, and the modules stay loaded.
+    terms="--scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199"
+    reset_stub
+    if boot "$etc" start; then ok "$conv: scoped start succeeds"; else not_ok "$conv: scoped start succeeds" "$(cat "$stub/stderr")"; fi
+    logged "$conv: scoped start applies the rules file with the terms (no drain)" "restore --apply --allow-empty $terms $rules"
+    not_logged "$conv: scoped start does not clear the table" "-C"
+    not_logged "$conv: scoped start does not restore" "--numbered"
+    : >"$stub/log"
+    if boot "$etc" stop; then ok "$conv: scoped stop succeeds"; else not_ok "$conv: scoped stop succeeds" "$(cat "$stub/stderr")"; fi
+    logged "$conv: scoped stop saves only the scope (ipvsadm-save --scope)" "save -n $terms"
+    logged "$conv: scoped stop removes only the scope's services" "restore --apply --allow-empty $terms /dev/null"
+    not_logged "$conv: scoped stop does not clear the table" "-C"
+    not_logged "$conv: scoped stop does not unload the modules" "modprobe"
+    reset_stub
+    boot "$etc" clear
+    logged "$conv: scoped clear removes only the scope's services" "restore --apply --allow-empty $terms /dev/null"
+    not_logged "$conv: scoped clear does not clear the table" "-C"
+    reset_stub
+    printf '%s\n' "$rules_text" >"$stub/table"
+    boot "$etc" save
+    logged "$conv: scoped save runs ipvsadm-save --scope" "save -n $terms"
+    not_logged "$conv: scoped save does not run ipvsadm -S" "-S -n"
+    # None of the scope's services left: the save must not empty the rules file.
+    cp "$rules" "$work/rules.kept"
+    reset_stub
+    if boot "$etc" save; then not_ok "$conv: a save without any service fails when the rules file has some"; else ok "$conv: a save without any service fails when the rules file has some"; fi
+    if cmp -s "$rules" "$work/rules.kept"; then ok "$conv: ... and keeps the rules file"; else not_ok "$conv: ... and keeps the rules file" "$(cat "$rules")"; fi
+    grep -q "holds no service: not replacing" "$stub/stderr" && ok "$conv: ... and says why" || not_ok "$conv: ... and says why" "$(cat "$stub/stderr")"
+    sed -i '/^IPVS_APPLY_SCOPE=/d' "$settings"
 done
 
 # Debian AUTO=false: start leaves the table alone.

@@ -11,7 +11,10 @@
 #     both conventions: start restores a rule set, stop saves and clears it, a second start
 #     brings the same table back, reload applies an edited rules file without a flush
 #     (ipvsadm-restore --apply), and a master and a backup sync daemon start together
-#     when configured (DAEMON="master backup") and stop at stop.
+#     when configured (DAEMON="master backup") and stop at stop;
+#   - with IPVS_APPLY_SCOPE, beside another tool's service: start, stop (with its save),
+#     restart and clear touch only the scope's services, and a rule outside the scope
+#     fails start without a change.
 # Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 set -euo pipefail
 
@@ -145,6 +148,64 @@ for style in debian redhat; do
 	ipvsadm --stop-daemon master >/dev/null 2>&1
 	ipvsadm --stop-daemon backup >/dev/null 2>&1
 done
+
+# A table shared with another tool (keepalived's 203.0.113.1:80 here): with IPVS_APPLY_SCOPE,
+# every action of the init script keeps to the scope's services (ours: 192.0.2.0/24), and
+# the other service's lines of ipvsadm -Sn stay byte for byte.
+root=/tmp/etc-scoped
+mkdir -p $root/default
+rulesf=$root/ipvsadm.rules cfg=$root/default/ipvsadm
+printf 'IPVS_APPLY_SCOPE="addr=192.0.2.0/24"\nIPVS_SAVE_ON_STOP=yes\nIPVS_MODULES_UNLOAD=yes\n' >$cfg
+cp rules $rulesf
+export IPVSADM=/sbin/ipvsadm IPVSADM_SYSCONFDIR=$root IPVSADM_STYLE=debian
+ipvsadm -C
+ipvsadm -A -t 203.0.113.1:80 -s wlc
+ipvsadm -a -t 203.0.113.1:80 -r 198.18.0.2:80 -m -w 5
+ipvsadm -a -t 203.0.113.1:80 -r 198.18.0.3:80 -m -w 0
+theirs() { ipvsadm -Sn | grep -e ' 203\.0\.113\.1:80 ' -e ' 203\.0\.113\.1:80$' ; }
+ours() { ipvsadm -Sn | grep -v ' 203\.0\.113\.1:80'; }
+theirs >theirs-before
+sh /payload/ipvsadm.init start >init-out 2>&1; st=$?
+[ $st = 0 ] && ok "scoped: init start exits 0" || bad "scoped: init start exits 0" "status $st" "$(cat init-out)"
+ours >got-start
+check "scoped: start applies the rules file to the scope's services" saved got-start
+theirs >theirs-now
+check "scoped: start leaves the other service" theirs-before theirs-now
+ipvsadm -a -t 192.0.2.10:80 -r 198.51.100.5:80 -m -w 2
+ours >want-stop
+sh /payload/ipvsadm.init stop >init-out 2>&1; st=$?
+[ $st = 0 ] && ok "scoped: init stop exits 0" || bad "scoped: init stop exits 0" "status $st" "$(cat init-out)"
+check "scoped: stop saves the scope's services only" want-stop $rulesf
+ours >got-stopped
+[ ! -s got-stopped ] && ok "scoped: stop removes the scope's services" || bad "scoped: stop removes the scope's services" "$(cat got-stopped)"
+theirs >theirs-now
+check "scoped: stop leaves the other service (and the modules loaded)" theirs-before theirs-now
+grep -q "not unloading the ip_vs modules" init-out && ok "scoped: stop says why the modules stay" \
+	|| bad "scoped: stop says why the modules stay" "$(cat init-out)"
+# A second stop has no service of the scope to save: it must not empty the rules file.
+sh /payload/ipvsadm.init stop >init-out 2>&1; st=$?
+[ $st != 0 ] && ok "scoped: a stop with none of the scope's services left fails its save" \
+	|| bad "scoped: a stop with none of the scope's services left fails its save" "$(cat init-out)"
+check "scoped: ... and keeps the rules file" want-stop $rulesf
+sh /payload/ipvsadm.init start >init-out 2>&1; st=$?
+[ $st = 0 ] && ok "scoped: start after stop exits 0" || bad "scoped: start after stop exits 0" "status $st" "$(cat init-out)"
+sh /payload/ipvsadm.init restart >init-out 2>&1; st=$?
+[ $st = 0 ] && ok "scoped: init restart exits 0" || bad "scoped: init restart exits 0" "status $st" "$(cat init-out)"
+ours >got-again
+check "scoped: restart brings the scope's services back" want-stop got-again
+theirs >theirs-now
+check "scoped: restart leaves the other service" theirs-before theirs-now
+echo '-A -t 203.0.113.9:80 -s rr' >>$rulesf
+sh /payload/ipvsadm.init start >init-out 2>&1; st=$?
+[ $st != 0 ] && ok "scoped: a rule outside the scope fails start" || bad "scoped: a rule outside the scope fails start" "$(cat init-out)"
+ours >got-refused
+check "scoped: ... and changes nothing" want-stop got-refused
+sh /usr/libexec/ipvsadm/ipvsadm-boot clear >init-out 2>&1
+ours >got-cleared
+[ ! -s got-cleared ] && ok "scoped: clear removes the scope's services" || bad "scoped: clear removes the scope's services" "$(cat got-cleared)"
+theirs >theirs-now
+check "scoped: clear leaves the other service" theirs-before theirs-now
+ipvsadm -C
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
 EOF

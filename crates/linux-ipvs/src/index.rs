@@ -202,6 +202,20 @@ impl ServiceIndex {
             .sort_unstable_by(|a, b| key(&a.key).cmp(&key(&b.key)).then(a.pos.cmp(&b.pos)));
     }
 
+    /// Keeps only the services whose keys `keep` accepts, in the order they had (a walk
+    /// then reads only those): for a caller that owns some of a shared table's services.
+    ///
+    /// ```no_run
+    /// let mut ipvs = linux_ipvs::Client::open()?;
+    /// let mut index = ipvs.service_index()?;
+    /// index.retain(|key| key.fwmark().is_some());
+    /// println!("{} firewall-mark services", index.len());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(&ServiceKey) -> bool) {
+        self.records.retain(|r| keep(&r.key));
+    }
+
     /// Whether a service appears more than once: the sign of a dump that a change
     /// disturbed (an entry added before the dump's position pushes one it already sent
     /// into the next datagram).
@@ -277,6 +291,28 @@ mod tests {
         plain.push(a.clone());
         assert!(!plain.has_counters());
         assert_eq!(plain.service(0).unwrap().stats, None);
+    }
+
+    #[test]
+    fn retain_keeps_the_chosen_services_with_their_own_settings_and_counters() {
+        let mut index = ServiceIndex::with_counters();
+        let mut a = tcp(80);
+        a.scheduler = Name::truncated(b"rr");
+        a.unknown = vec![UnknownAttr {
+            kind: 99,
+            payload: vec![3],
+        }];
+        let mut c = tcp(82);
+        c.stats = Some(Stats::new(7, 0, 0, 0, 0));
+        index.push(a.clone());
+        index.push(tcp(81));
+        index.push(c.clone());
+        index.retain(|k| k.port() != 81);
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.service(0), Some(a));
+        assert_eq!(index.service(1), Some(c));
+        index.retain(|_| false);
+        assert!(index.is_empty());
     }
 
     #[test]
