@@ -170,6 +170,31 @@ fn arguments_are_bytes() {
     assert_eq!(o.status.code(), Some(1), "a usage note, not a crash");
 }
 
+/// `ipvsadm-save --scope`: a term that does not parse is refused before IPVS is asked
+/// (status 2, the term's problem named, nothing on standard output); `--scope` without a
+/// term is a usage error (status 1).
+#[test]
+fn save_scope_terms_are_checked_first() {
+    let save = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ipvsadm-save"))
+            .args(args)
+            .output()
+            .expect("run ipvsadm-save")
+    };
+    let o = save(&["-n", "--scope", "addr=192.0.2.0/33"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "ipvsadm-save: --scope: addr=192.0.2.0/33: not an address or a prefix\n"
+    );
+    let o = save(&["--scope=proto=icmp"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = save(&["-n", "--scope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("usage: ipvsadm-save "));
+}
+
 /// `ipvsadm-restore --apply --check` needs no IPVS (this machine's kernel has none): it
 /// reports every line that --apply would refuse, with its number, and accepts good rules.
 #[test]
