@@ -573,10 +573,10 @@ impl Session {
         };
         let scope = &self.save_scope;
         let fetched = index.and_then(|mut index| {
-            index.sort_by_key(output::service_key);
             if !scope.is_whole() {
                 index.retain(|key| scope.covers(key));
             }
+            index.sort_by_key(output::service_key);
             if json == Json::Off {
                 let mut stream = output::SaveStream::new(numeric, &names);
                 write_table(client, &index, false, &mut buf, io, |out, svc, dests| {

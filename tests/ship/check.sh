@@ -406,9 +406,14 @@ cat >"$stub/ipvsadm-restore" <<'EOF'
 #!/bin/sh
 d=$STUB_DIR
 echo "restore $*" >>"$d/log"
-for last; do :; done
+# The rules file: the word that is neither an option nor an option's value.
+file='' prev=''
+for a; do
+    case $prev in --scope | --drain) ;; *) case $a in -*) ;; *) file=$a ;; esac ;; esac
+    prev=$a
+done
 case " $* " in
-*" --apply "*) grep -v '^[[:space:]]*#' "$last" >"$d/table" ;;
+*" --apply "*) grep -v '^[[:space:]]*#' "$file" >"$d/table" ;;
 *" --numbered "*)
     # Clears, loads what loads, and fails each line that contains "bad", with its number.
     cat >"$d/stdin"
@@ -541,23 +546,23 @@ $rules_text"
     reset_stub
     echo 'IPVS_APPLY_SCOPE="addr=192.0.2.0/24,proto=tcp fwmark=100-199"' >>"$settings"
     boot "$etc" reload
-    logged "$conv: IPVS_APPLY_SCOPE gives reload its --scope terms" "restore --apply --drain 30 --allow-empty --scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199 $rules"
+    logged "$conv: IPVS_APPLY_SCOPE gives reload its --scope terms" "restore --apply --drain 30 --allow-empty $rules --scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199"
     # With a scope the table is shared: nothing clears it, and the modules stay loaded.
     terms="--scope addr=192.0.2.0/24,proto=tcp --scope fwmark=100-199"
     reset_stub
     if boot "$etc" start; then ok "$conv: scoped start succeeds"; else not_ok "$conv: scoped start succeeds" "$(cat "$stub/stderr")"; fi
-    logged "$conv: scoped start applies the rules file with the terms (no drain)" "restore --apply --allow-empty $terms $rules"
+    logged "$conv: scoped start applies the rules file with the terms (no drain)" "restore --apply --allow-empty $rules $terms"
     not_logged "$conv: scoped start does not clear the table" "-C"
     not_logged "$conv: scoped start does not restore" "--numbered"
     : >"$stub/log"
     if boot "$etc" stop; then ok "$conv: scoped stop succeeds"; else not_ok "$conv: scoped stop succeeds" "$(cat "$stub/stderr")"; fi
     logged "$conv: scoped stop saves only the scope (ipvsadm-save --scope)" "save -n $terms"
-    logged "$conv: scoped stop removes only the scope's services" "restore --apply --allow-empty $terms /dev/null"
+    logged "$conv: scoped stop removes only the scope's services" "restore --apply --allow-empty /dev/null $terms"
     not_logged "$conv: scoped stop does not clear the table" "-C"
     not_logged "$conv: scoped stop does not unload the modules" "modprobe"
     reset_stub
     boot "$etc" clear
-    logged "$conv: scoped clear removes only the scope's services" "restore --apply --allow-empty $terms /dev/null"
+    logged "$conv: scoped clear removes only the scope's services" "restore --apply --allow-empty /dev/null $terms"
     not_logged "$conv: scoped clear does not clear the table" "-C"
     reset_stub
     printf '%s\n' "$rules_text" >"$stub/table"
