@@ -39,7 +39,7 @@ impl<T: Transport> Client<T> {
             },
         )?
         .pop()
-        .ok_or(Error::Malformed("no info in reply"))
+        .ok_or_else(Error::malformed("no info in reply"))
     }
 
     /// All virtual services, in the kernel's order, with their counters.
@@ -142,7 +142,7 @@ impl<T: Transport> Client<T> {
             },
         )?
         .pop()
-        .ok_or(Error::Malformed("no timeouts in reply"))
+        .ok_or_else(Error::malformed("no timeouts in reply"))
     }
 
     /// The running sync daemons (master first, as the kernel reports them).

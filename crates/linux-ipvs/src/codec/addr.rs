@@ -22,14 +22,14 @@ pub fn decode(family: Family, payload: &[u8]) -> Result<IpAddr, Error> {
             let b: [u8; 4] = payload
                 .get(..4)
                 .and_then(|s| s.try_into().ok())
-                .ok_or(Error::Malformed("short IPv4 address"))?;
+                .ok_or_else(Error::malformed("short IPv4 address"))?;
             Ok(IpAddr::V4(Ipv4Addr::from(b)))
         }
         Family::Inet6 => {
             let b: [u8; 16] = payload
                 .get(..16)
                 .and_then(|s| s.try_into().ok())
-                .ok_or(Error::Malformed("short IPv6 address"))?;
+                .ok_or_else(Error::malformed("short IPv6 address"))?;
             Ok(IpAddr::V6(Ipv6Addr::from(b)))
         }
     }

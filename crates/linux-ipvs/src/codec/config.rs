@@ -48,7 +48,7 @@ pub fn decode_info(attrs: &[u8]) -> Result<Info, Error> {
         }
     }
     Ok(Info {
-        version: version.ok_or(Error::Malformed("info without version"))?,
-        conn_tab_size: size.ok_or(Error::Malformed("info without table size"))?,
+        version: version.ok_or_else(Error::malformed("info without version"))?,
+        conn_tab_size: size.ok_or_else(Error::malformed("info without table size"))?,
     })
 }

@@ -67,7 +67,7 @@ pub fn decode(payload: &[u8]) -> Result<Daemon, Error> {
                     .payload
                     .get(..4)
                     .and_then(|s| s.try_into().ok())
-                    .ok_or(Error::Malformed("short multicast group"))?;
+                    .ok_or_else(Error::malformed("short multicast group"))?;
                 d.mcast_group = Some(IpAddr::V4(Ipv4Addr::from(b)));
             }
             IPVS_DAEMON_ATTR_MCAST_GROUP6 => {
@@ -75,7 +75,7 @@ pub fn decode(payload: &[u8]) -> Result<Daemon, Error> {
                     .payload
                     .get(..16)
                     .and_then(|s| s.try_into().ok())
-                    .ok_or(Error::Malformed("short multicast group"))?;
+                    .ok_or_else(Error::malformed("short multicast group"))?;
                 d.mcast_group = Some(IpAddr::V6(Ipv6Addr::from(b)));
             }
             kind => d.unknown.push(UnknownAttr {
@@ -84,8 +84,8 @@ pub fn decode(payload: &[u8]) -> Result<Daemon, Error> {
             }),
         }
     }
-    d.state = state.ok_or(Error::Malformed("daemon without state"))?;
-    d.mcast_ifn = ifn.ok_or(Error::Malformed("daemon without interface"))?;
-    d.syncid = syncid.ok_or(Error::Malformed("daemon without sync id"))?;
+    d.state = state.ok_or_else(Error::malformed("daemon without state"))?;
+    d.mcast_ifn = ifn.ok_or_else(Error::malformed("daemon without interface"))?;
+    d.syncid = syncid.ok_or_else(Error::malformed("daemon without sync id"))?;
     Ok(d)
 }

@@ -83,11 +83,11 @@ pub fn decode_with(payload: &[u8], service_family: Family, counters: bool) -> Re
             }),
         }
     }
-    let raw_addr = raw_addr.ok_or(Error::Malformed("destination without address"))?;
+    let raw_addr = raw_addr.ok_or_else(Error::malformed("destination without address"))?;
     d.addr = addr::decode(family.unwrap_or(service_family), raw_addr)?;
-    d.port = port.ok_or(Error::Malformed("destination without port"))?;
-    d.forward = Forward::from_raw(fwd.ok_or(Error::Malformed("destination without method"))?);
-    d.weight = weight.ok_or(Error::Malformed("destination without weight"))?;
+    d.port = port.ok_or_else(Error::malformed("destination without port"))?;
+    d.forward = Forward::from_raw(fwd.ok_or_else(Error::malformed("destination without method"))?);
+    d.weight = weight.ok_or_else(Error::malformed("destination without weight"))?;
     if counters {
         d.stats = stats64.or(stats32).map(stats::decode).transpose()?;
     }

@@ -111,7 +111,7 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
     }
     let family = af
         .and_then(Family::from_raw)
-        .ok_or(Error::Malformed("service without a known address family"))?;
+        .ok_or_else(Error::malformed("service without a known address family"))?;
     let key = match (fwmark, protocol, raw_addr, port) {
         (Some(mark), _, _, _) if mark != 0 => ServiceKey::Fwmark { family, mark },
         (_, Some(p), Some(a), Some(port)) => ServiceKey::Addr {

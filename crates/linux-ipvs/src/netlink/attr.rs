@@ -208,7 +208,7 @@ impl<'a> Attr<'a> {
         self.payload
             .get(..N)
             .and_then(|s| s.try_into().ok())
-            .ok_or(Error::Malformed("attribute payload too short"))
+            .ok_or_else(Error::malformed("attribute payload too short"))
     }
 }
 

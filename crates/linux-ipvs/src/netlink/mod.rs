@@ -51,7 +51,7 @@ pub fn resolve_family(sock: &mut Socket, name: &str, seq: u32) -> Result<u16, Er
                     }
                 }
                 Reply::Ack | Reply::Done { .. } => {
-                    return id.ok_or(Error::Malformed("family reply without id"));
+                    return id.ok_or_else(Error::malformed("family reply without id"));
                 }
                 Reply::Error { errno, .. } if errno == libc::ENOENT => {
                     return Err(Error::FamilyNotFound(name.to_string()));

@@ -139,7 +139,7 @@ impl<'a> Message<'a> {
                     .payload
                     .get(..4)
                     .map(|b| i32::from_ne_bytes(b.try_into().unwrap_or([0; 4])))
-                    .ok_or(Error::Malformed("short error message"))?;
+                    .ok_or_else(Error::malformed("short error message"))?;
                 if code == 0 {
                     return Ok(Reply::Ack);
                 }
