@@ -413,18 +413,6 @@ impl Prepared {
             self.labels(self.firsts[i] as usize),
         )
     }
-
-    /// Real server `j` (of all, in order) with its service's labels, and its own.
-    fn server(&self, j: usize) -> (&str, &Dest, &str) {
-        let (i, k) = self.servers[j];
-        let (i, k) = (i as usize, k as usize);
-        let first = self.firsts[i] as usize;
-        (
-            self.labels(first),
-            &self.table.snapshot.services[i].1[k],
-            self.labels(first + 1 + k),
-        )
-    }
 }
 
 /// Whether a family has samples per service or per real server (some 400,000 samples at
@@ -450,6 +438,9 @@ struct Lines {
     family: &'static FamilyDef,
     /// The metric's name, with its prefix, unit and suffix.
     name: String,
+    /// What every counter or gauge line of the family starts with: the name, the brace,
+    /// and the namespace's label and a comma when there is one.
+    head: String,
     /// `netns="..."`, or nothing.
     netns: String,
     /// The settings' labels of an `_info` line, reused from line to line.
@@ -476,10 +467,16 @@ impl Lines {
         if let Some(n) = netns {
             label(&mut ns, "netns", n);
         }
+        let mut head = format!("{name}{{");
+        if netns.is_some() {
+            head.push_str(&ns[1..]);
+            head.push(',');
+        }
         Lines {
             format,
             family,
             name,
+            head,
             netns: ns[1..].to_string(),
             settings: String::new(),
             server_settings: None,
@@ -504,15 +501,22 @@ impl Lines {
         out.push('\n');
     }
 
-    /// A counter or gauge line (a 64-bit counter, or a gauge's signed value).
-    fn value(&self, out: &mut String, ids: [&str; 2], v: impl itoa::Integer) {
+    /// A counter or gauge line (a 64-bit counter, or a gauge's signed value) of a service
+    /// (`server` empty) or of one of its real servers: the bytes [`Lines::line`] writes,
+    /// from the family's head, in one reservation.
+    fn value(&self, out: &mut String, svc: &str, server: &str, v: impl itoa::Integer) {
         let mut number = itoa::Buffer::new();
-        Lines::line(
-            out,
-            &self.name,
-            &[&self.netns, ids[0], ids[1]],
-            number.format(v),
-        );
+        let v = number.format(v);
+        out.reserve(self.head.len() + svc.len() + server.len() + v.len() + 4);
+        out.push_str(&self.head);
+        out.push_str(svc);
+        if !server.is_empty() {
+            out.push(',');
+            out.push_str(server);
+        }
+        out.push_str("} ");
+        out.push_str(v);
+        out.push('\n');
     }
 
     /// An `_info` line: the identity labels and the settings (empty ones left out), in the
@@ -543,6 +547,8 @@ impl Lines {
 
     /// Writes the lines of `p` from its item `from` (service or real server) until `out`
     /// holds `limit` bytes; returns the next item to write, `None` when all are written.
+    /// Real servers are taken in order, service by service, each service's labels looked
+    /// up once.
     fn write_from(
         &mut self,
         out: &mut String,
@@ -554,30 +560,45 @@ impl Lines {
             self.family.source,
             Source::Server(_) | Source::ServerValue(_) | Source::ServerInfo
         );
-        let items = if per_server {
-            p.servers.len()
-        } else {
-            p.table.snapshot.services.len()
-        };
-        for item in from..items {
-            if out.len() >= limit {
-                return Some(item);
+        if !per_server {
+            for item in from..p.table.snapshot.services.len() {
+                if out.len() >= limit {
+                    return Some(item);
+                }
+                let (svc, ids) = p.service(item);
+                self.write_service(out, svc, ids);
             }
-            self.write_item(out, p, item);
+            return None;
+        }
+        let mut item = from;
+        while let Some(&(i, k)) = p.servers.get(item) {
+            let i = i as usize;
+            let first = p.firsts[i] as usize;
+            let svc = p.labels(first);
+            for (k, d) in p.table.snapshot.services[i]
+                .1
+                .iter()
+                .enumerate()
+                .skip(k as usize)
+            {
+                if out.len() >= limit {
+                    return Some(item);
+                }
+                self.write_server(out, svc, d, p.labels(first + 1 + k));
+                item += 1;
+            }
         }
         None
     }
 
-    /// Writes the line of one service or real server.
-    fn write_item(&mut self, out: &mut String, p: &Prepared, item: usize) {
+    /// Writes the line of one service, `ids` its labels.
+    fn write_service(&mut self, out: &mut String, svc: &Service, ids: &str) {
         match self.family.source {
             Source::Service(field) => {
-                let (svc, ids) = p.service(item);
                 let v = svc.stats.as_ref().map_or(0, |s| field.of(s));
-                self.value(out, [ids, ""], v);
+                self.value(out, ids, "", v);
             }
             Source::ServiceInfo => {
-                let (svc, ids) = p.service(item);
                 let flags = service_flags(svc).join(",");
                 let scheduler = String::from_utf8_lossy(svc.scheduler.as_bytes());
                 let pe = svc
@@ -592,24 +613,29 @@ impl Lines {
                 ];
                 self.info(out, [ids, ""], &settings);
             }
+            _ => unreachable!("a family per service"),
+        }
+    }
+
+    /// Writes the line of one real server `d`: `svc` its service's labels, `server` its
+    /// own.
+    fn write_server(&mut self, out: &mut String, svc: &str, d: &Dest, server: &str) {
+        match self.family.source {
             Source::Server(field) => {
-                let (svc, d, server) = p.server(item);
                 let v = d.stats.as_ref().map_or(0, |s| field.of(s));
-                self.value(out, [svc, server], v);
+                self.value(out, svc, server, v);
             }
             Source::ServerValue(which) => {
-                let (svc, d, server) = p.server(item);
                 let v = match which {
                     ServerValue::Active => i64::from(d.active_conns),
                     ServerValue::Inactive => i64::from(d.inact_conns),
                     ServerValue::Persistent => i64::from(d.persist_conns),
                     ServerValue::Weight => i64::from(d.weight),
                 };
-                self.value(out, [svc, server], v);
+                self.value(out, svc, server, v);
             }
             Source::ServerInfo => {
                 let mut number = itoa::Buffer::new();
-                let (svc, d, server) = p.server(item);
                 let made_of = (
                     d.forward.raw(),
                     d.tun_type.raw(),
@@ -648,7 +674,7 @@ impl Lines {
                 self.info(out, [svc, server], &settings);
                 self.server_settings = Some(made_of);
             }
-            _ => unreachable!("a family of the whole namespace"),
+            _ => unreachable!("a family per real server"),
         }
     }
 }
