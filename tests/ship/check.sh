@@ -616,6 +616,9 @@ sed "s|^boot=.*|boot=$top/packaging/ipvsadm-boot|" packaging/ipvsadm.init >"$wor
 reset_stub
 STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_SYSCONFDIR=$work/etc-redhat sh "$work/ipvsadm.init" status >/dev/null 2>&1
 logged "init script status lists the table" "-L -n"
+reset_stub
+STUB_DIR=$stub IPVSADM=$stub/ipvsadm IPVSADM_SYSCONFDIR=$work/etc-redhat sh "$work/ipvsadm.init" clear >/dev/null 2>&1
+logged "init script clear clears the table" "-C"
 if sh "$work/ipvsadm.init" bogus >/dev/null 2>&1; then not_ok "init script refuses an unknown action"; else ok "init script refuses an unknown action"; fi
 expect "init script has LSB headers" grep -q '^### BEGIN INIT INFO' packaging/ipvsadm.init
 if command -v shellcheck >/dev/null; then
