@@ -50,8 +50,9 @@ venv=$out/venv
 #   changelog: antsibull-changelog's format; the collection keeps a CHANGELOG.md
 SANITY_SKIP=(pslint changelog)
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# now, elapsed, and for the guest mode qga and check.
+# shellcheck source=tests/guest/host-checks.sh
+. "$repo/tests/guest/host-checks.sh"
 log() { echo "# $*"; }
 
 # venv: ansible-core and the sanity tests' own pinned requirements, once per version.
@@ -323,27 +324,6 @@ guest() {
 	ansible_guest_checks qga check "$tarball"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
-}
-
-# What tests/guest/run.sh has too: qga (the guest's agent on $sock) and check NAME SCRIPT
-# (SCRIPT in the guest after lib.sh; passes on status 0; its output shown when it fails, or
-# always with SHOW=1).
-qga() { python3 "$repo/tests/guest/qga.py" "$sock" "$@"; }
-check() {
-	local name=$1 script=$2 t out rc
-	t=$(now)
-	out=$(printf '. /root/lib.sh\n%s\n' "$script" | qga exec --timeout 1800 - 2>&1)
-	rc=$?
-	if [ $rc = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok - $name ($(elapsed "$t" "$(now)") s)"
-		[ "${SHOW:-0}" = 1 ] && printf '%s\n' "$out" | sed 's/^/    /'
-	else
-		failed=$((failed + 1))
-		echo "not ok - $name ($(elapsed "$t" "$(now)") s, status $rc)"
-		printf '%s\n' "$out" | sed 's/^/    /' | tail -60
-	fi
-	return 0
 }
 
 # In braces: bash reads the whole command before it runs it, so an edit of this file

@@ -34,8 +34,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 2
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=tests/guest/host-checks.sh
+. "$here/host-checks.sh"
 
 run=$repo/target/guest/run-$$
 mkdir -p "$run"
@@ -54,7 +54,6 @@ t0=$(now)
 "$here/guest.sh" start "$run" || exit 2
 echo "# guest booted in $(elapsed "$t0" "$(now)") s"
 sock=$run/qga.sock
-qga() { python3 "$here/qga.py" "$sock" "$@"; }
 
 for f in lib.sh echo.py hold.py; do
 	qga put "$here/in-guest/$f" "/root/$f" || exit 2
@@ -64,30 +63,6 @@ qga put "$deb1" /root/pkg/n.deb || exit 2
 qga put "$deb2" /root/pkg/n1.deb || exit 2
 
 passed=0 failed=0 todo=0
-# check NAME SCRIPT: runs SCRIPT in the guest (bash -e, after lib.sh); passes on status 0.
-# The script's output is shown when it fails, or always with SHOW=1. With TODO=REASON the
-# check runs and is reported, but a failure is not counted (TAP's TODO): for what another
-# branch is adding.
-check() {
-	local name=$1 script=$2 t out rc
-	t=$(now)
-	out=$(printf '. /root/lib.sh\n%s\n' "$script" | qga exec --timeout 1800 - 2>&1)
-	rc=$?
-	if [ $rc = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok - $name ($(elapsed "$t" "$(now)") s)${TODO:+ # TODO passes now: drop the TODO ($TODO)}"
-		[ "${SHOW:-0}" = 1 ] && printf '%s\n' "$out" | sed 's/^/    /'
-	else
-		if [ -n "${TODO:-}" ]; then
-			todo=$((todo + 1))
-		else
-			failed=$((failed + 1))
-		fi
-		echo "not ok - $name ($(elapsed "$t" "$(now)") s, status $rc)${TODO:+ # TODO $TODO}"
-		printf '%s\n' "$out" | sed 's/^/    /' | tail -60
-	fi
-	return 0
-}
 
 # The saved rules: written by Debian's ipvsadm-save before our package comes.
 check "1. dpkg -i over Debian's ipvsadm: replaced, ipvsadm -v ours, saved rules kept" '
