@@ -1135,6 +1135,56 @@ mod tests {
         }
     }
 
+    /// A table large enough for many pieces, services of 0 to 6 real servers: a piece
+    /// ends inside a service's list again and again, and the next one resumes there. Each
+    /// real server's weight line is there once, in the listing's order, with a namespace
+    /// label (the line's head) and its own value.
+    #[test]
+    fn pieces_resume_inside_a_services_real_servers() {
+        let mut services = Vec::new();
+        let mut want = String::new();
+        for i in 0..3_000u32 {
+            let addr = std::net::Ipv4Addr::from(0xC612_0000 + i);
+            let svc = Service::new(ServiceKey::Addr {
+                protocol: linux_ipvs::Protocol::Tcp,
+                addr: addr.into(),
+                port: 80,
+            });
+            let mut dests = Vec::new();
+            for k in 0..i % 7 {
+                let mut d = Dest::new(std::net::Ipv4Addr::new(203, 0, 113, k as u8).into(), 8080);
+                d.weight = (i * 7 + k) as i32;
+                want.push_str(&format!(
+                    "ipvs_server_weight{{netns=\"blue\",family=\"inet\",protocol=\"tcp\",\
+                     address=\"{addr}\",port=\"80\",server_address=\"203.0.113.{k}\",\
+                     server_port=\"8080\"}} {}\n",
+                    d.weight
+                ));
+                dests.push(d);
+            }
+            services.push((svc, dests));
+        }
+        let table = Table {
+            snapshot: Snapshot {
+                info: Info::new(0x010201, 4096),
+                services,
+            },
+            daemons: Vec::new(),
+            totals: Stats::default(),
+        };
+        let mut e = Reading::new(Format::Prometheus, Series::default_with(false));
+        e.add(Some("blue"), Some(table));
+        let pieces = e.pieces();
+        assert!(pieces.len() > 20, "{} pieces", pieces.len());
+        let got: String = pieces
+            .concat()
+            .lines()
+            .filter(|l| l.starts_with("ipvs_server_weight{"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(got, want);
+    }
+
     /// Without rates, the 15 families of per-second estimates are left out and nothing
     /// else; without servers, every family per real server; the values stay the same.
     #[test]

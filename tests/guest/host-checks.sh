@@ -11,10 +11,12 @@
 # shellcheck shell=bash
 
 guest_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-passed=${passed:-0} failed=${failed:-0} todo=${todo:-0}
+# The caller sets passed and failed; todo counts only with TODO, and starts here if not.
+todo=${todo:-0}
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck disable=SC2154 # the caller sets sock
 qga() { python3 "$guest_dir/qga.py" "$sock" "$@"; }
 check() {
 	local name=$1 script=$2 t out rc
