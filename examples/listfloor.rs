@@ -1,5 +1,6 @@
 //! The floor for listing benchmarks: the kernel's own cost of reading a table the way
-//! `ipvsadm -L` reads it, with nothing formatted or printed. One service dump (the index),
+//! `ipvsadm -L` read it through netlink alone (the one-call socket options turned off:
+//! examples/sockfloor.rs is their floor), with nothing formatted or printed. One service dump (the index),
 //! timed on its own, then one dump of real servers per service (the walk). The kernel
 //! resumes a service dump from its first service for every datagram it fills, so the
 //! index's time grows with the square of the number of services while the walk's grows
@@ -34,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let mut client = Client::open()?;
+    client.set_one_call(false);
     let start = Instant::now();
     let index = match consistent {
         Some(max) => client.consistent_service_index(max)?,

@@ -11,6 +11,9 @@
 # 2. Save as JSON, clear, restore the JSON: `-Sn` byte-identical before and after.
 # 3. --netns: two namespaces with different tables, each command sees only its own; a missing
 #    namespace gives the error, status 2, and changes nothing.
+# 4. The library's two read paths (real servers through the socket options, netlink alone)
+#    compared field by field by examples/readpaths on a table with every kind of IPv4
+#    service, then with an IPv6 service, then with a persistence engine.
 # Prints `ok - ...` / `not ok - ...` per check, then `N passed, N failed`.
 cd /payload || exit 2
 . ./lib.sh
@@ -185,6 +188,63 @@ out=$($IPVSADM --netns /etc/hosts -Ln 2>&1)
 rc=$?
 [ $rc = 2 ] && [ "$out" = 'setting the network namespace "/etc/hosts" failed: Invalid argument' ] &&
 	ok "a file that is not a namespace: $out" || bad "--netns /etc/hosts (status $rc)" "$out"
+
+# ---- 4. the two read paths of the library -------------------------------------------------
+# examples/readpaths reads the table with its real servers (IPv4 services' through the socket
+# options) and through netlink alone, and compares them field by field.
+P=jsrp
+ns_add $P
+xin $P $IP link add rs0 type dummy
+xin $P $IP link set rs0 up
+addr $P rs0 203.0.113.1/24 198.51.100.1/24 2001:db8:2::1/64
+readpaths() { nsx $P /payload/bin/examples/readpaths 2>&1; }
+for c in "-A -t 192.0.2.1:80 -s rr" \
+	"-a -t 192.0.2.1:80 -r 203.0.113.11:80 -m -w 2 -x 1000 -y 10" \
+	"-a -t 192.0.2.1:80 -r 203.0.113.12:8080 -g -w 0" \
+	"-A -u 192.0.2.1:53 -s wlc -o" "-a -u 192.0.2.1:53 -r 198.51.100.53 -m" \
+	"-A -t 192.0.2.2:443 -s mh -b mh-fallback,mh-port" \
+	"-a -t 192.0.2.2:443 -r 203.0.113.30 -i --tun-type ipip" \
+	"-a -t 192.0.2.2:443 -r 203.0.113.31 -i --tun-type gue --tun-port 6080 --tun-remcsum" \
+	"-a -t 192.0.2.2:443 -r 203.0.113.32 -i --tun-type gre --tun-csum" \
+	"-A -t 192.0.2.3:8080 -s wrr -b flag-1,flag-3 -p 600 -M 255.255.255.0" \
+	"-a -t 192.0.2.3:8080 -r 203.0.113.12:80 -m -w 7 -x 5" \
+	"-A --sctp-service 192.0.2.4:3868 -s lc" "-a --sctp-service 192.0.2.4:3868 -r 203.0.113.11 -m" \
+	"-A -f 7 -s wlc -p" "-a -f 7 -r 203.0.113.11:80 -g" \
+	"-A -t 192.0.2.5:25 -s sh -b sh-fallback,sh-port" \
+	"-A -t 192.0.2.6:80 -s rr" "-a -t 192.0.2.6:80 -r 203.0.113.40:80 -m" \
+	"-a -t 192.0.2.6:80 -r [2001:db8:2::5]:80 -i" \
+	"-A -u 192.0.2.7:0 -s none -p 60"; do
+	out=$(nsx $P $IPVSADM $c 2>&1) || bad "readpaths table: ipvsadm $c" "$out"
+done
+i=1
+while [ $i -le 40 ]; do
+	nsx $P $IPVSADM -a -t 192.0.2.1:80 -r 198.51.100.$((i + 100)):80 -m -w $i || bad "real server $i"
+	i=$((i + 1))
+done
+out=$(readpaths)
+rc=$?
+case "$rc $out" in
+"0 with-servers yes services 9 real-servers 51") ok "every kind of IPv4 service: both read paths say the same ($out)" ;;
+*) bad "every kind of IPv4 service: both read paths (status $rc)" "$out" ;;
+esac
+nsx $P $IPVSADM -A -t [2001:db8::1]:80 -s rr
+nsx $P $IPVSADM -a -t [2001:db8::1]:80 -r [2001:db8:2::7]:80 -m -x 50
+out=$(readpaths)
+rc=$?
+[ "$rc $out" = "0 with-servers yes services 10 real-servers 52" ] &&
+	ok "an IPv6 service, through netlink: both read paths say the same ($out)" || bad "with an IPv6 service (status $rc)" "$out"
+nsx $P $IPVSADM -D -t [2001:db8::1]:80
+nsx $P $IPVSADM -A -u 192.0.2.8:5060 -s rr -p 300 --pe sip
+nsx $P $IPVSADM -a -u 192.0.2.8:5060 -r 203.0.113.11 -m
+out=$(readpaths)
+rc=$?
+[ "$rc $out" = "0 with-servers yes services 10 real-servers 52" ] &&
+	ok "a persistence engine: both read paths say the same ($out)" || bad "with a persistence engine (status $rc)" "$out"
+nsx $P $IPVSADM -D -u 192.0.2.8:5060
+out=$(readpaths)
+rc=$?
+[ "$rc $out" = "0 with-servers yes services 9 real-servers 51" ] &&
+	ok "both services gone: both read paths say the same ($out)" || bad "after the engine's service (status $rc)" "$out"
 
 for pid in $(sed -n 's/^pid //p' /tmp/dp-state); do kill "$pid" 2>/dev/null; done
 checks_done

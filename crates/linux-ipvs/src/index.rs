@@ -12,7 +12,8 @@
 //! [`ServiceIndex::has_duplicates`] and [`ServiceIndex::same_keys`] ask the same two
 //! questions of an index a caller holds.
 
-use crate::model::{Name, Netmask, Service, ServiceFlags, ServiceKey, Stats, UnknownAttr};
+use crate::model::{Dest, Name, Netmask, Service, ServiceFlags, ServiceKey, Stats, UnknownAttr};
+use crate::sockopt::store::Servers;
 
 /// Marks a record without a persistence engine name.
 const NO_NAME: u16 = u16::MAX;
@@ -65,6 +66,8 @@ pub struct ServiceIndex {
     /// For an index read until it was consistent, how many reads were thrown away because
     /// the table changed meanwhile.
     changed: usize,
+    /// The real servers, for an index read with them through the socket options.
+    servers: Option<Servers>,
 }
 
 impl ServiceIndex {
@@ -124,6 +127,28 @@ impl ServiceIndex {
 
     pub(crate) fn set_changed(&mut self, changed: usize) {
         self.changed = changed;
+    }
+
+    /// Keeps the real servers read with the services, by dump position.
+    pub(crate) fn set_servers(&mut self, servers: Servers) {
+        self.servers = Some(servers);
+    }
+
+    /// Fills `out` with the real servers of the `i`-th service (index order) as they were
+    /// read with the index, if they were; `false` when the kernel must be asked.
+    pub(crate) fn stored_servers(&self, i: usize, out: &mut Vec<Dest>) -> bool {
+        let Some(servers) = &self.servers else {
+            return false;
+        };
+        servers.fill(self.records[i].pos, out);
+        true
+    }
+
+    /// Whether the real servers were read with the index (IPv4 services' through the
+    /// kernel's socket options, see [`Client::set_one_call`](crate::Client::set_one_call)):
+    /// a walk without counters then asks the kernel nothing more.
+    pub fn has_servers(&self) -> bool {
+        self.servers.is_some()
     }
 
     /// How many reads a walk allows for each real-server list (0: no checks).

@@ -66,6 +66,7 @@ mod model;
 mod netlink;
 pub mod netns;
 mod plan;
+mod sockopt;
 mod sys;
 mod table;
 

@@ -113,7 +113,24 @@ impl<T: Transport> Client<T> {
         self.consistent_index(max_reads, true)
     }
 
+    /// The checked read: without `counters`, with the real servers when they can be read
+    /// with the index ([`Client::set_one_call`]); with `counters`, through netlink alone
+    /// (the walk reads the real servers' counters there, and the socket options would only
+    /// read the real servers twice).
     fn consistent_index(
+        &mut self,
+        max_reads: usize,
+        counters: bool,
+    ) -> Result<ServiceIndex, Error> {
+        if counters {
+            self.consistent_netlink_index(max_reads, true)
+        } else {
+            self.with_servers(|c| c.consistent_netlink_index(max_reads, false))
+        }
+    }
+
+    /// [`Client::consistent_index`] without the real servers.
+    fn consistent_netlink_index(
         &mut self,
         max_reads: usize,
         counters: bool,
@@ -136,7 +153,7 @@ impl<T: Transport> Client<T> {
     /// [`Client::read_one`]; with `max_reads` (not 0), again while the real-server list came
     /// in more than one datagram and either lists a server twice or differs from the
     /// previous read, at most `max_reads` times in all.
-    pub(super) fn read_servers(
+    pub(crate) fn read_servers(
         &mut self,
         key: &ServiceKey,
         max_reads: usize,

@@ -59,6 +59,8 @@ pub struct Client<T: Transport = Socket> {
     window: Vec<Option<Result<(), Error>>>,
     /// Outcomes of sent changes not taken yet, in queueing order.
     done: Vec<Result<(), Error>>,
+    /// Whether whole-table reads try the kernel's socket options first.
+    one_call: bool,
 }
 
 impl<T: Transport> Client<T> {
@@ -73,6 +75,7 @@ impl<T: Transport> Client<T> {
             last_queued: 0,
             window: Vec::new(),
             done: Vec::new(),
+            one_call: true,
         }
     }
 
@@ -114,6 +117,26 @@ impl<T: Transport> Client<T> {
     /// The transport, given back (a stand-in's record of what was sent, say).
     pub fn into_transport(self) -> T {
         self.sock
+    }
+
+    /// Whether [`Client::service_index`] and [`Client::consistent_service_index`] read the
+    /// real servers with the services, the IPv4 services' through the kernel's socket
+    /// options (`IP_VS_SO_GET_DESTS`, a call per service, many times cheaper than a netlink
+    /// dump per service): yes unless turned off here (to measure or check netlink on its
+    /// own, say). A [`Client::walk`] without counters then asks the kernel nothing more.
+    ///
+    /// ```no_run
+    /// let mut ipvs = linux_ipvs::Client::open()?;
+    /// ipvs.set_one_call(false);
+    /// assert!(!ipvs.service_index()?.has_servers());
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn set_one_call(&mut self, on: bool) {
+        self.one_call = on;
+    }
+
+    pub(crate) fn one_call_enabled(&self) -> bool {
+        self.one_call
     }
 }
 

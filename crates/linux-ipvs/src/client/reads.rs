@@ -201,15 +201,19 @@ impl<T: Transport> Client<T> {
     /// # Ok::<(), linux_ipvs::Error>(())
     /// ```
     pub fn service_index(&mut self) -> Result<ServiceIndex, Error> {
-        let (mut index, _) = self.read_index(false)?;
-        index.set_reads(1);
-        Ok(index)
+        self.with_servers(|c| {
+            let (mut index, _) = c.read_index(false)?;
+            index.set_reads(1);
+            Ok(index)
+        })
     }
 
     /// [`Client::service_index`], keeping each service's counters as the same dump gives
     /// them (the dump carries them either way): a [`Client::walk`] with counters then takes
     /// the services' counters from the index instead of asking for each service again.
-    /// The index holds about three times the memory.
+    /// The index holds about three times the memory. It never holds the real servers
+    /// ([`Client::set_one_call`]): a walk with counters reads them through netlink, with
+    /// theirs.
     ///
     /// ```no_run
     /// let index = linux_ipvs::Client::open()?.service_index_with_counters()?;
@@ -299,6 +303,12 @@ impl<T: Transport> Client<T> {
         let again = counters && !index.has_counters();
         for i in 0..index.len() {
             index.fill(i, &mut svc);
+            if !counters && index.stored_servers(i, &mut dests) {
+                if let ControlFlow::Break(b) = visit(&svc, &dests) {
+                    return Ok(ControlFlow::Break(b));
+                }
+                continue;
+            }
             self.read_servers(
                 &svc.key,
                 index.checked(),

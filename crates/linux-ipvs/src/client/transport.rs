@@ -58,6 +58,14 @@ pub trait Transport {
         let _ = each;
         self.discard_waiting();
     }
+    /// An IPv4 socket of the same network namespace, for the kernel's older read interface
+    /// (the `IP_VS_SO_GET_*` socket options, see [`Client::set_one_call`]); a stand-in
+    /// without one (the default) is read through netlink alone.
+    ///
+    /// [`Client::set_one_call`]: crate::Client::set_one_call
+    fn legacy_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
 }
 
 impl Transport for Socket {
@@ -88,5 +96,8 @@ impl Transport for Socket {
     }
     fn set_timeout(&mut self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
         Socket::set_timeout(self, timeout)
+    }
+    fn legacy_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Socket::legacy_fd(self)
     }
 }

@@ -12,7 +12,7 @@
 //! [`DATAGRAM_MAX`], and the kernel makes every dump in datagrams of up to 32 KiB.
 
 use std::io::IoSliceMut;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
 use neli::consts::socket::{Msg, NlFamily};
@@ -99,6 +99,9 @@ pub struct Socket {
     /// The receive buffer the kernel gave the first socket, in bytes as it counts them.
     rcvbuf: usize,
     buf: Vec<u8>,
+    /// An IPv4 datagram socket of the same namespace, for the kernel's older read interface
+    /// (`IP_VS_SO_GET_*`, [`crate::sockopt`]); `None` if the kernel would not open one.
+    legacy: Option<OwnedFd>,
 }
 
 /// One netlink socket and its receive slots, per kind of reply, allocated on first use.
@@ -211,12 +214,25 @@ impl Socket {
         // Both now: a socket belongs to the namespace of the thread that opens it, and this
         // thread may join another one before the first table dump.
         let (table, _) = Channel::open()?;
+        let legacy = nix::sys::socket::socket(
+            nix::sys::socket::AddressFamily::Inet,
+            nix::sys::socket::SockType::Datagram,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .ok();
         Ok(Socket {
             main,
             table,
             rcvbuf,
             buf: vec![0; DATAGRAM_MAX],
+            legacy,
         })
+    }
+
+    /// The IPv4 socket for the kernel's older read interface, if there is one.
+    pub(crate) fn legacy_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.legacy.as_ref().map(|fd| fd.as_fd())
     }
 
     /// Sets how long each receive waits for the kernel (`None`: for ever), on both sockets.

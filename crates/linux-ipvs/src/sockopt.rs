@@ -1,0 +1,244 @@
+//! Reading the real servers of a whole table through the kernel's older interface, the IPv4
+//! socket options `IP_VS_SO_GET_SERVICES` and `IP_VS_SO_GET_DESTS`, rather than one netlink
+//! dump per service, which is most of a listing's cost.
+//!
+//! The service list itself still comes from netlink's service dump, because the socket
+//! options cannot say all of it. What they cannot say, found in `ip_vs_ctl.c` (6.1):
+//!
+//! - Services of other families: only `AF_INET` ones are listed, and `IP_VS_SO_GET_INFO`'s
+//!   count of services counts only those too (`ip_vs_add_service` counts IPv4 services
+//!   alone "for old get/setsockopt interface"), so nothing there says whether IPv6 services
+//!   exist. Their real servers are read through netlink, a service at a time.
+//! - The persistence engine (`pe_name`): the entries have no field for it.
+//! - Real servers of another family than the service's: left out of the entries, though the
+//!   service's `num_dests` counts them. A list shorter than that count is read through
+//!   netlink, for that service only.
+//! - Tunnel type, port and checksum flags: absent. A service with a tunnelling real server
+//!   has its list read through netlink, for that service only. For real servers that do
+//!   not tunnel the kernel keeps these settings but never uses them; this read gives the
+//!   defaults (ipip, 0, none), which is what every ipvsadm command sets.
+//! - Counters: cut to 32 bits (but the byte counts), and the rates too. So this read gives
+//!   none; a walk that wants counters reads through netlink.
+//!
+//! So a whole-table read is the service dump (as before), then one `GET_SERVICES` call,
+//! whose list (made in one pass under the IPVS mutex) must be, in order, the dump's IPv4
+//! services (the kernel walks its tables in the same order for both), then one `GET_DESTS`
+//! call per IPv4 service. A service deleted between the list and its real servers (`ESRCH`)
+//! or lists that disagree (a change made meanwhile) start the whole read again, a few
+//! times; then the real servers are left to the walk, through netlink, as before. A service
+//! is never handed out with half its state.
+
+mod abi;
+pub(crate) mod store;
+
+use std::os::fd::BorrowedFd;
+
+use crate::client::{Client, Transport};
+use crate::error::Error;
+use crate::index::ServiceIndex;
+use crate::model::{Dest, Family, Forward, ServiceKey};
+use crate::sys::get_ctl;
+use abi::RawService;
+use store::Servers;
+
+/// How many times the read starts again after a change made meanwhile.
+const TRIES: usize = 4;
+
+/// What attaching the real servers to an index came to.
+pub(crate) enum Attach {
+    /// The index holds its real servers now.
+    Done,
+    /// The socket options cannot be used here (no IPv4 socket, a refused call): the walk
+    /// reads through netlink.
+    Cannot,
+    /// The table changed since the index was read: read it again.
+    Changed,
+}
+
+impl<T: Transport> Client<T> {
+    /// Reads the real servers of every service of `index` (fresh from the kernel, in its
+    /// order) and keeps them in it ([`ServiceIndex::has_servers`]), IPv4 services' through
+    /// the socket options, the others' through netlink (see the module notes).
+    pub(crate) fn attach_servers(&mut self, index: &mut ServiceIndex) -> Result<Attach, Error> {
+        let Some(fd) = self.transport().legacy_fd() else {
+            return Ok(Attach::Cannot);
+        };
+        let Some(listed) = ipv4_services(fd, index.len()) else {
+            return Ok(Attach::Cannot);
+        };
+        let mut listed = listed.into_iter();
+        let mut servers = Servers::new();
+        let mut dests = Vec::new();
+        let keys: Vec<ServiceKey> = index.keys().copied().collect();
+        for key in keys {
+            if key.family() != Family::Inet {
+                servers.push_full(self.netlink_servers(&key)?);
+                continue;
+            }
+            let Some(raw) = listed.next() else {
+                return Ok(Attach::Changed);
+            };
+            if key_of(&raw) != key {
+                return Ok(Attach::Changed);
+            }
+            let fd = self.transport().legacy_fd().expect("had one above");
+            match read_dests(fd, &raw, &mut dests) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {
+                    return Ok(Attach::Changed);
+                }
+                Err(_) => return Ok(Attach::Cannot),
+            }
+            let whole = dests.len() == raw.num_dests as usize;
+            if whole && dests.iter().all(|d| d.forward != Forward::Tunnel) {
+                servers.push_compact(&dests);
+                continue;
+            }
+            // Tunnelling or other-family real servers, or a list that changed: this
+            // service through netlink, and then it must still be there.
+            let full = self.netlink_servers(&key)?;
+            let fd = self.transport().legacy_fd().expect("had one above");
+            let still = RawService {
+                num_dests: 0,
+                ..raw
+            };
+            match read_dests(fd, &still, &mut dests) {
+                Ok(()) => servers.push_full(full),
+                Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {
+                    return Ok(Attach::Changed);
+                }
+                Err(_) => return Ok(Attach::Cannot),
+            }
+        }
+        if listed.next().is_some() {
+            return Ok(Attach::Changed);
+        }
+        index.set_servers(servers);
+        Ok(Attach::Done)
+    }
+
+    /// `read`'s index with its real servers attached when they can be (and the client
+    /// was not told otherwise, [`Client::set_one_call`]); after a change made meanwhile,
+    /// read again, a few times, then without them (the walk reads them through netlink).
+    pub(crate) fn with_servers(
+        &mut self,
+        mut read: impl FnMut(&mut Self) -> Result<ServiceIndex, Error>,
+    ) -> Result<ServiceIndex, Error> {
+        let mut index = read(self)?;
+        if !self.one_call_enabled() {
+            return Ok(index);
+        }
+        for again in 1..=TRIES {
+            match self.attach_servers(&mut index)? {
+                Attach::Done | Attach::Cannot => break,
+                Attach::Changed => {
+                    index = read(self)?;
+                    index.set_changed(index.changed_reads() + again);
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    /// The IPv4 services and all their real servers of their own family, read through the
+    /// socket options alone and counted: `(services, real servers)`. The interface's own
+    /// cost of a table, for benchmarks (examples/sockfloor.rs); a listing reads more.
+    ///
+    /// ```no_run
+    /// let (services, servers) = linux_ipvs::Client::open()?.count_ipv4_table()?;
+    /// println!("{services} IPv4 services, {servers} real servers");
+    /// # Ok::<(), linux_ipvs::Error>(())
+    /// ```
+    pub fn count_ipv4_table(&mut self) -> Result<(usize, usize), Error> {
+        let refused = || Error::Io(std::io::Error::from_raw_os_error(nix::libc::ENOPROTOOPT));
+        let fd = self.transport().legacy_fd().ok_or_else(refused)?;
+        let mut info = abi::info_request();
+        get_ctl(fd, abi::SO_GET_INFO, &mut info).map_err(Error::Io)?;
+        let counted = abi::info_services(&info);
+        let listed = ipv4_services(fd, counted as usize).ok_or_else(refused)?;
+        let mut dests = Vec::new();
+        let mut servers = 0;
+        for raw in &listed {
+            read_dests(fd, raw, &mut dests).map_err(Error::Io)?;
+            servers += dests.len();
+        }
+        Ok((listed.len(), servers))
+    }
+
+    /// One service's real servers through netlink, without counters.
+    fn netlink_servers(&mut self, key: &ServiceKey) -> Result<Vec<Dest>, Error> {
+        let mut full = self.dests(key)?;
+        for d in &mut full {
+            d.stats = None;
+        }
+        Ok(full)
+    }
+}
+
+/// The IPv4 services, from one `GET_SERVICES` call with room for `room` of them and one
+/// more; `None` if the call fails or fills that room (more services than the index had:
+/// the table grew, and the caller finds the lists differ).
+fn ipv4_services(fd: BorrowedFd<'_>, room: usize) -> Option<Vec<RawService>> {
+    let room = u32::try_from(room).ok()?.checked_add(1)?;
+    let mut buf = abi::services_request(room);
+    get_ctl(fd, abi::SO_GET_SERVICES, &mut buf).ok()?;
+    Some(abi::services_answer(&buf).collect())
+}
+
+/// A service's real servers of its own family into `out`, with room for one more than the
+/// service counted (a list that fills it grew meanwhile, and is not whole).
+fn read_dests(fd: BorrowedFd<'_>, svc: &RawService, out: &mut Vec<Dest>) -> std::io::Result<()> {
+    let mut buf = abi::dests_request(svc, svc.num_dests + 1);
+    get_ctl(fd, abi::SO_GET_DESTS, &mut buf)?;
+    out.clear();
+    out.extend(abi::dests_answer(&buf));
+    Ok(())
+}
+
+/// The key of an entry.
+fn key_of(raw: &RawService) -> ServiceKey {
+    if raw.fwmark != 0 {
+        ServiceKey::Fwmark {
+            family: Family::Inet,
+            mark: raw.fwmark,
+        }
+    } else {
+        ServiceKey::Addr {
+            protocol: crate::model::Protocol::from_raw(raw.protocol),
+            addr: raw.addr.into(),
+            port: raw.port,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Name, Protocol};
+
+    #[test]
+    fn an_entry_has_the_key_netlink_would_give() {
+        let raw = RawService {
+            protocol: 17,
+            addr: [192, 0, 2, 5].into(),
+            port: 53,
+            fwmark: 0,
+            scheduler: Name::truncated(b"sh"),
+            flags: 3,
+            timeout: 300,
+            netmask: u32::MAX,
+            num_dests: 0,
+        };
+        assert_eq!(key_of(&raw).protocol(), Some(Protocol::Udp));
+        assert_eq!(key_of(&raw).port(), 53);
+        // A fwmark service's protocol (TCP, or what the old interface was given) is no
+        // part of its key.
+        assert_eq!(
+            key_of(&RawService { fwmark: 9, ..raw }),
+            ServiceKey::Fwmark {
+                family: Family::Inet,
+                mark: 9
+            }
+        );
+    }
+}

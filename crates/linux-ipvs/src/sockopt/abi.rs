@@ -1,0 +1,303 @@
+//! The kernel's structures of the `IP_VS_SO_GET_*` socket options
+//! (`include/uapi/linux/ip_vs.h`), as `#[repr(C)]` mirrors, and the decoding of their bytes.
+//!
+//! The mirrors are never filled by the kernel directly: requests are written into byte
+//! buffers and answers read out of them at the mirrors' field offsets
+//! ([`std::mem::offset_of`]), so no unsafe conversion is needed; the mirrors only fix the
+//! layout, and a test checks that layout against the header's sizes and offsets.
+
+use std::mem::{offset_of, size_of};
+use std::net::Ipv4Addr;
+
+use crate::model::{Dest, Forward, Name};
+
+/// `IP_VS_BASE_CTL`: the first IPVS socket option (`64 + 1024 + 64`).
+const BASE_CTL: i32 = 64 + 1024 + 64;
+/// `IP_VS_SO_GET_INFO`: version, connection table size, number of IPv4 services.
+pub(crate) const SO_GET_INFO: i32 = BASE_CTL + 1;
+/// `IP_VS_SO_GET_SERVICES`: the IPv4 services, in one call.
+pub(crate) const SO_GET_SERVICES: i32 = BASE_CTL + 2;
+/// `IP_VS_SO_GET_DESTS`: one IPv4 service's real servers of its own family.
+pub(crate) const SO_GET_DESTS: i32 = BASE_CTL + 4;
+/// `IP_VS_CONN_F_FWD_MASK`: the forwarding method in a real server's `conn_flags`.
+const CONN_F_FWD_MASK: u32 = 0x7;
+
+/// `struct ip_vs_stats_user`: counters cut to 32 bits, but the byte counts.
+#[repr(C)]
+#[allow(dead_code)]
+pub(crate) struct StatsUser {
+    conns: u32,
+    inpkts: u32,
+    outpkts: u32,
+    inbytes: u64,
+    outbytes: u64,
+    cps: u32,
+    inpps: u32,
+    outpps: u32,
+    inbps: u32,
+    outbps: u32,
+}
+
+/// `struct ip_vs_getinfo`.
+#[repr(C)]
+#[allow(dead_code)]
+pub(crate) struct GetInfo {
+    version: u32,
+    size: u32,
+    num_services: u32,
+}
+
+/// `struct ip_vs_service_entry`.
+#[repr(C)]
+#[allow(dead_code)]
+pub(crate) struct ServiceEntry {
+    protocol: u16,
+    /// `__be32`: the address's bytes in network order.
+    addr: u32,
+    /// `__be16`.
+    port: u16,
+    fwmark: u32,
+    sched_name: [u8; 16],
+    flags: u32,
+    timeout: u32,
+    /// `__be32`.
+    netmask: u32,
+    num_dests: u32,
+    stats: StatsUser,
+}
+
+/// `struct ip_vs_get_services`: a count, then that many entries.
+#[repr(C)]
+#[allow(dead_code)]
+pub(crate) struct GetServices {
+    num_services: u32,
+    entrytable: [ServiceEntry; 0],
+}
+
+/// `struct ip_vs_dest_entry`.
+#[repr(C)]
+#[allow(dead_code)]
+pub(crate) struct DestEntry {
+    /// `__be32`: the address's bytes in network order.
+    addr: u32,
+    /// `__be16`.
+    port: u16,
+    conn_flags: u32,
+    weight: i32,
+    u_threshold: u32,
+    l_threshold: u32,
+    activeconns: u32,
+    inactconns: u32,
+    persistconns: u32,
+    stats: StatsUser,
+}
+
+/// `struct ip_vs_get_dests`: the service's key, a count, then that many entries.
+#[repr(C)]
+#[allow(dead_code)]
+pub(crate) struct GetDests {
+    protocol: u16,
+    /// `__be32`: the address's bytes in network order.
+    addr: u32,
+    /// `__be16`.
+    port: u16,
+    fwmark: u32,
+    num_dests: u32,
+    entrytable: [DestEntry; 0],
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes(b[at..at + 4].try_into().expect("four bytes"))
+}
+
+fn bytes4(b: &[u8], at: usize) -> [u8; 4] {
+    b[at..at + 4].try_into().expect("four bytes")
+}
+
+fn be16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+/// The request buffer of `IP_VS_SO_GET_INFO`.
+pub(crate) fn info_request() -> Vec<u8> {
+    vec![0; size_of::<GetInfo>()]
+}
+
+/// The number of IPv4 services in an `IP_VS_SO_GET_INFO` answer (the kernel counts no
+/// other family's there).
+pub(crate) fn info_services(b: &[u8]) -> u32 {
+    u32_at(b, offset_of!(GetInfo, num_services))
+}
+
+/// The zeroed request buffer of `IP_VS_SO_GET_SERVICES` for room for `n` entries.
+pub(crate) fn services_request(n: u32) -> Vec<u8> {
+    let mut b = vec![0; size_of::<GetServices>() + n as usize * size_of::<ServiceEntry>()];
+    b[..4].copy_from_slice(&n.to_ne_bytes());
+    b
+}
+
+/// One IPv4 service of an `IP_VS_SO_GET_SERVICES` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawService {
+    pub protocol: u16,
+    pub addr: Ipv4Addr,
+    pub port: u16,
+    pub fwmark: u32,
+    pub scheduler: Name,
+    pub flags: u32,
+    pub timeout: u32,
+    /// As the model keeps it: the mask's bytes, in network order, read natively.
+    pub netmask: u32,
+    pub num_dests: u32,
+}
+
+/// The entries the kernel wrote into a `GET_SERVICES` buffer, in its order. Entries it did
+/// not write stay zero; a written one always names a scheduler (`none` when it has none).
+pub(crate) fn services_answer(b: &[u8]) -> impl Iterator<Item = RawService> + '_ {
+    let size = size_of::<ServiceEntry>();
+    b[size_of::<GetServices>()..]
+        .chunks_exact(size)
+        .map(|e| RawService {
+            protocol: u16::from_ne_bytes([e[0], e[1]]),
+            addr: Ipv4Addr::from(bytes4(e, offset_of!(ServiceEntry, addr))),
+            port: be16_at(e, offset_of!(ServiceEntry, port)),
+            fwmark: u32_at(e, offset_of!(ServiceEntry, fwmark)),
+            scheduler: Name::truncated(&e[offset_of!(ServiceEntry, sched_name)..][..16]),
+            flags: u32_at(e, offset_of!(ServiceEntry, flags)),
+            timeout: u32_at(e, offset_of!(ServiceEntry, timeout)),
+            netmask: u32_at(e, offset_of!(ServiceEntry, netmask)),
+            num_dests: u32_at(e, offset_of!(ServiceEntry, num_dests)),
+        })
+        .take_while(|s| !s.scheduler.is_empty())
+}
+
+/// The zeroed request buffer of `IP_VS_SO_GET_DESTS` for `svc`'s real servers, with room
+/// for `n` entries.
+pub(crate) fn dests_request(svc: &RawService, n: u32) -> Vec<u8> {
+    let mut b = vec![0; size_of::<GetDests>() + n as usize * size_of::<DestEntry>()];
+    b[..2].copy_from_slice(&svc.protocol.to_ne_bytes());
+    let at = offset_of!(GetDests, addr);
+    b[at..at + 4].copy_from_slice(&svc.addr.octets());
+    let at = offset_of!(GetDests, port);
+    b[at..at + 2].copy_from_slice(&svc.port.to_be_bytes());
+    let at = offset_of!(GetDests, fwmark);
+    b[at..at + 4].copy_from_slice(&svc.fwmark.to_ne_bytes());
+    let at = offset_of!(GetDests, num_dests);
+    b[at..at + 4].copy_from_slice(&n.to_ne_bytes());
+    b
+}
+
+/// The entries the kernel wrote into a `GET_DESTS` buffer, in its order, as real servers
+/// without counters; tunnel settings at their defaults (the interface has none). Entries it
+/// did not write stay zero; a written one has an address (the kernel refuses `0.0.0.0`).
+pub(crate) fn dests_answer(b: &[u8]) -> impl Iterator<Item = Dest> + '_ {
+    let size = size_of::<DestEntry>();
+    b[size_of::<GetDests>()..]
+        .chunks_exact(size)
+        .take_while(|e| bytes4(e, offset_of!(DestEntry, addr)) != [0; 4])
+        .map(|e| {
+            let mut d = Dest::new(
+                Ipv4Addr::from(bytes4(e, offset_of!(DestEntry, addr))).into(),
+                be16_at(e, offset_of!(DestEntry, port)),
+            );
+            d.forward =
+                Forward::from_raw(u32_at(e, offset_of!(DestEntry, conn_flags)) & CONN_F_FWD_MASK);
+            d.weight = u32_at(e, offset_of!(DestEntry, weight)) as i32;
+            d.u_threshold = u32_at(e, offset_of!(DestEntry, u_threshold));
+            d.l_threshold = u32_at(e, offset_of!(DestEntry, l_threshold));
+            d.active_conns = u32_at(e, offset_of!(DestEntry, activeconns));
+            d.inact_conns = u32_at(e, offset_of!(DestEntry, inactconns));
+            d.persist_conns = u32_at(e, offset_of!(DestEntry, persistconns));
+            d
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sizes and offsets as `include/uapi/linux/ip_vs.h` lays them out on a 64-bit target
+    /// (a `__u64` aligned to 8): worked out from the header by hand, field by field.
+    #[test]
+    fn the_mirrors_have_the_headers_layout() {
+        assert_eq!(size_of::<StatsUser>(), 56);
+        assert_eq!(offset_of!(StatsUser, outpkts), 8);
+        assert_eq!(offset_of!(StatsUser, inbytes), 16);
+        assert_eq!(offset_of!(StatsUser, outbytes), 24);
+        assert_eq!(offset_of!(StatsUser, cps), 32);
+        assert_eq!(offset_of!(StatsUser, outbps), 48);
+
+        assert_eq!(size_of::<GetInfo>(), 12);
+        assert_eq!(offset_of!(GetInfo, num_services), 8);
+
+        assert_eq!(size_of::<ServiceEntry>(), 104);
+        assert_eq!(offset_of!(ServiceEntry, addr), 4);
+        assert_eq!(offset_of!(ServiceEntry, port), 8);
+        assert_eq!(offset_of!(ServiceEntry, fwmark), 12);
+        assert_eq!(offset_of!(ServiceEntry, sched_name), 16);
+        assert_eq!(offset_of!(ServiceEntry, flags), 32);
+        assert_eq!(offset_of!(ServiceEntry, timeout), 36);
+        assert_eq!(offset_of!(ServiceEntry, netmask), 40);
+        assert_eq!(offset_of!(ServiceEntry, num_dests), 44);
+        assert_eq!(offset_of!(ServiceEntry, stats), 48);
+
+        assert_eq!(size_of::<GetServices>(), 8);
+        assert_eq!(offset_of!(GetServices, entrytable), 8);
+
+        assert_eq!(size_of::<DestEntry>(), 96);
+        assert_eq!(offset_of!(DestEntry, port), 4);
+        assert_eq!(offset_of!(DestEntry, conn_flags), 8);
+        assert_eq!(offset_of!(DestEntry, weight), 12);
+        assert_eq!(offset_of!(DestEntry, u_threshold), 16);
+        assert_eq!(offset_of!(DestEntry, l_threshold), 20);
+        assert_eq!(offset_of!(DestEntry, activeconns), 24);
+        assert_eq!(offset_of!(DestEntry, inactconns), 28);
+        assert_eq!(offset_of!(DestEntry, persistconns), 32);
+        assert_eq!(offset_of!(DestEntry, stats), 40);
+
+        assert_eq!(size_of::<GetDests>(), 24);
+        assert_eq!(offset_of!(GetDests, port), 8);
+        assert_eq!(offset_of!(GetDests, fwmark), 12);
+        assert_eq!(offset_of!(GetDests, num_dests), 16);
+        assert_eq!(offset_of!(GetDests, entrytable), 24);
+
+        assert_eq!(SO_GET_INFO, 1153);
+        assert_eq!(SO_GET_SERVICES, 1154);
+        assert_eq!(SO_GET_DESTS, 1156);
+    }
+
+    #[test]
+    fn answers_end_at_the_first_entry_the_kernel_did_not_write() {
+        let mut b = services_request(3);
+        let e = size_of::<GetServices>();
+        b[e..e + 2].copy_from_slice(&6u16.to_ne_bytes());
+        b[e + 4..e + 8].copy_from_slice(&[192, 0, 2, 1]);
+        b[e + 8..e + 10].copy_from_slice(&80u16.to_be_bytes());
+        b[e + 16..e + 18].copy_from_slice(b"rr");
+        b[e + 40..e + 44].copy_from_slice(&[255; 4]);
+        b[e + 44..e + 48].copy_from_slice(&2u32.to_ne_bytes());
+        let got: Vec<RawService> = services_answer(&b).collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].addr, Ipv4Addr::new(192, 0, 2, 1));
+        assert_eq!(
+            (got[0].port, got[0].scheduler, got[0].num_dests),
+            (80, Name::truncated(b"rr"), 2)
+        );
+        assert_eq!(got[0].netmask, u32::MAX);
+
+        let mut b = dests_request(&got[0], 2);
+        assert_eq!(be16_at(&b, 8), 80);
+        let e = size_of::<GetDests>();
+        b[e..e + 4].copy_from_slice(&[198, 51, 100, 2]);
+        b[e + 4..e + 6].copy_from_slice(&8080u16.to_be_bytes());
+        // A flag beside the forwarding method is not part of it.
+        b[e + 8..e + 12].copy_from_slice(&(0x100u32 | 2).to_ne_bytes());
+        b[e + 12..e + 16].copy_from_slice(&(-1i32).to_ne_bytes());
+        let got: Vec<Dest> = dests_answer(&b).collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].port, got[0].forward, got[0].weight),
+            (8080, Forward::Tunnel, -1)
+        );
+    }
+}
