@@ -32,8 +32,10 @@
 #            alone, on the changed table loaded by our restore.
 # plus two floors, the kernel's own cost: the same changes parsed in advance and sent in
 # batches by examples/floor.rs (restore's floor), then that table read by
-# examples/listfloor.rs the way -L reads it, nothing printed (list's floor: the service
-# dump and the dumps of real servers, timed apart), and restore's line parser alone
+# examples/listfloor.rs the way -L read it through netlink alone, nothing printed (the netlink
+# list floor: the service dump and the dumps of real servers, timed apart), by
+# examples/sockfloor.rs through the socket options alone (the sockopt floor: one
+# IP_VS_SO_GET_SERVICES, one IP_VS_SO_GET_DESTS a service), and restore's line parser alone
 # (`ipvsadm-restore --test`), so that ours = floor + parsing + start-up can be checked.
 # Times and peak memory (max RSS) come from
 # GNU time; the listings and saves of both are compared byte for byte. Prints a table with
@@ -101,6 +103,7 @@ function per(secs, o,    parts) {
 /^FLOOR/ { floor[$2] = floor[$2] " " $4 }
 /^PARSE/ { parse[$2] = parse[$2] " " $3 }
 /^LISTFLOOR/ { lindex[$2] = lindex[$2] " " $4; lwalk[$2] = lwalk[$2] " " $6 }
+/^SOCKFLOOR/ { sock[$2] = sock[$2] " " $4; sread[$2] = sread[$2] " " $6 }
 END {
 	if (figs != "") {
 		printf "services\tservers\toperation\timplementation\tseconds\tmaxrss_kib\n" >figs
@@ -166,6 +169,10 @@ END {
 		nl = split(lindex[n], li, " "); split(lwalk[n], lw, " "); lf = ""
 		for (j = 1; j <= nl; j++) lf = lf " " li[j] + lw[j]
 		printf "list floor (kernel only) list-%s: service dump %.2f s + real servers %.2f s = %.2f s; ours -Ln is %.2fx it (median of the repetitions: %.2fx)\n", n, x, w, x + w, (x + w > 0 ? u / (x + w) : 0), ratios(t["list-" n, "ours"], lf)
+		if (sock[n] != "") {
+			so = median(sock[n]); sr = median(sread[n])
+			printf "sockopt floor (kernel only) list-%s: the IPv4 table through the socket options alone %.2f s; ours -Ln is %.2fx it (median of the repetitions: %.2fx), -Sn %.2fx; the library read of -Ln (service dump, then the socket options) %.2f s\n", n, so, (so > 0 ? u / so : 0), ratios(t["list-" n, "ours"], sock[n]), (so > 0 ? median(t["save-" n, "ours"]) / so : 0), sr
+		}
 	}
 	for (i = 1; i <= k; i++) {
 		o = order[i]
@@ -227,6 +234,7 @@ ours=$("$repo/tests/release-dir.sh")/ipvsadm
 baseline=
 floor=$("$repo/tests/release-dir.sh")/examples/floor
 listfloor=$("$repo/tests/release-dir.sh")/examples/listfloor
+sockfloor=$("$repo/tests/release-dir.sh")/examples/sockfloor
 sizes="1000 10000"
 big=
 big_repeat=1
@@ -272,7 +280,7 @@ if ! [ -x /usr/bin/time ]; then
 fi
 if [ "$ours" = "$("$repo/tests/release-dir.sh")/ipvsadm" ]; then
 	(cd "$repo" && cargo build --release --quiet &&
-		cargo build --release --quiet --example floor --example listfloor)
+		cargo build --release --quiet --example floor --example listfloor --example sockfloor)
 fi
 # Each size as N:K:R:A:F (services, real servers per service, repetitions, repetitions with
 # the applies, 1 when the 1% apply is compared with the reference's clear and restore).
@@ -316,6 +324,7 @@ if [ -n "$baseline" ]; then
 fi
 "$vm" add-binary "$floor" "$payload" bin/floor
 "$vm" add-binary "$listfloor" "$payload" bin/listfloor
+"$vm" add-binary "$sockfloor" "$payload" bin/sockfloor
 "$vm" add-binary /usr/bin/time "$payload" bin/time
 
 # Rule sets: VIPs from 198.18.0.0/15, real servers from 203.0.113.0/24 (documentation ranges).
@@ -443,6 +452,8 @@ for spec in $specs; do
 			echo "FLOOR $n $out"
 			out=$($IP netns exec b$ns /payload/bin/listfloor)
 			echo "LISTFLOOR $n $out"
+			out=$($IP netns exec b$ns /payload/bin/sockfloor)
+			echo "SOCKFLOOR $n $out"
 			if [ -x /payload/ours/ipvsadm-restore ]; then
 				$T -f "%e" -o /tmp/t $IP netns exec b$ns /payload/ours/ipvsadm-restore --test \
 					</payload/data/rules-$n >/dev/null 2>&1

@@ -72,7 +72,7 @@ impl<T: Transport> Client<T> {
         let keys: Vec<ServiceKey> = index.keys().copied().collect();
         for key in keys {
             if key.family() != Family::Inet {
-                servers.push_full(self.netlink_servers(&key)?);
+                servers.push_full(self.netlink_servers(&key, index.checked())?);
                 continue;
             }
             let Some(raw) = listed.next() else {
@@ -96,7 +96,7 @@ impl<T: Transport> Client<T> {
             }
             // Tunnelling or other-family real servers, or a list that changed: this
             // service through netlink, and then it must still be there.
-            let full = self.netlink_servers(&key)?;
+            let full = self.netlink_servers(&key, index.checked())?;
             let fd = self.transport().legacy_fd().expect("had one above");
             let still = RawService {
                 num_dests: 0,
@@ -165,12 +165,12 @@ impl<T: Transport> Client<T> {
         Ok((listed.len(), servers))
     }
 
-    /// One service's real servers through netlink, without counters.
-    fn netlink_servers(&mut self, key: &ServiceKey) -> Result<Vec<Dest>, Error> {
-        let mut full = self.dests(key)?;
-        for d in &mut full {
-            d.stats = None;
-        }
+    /// One service's real servers through netlink, without counters, checked as a walk
+    /// checks them ([`Client::walk`]: for a consistent index, a list in several datagrams
+    /// is read until two reads agree, at most `max_reads` times).
+    fn netlink_servers(&mut self, key: &ServiceKey, max_reads: usize) -> Result<Vec<Dest>, Error> {
+        let mut full = Vec::new();
+        self.read_servers(key, max_reads, false, None, &mut full)?;
         Ok(full)
     }
 }
