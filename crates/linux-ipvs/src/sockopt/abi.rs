@@ -189,7 +189,9 @@ pub(crate) fn dests_request(svc: &RawService, n: u32) -> Vec<u8> {
 
 /// The entries the kernel wrote into a `GET_DESTS` buffer, in its order, as real servers
 /// without counters; tunnel settings at their defaults (the interface has none). Entries it
-/// did not write stay zero; a written one has an address (the kernel refuses `0.0.0.0`).
+/// did not write stay zero, and the list ends at the first `0.0.0.0` (were that ever a real
+/// server's address, the list would be shorter than the service's count, which the caller
+/// checks, and be read through netlink).
 pub(crate) fn dests_answer(b: &[u8]) -> impl Iterator<Item = Dest> + '_ {
     let size = size_of::<DestEntry>();
     b[size_of::<GetDests>()..]
