@@ -485,6 +485,9 @@ impl Session {
             // Read as it comes, as the reference does (no second read: D12 is save's), and
             // written a service at a time. The services' counters, when shown, come from
             // the service dump, as the reference takes them (no request more per service).
+            // JSON has every field, counters included, whatever the mode; counters come
+            // through netlink alone (the socket options cut them to 32 bits), so only a
+            // listing without them reads the real servers with the index.
             let counters =
                 json != Json::Off || matches!(fmt.mode, ListMode::Stats | ListMode::Rate);
             let index = if counters {
@@ -497,7 +500,6 @@ impl Session {
                     index.sort_by_key(output::service_key);
                 }
                 if json != Json::Off {
-                    // Every field, counters included, whatever the mode.
                     let mut stream = output::json::JsonStream::new(fmt, &names);
                     write_table(client, &index, true, &mut buf, io, |out, svc, dests| {
                         stream.service(out, svc, dests)
@@ -565,7 +567,9 @@ impl Session {
         // D12: never a table that a concurrent change tore; nothing is written before the
         // services' keys are known to be whole (and the walk checks each real-server list).
         let mut buf = Vec::with_capacity(OUTPUT_CHUNK + 4096);
-        // The JSON shows the counters: the services' come with the checked service dump.
+        // The JSON shows the counters: the services' come with the checked service dump,
+        // and the real servers' through netlink alone (the socket options cut them to 32
+        // bits); the plain save reads the real servers with the index.
         let index = if json == Json::Off {
             client.consistent_service_index(SAVE_READS)
         } else {

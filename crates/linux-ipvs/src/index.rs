@@ -137,11 +137,10 @@ impl ServiceIndex {
     /// Fills `out` with the real servers of the `i`-th service (index order) as they were
     /// read with the index, if they were; `false` when the kernel must be asked.
     pub(crate) fn stored_servers(&self, i: usize, out: &mut Vec<Dest>) -> bool {
-        let Some(servers) = &self.servers else {
-            return false;
-        };
-        servers.fill(self.records[i].pos, out);
-        true
+        match &self.servers {
+            Some(servers) => servers.fill(self.records[i].pos, out),
+            None => false,
+        }
     }
 
     /// Whether the real servers were read with the index (IPv4 services' through the

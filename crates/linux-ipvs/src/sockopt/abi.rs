@@ -268,6 +268,123 @@ mod tests {
         assert_eq!(SO_GET_DESTS, 1156);
     }
 
+    /// Every size and offset the mirrors use, as `(name, value)`, in the order the C
+    /// program of [`the_mirrors_match_the_installed_header`] prints them.
+    fn layout() -> Vec<(&'static str, usize)> {
+        vec![
+            ("stats_user", size_of::<StatsUser>()),
+            ("stats_user.inbytes", offset_of!(StatsUser, inbytes)),
+            ("stats_user.cps", offset_of!(StatsUser, cps)),
+            ("getinfo", size_of::<GetInfo>()),
+            ("getinfo.num_services", offset_of!(GetInfo, num_services)),
+            ("service_entry", size_of::<ServiceEntry>()),
+            ("service_entry.addr", offset_of!(ServiceEntry, addr)),
+            ("service_entry.port", offset_of!(ServiceEntry, port)),
+            ("service_entry.fwmark", offset_of!(ServiceEntry, fwmark)),
+            (
+                "service_entry.sched_name",
+                offset_of!(ServiceEntry, sched_name),
+            ),
+            ("service_entry.flags", offset_of!(ServiceEntry, flags)),
+            ("service_entry.timeout", offset_of!(ServiceEntry, timeout)),
+            ("service_entry.netmask", offset_of!(ServiceEntry, netmask)),
+            (
+                "service_entry.num_dests",
+                offset_of!(ServiceEntry, num_dests),
+            ),
+            ("service_entry.stats", offset_of!(ServiceEntry, stats)),
+            ("get_services", size_of::<GetServices>()),
+            (
+                "get_services.entrytable",
+                offset_of!(GetServices, entrytable),
+            ),
+            ("dest_entry", size_of::<DestEntry>()),
+            ("dest_entry.port", offset_of!(DestEntry, port)),
+            ("dest_entry.conn_flags", offset_of!(DestEntry, conn_flags)),
+            ("dest_entry.weight", offset_of!(DestEntry, weight)),
+            ("dest_entry.u_threshold", offset_of!(DestEntry, u_threshold)),
+            ("dest_entry.l_threshold", offset_of!(DestEntry, l_threshold)),
+            ("dest_entry.activeconns", offset_of!(DestEntry, activeconns)),
+            ("dest_entry.inactconns", offset_of!(DestEntry, inactconns)),
+            (
+                "dest_entry.persistconns",
+                offset_of!(DestEntry, persistconns),
+            ),
+            ("dest_entry.stats", offset_of!(DestEntry, stats)),
+            ("get_dests", size_of::<GetDests>()),
+            ("get_dests.addr", offset_of!(GetDests, addr)),
+            ("get_dests.port", offset_of!(GetDests, port)),
+            ("get_dests.fwmark", offset_of!(GetDests, fwmark)),
+            ("get_dests.num_dests", offset_of!(GetDests, num_dests)),
+            ("get_dests.entrytable", offset_of!(GetDests, entrytable)),
+            ("SO_GET_INFO", SO_GET_INFO as usize),
+            ("SO_GET_SERVICES", SO_GET_SERVICES as usize),
+            ("SO_GET_DESTS", SO_GET_DESTS as usize),
+            ("CONN_F_FWD_MASK", CONN_F_FWD_MASK as usize),
+        ]
+    }
+
+    /// The C expression of each of [`layout`]'s names.
+    fn c_expr(name: &str) -> String {
+        let ty = |t: &str| format!("struct ip_vs_{t}");
+        match name.split_once('.') {
+            Some((t, field)) => format!("offsetof({}, {field})", ty(t)),
+            None if name.starts_with("SO_") => format!("IP_VS_{name}"),
+            None if name == "CONN_F_FWD_MASK" => "IP_VS_CONN_F_FWD_MASK".to_string(),
+            None => format!("sizeof({})", ty(name)),
+        }
+    }
+
+    /// The mirrors against `include/uapi/linux/ip_vs.h` itself: a C program built against
+    /// the installed header (linux-libc-dev) prints every size and offset [`layout`] uses.
+    /// Where there is no C compiler or no header, says so on standard error and checks
+    /// nothing (the hand-worked figures of the test above still hold the layout).
+    #[test]
+    fn the_mirrors_match_the_installed_header() {
+        let header = std::path::Path::new("/usr/include/linux/ip_vs.h");
+        if !header.exists() {
+            eprintln!("no {}: layout not compared with C", header.display());
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("ipvs-abi-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = String::from(
+            "#include <stddef.h>\n#include <stdio.h>\n#include <netinet/in.h>\n\
+             #include <linux/ip_vs.h>\nint main(void) {\n",
+        );
+        for (name, _) in layout() {
+            c.push_str(&format!(
+                "printf(\"%s %zu\\n\", \"{name}\", (size_t)({}));\n",
+                c_expr(name)
+            ));
+        }
+        c.push_str("return 0;\n}\n");
+        std::fs::write(dir.join("layout.c"), c).unwrap();
+        let built = std::process::Command::new("cc")
+            .current_dir(&dir)
+            .args(["-o", "layout", "layout.c"])
+            .status();
+        match built {
+            Ok(s) if s.success() => {}
+            other => {
+                eprintln!("no C compiler ({other:?}): layout not compared with C");
+                let _ = std::fs::remove_dir_all(&dir);
+                return;
+            }
+        }
+        let out = std::process::Command::new(dir.join("layout"))
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let printed = String::from_utf8(out.stdout).unwrap();
+        let want: Vec<String> = layout()
+            .into_iter()
+            .map(|(name, v)| format!("{name} {v}"))
+            .collect();
+        let got: Vec<&str> = printed.lines().collect();
+        assert_eq!(got, want, "the header's layout, then the mirrors'");
+    }
+
     #[test]
     fn answers_end_at_the_first_entry_the_kernel_did_not_write() {
         let mut b = services_request(3);

@@ -1,7 +1,8 @@
 //! The real servers of a one-call read ([`crate::sockopt`]), kept beside the service index
 //! so that a walk hands them out without asking the kernel again: 32 bytes per real server
 //! read through the socket options, and the rare lists completed through netlink (tunnel
-//! or other-family real servers) as they came.
+//! or other-family real servers) as they came. IPv6 services' lists are not kept: the walk
+//! reads them through netlink, one at a time, as it always did.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -29,6 +30,8 @@ pub(crate) struct Servers {
     compact: Vec<Server>,
     /// Lists read through netlink instead, by position, in position order.
     full: Vec<(u32, Vec<Dest>)>,
+    /// Positions whose lists are left to the walk, in position order.
+    later: Vec<u32>,
 }
 
 impl Servers {
@@ -67,12 +70,22 @@ impl Servers {
         self.starts.push(self.compact.len() as u32);
     }
 
-    /// Fills `out` with the real servers of the service at position `pos`.
-    pub(crate) fn fill(&self, pos: u32, out: &mut Vec<Dest>) {
+    /// The next service, whose real servers are left to the walk (an IPv6 service's).
+    pub(crate) fn push_later(&mut self) {
+        self.later.push(self.starts.len() as u32 - 1);
+        self.starts.push(self.compact.len() as u32);
+    }
+
+    /// Fills `out` with the real servers of the service at position `pos`; `false` (and
+    /// `out` untouched) when they are left to the walk.
+    pub(crate) fn fill(&self, pos: u32, out: &mut Vec<Dest>) -> bool {
+        if self.later.binary_search(&pos).is_ok() {
+            return false;
+        }
         out.clear();
         if let Ok(i) = self.full.binary_search_by_key(&pos, |(p, _)| *p) {
             out.extend(self.full[i].1.iter().cloned());
-            return;
+            return true;
         }
         let (from, to) = (self.starts[pos as usize], self.starts[pos as usize + 1]);
         out.extend(self.compact[from as usize..to as usize].iter().map(|s| {
@@ -86,6 +99,7 @@ impl Servers {
             d.persist_conns = s.persist;
             d
         }));
+        true
     }
 }
 
@@ -107,17 +121,19 @@ mod tests {
         s.push_compact(&[a.clone(), b.clone()]);
         s.push_full(vec![t.clone()]);
         s.push_compact(&[]);
+        s.push_later();
         s.push_compact(std::slice::from_ref(&b));
         let mut out = Vec::new();
         for (pos, want) in [
             (0, vec![a, b.clone()]),
             (1, vec![t]),
             (2, vec![]),
-            (3, vec![b]),
+            (4, vec![b]),
         ] {
-            s.fill(pos, &mut out);
+            assert!(s.fill(pos, &mut out));
             assert_eq!(out, want, "service {pos}");
         }
+        assert!(!s.fill(3, &mut out), "left to the walk");
         assert_eq!(std::mem::size_of::<Server>(), 32);
     }
 }
