@@ -145,7 +145,7 @@ impl ServiceIndex {
 
     /// Whether the real servers were read with the index (IPv4 services' through the
     /// kernel's socket options, see [`Client::set_one_call`](crate::Client::set_one_call)):
-    /// a walk without counters then asks the kernel nothing more.
+    /// a walk without counters then asks the kernel only for IPv6 services' real servers.
     pub fn has_servers(&self) -> bool {
         self.servers.is_some()
     }

@@ -123,7 +123,8 @@ impl<T: Transport> Client<T> {
     /// real servers with the services, the IPv4 services' through the kernel's socket
     /// options (`IP_VS_SO_GET_DESTS`, a call per service, many times cheaper than a netlink
     /// dump per service): yes unless turned off here (to measure or check netlink on its
-    /// own, say). A [`Client::walk`] without counters then asks the kernel nothing more.
+    /// own, say). A [`Client::walk`] without counters then asks the kernel only for IPv6
+    /// services' real servers (through netlink, as before).
     ///
     /// ```no_run
     /// let mut ipvs = linux_ipvs::Client::open()?;
