@@ -242,7 +242,11 @@ impl<T: Transport> Client<T> {
             };
             let x = self.exchange(IPVS_CMD_GET_SERVICE, Read::Table, |_| {}, &mut |a| {
                 for_each_nest(a, IPVS_CMD_ATTR_SERVICE, |p| {
-                    index.push(service::decode(p)?);
+                    // Without counters the index would drop them: not decoded at all.
+                    index.push(match counters {
+                        true => service::decode(p)?,
+                        false => service::decode_settings(p)?,
+                    });
                     Ok(())
                 })
             })?;

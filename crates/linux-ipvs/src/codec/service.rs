@@ -64,6 +64,17 @@ fn encode_key(w: &mut AttrWriter<'_>, key: &ServiceKey) {
 
 /// Reads a service from the attributes inside an `IPVS_CMD_ATTR_SERVICE` nest.
 pub fn decode(payload: &[u8]) -> Result<Service, Error> {
+    decode_with(payload, true)
+}
+
+/// [`decode`] without the counters (`stats` is `None`): their nests are stepped over, not
+/// read, for a read that would drop them (an index without counters). About a third of
+/// the attributes of a service the kernel sends are counters.
+pub fn decode_settings(payload: &[u8]) -> Result<Service, Error> {
+    decode_with(payload, false)
+}
+
+fn decode_with(payload: &[u8], counters: bool) -> Result<Service, Error> {
     let mut af = None;
     let mut protocol = None;
     let mut raw_addr: Option<&[u8]> = None;
@@ -129,7 +140,10 @@ pub fn decode(payload: &[u8]) -> Result<Service, Error> {
         flags: ServiceFlags::from_bits_retain(flags.unwrap_or(0)),
         timeout: timeout.unwrap_or(0),
         netmask: Netmask::from_raw(netmask.unwrap_or(0)),
-        stats: stats64.or(stats32).map(stats::decode).transpose()?,
+        stats: match counters {
+            true => stats64.or(stats32).map(stats::decode).transpose()?,
+            false => None,
+        },
         unknown,
     })
 }
@@ -142,4 +156,38 @@ pub fn decode_key_or_full(payload: &[u8]) -> Result<(Service, bool), Error> {
         .filter_map(Result::ok)
         .any(|a| a.kind == IPVS_SVC_ATTR_SCHED_NAME);
     Ok((decode(payload)?, full))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Stats;
+
+    #[test]
+    fn settings_alone_are_the_whole_service_but_its_counters() {
+        let mut svc = Service::new(ServiceKey::Addr {
+            protocol: Protocol::Udp,
+            addr: [192, 0, 2, 7].into(),
+            port: 53,
+        });
+        svc.pe_name = Some(Name::truncated(b"sip"));
+        svc.timeout = 600;
+        svc.stats = Some(Stats::new(1, 2, 3, 4, 5));
+        let mut buf = Vec::new();
+        encode(&mut AttrWriter::new(&mut buf), &svc, Style::Reply);
+        let nest = Attrs::new(&buf)
+            .next()
+            .expect("one nest")
+            .expect("well formed");
+        assert_eq!(decode(nest.payload).expect("decodes"), svc);
+        let settings = decode_settings(nest.payload).expect("decodes");
+        assert_eq!(settings.stats, None);
+        assert_eq!(
+            Service {
+                stats: svc.stats,
+                ..settings
+            },
+            svc
+        );
+    }
 }
