@@ -129,10 +129,13 @@ END {
 	for (i = 1; i <= k; i++) {
 		o = order[i]
 		if (o ~ /^(apply|noop)-/) continue
-		if (o ~ /^(json|metrics|scrape)-/) {
-			w = o; sub(/-.*/, "", w); n = substr(o, length(w) + 2); u = median(t[o, "ours"]); l = median(t["list-" n, "ours"])
-			what = w == "json" ? "-Ln --json" : w == "metrics" ? "--metrics" : "an exporter scrape, its peak"
-			printf "%-14s %9s %9.2f  (ours %s; %.2fx the time of our -Ln, median of the repetitions %.2fx; %s KiB)\n", o, "-", u, what, (l > 0 ? u / l : 0), ratios(t[o, "ours"], t["list-" n, "ours"]), median(m[o, "ours"])
+		if (o ~ /^(json|metrics|scrape|stats)-/) {
+			w = o; sub(/-.*/, "", w); n = substr(o, length(w) + 2); u = median(t[o, "ours"]); l = median(t["list-" n, "ours"]); s = median(t["stats-" n, "ours"])
+			what = w == "json" ? "-Ln --json" : w == "metrics" ? "--metrics" : w == "stats" ? "-Ln --stats" : "an exporter scrape, its peak"
+			printf "%-14s %9s %9.2f  (ours %s; %.2fx the time of our -Ln, median of the repetitions %.2fx", o, "-", u, what, (l > 0 ? u / l : 0), ratios(t[o, "ours"], t["list-" n, "ours"])
+			# The machine outputs read what -Ln --stats reads (counters, through netlink).
+			if (w != "stats" && t["stats-" n, "ours"] != "") printf "; %.2fx our -Ln --stats, median of the repetitions %.2fx", (s > 0 ? u / s : 0), ratios(t[o, "ours"], t["stats-" n, "ours"])
+			printf "; %s KiB)\n", median(m[o, "ours"])
 			continue
 		}
 		r = median(t[o, "ref"]); u = median(t[o, "ours"])
@@ -415,6 +418,12 @@ for spec in $specs; do
 			fresh
 			measure restore-$n $impl /payload/data/rules-$n /payload/$impl/ipvsadm -R
 			measure list-$n $impl /dev/null /payload/$impl/ipvsadm -Ln
+			if [ $impl = ours ]; then
+				# The same netlink read as the machine outputs (services and real servers
+				# with their counters), printed as text: their fair baseline since -Ln
+				# reads the real servers through the socket options.
+				measure stats-$n ours /dev/null /payload/ours/ipvsadm -Ln --stats
+			fi
 			if [ $impl = ours ] && [ $has_json = 1 ]; then
 				measure json-$n ours /dev/null /payload/ours/ipvsadm -Ln --json
 			fi
