@@ -425,9 +425,6 @@ pub fn converge(
         totals.most_reads = totals.most_reads.max(read.tries);
         // Services outside the scope are not ours: never planned for, never shown.
         read.entries.retain(|(s, _)| opts.scope.covers(&s.key));
-        if before.is_none() && !opts.dry_run {
-            before = Some(read.entries.clone());
-        }
         let draining = deadline.is_some_and(|d| Instant::now() < d);
         let removal = if draining {
             Removal::Drain
@@ -437,6 +434,10 @@ pub fn converge(
         let p = plan(&read.entries, desired.table.entries(), removal);
         if !told_templates {
             told_templates = warn_templates(prog, &read.entries, &p.draining, io);
+        }
+        if before.is_none() && !opts.dry_run {
+            // Kept, not copied: nothing below needs this round's read.
+            before = Some(std::mem::take(&mut read.entries));
         }
         if opts.dry_run {
             if opts.scope.is_whole() {

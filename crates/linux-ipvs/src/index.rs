@@ -14,6 +14,7 @@
 
 use crate::model::{Dest, Name, Netmask, Service, ServiceFlags, ServiceKey, Stats, UnknownAttr};
 use crate::sockopt::store::Servers;
+use crate::table::KeyMap;
 
 /// Marks a record without a persistence engine name.
 const NO_NAME: u16 = u16::MAX;
@@ -220,10 +221,9 @@ impl ServiceIndex {
     }
 
     /// Orders the services by `key` of their keys; services with equal keys keep the
-    /// kernel's order. Sorts in place, without allocating.
+    /// kernel's order. `key` is called once a service (the keys are held while sorting).
     pub fn sort_by_key<K: Ord>(&mut self, mut key: impl FnMut(&ServiceKey) -> K) {
-        self.records
-            .sort_unstable_by(|a, b| key(&a.key).cmp(&key(&b.key)).then(a.pos.cmp(&b.pos)));
+        self.records.sort_by_cached_key(|r| (key(&r.key), r.pos));
     }
 
     /// Keeps only the services whose keys `keep` accepts, in the order they had (a walk
@@ -244,11 +244,13 @@ impl ServiceIndex {
     /// disturbed (an entry added before the dump's position pushes one it already sent
     /// into the next datagram).
     pub fn has_duplicates(&self) -> bool {
-        let mut order: Vec<u32> = (0..self.records.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| self.records[i as usize].key);
-        order
-            .windows(2)
-            .any(|w| self.records[w[0] as usize].key == self.records[w[1] as usize].key)
+        // A set of the keys rather than a sort: a save and an apply ask this of every read.
+        let mut seen: KeyMap<&ServiceKey, ()> =
+            KeyMap::with_capacity_and_hasher(self.records.len(), Default::default());
+        !self
+            .records
+            .iter()
+            .all(|r| seen.insert(&r.key, ()).is_none())
     }
 
     /// Whether `keys` are this index's keys in this index's order.

@@ -36,9 +36,9 @@ use std::os::fd::BorrowedFd;
 use crate::client::{Client, Transport};
 use crate::error::Error;
 use crate::index::ServiceIndex;
-use crate::model::{Dest, Family, Forward, ServiceKey};
+use crate::model::{Dest, Family, ServiceKey};
 use crate::sys::get_ctl;
-use abi::RawService;
+use abi::{RawDest, RawService};
 use store::Servers;
 
 /// How many times the read starts again after a change made meanwhile.
@@ -69,6 +69,7 @@ impl<T: Transport> Client<T> {
         let mut listed = listed.into_iter();
         let mut servers = Servers::new();
         let mut dests = Vec::new();
+        let mut buf = Vec::new();
         let keys: Vec<ServiceKey> = index.keys().copied().collect();
         for key in keys {
             if key.family() != Family::Inet {
@@ -83,7 +84,7 @@ impl<T: Transport> Client<T> {
                 return Ok(Attach::Changed);
             }
             let fd = self.transport().legacy_fd().expect("had one above");
-            match read_dests(fd, &raw, &mut dests) {
+            match read_dests(fd, &raw, &mut buf, &mut dests) {
                 Ok(()) => {}
                 Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {
                     return Ok(Attach::Changed);
@@ -91,7 +92,7 @@ impl<T: Transport> Client<T> {
                 Err(_) => return Ok(Attach::Cannot),
             }
             let whole = dests.len() == raw.num_dests as usize;
-            if whole && dests.iter().all(|d| d.forward != Forward::Tunnel) {
+            if whole && !dests.iter().any(RawDest::tunnels) {
                 servers.push_compact(&dests);
                 continue;
             }
@@ -103,7 +104,7 @@ impl<T: Transport> Client<T> {
                 num_dests: 0,
                 ..raw
             };
-            match read_dests(fd, &still, &mut dests) {
+            match read_dests(fd, &still, &mut buf, &mut dests) {
                 Ok(()) => servers.push_full(full),
                 Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {
                     return Ok(Attach::Changed);
@@ -157,10 +158,10 @@ impl<T: Transport> Client<T> {
         get_ctl(fd, abi::SO_GET_INFO, &mut info).map_err(Error::Io)?;
         let counted = abi::info_services(&info);
         let listed = ipv4_services(fd, counted as usize).ok_or_else(refused)?;
-        let mut dests = Vec::new();
+        let (mut dests, mut buf) = (Vec::new(), Vec::new());
         let mut servers = 0;
         for raw in &listed {
-            read_dests(fd, raw, &mut dests).map_err(Error::Io)?;
+            read_dests(fd, raw, &mut buf, &mut dests).map_err(Error::Io)?;
             servers += dests.len();
         }
         Ok((listed.len(), servers))
@@ -187,12 +188,18 @@ fn ipv4_services(fd: BorrowedFd<'_>, room: usize) -> Option<Vec<RawService>> {
 }
 
 /// A service's real servers of its own family into `out`, with room for one more than the
-/// service counted (a list that fills it grew meanwhile, and is not whole).
-fn read_dests(fd: BorrowedFd<'_>, svc: &RawService, out: &mut Vec<Dest>) -> std::io::Result<()> {
-    let mut buf = abi::dests_request(svc, svc.num_dests + 1);
-    get_ctl(fd, abi::SO_GET_DESTS, &mut buf)?;
+/// service counted (a list that fills it grew meanwhile, and is not whole); `buf` holds the
+/// request and answer, reused from one service to the next.
+fn read_dests(
+    fd: BorrowedFd<'_>,
+    svc: &RawService,
+    buf: &mut Vec<u8>,
+    out: &mut Vec<RawDest>,
+) -> std::io::Result<()> {
+    abi::dests_request(buf, svc, svc.num_dests + 1);
+    get_ctl(fd, abi::SO_GET_DESTS, buf)?;
     out.clear();
-    out.extend(abi::dests_answer(&buf));
+    out.extend(abi::dests_answer(buf));
     Ok(())
 }
 

@@ -171,10 +171,15 @@ pub(crate) fn services_answer(b: &[u8]) -> impl Iterator<Item = RawService> + '_
         .take_while(|s| !s.scheduler.is_empty())
 }
 
-/// The zeroed request buffer of `IP_VS_SO_GET_DESTS` for `svc`'s real servers, with room
-/// for `n` entries.
-pub(crate) fn dests_request(svc: &RawService, n: u32) -> Vec<u8> {
-    let mut b = vec![0; size_of::<GetDests>() + n as usize * size_of::<DestEntry>()];
+/// Writes into `b` the zeroed request of `IP_VS_SO_GET_DESTS` for `svc`'s real servers,
+/// with room for `n` entries (`b` is reused from one service to the next: no allocation
+/// once it is large enough).
+pub(crate) fn dests_request(b: &mut Vec<u8>, svc: &RawService, n: u32) {
+    b.clear();
+    b.resize(
+        size_of::<GetDests>() + n as usize * size_of::<DestEntry>(),
+        0,
+    );
     b[..2].copy_from_slice(&svc.protocol.to_ne_bytes());
     let at = offset_of!(GetDests, addr);
     b[at..at + 4].copy_from_slice(&svc.addr.octets());
@@ -184,33 +189,63 @@ pub(crate) fn dests_request(svc: &RawService, n: u32) -> Vec<u8> {
     b[at..at + 4].copy_from_slice(&svc.fwmark.to_ne_bytes());
     let at = offset_of!(GetDests, num_dests);
     b[at..at + 4].copy_from_slice(&n.to_ne_bytes());
-    b
 }
 
-/// The entries the kernel wrote into a `GET_DESTS` buffer, in its order, as real servers
-/// without counters; tunnel settings at their defaults (the interface has none). Entries it
-/// did not write stay zero, and the list ends at the first `0.0.0.0` (were that ever a real
+/// One real server of an `IP_VS_SO_GET_DESTS` answer: an IPv4 real server without tunnel
+/// settings or counters, 32 bytes, kept as it is until a walk hands it out as a [`Dest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawDest {
+    pub addr: [u8; 4],
+    pub port: u16,
+    /// The forwarding method (`IP_VS_CONN_F_FWD_MASK` of `conn_flags`).
+    pub forward: u8,
+    pub weight: i32,
+    pub u_threshold: u32,
+    pub l_threshold: u32,
+    pub active: u32,
+    pub inact: u32,
+    pub persist: u32,
+}
+
+impl RawDest {
+    /// Whether it tunnels (its tunnel settings are then needed, which this interface lacks).
+    pub(crate) fn tunnels(&self) -> bool {
+        Forward::from_raw(self.forward.into()) == Forward::Tunnel
+    }
+
+    /// The real server, its tunnel settings at their defaults and without counters.
+    pub(crate) fn to_dest(self) -> Dest {
+        let mut d = Dest::new(Ipv4Addr::from(self.addr).into(), self.port);
+        d.forward = Forward::from_raw(self.forward.into());
+        d.weight = self.weight;
+        d.u_threshold = self.u_threshold;
+        d.l_threshold = self.l_threshold;
+        d.active_conns = self.active;
+        d.inact_conns = self.inact;
+        d.persist_conns = self.persist;
+        d
+    }
+}
+
+/// The entries the kernel wrote into a `GET_DESTS` buffer, in its order. Entries it did not
+/// write stay zero, and the list ends at the first `0.0.0.0` (were that ever a real
 /// server's address, the list would be shorter than the service's count, which the caller
 /// checks, and be read through netlink).
-pub(crate) fn dests_answer(b: &[u8]) -> impl Iterator<Item = Dest> + '_ {
+pub(crate) fn dests_answer(b: &[u8]) -> impl Iterator<Item = RawDest> + '_ {
     let size = size_of::<DestEntry>();
     b[size_of::<GetDests>()..]
         .chunks_exact(size)
         .take_while(|e| bytes4(e, offset_of!(DestEntry, addr)) != [0; 4])
-        .map(|e| {
-            let mut d = Dest::new(
-                Ipv4Addr::from(bytes4(e, offset_of!(DestEntry, addr))).into(),
-                be16_at(e, offset_of!(DestEntry, port)),
-            );
-            d.forward =
-                Forward::from_raw(u32_at(e, offset_of!(DestEntry, conn_flags)) & CONN_F_FWD_MASK);
-            d.weight = u32_at(e, offset_of!(DestEntry, weight)) as i32;
-            d.u_threshold = u32_at(e, offset_of!(DestEntry, u_threshold));
-            d.l_threshold = u32_at(e, offset_of!(DestEntry, l_threshold));
-            d.active_conns = u32_at(e, offset_of!(DestEntry, activeconns));
-            d.inact_conns = u32_at(e, offset_of!(DestEntry, inactconns));
-            d.persist_conns = u32_at(e, offset_of!(DestEntry, persistconns));
-            d
+        .map(|e| RawDest {
+            addr: bytes4(e, offset_of!(DestEntry, addr)),
+            port: be16_at(e, offset_of!(DestEntry, port)),
+            forward: (u32_at(e, offset_of!(DestEntry, conn_flags)) & CONN_F_FWD_MASK) as u8,
+            weight: u32_at(e, offset_of!(DestEntry, weight)) as i32,
+            u_threshold: u32_at(e, offset_of!(DestEntry, u_threshold)),
+            l_threshold: u32_at(e, offset_of!(DestEntry, l_threshold)),
+            active: u32_at(e, offset_of!(DestEntry, activeconns)),
+            inact: u32_at(e, offset_of!(DestEntry, inactconns)),
+            persist: u32_at(e, offset_of!(DestEntry, persistconns)),
         })
 }
 
@@ -404,19 +439,27 @@ mod tests {
         );
         assert_eq!(got[0].netmask, u32::MAX);
 
-        let mut b = dests_request(&got[0], 2);
+        let mut b = vec![7; 1000];
+        dests_request(&mut b, &got[0], 2);
+        assert_eq!(b.len(), size_of::<GetDests>() + 2 * size_of::<DestEntry>());
         assert_eq!(be16_at(&b, 8), 80);
+        assert!(
+            b[size_of::<GetDests>()..].iter().all(|&x| x == 0),
+            "a reused buffer is zeroed"
+        );
         let e = size_of::<GetDests>();
         b[e..e + 4].copy_from_slice(&[198, 51, 100, 2]);
         b[e + 4..e + 6].copy_from_slice(&8080u16.to_be_bytes());
         // A flag beside the forwarding method is not part of it.
         b[e + 8..e + 12].copy_from_slice(&(0x100u32 | 2).to_ne_bytes());
         b[e + 12..e + 16].copy_from_slice(&(-1i32).to_ne_bytes());
-        let got: Vec<Dest> = dests_answer(&b).collect();
+        let got: Vec<RawDest> = dests_answer(&b).collect();
         assert_eq!(got.len(), 1);
+        assert!(got[0].tunnels());
+        let d = got[0].to_dest();
         assert_eq!(
-            (got[0].port, got[0].forward, got[0].weight),
-            (8080, Forward::Tunnel, -1)
+            (d.addr, d.port, d.forward, d.weight),
+            ([198, 51, 100, 2].into(), 8080, Forward::Tunnel, -1)
         );
     }
 }

@@ -4,30 +4,15 @@
 //! or other-family real servers) as they came. IPv6 services' lists are not kept: the walk
 //! reads them through netlink, one at a time, as it always did.
 
-use std::net::{IpAddr, Ipv4Addr};
-
-use crate::model::{Dest, Forward};
-
-/// One IPv4 real server without tunnel settings or counters: what the socket options say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Server {
-    addr: [u8; 4],
-    port: u16,
-    forward: u8,
-    weight: i32,
-    u_threshold: u32,
-    l_threshold: u32,
-    active: u32,
-    inact: u32,
-    persist: u32,
-}
+use super::abi::RawDest;
+use crate::model::Dest;
 
 /// Every service's real servers, by the service's position in the read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Servers {
     /// Where each service's compact list starts in `compact`; one more entry at the end.
     starts: Vec<u32>,
-    compact: Vec<Server>,
+    compact: Vec<RawDest>,
     /// Lists read through netlink instead, by position, in position order.
     full: Vec<(u32, Vec<Dest>)>,
     /// Positions whose lists are left to the walk, in position order.
@@ -42,25 +27,10 @@ impl Servers {
         }
     }
 
-    /// The next service's real servers, read through the socket options: only IPv4 ones
-    /// without tunnel forwarding, counters or attributes (the caller has checked).
-    pub(crate) fn push_compact(&mut self, dests: &[Dest]) {
-        for d in dests {
-            let IpAddr::V4(v4) = d.addr else {
-                unreachable!("the socket options read IPv4 real servers only")
-            };
-            self.compact.push(Server {
-                addr: v4.octets(),
-                port: d.port,
-                forward: d.forward.raw() as u8,
-                weight: d.weight,
-                u_threshold: d.u_threshold,
-                l_threshold: d.l_threshold,
-                active: d.active_conns,
-                inact: d.inact_conns,
-                persist: d.persist_conns,
-            });
-        }
+    /// The next service's real servers, read through the socket options (the caller has
+    /// checked that none tunnels).
+    pub(crate) fn push_compact(&mut self, dests: &[RawDest]) {
+        self.compact.extend_from_slice(dests);
         self.starts.push(self.compact.len() as u32);
     }
 
@@ -88,17 +58,11 @@ impl Servers {
             return true;
         }
         let (from, to) = (self.starts[pos as usize], self.starts[pos as usize + 1]);
-        out.extend(self.compact[from as usize..to as usize].iter().map(|s| {
-            let mut d = Dest::new(Ipv4Addr::from(s.addr).into(), s.port);
-            d.forward = Forward::from_raw(s.forward.into());
-            d.weight = s.weight;
-            d.u_threshold = s.u_threshold;
-            d.l_threshold = s.l_threshold;
-            d.active_conns = s.active;
-            d.inact_conns = s.inact;
-            d.persist_conns = s.persist;
-            d
-        }));
+        out.extend(
+            self.compact[from as usize..to as usize]
+                .iter()
+                .map(|s| s.to_dest()),
+        );
         true
     }
 }
@@ -109,20 +73,46 @@ mod tests {
 
     #[test]
     fn each_service_gets_its_own_list_back() {
+        use crate::model::Forward;
+        let raw_a = RawDest {
+            addr: [198, 51, 100, 1],
+            port: 80,
+            forward: Forward::Masq.raw() as u8,
+            weight: -3,
+            u_threshold: 7,
+            l_threshold: 2,
+            active: 4,
+            inact: 5,
+            persist: 9,
+        };
         let mut a = Dest::new([198, 51, 100, 1].into(), 80);
         a.forward = Forward::Masq;
         a.weight = -3;
         a.u_threshold = 7;
+        a.l_threshold = 2;
+        a.active_conns = 4;
+        a.inact_conns = 5;
         a.persist_conns = 9;
+        let raw_b = RawDest {
+            addr: [198, 51, 100, 2],
+            port: 0,
+            forward: Forward::Route.raw() as u8,
+            weight: 1,
+            u_threshold: 0,
+            l_threshold: 0,
+            active: 0,
+            inact: 0,
+            persist: 0,
+        };
         let b = Dest::new([198, 51, 100, 2].into(), 0);
         let mut t = Dest::new("2001:db8::1".parse().unwrap(), 80);
         t.forward = Forward::Tunnel;
         let mut s = Servers::new();
-        s.push_compact(&[a.clone(), b.clone()]);
+        s.push_compact(&[raw_a, raw_b]);
         s.push_full(vec![t.clone()]);
         s.push_compact(&[]);
         s.push_later();
-        s.push_compact(std::slice::from_ref(&b));
+        s.push_compact(&[raw_b]);
         let mut out = Vec::new();
         for (pos, want) in [
             (0, vec![a, b.clone()]),
@@ -134,6 +124,6 @@ mod tests {
             assert_eq!(out, want, "service {pos}");
         }
         assert!(!s.fill(3, &mut out), "left to the walk");
-        assert_eq!(std::mem::size_of::<Server>(), 32);
+        assert_eq!(std::mem::size_of::<RawDest>(), 32);
     }
 }
