@@ -41,6 +41,11 @@ failed=()
 stage "setup"
 tests/vm/vm.sh setup
 tests/ship/packages.sh tools
+# A C compiler and the kernel's uapi headers: the library's socket-option structures are
+# compared with include/linux/ip_vs.h by a unit test, required here.
+. tests/apt.sh
+apt_install gcc libc6-dev linux-libc-dev
+export IPVS_HEADER_CHECK=required
 
 # The systemd guest's image (mmdebstrap: minutes when not cached) is built in the
 # background, beside the lints and unit tests; lane c's first stage waits for it
