@@ -215,15 +215,16 @@ impl RawDest {
 
     /// The real server, its tunnel settings at their defaults and without counters.
     pub(crate) fn to_dest(self) -> Dest {
-        let mut d = Dest::new(Ipv4Addr::from(self.addr).into(), self.port);
-        d.forward = Forward::from_raw(self.forward.into());
-        d.weight = self.weight;
-        d.u_threshold = self.u_threshold;
-        d.l_threshold = self.l_threshold;
-        d.active_conns = self.active;
-        d.inact_conns = self.inact;
-        d.persist_conns = self.persist;
-        d
+        Dest {
+            forward: Forward::from_raw(self.forward.into()),
+            weight: self.weight,
+            u_threshold: self.u_threshold,
+            l_threshold: self.l_threshold,
+            active_conns: self.active,
+            inact_conns: self.inact,
+            persist_conns: self.persist,
+            ..Dest::new(Ipv4Addr::from(self.addr).into(), self.port)
+        }
     }
 }
 
