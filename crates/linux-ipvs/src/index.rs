@@ -4,7 +4,10 @@
 //! with the number of real servers: about 44 bytes per service, against some 230 for a
 //! [`Service`] with its counters and its own scheduler string. An index read with counters
 //! keeps each service's counters from the same dump too (88 bytes more per service), so
-//! that a walk need not ask the kernel for each service again.
+//! that a walk need not ask the kernel for each service again. An index read without
+//! counters holds the IPv4 services' real servers too, 32 bytes each, read through the
+//! kernel's socket options (see [`Client::set_one_call`](crate::Client::set_one_call), which
+//! turns that off and keeps the index free of real servers).
 //!
 //! Whether a read of the table was torn by concurrent changes is decided in one place, the
 //! client's consistency check

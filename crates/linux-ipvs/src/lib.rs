@@ -5,8 +5,10 @@
 //! tables as plain values ([`Service`] keyed by a [`ServiceKey`], its real servers as
 //! [`Dest`], counters as [`Stats`], sync daemons as [`Daemon`], [`Timeouts`], [`Info`]) and
 //! changes them with [`Change`]s, one at a time or many per datagram with an outcome for
-//! each. A whole table can be read a service at a time, in memory that does not grow with
-//! the number of real servers ([`Client::service_index`], then [`Client::walk`]), and
+//! each. A whole table can be read a service at a time ([`Client::service_index`], then
+//! [`Client::walk`]; without counters the index takes the IPv4 real servers in 32 bytes
+//! each through the kernel's socket options, many times cheaper than a netlink dump per
+//! service, and [`Client::set_one_call`] keeps memory from growing with them instead), and
 //! read so that no concurrent change tears it ([`Client::consistent_service_index`]).
 //! Nothing here prints, exits, parses a command line or looks up names: that is the
 //! caller's business (the `ipvsadm` commands are one such caller).
