@@ -70,8 +70,7 @@ impl<T: Transport> Client<T> {
         let mut servers = Servers::new();
         let mut dests = Vec::new();
         let mut buf = Vec::new();
-        let keys: Vec<ServiceKey> = index.keys().copied().collect();
-        for key in keys {
+        for &key in index.keys() {
             if key.family() != Family::Inet {
                 // Through netlink, by the walk, as before (nothing to gain by reading it now).
                 servers.push_later();
@@ -84,12 +83,8 @@ impl<T: Transport> Client<T> {
                 return Ok(Attach::Changed);
             }
             let fd = self.transport().legacy_fd().expect("had one above");
-            match read_dests(fd, &raw, &mut buf, &mut dests) {
-                Ok(()) => {}
-                Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {
-                    return Ok(Attach::Changed);
-                }
-                Err(_) => return Ok(Attach::Cannot),
+            if let Err(e) = read_dests(fd, &raw, &mut buf, &mut dests) {
+                return Ok(refused(&e));
             }
             let whole = dests.len() == raw.num_dests as usize;
             if whole && !dests.iter().any(RawDest::tunnels) {
@@ -104,13 +99,10 @@ impl<T: Transport> Client<T> {
                 num_dests: 0,
                 ..raw
             };
-            match read_dests(fd, &still, &mut buf, &mut dests) {
-                Ok(()) => servers.push_full(full),
-                Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {
-                    return Ok(Attach::Changed);
-                }
-                Err(_) => return Ok(Attach::Cannot),
+            if let Err(e) = read_dests(fd, &still, &mut buf, &mut dests) {
+                return Ok(refused(&e));
             }
+            servers.push_full(full);
         }
         if listed.next().is_some() {
             return Ok(Attach::Changed);
@@ -201,6 +193,15 @@ fn read_dests(
     out.clear();
     out.extend(abi::dests_answer(buf));
     Ok(())
+}
+
+/// What a refused `GET_DESTS` means: the service is gone (`ESRCH`, the table changed since
+/// it was listed), or the socket options cannot be used here.
+fn refused(e: &std::io::Error) -> Attach {
+    match e.raw_os_error() {
+        Some(nix::libc::ESRCH) => Attach::Changed,
+        _ => Attach::Cannot,
+    }
 }
 
 /// The key of an entry.
