@@ -21,12 +21,14 @@
 //! made and undone between them.) Changes made by others after a list was read are not
 //! undone by any of this: acting on the read is then like acting on any read a moment old.
 
+use std::hash::Hash;
 use std::ops::ControlFlow;
 
 use crate::client::{Client, Transport};
 use crate::error::Error;
 use crate::index::ServiceIndex;
 use crate::model::{Dest, Service, ServiceKey};
+use crate::table::KeyMap;
 
 /// The one test of whether a list read from a dump (the services, or one service's real
 /// servers) is whole, fed each read of the list in turn. A list that came in one datagram
@@ -45,7 +47,7 @@ impl<K> Default for Agreement<K> {
     }
 }
 
-impl<K: Ord + Clone> Agreement<K> {
+impl<K: Hash + Eq> Agreement<K> {
     /// Whether this read, which came in `parts` datagrams and lists `keys` in this order,
     /// is whole; remembers its keys for the next read.
     fn whole(&mut self, parts: usize, keys: impl Iterator<Item = K>) -> bool {
@@ -53,13 +55,19 @@ impl<K: Ord + Clone> Agreement<K> {
             return true;
         }
         let keys: Vec<K> = keys.collect();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        let repeats = sorted.windows(2).any(|w| w[0] == w[1]);
-        let agrees = self.previous.as_ref() == Some(&keys);
+        // Repeats are looked for only in a read that agrees with the one before (any other
+        // is read again whatever it holds), and with a set of the keys: sorting them at
+        // every read was 5% of a save of 10,000 services.
+        let whole = self.previous.as_ref() == Some(&keys) && !has_repeats(&keys);
         self.previous = Some(keys);
-        agrees && !repeats
+        whole
     }
+}
+
+/// Whether a key comes more than once in `keys`.
+fn has_repeats<K: Hash + Eq>(keys: &[K]) -> bool {
+    let mut seen: KeyMap<&K, ()> = KeyMap::with_capacity_and_hasher(keys.len(), Default::default());
+    !keys.iter().all(|k| seen.insert(k, ()).is_none())
 }
 
 /// A table read that passed the checks of [`Client::consistent_snapshot`].
