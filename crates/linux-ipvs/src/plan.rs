@@ -136,6 +136,8 @@ pub fn plan(
         draining: Vec::new(),
     };
     let mut counts = PlanCounts::default();
+    // Which current services the desired table names (by position in `current`).
+    let mut named = vec![false; current.len()];
     for (want, want_dests) in desired {
         let Some(&i) = now.get(&want.key) else {
             add_services.push(Change::AddService(request_service(want)));
@@ -145,14 +147,17 @@ pub fn plan(
             counts.added += 1 + want_dests.len();
             continue;
         };
+        named[i] = true;
         let (have, have_dests) = &current[i];
         if !same_service_settings(have, want) {
             edit_services.push(Change::EditService(request_service(want)));
             counts.edited += 1;
         }
         let have_at = DestIndex::new(have_dests);
+        let mut found = Found::new(have_dests.len());
         for d in want_dests {
-            match have_at.find(have_dests, d.addr, d.port) {
+            let j = have_at.find(have_dests, d.addr, d.port);
+            match j {
                 None => {
                     dest_changes.push(Change::AddDest(want.key, request_dest(d)));
                     counts.added += 1;
@@ -163,6 +168,11 @@ pub fn plan(
                 }
                 Some(_) => {}
             }
+            found.mark(j);
+        }
+        if found.all() {
+            // Every current real server is wanted: none to look for in the wanted list.
+            continue;
         }
         let want_at = DestIndex::new(want_dests);
         for d in have_dests {
@@ -171,10 +181,19 @@ pub fn plan(
             }
         }
     }
-    let wanted: KeyMap<&ServiceKey, ()> = desired.iter().map(|(s, _)| (&s.key, ())).collect();
-    for (have, have_dests) in current {
-        if !wanted.contains_key(&have.key) {
-            removals.unwanted_service(have, have_dests);
+    if now.len() == current.len() {
+        // Keys unique (as the kernel's are): a service is unwanted when nothing named it.
+        for ((have, have_dests), named) in current.iter().zip(named) {
+            if !named {
+                removals.unwanted_service(have, have_dests);
+            }
+        }
+    } else {
+        let wanted: KeyMap<&ServiceKey, ()> = desired.iter().map(|(s, _)| (&s.key, ())).collect();
+        for (have, have_dests) in current {
+            if !wanted.contains_key(&have.key) {
+                removals.unwanted_service(have, have_dests);
+            }
         }
     }
     counts.removed = removals.delete_dests.len() + removals.delete_services.len();
@@ -268,6 +287,45 @@ fn request_dest(d: &Dest) -> Dest {
         inact_conns: 0,
         persist_conns: 0,
         ..d.clone()
+    }
+}
+
+/// Which of a service's current real servers (up to 64: longer lists are not tracked) the
+/// desired list named, so that a list whose every server is wanted needs no search for
+/// unwanted ones.
+struct Found {
+    /// One bit per position found; `None` for a list too long to track.
+    bits: Option<u64>,
+    /// The bits of a list found whole.
+    whole: u64,
+}
+
+impl Found {
+    fn new(len: usize) -> Found {
+        match len {
+            0..64 => Found {
+                bits: Some(0),
+                whole: (1 << len) - 1,
+            },
+            64 => Found {
+                bits: Some(0),
+                whole: u64::MAX,
+            },
+            _ => Found {
+                bits: None,
+                whole: 0,
+            },
+        }
+    }
+
+    fn mark(&mut self, position: Option<usize>) {
+        if let (Some(bits), Some(j)) = (self.bits.as_mut(), position) {
+            *bits |= 1 << j;
+        }
+    }
+
+    fn all(&self) -> bool {
+        self.bits == Some(self.whole)
     }
 }
 
