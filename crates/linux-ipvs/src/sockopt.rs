@@ -223,7 +223,75 @@ fn key_of(raw: &RawService) -> ServiceKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::{FakeKernel, tcp};
     use crate::model::{Name, Protocol};
+    use std::ops::ControlFlow;
+    use std::os::fd::AsFd;
+
+    /// The stand-in kernel, with a real IPv4 socket for the socket options.
+    struct WithLegacy {
+        kernel: FakeKernel,
+        legacy: std::net::UdpSocket,
+    }
+
+    impl Transport for WithLegacy {
+        fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+            self.kernel.send(msgs)
+        }
+        fn recv(&mut self) -> Result<&[u8], Error> {
+            self.kernel.recv()
+        }
+        fn reply_room(&self) -> usize {
+            self.kernel.reply_room()
+        }
+        fn discard_waiting(&mut self) {
+            self.kernel.discard_waiting()
+        }
+        fn legacy_fd(&self) -> Option<BorrowedFd<'_>> {
+            Some(self.legacy.as_fd())
+        }
+    }
+
+    #[test]
+    fn refused_socket_options_leave_the_real_servers_to_netlink() {
+        let legacy = std::net::UdpSocket::bind("127.0.0.1:0").expect("an IPv4 socket");
+        let mut info = abi::info_request();
+        if get_ctl(legacy.as_fd(), abi::SO_GET_INFO, &mut info).is_ok() {
+            // This kernel has IPVS: its socket options answer (for this namespace's table,
+            // not the stand-in's). The refusal is what is tested here.
+            eprintln!("skipped: this kernel answers IP_VS_SO_GET_INFO");
+            return;
+        }
+        let table: Vec<(crate::model::Service, Vec<Dest>)> = (80..83)
+            .map(|port| {
+                let dests = (1..=3)
+                    .map(|i| Dest::new([198, 51, 100, i].into(), port))
+                    .collect();
+                (tcp(port), dests)
+            })
+            .collect();
+        let fake = FakeKernel::client(table.clone());
+        let family = fake.family_id();
+        let transport = WithLegacy {
+            kernel: fake.into_transport(),
+            legacy,
+        };
+        let mut client = Client::with_transport(transport, family);
+        // Through the socket options the index would hold the real servers; refused, it
+        // does not, and the walk reads each service's through netlink.
+        let index = client.service_index().expect("read through netlink");
+        assert!(!index.has_servers());
+        let mut walked = Vec::new();
+        let _: ControlFlow<()> = client
+            .walk(&index, false, |svc, dests| {
+                walked.push((svc.key, dests.to_vec()));
+                ControlFlow::Continue(())
+            })
+            .expect("walk through netlink");
+        let expected: Vec<_> = table.iter().map(|(s, d)| (s.key, d.clone())).collect();
+        assert_eq!(walked, expected);
+        assert_eq!(client.transport().kernel.dest_dumps, 3);
+    }
 
     #[test]
     fn an_entry_has_the_key_netlink_would_give() {
