@@ -181,6 +181,32 @@ fn long_real_server_lists_are_matched_by_address_and_port() {
     assert_eq!(p.changes, [Change::EditDest(tcp(80).key, want[7].clone())]);
 }
 
+#[test]
+fn an_unwanted_real_server_is_found_in_lists_of_every_length() {
+    // Lists of up to 64 are tracked by position, longer ones searched; a desired list that
+    // names one server twice still leaves the one it does not name unwanted.
+    for len in [1u8, 2, 16, 17, 63, 64, 65, 200] {
+        let have: Vec<Dest> = (1..=len).map(|i| rs(i, 1)).collect();
+        let p = plan(
+            &[(tcp(80), have.clone())],
+            &[(tcp(80), have.clone())],
+            Removal::Immediate,
+        );
+        assert!(p.is_empty(), "{len} servers, all wanted");
+        let mut want = have.clone();
+        let gone = want.remove(usize::from(len / 2));
+        if let Some(first) = want.first().cloned() {
+            want.push(first);
+        }
+        let p = plan(&[(tcp(80), have)], &[(tcp(80), want)], Removal::Immediate);
+        assert_eq!(
+            p.changes,
+            [Change::DeleteDest(tcp(80).key, gone.key())],
+            "{len} servers, one unwanted"
+        );
+    }
+}
+
 // ---- generated tables ---------------------------------------------------------------------
 
 /// The services a generated table may hold: few enough that two tables share many.
