@@ -15,13 +15,21 @@
 //!   its first datagram, as a decode failure would; the same client then lists the real
 //!   servers and the services again, which must work (`ADDR:PORT WEIGHT` lines, then
 //!   `service ADDR:PORT` lines).
+//! - `vanishing-service ADDR:PORT`: a client whose read of the whole table takes the real
+//!   servers through the socket options, while a second client deletes the TCP service
+//!   ADDR:PORT between the one-call service list and the first service's real servers
+//!   (the list names it, its `IP_VS_SO_GET_DESTS` finds it gone); prints the table it then
+//!   walks, `ADDR:PORT -` for each service and `ADDR:PORT RADDR:RPORT WEIGHT` for each real
+//!   server, and on standard error how many reads were thrown away.
 
+use std::cell::{Cell, RefCell};
 use std::fs;
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
+use std::ops::ControlFlow;
+use std::os::fd::{BorrowedFd, RawFd};
 
 use anyhow::{Context, bail};
-use linux_ipvs::{Client, Error, Expect, Protocol, ServiceKey, Socket, Transport};
+use linux_ipvs::{Change, Client, Error, Expect, Protocol, ServiceKey, Socket, Transport};
 use nix::sys::socket::{MsgFlags, recv, send};
 
 fn main() -> anyhow::Result<()> {
@@ -66,8 +74,51 @@ fn main() -> anyhow::Result<()> {
             print_dests(&mut client, &key)?;
             print_services(&mut client)
         }
+        ["vanishing-service", addr] => {
+            let gone = tcp(addr)?;
+            let family = Client::open()?.family_id();
+            let mut client = Client::with_transport(
+                Vanishing {
+                    inner: Socket::open()?,
+                    deleter: RefCell::new(Some((Client::open()?, gone))),
+                    calls: Cell::new(0),
+                },
+                family,
+            );
+            let index = client.service_index()?;
+            if client.transport().deleter.borrow().is_some() {
+                bail!("the read never asked for the socket options: nothing was deleted");
+            }
+            eprintln!(
+                "{} services; reads thrown away: {}; real servers read with the index: {}",
+                index.len(),
+                index.changed_reads(),
+                index.has_servers()
+            );
+            let mut lines = Vec::new();
+            let _: ControlFlow<()> = client.walk(&index, false, |svc, dests| {
+                let name = match svc.key {
+                    ServiceKey::Addr { addr, port, .. } => SocketAddr::new(addr, port).to_string(),
+                    other => format!("{other:?}"),
+                };
+                lines.push(format!("{name} -"));
+                for d in dests {
+                    lines.push(format!(
+                        "{name} {} {}",
+                        SocketAddr::new(d.addr, d.port),
+                        d.weight
+                    ));
+                }
+                ControlFlow::Continue(())
+            })?;
+            lines.sort();
+            for l in lines {
+                println!("{l}");
+            }
+            Ok(())
+        }
         _ => bail!(
-            "usage: lib_vm large-buffer-dests ADDR:PORT | open-then-join NETNS | aborted-dump ADDR:PORT"
+            "usage: lib_vm large-buffer-dests ADDR:PORT | open-then-join NETNS | aborted-dump ADDR:PORT | vanishing-service ADDR:PORT"
         ),
     }
 }
@@ -209,5 +260,56 @@ impl Transport for Failing {
     }
     fn discard_waiting(&mut self) {
         Transport::discard_waiting(&mut self.inner)
+    }
+}
+
+/// The real socket, and a second client that deletes a service when the socket options are
+/// asked for the second time: after the whole-table read's one-call service list (the
+/// first time), before any service's real servers.
+struct Vanishing {
+    inner: Socket,
+    /// The deleting client and the service it deletes, until it has.
+    deleter: RefCell<Option<(Client, ServiceKey)>>,
+    /// How many times the socket options' descriptor was asked for.
+    calls: Cell<usize>,
+}
+
+impl Transport for Vanishing {
+    fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+        Transport::send(&mut self.inner, msgs)
+    }
+    fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
+        Transport::send_for(&mut self.inner, expect, msgs)
+    }
+    fn recv(&mut self) -> Result<&[u8], Error> {
+        Transport::recv(&mut self.inner)
+    }
+    fn recv_many(
+        &mut self,
+        expect: Expect,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        Transport::recv_many(&mut self.inner, expect, each)
+    }
+    fn reply_room(&self) -> usize {
+        Transport::reply_room(&self.inner)
+    }
+    fn discard_waiting(&mut self) {
+        Transport::discard_waiting(&mut self.inner)
+    }
+    fn read_waiting(&mut self, each: &mut dyn FnMut(&[u8])) {
+        Transport::read_waiting(&mut self.inner, each)
+    }
+    fn legacy_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.calls.set(self.calls.get() + 1);
+        if self.calls.get() == 2
+            && let Some((mut other, key)) = self.deleter.borrow_mut().take()
+        {
+            match other.apply(&Change::DeleteService(key)) {
+                Ok(()) => eprintln!("deleted {key:?} after the one-call service list"),
+                Err(e) => eprintln!("could not delete {key:?}: {e}"),
+            }
+        }
+        Transport::legacy_fd(&self.inner)
     }
 }

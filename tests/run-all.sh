@@ -99,7 +99,7 @@ stage "VM suites, three lanes"
 lane a \
 	"differential suite::tests/vm/difftest.sh --selftest" \
 	"JSON and network namespaces (VM, then the text/JSON and schema checks here)::tests/json/run.sh" \
-	"the linux-ipvs library on the real kernel (page sizes, namespaces, aborted dumps)::tests/lib/run.sh" &
+	"the linux-ipvs library on the real kernel (page sizes, namespaces, aborted dumps, a service gone mid-read)::tests/lib/run.sh" &
 lane_a=$!
 lane b \
 	"packaging checks::tests/ship/check.sh" \

@@ -11,7 +11,10 @@
 #   - a client's sockets all belong to the namespace it was opened in, even when its
 #     thread joins another namespace afterwards;
 #   - a dump that fails half-way (real servers, then services) leaves the client working:
-#     its next listings match the reference's.
+#     its next listings match the reference's;
+#   - a service deleted (by another client) between the socket options' one-call service
+#     list and its real servers is noticed, the table read again and handed out without it,
+#     every other service whole.
 # Prints one line per check and `N passed, N failed`; exits non-zero on any failure.
 set -euo pipefail
 

@@ -75,4 +75,32 @@ else
 		"$(diff $W/big.ref $W/abort.dests | head -5)" "$(diff $W/svc.ref $W/abort.svc | head -5)"
 fi
 
+# ---- a service deleted between the one-call list and its real servers -------------------
+# 20 services of 3 real servers; a second client deletes the 12th after the read has the
+# socket options' service list and before it asks for any service's real servers. The
+# read must notice (IP_VS_SO_GET_DESTS: no such service), read again, and hand out the
+# table without it, every other service whole: as the reference lists it afterwards.
+ns_create vanish || exit 2
+i=1
+while [ $i -le 20 ]; do
+	echo "-A -t 192.0.2.$i:80 -s rr"
+	for k in 1 2 3; do echo "-a -t 192.0.2.$i:80 -r 198.51.100.$k:8080 -m -w $((i + k))"; done
+	i=$((i + 1))
+done >$W/vanish.rules
+$IP netns exec vanish $REF -R <$W/vanish.rules || bad "the reference could not load 20 services"
+$IP netns exec vanish $LIB vanishing-service 192.0.2.12:80 >$W/vanish.out 2>$W/vanish.err
+status=$?
+sort $W/vanish.out >$W/vanish.lib
+$IP netns exec vanish $REF -Ln |
+	awk '$1 == "TCP" { s = $2; print s, "-" } $1 == "->" && $2 != "RemoteAddress:Port" { print s, $2, $4 }' |
+	sort >$W/vanish.ref
+if [ $status = 0 ] && grep -q "^deleted" $W/vanish.err && grep -q "reads thrown away: 1;" $W/vanish.err &&
+	grep -q "read with the index: true" $W/vanish.err && [ "$(wc -l <$W/vanish.ref)" = 76 ] &&
+	! grep -q "^192.0.2.12:80 " $W/vanish.lib && cmp -s $W/vanish.ref $W/vanish.lib; then
+	ok "a service deleted between the one-call list and its real servers: read again, the rest whole ($(tr '\n' ' ' <$W/vanish.err))"
+else
+	bad "a service deleted between the one-call list and its real servers (exit $status)" \
+		"$(cat $W/vanish.err)" "$(diff $W/vanish.ref $W/vanish.lib | head -10)"
+fi
+
 checks_done
