@@ -1,7 +1,7 @@
 //! The cost of formatting a table, without the kernel: builds a table of N services with K
 //! real servers each in memory (as the benchmark's restore makes it: VIPs from
 //! 198.18.0.0/15, NAT real servers from 203.0.113.0/24, counters set) and formats it as
-//! `-Ln` text, `-Ln --json` or the exporter's default exposition, the output thrown away
+//! `-Ln` text, `-Sn`, `-Ln --json` or the exporter's default exposition, the output thrown away
 //! piece by piece as the commands write it. Meant to be run under
 //! `valgrind --tool=callgrind`, whose instruction counts do not depend on the host's load:
 //! the count of `build` is the table's construction alone, to subtract from the others.
@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 use ipvsadm::names::StaticNames;
 use ipvsadm::output::json::JsonStream;
 use ipvsadm::output::metrics::{self, Format, Series, Table};
-use ipvsadm::output::{Json, ListFormat, ListStream, Snapshot, service_key};
+use ipvsadm::output::{Json, ListFormat, ListStream, SaveStream, Snapshot, service_key};
 use linux_ipvs::{Dest, Forward, Info, Protocol, Service, ServiceKey, Stats};
 
 /// The table of the benchmark's restore: service `i` at 198.18.x.y:80, real server `j` at
@@ -70,7 +70,7 @@ fn sink(bytes: &[u8], total: &mut usize) {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [what, n, k] = &args[..] else {
-        bail!("usage: outputcost build|text|json|metrics SERVICES SERVERS");
+        bail!("usage: outputcost build|text|save|json|metrics SERVICES SERVERS");
     };
     let n: u32 = n.parse().context("SERVICES")?;
     let k: u32 = k.parse().context("SERVERS")?;
@@ -80,6 +80,21 @@ fn main() -> anyhow::Result<()> {
     let mut out = Vec::with_capacity(64 * 1024);
     match what.as_str() {
         "build" => total = black_box(&t).snapshot.services.len(),
+        "save" => {
+            // `-S -n`, as `ipvsadm -Sn` walks the table.
+            t.snapshot
+                .services
+                .sort_by_key(|(s, _)| service_key(&s.key));
+            let mut save = SaveStream::new(true, &names);
+            for (svc, dests) in &t.snapshot.services {
+                save.service(&mut out, svc, dests);
+                if out.len() >= 32 * 1024 {
+                    sink(&out, &mut total);
+                    out.clear();
+                }
+            }
+            sink(&out, &mut total);
+        }
         "text" | "json" => {
             // As the commands walk the table: services in listing order (sorted keys),
             // each written into a buffer flushed every 32 KiB.
