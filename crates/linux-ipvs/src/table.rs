@@ -375,6 +375,66 @@ mod tests {
         assert_eq!(t.entries()[0].1.len(), 1, "refused changes change nothing");
     }
 
+    /// A change given away does what the same change lent does, refusals included.
+    #[test]
+    fn owned_changes_apply_as_lent_ones() {
+        let s = tcp(80);
+        let changes = [
+            Change::AddDest(s.key, rs(1)),
+            Change::AddService(s.clone()),
+            Change::AddService(s.clone()),
+            Change::AddDest(s.key, rs(1)),
+            Change::AddDest(s.key, rs(1)),
+            Change::AddDest(
+                s.key,
+                Dest {
+                    weight: -1,
+                    ..rs(2)
+                },
+            ),
+            Change::AddDest(s.key, rs(2)),
+            Change::DeleteDest(s.key, rs(1).key()),
+            Change::AddService(tcp(81)),
+            Change::AddDest(s.key, rs(3)),
+        ];
+        let (mut lent, mut owned) = (Table::new(), Table::new());
+        for c in changes {
+            let expected = lent.apply(&c).map_err(|e| e.errno());
+            assert_eq!(owned.apply_owned(c).map_err(|e| e.errno()), expected);
+        }
+        assert_eq!(owned.entries(), lent.entries());
+        assert_eq!(owned.entries()[0].1, [rs(2), rs(3)]);
+    }
+
+    /// Keys that differ only in an address's last bytes, or in the port, spread over the
+    /// buckets a hash map picks by the low bits (they once shared 32 of 16,384).
+    #[test]
+    fn the_key_hasher_spreads_consecutive_keys() {
+        use std::hash::BuildHasher;
+        let hasher = BuildHasherDefault::<KeyHasher>::default();
+        let v4 = |i: u32| ServiceKey::Addr {
+            protocol: crate::model::Protocol::Tcp,
+            addr: IpAddr::from((0xc612_0000 + i).to_be_bytes()),
+            port: 80,
+        };
+        let v6 = |i: u32| ServiceKey::Addr {
+            protocol: crate::model::Protocol::Tcp,
+            addr: IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, (i >> 16) as u16, i as u16]),
+            port: 443,
+        };
+        let port = |i: u32| ServiceKey::Addr {
+            protocol: crate::model::Protocol::Udp,
+            addr: IpAddr::from([10, 0, 0, 1]),
+            port: i as u16,
+        };
+        for key in [&v4 as &dyn Fn(u32) -> ServiceKey, &v6, &port] {
+            let buckets: std::collections::HashSet<u64> = (0..10_000)
+                .map(|i| hasher.hash_one(key(i)) & 0x3fff)
+                .collect();
+            assert!(buckets.len() > 6_000, "{}", buckets.len());
+        }
+    }
+
     #[test]
     fn edits_replace_settings_and_keep_real_servers() {
         let mut t = Table::new();
