@@ -239,13 +239,15 @@ fn plain_value(word: &[u8]) -> bool {
         && word != b"ipvsadm"
 }
 
-/// A weight of one to nine decimal digits (so within 0..=i32::MAX; `strtol` reads leading
-/// zeros as decimal ones), or `None` for the general way.
+/// A weight of one to ten decimal digits within 0..=i32::MAX, as a save writes any weight
+/// the kernel keeps (`strtol` reads leading zeros as decimal ones), or `None` for the general
+/// way.
 fn plain_weight(word: &[u8]) -> Option<i32> {
-    if !(1..=9).contains(&word.len()) || !word.iter().all(u8::is_ascii_digit) {
+    if !(1..=10).contains(&word.len()) || !word.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(word.iter().fold(0, |v, &d| v * 10 + i32::from(d - b'0')))
+    let v = word.iter().fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
+    i32::try_from(v).ok()
 }
 
 /// A line the fast path answers, as the values that differ from line to line.
@@ -562,6 +564,110 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    /// Lines written exactly as a save writes them, with values drawn around every edge the
+    /// fast path checks (ports of 0 and 65536, leading zeros, addresses with and without a
+    /// port, octets past 255, weights of nine and ten digits, long and odd scheduler
+    /// names): the fast path answers every one that the general parser accepts, with the
+    /// same action, and none that it refuses. Lines follow one another as in a file, so the
+    /// remembered virtual address is used and replaced.
+    #[test]
+    fn save_format_lines_take_the_fast_path_exactly_when_valid() {
+        let names = crate::names::StaticNames::default();
+        let mut rng = super::super::rng::XorShift::new(0x6a09_e667_f3bc_c908);
+        let mut next = |n: usize| rng.below(n);
+        let octet = |r: usize| match r % 12 {
+            0 => "0".to_string(),
+            1 => "255".to_string(),
+            2 => "256".to_string(),
+            3 => "007".to_string(),
+            _ => (r % 254 + 1).to_string(),
+        };
+        let port = |r: usize| match r % 10 {
+            0 => String::new(),
+            1 => ":0".to_string(),
+            2 => ":65535".to_string(),
+            3 => ":65536".to_string(),
+            4 => ":00080".to_string(),
+            5 => ":".to_string(),
+            _ => format!(":{}", r % 65_535 + 1),
+        };
+        let weights = [
+            "0",
+            "1",
+            "00",
+            "010",
+            "999999999",
+            "2147483647",
+            "1000000000",
+            "7",
+        ];
+        let schedulers = [
+            "wlc",
+            "rr",
+            "sh",
+            "a-scheduler-name-longer-than-fifteen",
+            "ipvsadm",
+            "w!c",
+            "é",
+        ];
+        let mut general = RestoreLines::new();
+        let mut fast = RestoreLines::new();
+        let (mut answered, mut valid) = (0, 0);
+        let mut vip = String::from("198.18.0.1:80");
+        for round in 0..30_000 {
+            if round % 5 == 0 {
+                vip = format!(
+                    "{}.{}.{}.{}{}",
+                    octet(next(1_000)),
+                    octet(next(1_000)),
+                    octet(next(1_000)),
+                    octet(next(1_000)),
+                    port(next(1_000))
+                );
+            }
+            let proto = ["-t", "-u"][next(2)];
+            let mut line = if round % 5 == 0 {
+                format!("-A {proto} {vip} -s {}", schedulers[next(schedulers.len())])
+            } else {
+                format!(
+                    "-a {proto} {vip} -r {}.{}.{}.{}{} {} -w {}",
+                    octet(next(1_000)),
+                    octet(next(1_000)),
+                    octet(next(1_000)),
+                    octet(next(1_000)),
+                    port(next(1_000)),
+                    ["-m", "-g"][next(2)],
+                    weights[next(weights.len())]
+                )
+            };
+            if next(2) == 0 {
+                line.push('\n');
+            }
+            let expected = general.parse_general(b"ipvsadm", line.as_bytes(), &names);
+            let got = fast.fast_path(line.as_bytes());
+            if let Some(got) = got {
+                answered += 1;
+                assert_eq!(Some(got), expected, "{line:?}");
+            } else {
+                // Left to the general way: only what it refuses, or what a save never
+                // writes: a scheduler the fast path does not take as a plain word, an octet
+                // or a port with leading zeros (which the general way may accept).
+                let plain = ["ipvsadm", "!", "é", ".007", " 007", ":000"]
+                    .iter()
+                    .all(|odd| !line.contains(odd));
+                assert!(
+                    !(plain && matches!(expected, Some(Ok(_)))),
+                    "a valid save line left to the general way: {line:?}"
+                );
+            }
+            valid += usize::from(matches!(expected, Some(Ok(_))));
+        }
+        assert!(
+            answered > 4_000 && valid > 8_000,
+            "{answered} answered, {valid} valid"
+        );
     }
 
     /// Restore's fast path against the general parser: on generated lines around the two
