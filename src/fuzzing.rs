@@ -71,11 +71,13 @@ pub struct RestoreRun {
 pub fn restore_lines(data: &[u8]) -> RestoreRun {
     let names = names();
     let mut lines = RestoreLines::new();
+    // The fast path alone, with its own memory of earlier lines.
+    let mut fast_path = RestoreLines::new();
     let mut run = RestoreRun::default();
     for line in data.split_inclusive(|&b| b == b'\n') {
         run.lines += 1;
         let general = lines.parse_general(b"ipvsadm", line, &names);
-        if let Some(fast) = RestoreLines::fast_path(line, &names) {
+        if let Some(fast) = fast_path.fast_path(line) {
             run.fast += 1;
             run.fast_actions += usize::from(fast.is_ok());
             assert_eq!(

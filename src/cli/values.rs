@@ -180,6 +180,15 @@ pub fn parse_endpoint(s: &[u8], proto: Option<Protocol>, names: &dyn Names) -> O
 /// result for such text, without a name lookup.
 #[inline]
 fn plain_v4_endpoint(s: &[u8]) -> Option<Endpoint> {
+    plain_v4_prefix(s).and_then(|(ep, len)| (len == s.len()).then_some(ep))
+}
+
+/// [`plain_v4_endpoint`] of the text `s` starts with, and the length of that text: it ends
+/// before the first byte that cannot continue it (or with `s`). Restore's fast path reads
+/// words this way, straight from the line. `None` when `s` does not start with a plain
+/// address, or its port is cut short (a colon without digits) or out of range.
+#[inline]
+pub(super) fn plain_v4_prefix(s: &[u8]) -> Option<(Endpoint, usize)> {
     let mut addr = 0u32;
     let mut i = 0;
     for k in 0..4 {
@@ -197,22 +206,21 @@ fn plain_v4_endpoint(s: &[u8]) -> Option<Endpoint> {
             i += 1;
         }
     }
-    let port = match s.get(i) {
-        None => None,
-        Some(b':') => {
-            // One to five digits (leading zeros allowed, as strtol reads them), to 65535.
-            let (v, len) = leading_digits(s, i + 1, 5);
-            if len == 0 || i + 1 + len != s.len() || v > 65535 {
-                return None;
-            }
-            Some(v as u16)
+    let mut port = None;
+    if s.get(i) == Some(&b':') {
+        // One to five digits (leading zeros allowed, as strtol reads them), to 65535.
+        let (v, len) = leading_digits(s, i + 1, 5);
+        if len == 0 || v > 65535 {
+            return None;
         }
-        Some(_) => return None,
-    };
-    Some(Endpoint {
+        port = Some(v as u16);
+        i += 1 + len;
+    }
+    let ep = Endpoint {
         addr: IpAddr::V4(Ipv4Addr::from(addr)),
         port,
-    })
+    };
+    Some((ep, i))
 }
 
 /// The value of the decimal digits of `s` from `at`, and how many there are, reading at
@@ -683,6 +691,20 @@ mod tests {
                 if let Some(fast) = plain_v4_endpoint(s.as_bytes()) {
                     assert_eq!(Some(fast), general, "{s:?}");
                     fast_hits += 1;
+                }
+                // The text a prefix is read from is a word of its own: followed by a space
+                // (as restore's fast path reads it), it parses the same alone.
+                let spaced = format!("{s} -m");
+                for text in [s.as_bytes(), spaced.as_bytes()] {
+                    if let Some((fast, len)) = plain_v4_prefix(text) {
+                        let word = &text[..len];
+                        assert_eq!(
+                            Some(fast),
+                            super::parse_endpoint_general(word, proto, &n),
+                            "{s:?}"
+                        );
+                        assert_eq!(plain_v4_endpoint(word), Some(fast), "{s:?}");
+                    }
                 }
                 assert_eq!(parse_endpoint(s, proto, &n), general, "{s:?}");
             }

@@ -284,10 +284,13 @@ pub fn read_rules(
             {
                 OUTSIDE.as_bytes().to_vec()
             }
-            Some(Ok(Action::Change(c))) if is_table_change(c.kind()) => match table.apply(&c) {
-                Ok(()) => continue,
-                Err(e) => errors::for_error(Context::Change(c.kind()), &e).into_bytes(),
-            },
+            Some(Ok(Action::Change(c))) if is_table_change(c.kind()) => {
+                let kind = c.kind();
+                match table.apply_owned(c) {
+                    Ok(()) => continue,
+                    Err(e) => errors::for_error(Context::Change(kind), &e).into_bytes(),
+                }
+            }
             Some(Ok(Action::Change(c))) if is_state_change(c.kind()) && !scope.is_whole() => {
                 SCOPED_STATE.as_bytes().to_vec()
             }

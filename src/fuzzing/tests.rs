@@ -201,7 +201,9 @@ const PIECES: &[&[u8]] = &[
 ];
 
 /// A restore line: one of the two fast-path shapes with a word changed, added or dropped
-/// now and then, joined by assorted blanks, with or without its newline.
+/// now and then, joined by assorted blanks (mostly single spaces, as a save writes them:
+/// the fast path takes no others), now and then after a leading blank, with or without its
+/// newline.
 fn restore_line() -> impl Strategy<Value = Vec<u8>> {
     let shape = prop_oneof![
         Just(vec![&b"-A"[..], b"-t", b"198.18.0.1:80", b"-s", b"wlc"]),
@@ -218,11 +220,15 @@ fn restore_line() -> impl Strategy<Value = Vec<u8>> {
     ];
     let piece = proptest::sample::select(PIECES);
     let edit = (0u8..5, any::<usize>(), piece);
-    let delims = vec(
-        proptest::sample::select(vec![&b" "[..], b" ", b" ", b"\t", b"  ", b"\r", b" \t "]),
-        10,
-    );
-    (shape, edit, delims, any::<bool>(), any::<bool>()).prop_map(
+    let delim = prop_oneof![
+        24 => Just(&b" "[..]),
+        1 => Just(&b"\t"[..]),
+        1 => Just(&b"  "[..]),
+        1 => Just(&b"\r"[..]),
+        1 => Just(&b" \t "[..]),
+    ];
+    let delims = vec(delim, 10);
+    (shape, edit, delims, 0u8..8, any::<bool>()).prop_map(
         |(mut words, (op, at, piece), delims, lead, newline)| {
             match op {
                 0 => {
@@ -236,7 +242,7 @@ fn restore_line() -> impl Strategy<Value = Vec<u8>> {
                 _ => {}
             }
             let mut line = Vec::new();
-            if lead {
+            if lead == 0 {
                 line.extend_from_slice(delims[9]);
             }
             for (i, w) in words.iter().enumerate() {
@@ -268,13 +274,13 @@ fn restore_fast_path_agrees_with_the_general_way() {
         })
         .unwrap();
     assert!(
-        fast.get() * 5 > lines.get(),
+        fast.get() * 15 > lines.get(),
         "{} of {}",
         fast.get(),
         lines.get()
     );
     assert!(
-        actions.get() * 10 > lines.get(),
+        actions.get() * 15 > lines.get(),
         "{} of {}",
         actions.get(),
         lines.get()
