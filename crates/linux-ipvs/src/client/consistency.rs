@@ -204,8 +204,8 @@ impl<T: Transport> Client<T> {
     ) -> Result<ConsistentSnapshot, Error> {
         let index = self.consistent_index(max_reads, counters)?;
         let mut entries = Vec::with_capacity(index.len());
-        let _: ControlFlow<()> = self.walk(&index, counters, |svc, dests| {
-            entries.push((svc.clone(), dests.to_vec()));
+        let _: ControlFlow<()> = self.walk_lists(&index, counters, |svc, dests| {
+            entries.push((svc.clone(), std::mem::take(dests)));
             ControlFlow::Continue(())
         })?;
         Ok(ConsistentSnapshot {

@@ -293,6 +293,18 @@ impl<T: Transport> Client<T> {
         counters: bool,
         mut visit: impl FnMut(&Service, &[Dest]) -> ControlFlow<B>,
     ) -> Result<ControlFlow<B>, Error> {
+        self.walk_lists(index, counters, |svc, dests| visit(svc, dests))
+    }
+
+    /// [`Client::walk`], handing each real-server list itself: `visit` may take it (and the
+    /// walk starts a new one), so that a whole-table snapshot keeps the lists the walk read
+    /// instead of copying them.
+    pub(crate) fn walk_lists<B>(
+        &mut self,
+        index: &ServiceIndex,
+        counters: bool,
+        mut visit: impl FnMut(&Service, &mut Vec<Dest>) -> ControlFlow<B>,
+    ) -> Result<ControlFlow<B>, Error> {
         self.send_queued()?;
         let mut svc = Service::with_scheduler(
             ServiceKey::Fwmark {
@@ -308,7 +320,7 @@ impl<T: Transport> Client<T> {
         for i in 0..index.len() {
             index.fill(i, &mut svc);
             if !counters && index.stored_servers(i, &mut dests) {
-                if let ControlFlow::Break(b) = visit(&svc, &dests) {
+                if let ControlFlow::Break(b) = visit(&svc, &mut dests) {
                     return Ok(ControlFlow::Break(b));
                 }
                 continue;
@@ -321,7 +333,7 @@ impl<T: Transport> Client<T> {
                 &mut dests,
             )?;
             let shown = fresh.as_ref().filter(|_| again).unwrap_or(&svc);
-            if let ControlFlow::Break(b) = visit(shown, &dests) {
+            if let ControlFlow::Break(b) = visit(shown, &mut dests) {
                 return Ok(ControlFlow::Break(b));
             }
         }
