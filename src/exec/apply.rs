@@ -115,7 +115,9 @@ pub struct Desired {
 
 /// `ipvsadm-restore --apply [--dry-run] [--drain SECONDS] [--json] [FILE]`: reads the rules
 /// from `file` (standard input, `input`, without one), then converges the kernel's table on
-/// them. `prog` names the program in messages. Returns the exit status.
+/// them. `prog` names the program in messages. Returns the exit status, for the process to
+/// end with: the table the rules describe is not freed ([`converge`] is the part to call
+/// more than once in a process).
 pub fn apply(
     prog: &str,
     file: Option<&Path>,
@@ -197,10 +199,15 @@ pub fn apply(
         }
     };
     let mut session = Session::new(prog.as_bytes());
-    match session.client(io) {
+    let status = match session.client(io) {
         Ok(client) => converge(prog, client, &desired, opts, DRAIN_POLL, io, &names),
         Err(_) => status::APPLY_UNREACHABLE,
-    }
+    };
+    // The command ends here and its process with it: the file's table (an allocation per
+    // service) is left to the exit instead of being freed piece by piece, 1.5% of a no-op
+    // apply of 10,000 services.
+    std::mem::forget(desired);
+    status
 }
 
 /// Why the rules give no table.
