@@ -219,6 +219,28 @@ fn show_large_buffer() -> anyhow::Result<usize> {
     Ok(fds.len())
 }
 
+/// The [`Transport`] methods that a test's transport passes on to the real socket in its
+/// `inner` as they are.
+macro_rules! passed_on {
+    () => {
+        fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
+            Transport::send(&mut self.inner, msgs)
+        }
+        fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
+            Transport::send_for(&mut self.inner, expect, msgs)
+        }
+        fn recv(&mut self) -> Result<&[u8], Error> {
+            Transport::recv(&mut self.inner)
+        }
+        fn reply_room(&self) -> usize {
+            Transport::reply_room(&self.inner)
+        }
+        fn discard_waiting(&mut self) {
+            Transport::discard_waiting(&mut self.inner)
+        }
+    };
+}
+
 /// The real socket, failing a dump once per kind (real servers, services) after handing
 /// over its first datagram, as a reply that does not decode would.
 struct Failing {
@@ -230,15 +252,7 @@ struct Failing {
 }
 
 impl Transport for Failing {
-    fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
-        Transport::send(&mut self.inner, msgs)
-    }
-    fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
-        Transport::send_for(&mut self.inner, expect, msgs)
-    }
-    fn recv(&mut self) -> Result<&[u8], Error> {
-        Transport::recv(&mut self.inner)
-    }
+    passed_on!();
     fn recv_many(
         &mut self,
         expect: Expect,
@@ -255,12 +269,6 @@ impl Transport for Failing {
             each(data)
         })
     }
-    fn reply_room(&self) -> usize {
-        Transport::reply_room(&self.inner)
-    }
-    fn discard_waiting(&mut self) {
-        Transport::discard_waiting(&mut self.inner)
-    }
 }
 
 /// The real socket, and a second client that deletes a service when the socket options are
@@ -275,27 +283,13 @@ struct Vanishing {
 }
 
 impl Transport for Vanishing {
-    fn send(&mut self, msgs: &[u8]) -> Result<(), Error> {
-        Transport::send(&mut self.inner, msgs)
-    }
-    fn send_for(&mut self, expect: Expect, msgs: &[u8]) -> Result<(), Error> {
-        Transport::send_for(&mut self.inner, expect, msgs)
-    }
-    fn recv(&mut self) -> Result<&[u8], Error> {
-        Transport::recv(&mut self.inner)
-    }
+    passed_on!();
     fn recv_many(
         &mut self,
         expect: Expect,
         each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         Transport::recv_many(&mut self.inner, expect, each)
-    }
-    fn reply_room(&self) -> usize {
-        Transport::reply_room(&self.inner)
-    }
-    fn discard_waiting(&mut self) {
-        Transport::discard_waiting(&mut self.inner)
     }
     fn read_waiting(&mut self, each: &mut dyn FnMut(&[u8])) {
         Transport::read_waiting(&mut self.inner, each)
