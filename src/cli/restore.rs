@@ -575,6 +575,20 @@ mod tests {
     #[test]
     fn save_format_lines_take_the_fast_path_exactly_when_valid() {
         let names = crate::names::StaticNames::default();
+        // The extremes first, each on its own.
+        for line in [
+            "-A -t 0.0.0.0:80 -s rr",
+            "-A -u 255.255.255.255:65535 -s wlc\n",
+            "-a -t 0.0.0.0:80 -r 0.0.0.0:80 -m -w 1",
+            "-a -t 0.0.0.0:80 -r 0.0.0.0 -g -w 0",
+            "-a -u 255.255.255.255:65535 -r 255.255.255.255 -m -w 2147483647\n",
+            "-a -u 10.0.0.1:1 -r 10.0.0.2:65535 -g -w 0000000001",
+        ] {
+            let expected = RestoreLines::new().parse_general(b"ipvsadm", line.as_bytes(), &names);
+            let got = RestoreLines::new().fast_path(line.as_bytes());
+            assert!(matches!(expected, Some(Ok(_))), "{line:?}: {expected:?}");
+            assert_eq!(got, expected, "{line:?}");
+        }
         let mut rng = super::super::rng::XorShift::new(0x6a09_e667_f3bc_c908);
         let mut next = |n: usize| rng.below(n);
         let octet = |r: usize| match r % 12 {
