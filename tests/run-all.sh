@@ -42,10 +42,12 @@ stage "setup"
 tests/vm/vm.sh setup
 tests/ship/packages.sh tools
 # A C compiler and the kernel's uapi headers: the library's socket-option structures are
-# compared with include/linux/ip_vs.h by a unit test, required here.
+# compared with include/linux/ip_vs.h by a unit test, required here; and shellcheck, which
+# the packaging checks run on the boot helper, the init script and the completions
+# (required here too: without it they would be skipped).
 . tests/apt.sh
-apt_install gcc libc6-dev linux-libc-dev
-export IPVS_HEADER_CHECK=required
+apt_install gcc libc6-dev linux-libc-dev shellcheck
+export IPVS_HEADER_CHECK=required SHELLCHECK=required
 
 # The systemd guest's image (mmdebstrap: minutes when not cached) is built in the
 # background, beside the lints and unit tests; lane c's first stage waits for it

@@ -6,6 +6,8 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
 # Usage: bash tests/ship/check.sh      (prints "N passed, N failed" last)
+# shellcheck lints the shipped shell scripts when it is installed; SHELLCHECK=required
+# (tests/run-all.sh, which installs it) makes its absence a failure instead of a note.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -625,6 +627,8 @@ if command -v shellcheck >/dev/null; then
     expect "shellcheck packaging scripts" shellcheck -s sh packaging/ipvsadm-boot packaging/ipvsadm.init
     expect "shellcheck bash completion" shellcheck -s bash completions/ipvsadm.bash
     expect "shellcheck exporter bash completion" shellcheck -s bash completions/ipvsadm-exporter.bash
+elif [ "${SHELLCHECK:-}" = required ]; then
+    not_ok "shellcheck packaging scripts and completions" "shellcheck is not installed (SHELLCHECK=required)"
 else
     note "shellcheck not available: scripts not linted"
 fi
