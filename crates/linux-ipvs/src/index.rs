@@ -17,7 +17,7 @@
 
 use crate::model::{Dest, Name, Netmask, Service, ServiceFlags, ServiceKey, Stats, UnknownAttr};
 use crate::sockopt::store::Servers;
-use crate::table::KeyMap;
+use crate::table::has_repeats;
 
 /// Marks a record without a persistence engine name.
 const NO_NAME: u16 = u16::MAX;
@@ -247,13 +247,7 @@ impl ServiceIndex {
     /// disturbed (an entry added before the dump's position pushes one it already sent
     /// into the next datagram).
     pub fn has_duplicates(&self) -> bool {
-        // A set of the keys rather than a sort: a save and an apply ask this of every read.
-        let mut seen: KeyMap<&ServiceKey, ()> =
-            KeyMap::with_capacity_and_hasher(self.records.len(), Default::default());
-        !self
-            .records
-            .iter()
-            .all(|r| seen.insert(&r.key, ()).is_none())
+        has_repeats(self.keys())
     }
 
     /// Whether `keys` are this index's keys in this index's order.

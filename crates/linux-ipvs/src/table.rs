@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::net::IpAddr;
 
 use nix::libc;
@@ -45,6 +45,13 @@ pub struct Table {
 
 /// A hash map keyed by service keys or addresses, with [`KeyHasher`].
 pub(crate) type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// Whether an item comes more than once in `items` (a set of them, rather than a sort:
+/// the torn-read checks ask it of every read of a large table).
+pub(crate) fn has_repeats<K: Hash + Eq>(items: impl ExactSizeIterator<Item = K>) -> bool {
+    let mut seen: KeyMap<K, ()> = KeyMap::with_capacity_and_hasher(items.len(), Default::default());
+    !items.into_iter().all(|k| seen.insert(k, ()).is_none())
+}
 
 /// A fast hasher for keys that are a few small integers and addresses (a multiply and a
 /// rotation per word, as rustc's own hasher does): the tables hold the administrator's own
